@@ -1,0 +1,102 @@
+//! Diagnostics: findings with a severity, a stable code and a position in the user's file.
+//!
+//! Modelled on cargo-deny: every check produces the same [`Diagnostic`] shape, and one renderer
+//! (in the CLI) prints them as `file:line:col: severity[code]: message` plus an optional `help:`.
+
+use serde::Serialize;
+use std::fmt;
+use std::path::PathBuf;
+
+/// How serious a finding is. Errors make `klts lint` exit non-zero; warnings do not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing, nothing to do.
+    Note,
+    /// Probably a mistake or dead weight; the manifest still works.
+    Warning,
+    /// The manifest cannot produce the releases it describes.
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+/// A position in a text file: 1-based line and column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Location {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.col)
+    }
+}
+
+/// One finding of a check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// How serious it is.
+    pub severity: Severity,
+    /// A stable, kebab-case identifier of the check (`base-cycle`, `unused-patch`, …).
+    pub code: &'static str,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// The file the finding points into.
+    pub file: PathBuf,
+    /// Where in that file, when the finding has a position.
+    pub location: Option<Location>,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A new diagnostic without help text.
+    pub fn new(
+        severity: Severity,
+        code: &'static str,
+        file: impl Into<PathBuf>,
+        location: Option<Location>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity,
+            code,
+            message: message.into(),
+            file: file.into(),
+            location,
+            help: None,
+        }
+    }
+
+    /// Attach a `help:` line saying what to do.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(loc) = self.location {
+            write!(f, ":{loc}")?;
+        }
+        write!(f, ": {}[{}]: {}", self.severity, self.code, self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}

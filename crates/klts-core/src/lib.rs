@@ -1,0 +1,23 @@
+//! `klts-core` owns the domain model of a Kubernetes LTS program that every other klts
+//! crate builds on, with no I/O beyond reading the files it is pointed at:
+//!
+//! * [`version`] — Kubernetes-style versions (`v1.17.17`, `v1.20.0-alpha.1`, `v1.17.17-lts.3`)
+//!   and the ordering an LTS user means (`1.17.17 < 1.17.17-lts.1 < 1.17.17-lts.10 < 1.17.18`).
+//! * [`manifest`] — the KLTS `releases.yml` format, read unchanged, with the position of every
+//!   value so that diagnostics can point into the user's file; base-chain resolution and
+//!   patch-name resolution (the catalog first, then `patches/<name>.patch` by convention).
+//! * [`lint`] — static checks of a manifest against its workspace, reported as [`diag::Diagnostic`]s.
+//! * [`diag`] — diagnostics with a severity, a stable code and a `file:line:col` location.
+//!
+//! Git, downloads and caches live in `klts-forge`; this crate is pure so that it can be tested
+//! and fuzzed in isolation.
+
+pub mod diag;
+pub mod lint;
+pub mod listing;
+pub mod manifest;
+pub mod version;
+
+pub use diag::{Diagnostic, Severity};
+pub use manifest::{Chain, Manifest, ManifestError, PatchEntry, PatchSource, Release};
+pub use version::{MinorLine, Version, VersionError};

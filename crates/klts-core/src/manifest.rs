@@ -1,0 +1,707 @@
+//! The KLTS manifest (`releases.yml`), read unchanged.
+//!
+//! ```yaml
+//! base: https://github.com/kubernetes/kubernetes   # the upstream: URL or local path
+//! releases:
+//!   - name: v1.17.17-lts.3          # the release (and tag) this entry produces
+//!     base_release: v1.17.17-ci     # another release of this manifest, or an upstream tag
+//!     must: true                    # verified by default; false = no longer maintained
+//!     patches: [CVE-2021-3121, nokmem.1.20]
+//!     test_failures_tolerated: []
+//!     test_integration_failures_tolerated: []
+//! patches:
+//!   - name: CVE-2021-3121           # referenced from `releases[].patches`
+//!     patch:                        # applied in order: URLs or workspace paths
+//!       - https://github.com/kubernetes/kubernetes/pull/101327.patch
+//!     fixes: [CVE-2021-3121]        # klts extension, ignored by the KLTS shell tooling
+//! ```
+//!
+//! The parser keeps the position of every value so that `klts lint` and every error can name
+//! `file:line:col`. Keys it does not know are kept in [`Manifest::unknown_keys`] and reported
+//! as warnings (a typo such as `base_relase` would otherwise silently change a release), never
+//! rejected: the KLTS format is extended by adding keys.
+//!
+//! A patch name resolves through the `patches:` catalog first; a name absent from the catalog
+//! resolves by convention to `patches/<name>.patch` in the workspace, as the KLTS tooling does.
+
+use crate::diag::Location;
+use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A value together with where it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it starts in the manifest.
+    pub loc: Location,
+}
+
+impl<T> Spanned<T> {
+    fn new(value: T, loc: Location) -> Self {
+        Spanned { value, loc }
+    }
+}
+
+/// One entry of `releases:`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Release {
+    /// `name`: the release this entry produces (`v1.17.17-lts.3`).
+    pub name: Spanned<String>,
+    /// `base_release`: another release of the manifest or an upstream tag.
+    pub base_release: Spanned<String>,
+    /// `must`: whether the release is maintained and verified by default.
+    pub must: bool,
+    /// `patches`: patch names applied on top of the base, in order.
+    pub patches: Vec<Spanned<String>>,
+    /// `test_failures_tolerated`: Go packages whose unit-test failures do not fail the release.
+    pub test_failures_tolerated: Vec<String>,
+    /// `test_integration_failures_tolerated`: the same for integration tests.
+    pub test_integration_failures_tolerated: Vec<String>,
+    /// Where the entry starts.
+    pub loc: Location,
+}
+
+/// Where the bytes of one patch file come from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PatchSource {
+    /// An `http://` or `https://` URL, downloaded once and pinned in the lock file.
+    Url(String),
+    /// A path relative to the workspace root.
+    File(PathBuf),
+}
+
+impl PatchSource {
+    /// Classify a string from a `patch:` list.
+    pub fn parse(s: &str) -> Result<PatchSource, String> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err("an empty patch source".into());
+        }
+        if s.starts_with("http://") || s.starts_with("https://") {
+            return Ok(PatchSource::Url(s.to_string()));
+        }
+        if let Some((scheme, _)) = s.split_once("://") {
+            return Err(format!(
+                "unsupported scheme `{scheme}://` in `{s}`: use an http(s) URL or a path inside the workspace"
+            ));
+        }
+        let path = Path::new(s);
+        if path.is_absolute() {
+            return Err(format!(
+                "absolute path `{s}`: patch files must live inside the workspace (e.g. patches/NAME.patch)"
+            ));
+        }
+        if path.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+            return Err(format!("path `{s}` leaves the workspace (`..`)"));
+        }
+        Ok(PatchSource::File(path.to_path_buf()))
+    }
+}
+
+impl fmt::Display for PatchSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PatchSource::Url(u) => f.write_str(u),
+            PatchSource::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// One entry of the `patches:` catalog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PatchEntry {
+    /// `name`: how releases refer to it.
+    pub name: Spanned<String>,
+    /// `patch`: the files making up this patch, applied in order.
+    pub sources: Vec<Spanned<PatchSource>>,
+    /// `fixes`: advisories this patch fixes (klts extension).
+    pub fixes: Vec<Spanned<String>>,
+    /// Where the entry starts.
+    pub loc: Location,
+}
+
+/// How a patch name resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PatchResolution<'m> {
+    /// Found in the `patches:` catalog.
+    Catalog(&'m PatchEntry),
+    /// Not in the catalog; `patches/<name>.patch` exists in the workspace.
+    Convention(PathBuf),
+    /// Neither.
+    Missing {
+        /// The conventional path that was looked for.
+        looked_for: PathBuf,
+    },
+}
+
+/// The base chain of a release, resolved to its upstream root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chain<'m> {
+    /// The upstream ref (normally a tag) the chain starts from.
+    pub root: String,
+    /// The releases of the chain, root-most first; the last one is the release asked for.
+    pub releases: Vec<&'m Release>,
+}
+
+impl Chain<'_> {
+    /// Patch names of the whole chain, in application order.
+    pub fn patch_names(&self) -> impl Iterator<Item = &Spanned<String>> {
+        self.releases.iter().flat_map(|r| r.patches.iter())
+    }
+}
+
+/// Why a base chain cannot be resolved.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChainError {
+    /// The name is not a release of the manifest.
+    #[error("unknown release `{0}`")]
+    UnknownRelease(String),
+    /// Following `base_release` comes back to a release already visited.
+    #[error("base_release chain cycles: {}", .0.join(" -> "))]
+    Cycle(Vec<String>),
+}
+
+/// Why a manifest could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// The file could not be read.
+    #[error("{}: cannot read manifest: {source}", path.display())]
+    Io {
+        /// The manifest path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid YAML.
+    #[error("{}:{loc}: invalid YAML: {message}", path.display())]
+    Yaml {
+        /// The manifest path.
+        path: PathBuf,
+        /// Where the parser stopped.
+        loc: Location,
+        /// The parser's message.
+        message: String,
+    },
+    /// Valid YAML, but not the shape of a KLTS manifest.
+    #[error("{}:{loc}: {message}", path.display())]
+    Schema {
+        /// The manifest path.
+        path: PathBuf,
+        /// Where the offending value starts.
+        loc: Location,
+        /// What was expected and what was found.
+        message: String,
+    },
+}
+
+impl ManifestError {
+    /// The location of the error in the manifest, if it has one.
+    pub fn location(&self) -> Option<Location> {
+        match self {
+            ManifestError::Io { .. } => None,
+            ManifestError::Yaml { loc, .. } | ManifestError::Schema { loc, .. } => Some(*loc),
+        }
+    }
+}
+
+/// A parsed `releases.yml`.
+#[derive(Clone, Debug)]
+pub struct Manifest {
+    /// The path it was read from (used in diagnostics).
+    pub path: PathBuf,
+    /// `base`: the upstream repository, URL or local path.
+    pub base: Spanned<String>,
+    /// `releases`, in file order.
+    pub releases: Vec<Release>,
+    /// `patches`, in file order.
+    pub patches: Vec<PatchEntry>,
+    /// Keys the parser does not know, with their position (reported by lint).
+    pub unknown_keys: Vec<Spanned<String>>,
+    release_index: HashMap<String, usize>,
+    patch_index: HashMap<String, usize>,
+}
+
+impl Manifest {
+    /// Read and parse a manifest file.
+    pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
+        let source = std::fs::read_to_string(path).map_err(|source| ManifestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Manifest::parse(&source, path)
+    }
+
+    /// Parse manifest text; `path` is only used in messages.
+    pub fn parse(source: &str, path: &Path) -> Result<Manifest, ManifestError> {
+        let docs = MarkedYaml::load_from_str(source).map_err(|e| ManifestError::Yaml {
+            path: path.to_path_buf(),
+            loc: Location {
+                line: e.marker().line(),
+                col: e.marker().col() + 1,
+            },
+            message: e.info().to_string(),
+        })?;
+        let mut p = Parser {
+            path,
+            unknown: Vec::new(),
+        };
+        let root = match docs.as_slice() {
+            [doc] => doc,
+            [] => {
+                return Err(p.err(
+                    Location { line: 1, col: 1 },
+                    "the manifest is empty: expected a mapping with `base`, `releases` and `patches`",
+                ))
+            }
+            [_, second, ..] => {
+                return Err(p.err(
+                    loc(second),
+                    "more than one YAML document: a manifest is a single document",
+                ))
+            }
+        };
+        let map = p.mapping(root, "the manifest")?;
+        let mut base = None;
+        let mut releases = Vec::new();
+        let mut patches = Vec::new();
+        for (key, value) in map {
+            match key.value.as_str() {
+                "base" => base = Some(p.string(value, "base")?),
+                "releases" => {
+                    for item in p.sequence(value, "releases")? {
+                        releases.push(p.release(item)?);
+                    }
+                }
+                "patches" => {
+                    for item in p.sequence(value, "patches")? {
+                        patches.push(p.patch_entry(item)?);
+                    }
+                }
+                _ => p.unknown.push(key),
+            }
+        }
+        let base = base.ok_or_else(|| {
+            p.err(
+                loc(root),
+                "missing `base`: the upstream repository URL or path (e.g. base: https://github.com/kubernetes/kubernetes)",
+            )
+        })?;
+        let mut release_index = HashMap::new();
+        for (i, r) in releases.iter().enumerate() {
+            release_index.entry(r.name.value.clone()).or_insert(i);
+        }
+        let mut patch_index = HashMap::new();
+        for (i, e) in patches.iter().enumerate() {
+            patch_index.entry(e.name.value.clone()).or_insert(i);
+        }
+        Ok(Manifest {
+            path: path.to_path_buf(),
+            base,
+            releases,
+            patches,
+            unknown_keys: p.unknown,
+            release_index,
+            patch_index,
+        })
+    }
+
+    /// The directory the manifest lives in: patch paths are relative to it.
+    pub fn workspace_dir(&self) -> &Path {
+        match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        }
+    }
+
+    /// The first release with this name.
+    pub fn release(&self, name: &str) -> Option<&Release> {
+        self.release_index.get(name).map(|&i| &self.releases[i])
+    }
+
+    /// The first catalog entry with this name.
+    pub fn catalog_entry(&self, name: &str) -> Option<&PatchEntry> {
+        self.patch_index.get(name).map(|&i| &self.patches[i])
+    }
+
+    /// Resolve a patch name: the catalog first, then `patches/<name>.patch` by convention.
+    pub fn resolve_patch(&self, name: &str) -> PatchResolution<'_> {
+        if let Some(entry) = self.catalog_entry(name) {
+            return PatchResolution::Catalog(entry);
+        }
+        let rel = PathBuf::from("patches").join(format!("{name}.patch"));
+        if self.workspace_dir().join(&rel).is_file() {
+            PatchResolution::Convention(rel)
+        } else {
+            PatchResolution::Missing { looked_for: rel }
+        }
+    }
+
+    /// The base chain of `name`, root-most release first.
+    pub fn chain(&self, name: &str) -> Result<Chain<'_>, ChainError> {
+        let mut release = self
+            .release(name)
+            .ok_or_else(|| ChainError::UnknownRelease(name.to_string()))?;
+        let mut releases = vec![release];
+        loop {
+            let base = &release.base_release.value;
+            match self.release(base) {
+                None => {
+                    releases.reverse();
+                    return Ok(Chain {
+                        root: base.clone(),
+                        releases,
+                    });
+                }
+                Some(next) => {
+                    if releases.iter().any(|r| r.name.value == next.name.value) {
+                        let mut cycle: Vec<String> =
+                            releases.iter().map(|r| r.name.value.clone()).collect();
+                        cycle.push(next.name.value.clone());
+                        return Err(ChainError::Cycle(cycle));
+                    }
+                    releases.push(next);
+                    release = next;
+                }
+            }
+        }
+    }
+
+    /// The releases verified by default: those with `must: true`, in file order.
+    pub fn must_releases(&self) -> impl Iterator<Item = &Release> {
+        self.releases.iter().filter(|r| r.must)
+    }
+}
+
+fn loc(node: &MarkedYaml<'_>) -> Location {
+    Location {
+        line: node.span.start.line(),
+        col: node.span.start.col() + 1,
+    }
+}
+
+fn describe(node: &MarkedYaml<'_>) -> String {
+    match &node.data {
+        YamlData::Value(Scalar::Null) => "nothing (null)".into(),
+        YamlData::Value(Scalar::Boolean(b)) => format!("the boolean `{b}`"),
+        YamlData::Value(Scalar::Integer(i)) => format!("the number `{i}`"),
+        YamlData::Value(Scalar::FloatingPoint(f)) => format!("the number `{f}`"),
+        YamlData::Value(Scalar::String(s)) => format!("the string `{s}`"),
+        YamlData::Representation(s, _, _) => format!("`{s}`"),
+        YamlData::Sequence(_) => "a list".into(),
+        YamlData::Mapping(_) => "a mapping".into(),
+        YamlData::Tagged(..) => "a tagged value".into(),
+        YamlData::Alias(_) => "an alias".into(),
+        YamlData::BadValue => "an invalid value".into(),
+    }
+}
+
+struct Parser<'p> {
+    path: &'p Path,
+    unknown: Vec<Spanned<String>>,
+}
+
+impl<'p> Parser<'p> {
+    fn err(&self, loc: Location, message: impl Into<String>) -> ManifestError {
+        ManifestError::Schema {
+            path: self.path.to_path_buf(),
+            loc,
+            message: message.into(),
+        }
+    }
+
+    fn mapping<'a, 'y>(
+        &self,
+        node: &'a MarkedYaml<'y>,
+        what: &str,
+    ) -> Result<Vec<(Spanned<String>, &'a MarkedYaml<'y>)>, ManifestError> {
+        match &node.data {
+            YamlData::Mapping(map) => {
+                let mut out = Vec::with_capacity(map.len());
+                for (k, v) in map {
+                    let key = self.string(k, "a key")?;
+                    out.push((key, v));
+                }
+                Ok(out)
+            }
+            _ => Err(self.err(
+                loc(node),
+                format!("expected a mapping for {what}, found {}", describe(node)),
+            )),
+        }
+    }
+
+    fn sequence<'a, 'y>(
+        &self,
+        node: &'a MarkedYaml<'y>,
+        what: &str,
+    ) -> Result<&'a [MarkedYaml<'y>], ManifestError> {
+        match &node.data {
+            YamlData::Sequence(items) => Ok(items),
+            // `patches:` with nothing after it is an empty list in the KLTS tooling.
+            YamlData::Value(Scalar::Null) => Ok(&[]),
+            _ => Err(self.err(
+                loc(node),
+                format!("expected a list for `{what}`, found {}", describe(node)),
+            )),
+        }
+    }
+
+    fn string(&self, node: &MarkedYaml<'_>, what: &str) -> Result<Spanned<String>, ManifestError> {
+        match &node.data {
+            YamlData::Value(Scalar::String(s)) => Ok(Spanned::new(s.trim().to_string(), loc(node))),
+            YamlData::Representation(s, _, _) => Ok(Spanned::new(s.trim().to_string(), loc(node))),
+            YamlData::Value(Scalar::Integer(_) | Scalar::FloatingPoint(_)) => Err(self.err(
+                loc(node),
+                format!(
+                    "expected a string for `{what}`, found {}: quote it (e.g. \"v1.20\") so YAML keeps it as text",
+                    describe(node)
+                ),
+            )),
+            _ => Err(self.err(
+                loc(node),
+                format!("expected a string for `{what}`, found {}", describe(node)),
+            )),
+        }
+    }
+
+    fn non_empty(&self, s: Spanned<String>, what: &str) -> Result<Spanned<String>, ManifestError> {
+        if s.value.is_empty() {
+            Err(self.err(s.loc, format!("`{what}` is empty")))
+        } else {
+            Ok(s)
+        }
+    }
+
+    fn bool(&self, node: &MarkedYaml<'_>, what: &str) -> Result<bool, ManifestError> {
+        match &node.data {
+            YamlData::Value(Scalar::Boolean(b)) => Ok(*b),
+            YamlData::Value(Scalar::Null) => Ok(false),
+            _ => Err(self.err(
+                loc(node),
+                format!(
+                    "expected `true` or `false` for `{what}`, found {}",
+                    describe(node)
+                ),
+            )),
+        }
+    }
+
+    fn strings(&self, node: &MarkedYaml<'_>, what: &str) -> Result<Vec<Spanned<String>>, ManifestError> {
+        self.sequence(node, what)?
+            .iter()
+            .map(|item| self.string(item, what).and_then(|s| self.non_empty(s, what)))
+            .collect()
+    }
+
+    fn release(&mut self, node: &MarkedYaml<'_>) -> Result<Release, ManifestError> {
+        let start = loc(node);
+        let fields = self.mapping(node, "a release")?;
+        let (mut name, mut base, mut must) = (None, None, false);
+        let (mut patches, mut tolerated, mut tolerated_int) = (Vec::new(), Vec::new(), Vec::new());
+        for (key, value) in fields {
+            match key.value.as_str() {
+                "name" => name = Some(self.non_empty(self.string(value, "name")?, "name")?),
+                "base_release" => {
+                    base = Some(self.non_empty(self.string(value, "base_release")?, "base_release")?)
+                }
+                "must" => must = self.bool(value, "must")?,
+                "patches" => patches = self.strings(value, "patches")?,
+                "test_failures_tolerated" => {
+                    tolerated = self.strings(value, "test_failures_tolerated")?
+                }
+                "test_integration_failures_tolerated" => {
+                    tolerated_int = self.strings(value, "test_integration_failures_tolerated")?
+                }
+                _ => self.unknown.push(key),
+            }
+        }
+        let name = name.ok_or_else(|| self.err(start, "release without `name`"))?;
+        let base_release = base.ok_or_else(|| {
+            self.err(
+                start,
+                format!(
+                    "release `{}` has no `base_release`: name an upstream tag (v1.17.17) or another release",
+                    name.value
+                ),
+            )
+        })?;
+        Ok(Release {
+            name,
+            base_release,
+            must,
+            patches,
+            test_failures_tolerated: tolerated.into_iter().map(|s| s.value).collect(),
+            test_integration_failures_tolerated: tolerated_int.into_iter().map(|s| s.value).collect(),
+            loc: start,
+        })
+    }
+
+    fn patch_entry(&mut self, node: &MarkedYaml<'_>) -> Result<PatchEntry, ManifestError> {
+        let start = loc(node);
+        let fields = self.mapping(node, "a patch entry")?;
+        let (mut name, mut sources, mut fixes) = (None, None, Vec::new());
+        for (key, value) in fields {
+            match key.value.as_str() {
+                "name" => name = Some(self.non_empty(self.string(value, "name")?, "name")?),
+                "patch" => {
+                    let mut list = Vec::new();
+                    for s in self.strings(value, "patch")? {
+                        let src = PatchSource::parse(&s.value).map_err(|m| self.err(s.loc, m))?;
+                        list.push(Spanned::new(src, s.loc));
+                    }
+                    sources = Some(list);
+                }
+                "fixes" => fixes = self.strings(value, "fixes")?,
+                _ => self.unknown.push(key),
+            }
+        }
+        let name = name.ok_or_else(|| self.err(start, "patch entry without `name`"))?;
+        let sources = sources.ok_or_else(|| {
+            self.err(
+                start,
+                format!(
+                    "patch entry `{}` has no `patch` list: give URLs or workspace paths",
+                    name.value
+                ),
+            )
+        })?;
+        if sources.is_empty() {
+            return Err(self.err(start, format!("patch entry `{}` has an empty `patch` list", name.value)));
+        }
+        Ok(PatchEntry {
+            name,
+            sources,
+            fixes,
+            loc: start,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "\
+base: https://github.com/kubernetes/kubernetes
+
+releases:
+  - name: v1.17.17-lts.3
+    base_release: v1.17.17-ci
+    must: true
+    patches:
+      # - CVE-2020-8554.1.18
+      - CVE-2021-3121
+      - nokmem.1.20 
+  - name: v1.17.17-ci
+    base_release: v1.17.17
+    patches:
+    test_failures_tolerated:
+      - k8s.io/kubernetes/pkg/util/mount
+    test_integration_failures_tolerated: []
+patches:
+  - name: CVE-2021-3121
+    patch:
+      - https://github.com/kubernetes/kubernetes/pull/101327.patch
+      - patches/CVE-2021-3121.fix.patch # conflict resolution
+    fixes: [CVE-2021-3121]
+";
+
+    fn parse(s: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse(s, Path::new("releases.yml"))
+    }
+
+    #[test]
+    fn parses_klts_shape() {
+        let m = parse(SAMPLE).unwrap();
+        assert_eq!(m.base.value, "https://github.com/kubernetes/kubernetes");
+        assert_eq!(m.releases.len(), 2);
+        let r = &m.releases[0];
+        assert_eq!(r.name.value, "v1.17.17-lts.3");
+        assert_eq!(r.name.loc, Location { line: 4, col: 11 });
+        assert!(r.must);
+        assert_eq!(
+            r.patches.iter().map(|p| p.value.as_str()).collect::<Vec<_>>(),
+            ["CVE-2021-3121", "nokmem.1.20"]
+        );
+        assert_eq!(r.patches[0].loc.line, 9);
+        let ci = &m.releases[1];
+        assert!(!ci.must);
+        assert!(ci.patches.is_empty());
+        assert_eq!(ci.test_failures_tolerated, ["k8s.io/kubernetes/pkg/util/mount"]);
+        let e = &m.patches[0];
+        assert_eq!(e.sources.len(), 2);
+        assert!(matches!(e.sources[0].value, PatchSource::Url(_)));
+        assert_eq!(e.sources[1].value, PatchSource::File("patches/CVE-2021-3121.fix.patch".into()));
+        assert_eq!(e.fixes[0].value, "CVE-2021-3121");
+    }
+
+    #[test]
+    fn chain_resolves_root_first() {
+        let m = parse(SAMPLE).unwrap();
+        let c = m.chain("v1.17.17-lts.3").unwrap();
+        assert_eq!(c.root, "v1.17.17");
+        let names: Vec<_> = c.releases.iter().map(|r| r.name.value.as_str()).collect();
+        assert_eq!(names, ["v1.17.17-ci", "v1.17.17-lts.3"]);
+        assert_eq!(m.chain("nope"), Err(ChainError::UnknownRelease("nope".into())));
+    }
+
+    #[test]
+    fn cycle_is_reported() {
+        let src = "base: x\nreleases:\n  - {name: a, base_release: b}\n  - {name: b, base_release: a}\n";
+        let m = parse(src).unwrap();
+        assert_eq!(
+            m.chain("a"),
+            Err(ChainError::Cycle(vec!["a".into(), "b".into(), "a".into()]))
+        );
+    }
+
+    #[test]
+    fn bad_yaml_has_line_and_column() {
+        let err = parse("base: x\nreleases:\n  - name: [unclosed\n").unwrap_err();
+        let loc = err.location().unwrap();
+        assert!(loc.line >= 3, "{err}");
+        assert!(err.to_string().starts_with("releases.yml:"), "{err}");
+    }
+
+    #[test]
+    fn schema_errors_point_at_the_value() {
+        let err = parse("base: x\nreleases:\n  - name: a\n    base_release: b\n    must: yes-please\n")
+            .unwrap_err();
+        assert_eq!(err.location(), Some(Location { line: 5, col: 11 }));
+        assert!(err.to_string().contains("expected `true` or `false` for `must`"), "{err}");
+        let err = parse("base: x\nreleases:\n  - name: 1.20\n    base_release: b\n").unwrap_err();
+        assert!(err.to_string().contains("quote it"), "{err}");
+        let err = parse("releases: []\n").unwrap_err();
+        assert!(err.to_string().contains("missing `base`"), "{err}");
+        let err = parse("base: x\nreleases:\n  - name: a\n").unwrap_err();
+        assert!(err.to_string().contains("no `base_release`"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_yaml_errors() {
+        let err = parse("base: x\nbase: y\n").unwrap_err();
+        assert_eq!(err.location().map(|l| l.line), Some(2));
+    }
+
+    #[test]
+    fn unknown_keys_are_kept_with_position() {
+        let m = parse("base: x\nreleases:\n  - name: a\n    base_relase: b\n    base_release: c\n").unwrap();
+        assert_eq!(m.unknown_keys.len(), 1);
+        assert_eq!(m.unknown_keys[0].value, "base_relase");
+        assert_eq!(m.unknown_keys[0].loc.line, 4);
+    }
+
+    #[test]
+    fn patch_sources_are_classified() {
+        assert!(PatchSource::parse("ftp://x/y.patch").is_err());
+        assert!(PatchSource::parse("/etc/passwd").is_err());
+        assert!(PatchSource::parse("../outside.patch").is_err());
+        assert_eq!(
+            PatchSource::parse("http://127.0.0.1:1/p.patch").unwrap(),
+            PatchSource::Url("http://127.0.0.1:1/p.patch".into())
+        );
+    }
+}

@@ -1,0 +1,362 @@
+//! Materialization: applying a chain of patch files onto a commit, without a working tree.
+//!
+//! The shell tooling checks out ~25,000 files per release and runs `git am -3`. klts produces
+//! the same commits from git objects alone:
+//!
+//! 1. the parent commit's tree is read into a **temporary index** (`git read-tree`, no files
+//!    written);
+//! 2. each message of the patch file is parsed by `git mailinfo` (as `git am` does) and its diff
+//!    applied to that index with `git apply --cached`;
+//! 3. if that fails, the same 3-way fallback as `git am -3`: a fake ancestor is built from the
+//!    blob ids recorded in the patch (`git apply --build-fake-ancestor`), the patch is applied to
+//!    it, and the result is merged into the current tree with `git merge-tree` (the ort merge
+//!    `git am` uses), so renames in the target tree are followed the same way;
+//! 4. the tree is written and committed with the patch's author, date and message and the fixed
+//!    committer [`COMMITTER_NAME`] <[`COMMITTER_EMAIL`]>, committer date = author date.
+//!
+//! Same inputs, same commit ids, on any machine. Each patch file is one **step**, cached by
+//! content: `sha256(parent commit, patch bytes)` → resulting commit, so releases sharing a
+//! prefix (every `-lts.N` on the same `-ci`) and unchanged releases cost a file read.
+
+use crate::fsutil::{atomic_write, sha256_hex};
+use crate::git::{Git, GitError, COMMITTER_EMAIL, COMMITTER_NAME};
+use crate::mbox::{self, MailInfo};
+use crate::ForgeError;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Version of the step-cache key; bump when the way commits are produced changes.
+const STEP_KEY_VERSION: &str = "klts-step-v1";
+
+/// One patch file to apply, with what to say about it when it fails.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// The release whose chain contains this step.
+    pub release: String,
+    /// The patch name.
+    pub patch: String,
+    /// The source (URL or path) of this file.
+    pub source: String,
+    /// The bytes.
+    pub bytes: std::sync::Arc<[u8]>,
+    /// sha256 of the bytes.
+    pub sha256: String,
+}
+
+/// A patch that did not apply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    /// The release being materialized.
+    pub release: String,
+    /// The patch name.
+    pub patch: String,
+    /// The file's source.
+    pub source: String,
+    /// Subject of the commit that failed.
+    pub subject: String,
+    /// 0-based position of that commit in the patch file.
+    pub message_index: usize,
+    /// The commit it was being applied on.
+    pub onto: String,
+    /// The paths that conflict or do not apply.
+    pub paths: Vec<String>,
+    /// git's own account, for the curious.
+    pub detail: String,
+}
+
+/// The result of applying one step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepResult {
+    /// Applied (or found in the cache): the new head commit.
+    Applied {
+        /// The last commit of the step.
+        commit: String,
+        /// Whether it came from the step cache.
+        cached: bool,
+        /// How many commits of the step needed the 3-way fallback.
+        three_way: usize,
+    },
+    /// Did not apply.
+    Conflict(Conflict),
+}
+
+/// Applies steps; one per worker thread (it owns a temporary index).
+pub struct Engine {
+    git: Git,
+    steps_dir: PathBuf,
+    scratch: tempfile::TempDir,
+    use_cache: bool,
+    /// The commit whose tree the temporary index currently holds.
+    index_commit: Option<String>,
+}
+
+impl Engine {
+    /// An engine on the mirror `git`, caching steps in `cache_dir/steps` and using a scratch
+    /// directory under `cache_dir/tmp`.
+    pub fn new(git: &Git, cache_dir: &Path, use_cache: bool) -> Result<Engine, ForgeError> {
+        let tmp = cache_dir.join("tmp");
+        std::fs::create_dir_all(&tmp).map_err(|e| ForgeError::io(&tmp, e))?;
+        let scratch = tempfile::Builder::new()
+            .prefix("engine-")
+            .tempdir_in(&tmp)
+            .map_err(|e| ForgeError::io(&tmp, e))?;
+        let git = git.with_index(&scratch.path().join("index"));
+        Ok(Engine {
+            git,
+            steps_dir: cache_dir.join("steps"),
+            scratch,
+            use_cache,
+            index_commit: None,
+        })
+    }
+
+    fn step_key(parent: &str, patch_sha: &str) -> String {
+        sha256_hex(format!("{STEP_KEY_VERSION}\n{COMMITTER_NAME} <{COMMITTER_EMAIL}>\n{parent}\n{patch_sha}\n").as_bytes())
+    }
+
+    fn step_path(&self, key: &str) -> PathBuf {
+        self.steps_dir.join(&key[..2]).join(key)
+    }
+
+    /// The cached result of applying a patch with this sha256 onto `parent`, if any.
+    pub fn cached(&self, parent: &str, patch_sha: &str) -> Option<String> {
+        if !self.use_cache {
+            return None;
+        }
+        let text = std::fs::read_to_string(self.step_path(&Self::step_key(parent, patch_sha))).ok()?;
+        let commit = text.trim();
+        crate::git::is_object_id(commit).then(|| commit.to_string())
+    }
+
+    /// Apply one patch file onto `parent`.
+    pub fn apply(&mut self, parent: &str, step: &Step) -> Result<StepResult, ForgeError> {
+        if let Some(commit) = self.cached(parent, &step.sha256) {
+            return Ok(StepResult::Applied { commit, cached: true, three_way: 0 });
+        }
+        let messages = mbox::split(&step.bytes);
+        if messages.is_empty() {
+            return Err(corrupt(step, "the file is empty"));
+        }
+        let mut head = parent.to_string();
+        let mut three_way = 0;
+        for (i, message) in messages.iter().enumerate() {
+            // `git mailsplit` (used by `git am`) turns CRLF into LF; do the same.
+            let raw = strip_cr(message.raw);
+            let mail = self.mailinfo(&raw, step, i)?;
+            self.load_index(&head)?;
+            let tree = match self.apply_to_index(&mail.patch)? {
+                Ok(tree) => tree,
+                Err(first_failure) => match self.three_way(&head, &mail.patch)? {
+                    Ok(tree) => {
+                        three_way += 1;
+                        tree
+                    }
+                    Err((paths, detail)) => {
+                        self.index_commit = None;
+                        let mut paths = paths;
+                        if paths.is_empty() {
+                            paths = failing_paths(&first_failure);
+                        }
+                        return Ok(StepResult::Conflict(Conflict {
+                            release: step.release.clone(),
+                            patch: step.patch.clone(),
+                            source: step.source.clone(),
+                            subject: mail.info.subject.clone(),
+                            message_index: i,
+                            onto: head,
+                            paths,
+                            detail: if detail.is_empty() { first_failure } else { format!("{first_failure}\n{detail}") },
+                        }));
+                    }
+                },
+            };
+            head = self.commit(&tree, &head, &mail)?;
+            self.index_commit = Some(head.clone());
+        }
+        if self.use_cache {
+            let path = self.step_path(&Self::step_key(parent, &step.sha256));
+            if let Err(e) = atomic_write(&path, format!("{head}\n").as_bytes()) {
+                tracing::warn!(path = %path.display(), error = %e, "cannot write step cache");
+            }
+        }
+        Ok(StepResult::Applied { commit: head, cached: false, three_way })
+    }
+
+    /// Make the temporary index hold `commit`'s tree (a no-op when it already does).
+    fn load_index(&mut self, commit: &str) -> Result<(), ForgeError> {
+        if self.index_commit.as_deref() != Some(commit) {
+            self.git.run(["read-tree", commit])?;
+            self.index_commit = Some(commit.to_string());
+        }
+        Ok(())
+    }
+
+    fn mailinfo(&self, raw: &[u8], step: &Step, index: usize) -> Result<Mail, ForgeError> {
+        let msg = self.scratch.path().join("msg");
+        let patch = self.scratch.path().join("patch");
+        let out = self
+            .git
+            .run_with_input(["mailinfo".as_ref(), msg.as_os_str(), patch.as_os_str()], raw)
+            .map_err(|e| corrupt(step, &format!("message {} cannot be parsed: {}", index + 1, e.stderr())))?;
+        let info = MailInfo::parse(&String::from_utf8_lossy(&out.stdout));
+        let body = std::fs::read_to_string(&msg).map_err(|e| ForgeError::io(&msg, e))?;
+        let diff = std::fs::read(&patch).map_err(|e| ForgeError::io(&patch, e))?;
+        if info.email.is_empty() {
+            return Err(corrupt(step, &format!(
+                "message {} has no author (no `From:` header); it is not `git format-patch` output", index + 1)));
+        }
+        if diff.iter().all(u8::is_ascii_whitespace) {
+            return Err(corrupt(step, &format!(
+                "message {} (\"{}\") contains no diff", index + 1, info.subject)));
+        }
+        Ok(Mail { message: mbox::commit_message(&info.subject, &body), info, patch: diff })
+    }
+
+    /// `git apply --cached`; Ok(tree) or Err(git's complaint).
+    fn apply_to_index(&mut self, patch: &[u8]) -> Result<Result<String, String>, ForgeError> {
+        match self.git.run_with_input(["apply", "--cached"], patch) {
+            Ok(_) => Ok(Ok(self.git.text(["write-tree"])?)),
+            Err(GitError::Failed { stderr, .. }) => {
+                // A failed `git apply` leaves the index untouched.
+                Ok(Err(stderr))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The `git am -3` fallback. Ok(tree) when the merge is clean, else the conflicting paths.
+    fn three_way(&mut self, head: &str, patch: &[u8]) -> Result<Result<String, (Vec<String>, String)>, ForgeError> {
+        let fake = self.scratch.path().join("fake-index");
+        let _ = std::fs::remove_file(&fake);
+        let fake_arg = format!("--build-fake-ancestor={}", fake.display());
+        if let Err(e) = self.git.run_with_input(["apply", &fake_arg], patch) {
+            // The blobs the patch was made from are not in the repository: no 3-way possible.
+            return Ok(Err((failing_paths(e.stderr()), e.stderr().to_string())));
+        }
+        let fake_git = self.git.with_index(&fake);
+        let base_tree = fake_git.text(["write-tree"])?;
+        if let Err(e) = fake_git.run_with_input(["apply", "--cached"], patch) {
+            return Ok(Err((failing_paths(e.stderr()), e.stderr().to_string())));
+        }
+        let theirs = fake_git.text(["write-tree"])?;
+        let ours = format!("{head}^{{tree}}");
+        let merge_base = format!("--merge-base={base_tree}");
+        match self.git.run(["merge-tree", "--write-tree", "--name-only", "--no-messages", &merge_base, &ours, &theirs]) {
+            Ok(out) => {
+                let tree = String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or("").trim().to_string();
+                self.git.run(["read-tree", &tree])?;
+                self.index_commit = None;
+                Ok(Ok(tree))
+            }
+            Err(GitError::Failed { stdout, stderr, status, .. }) if status == "exit status: 1" => {
+                // Exit 1: conflicts. stdout = tree, then the conflicted paths.
+                let mut paths: Vec<String> = stdout.lines().skip(1).map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
+                paths.dedup();
+                Ok(Err((paths, stderr)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn commit(&self, tree: &str, parent: &str, mail: &Mail) -> Result<String, ForgeError> {
+        let git = self
+            .git
+            .with_env("GIT_AUTHOR_NAME", mail.info.author.clone())
+            .with_env("GIT_AUTHOR_EMAIL", mail.info.email.clone())
+            .with_env("GIT_AUTHOR_DATE", mail.info.date.clone())
+            .with_env("GIT_COMMITTER_NAME", COMMITTER_NAME)
+            .with_env("GIT_COMMITTER_EMAIL", COMMITTER_EMAIL)
+            .with_env("GIT_COMMITTER_DATE", mail.info.date.clone());
+        let out = git.run_with_input(["commit-tree", tree, "-p", parent], mail.message.as_bytes())?;
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+}
+
+struct Mail {
+    info: MailInfo,
+    message: String,
+    patch: Vec<u8>,
+}
+
+fn corrupt(step: &Step, reason: &str) -> ForgeError {
+    ForgeError::CorruptPatch {
+        patch: step.patch.clone(),
+        source_name: step.source.clone(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Turn CRLF line endings into LF, as `git mailsplit` does without `--keep-cr`.
+pub fn strip_cr(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'\r' && raw.get(i + 1) == Some(&b'\n') {
+            i += 1;
+            continue;
+        }
+        out.push(raw[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The paths named in `git apply`'s error output.
+pub fn failing_paths(stderr: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in stderr.lines() {
+        let Some(rest) = line.strip_prefix("error: ") else { continue };
+        let path = if let Some(p) = rest.strip_prefix("patch failed: ") {
+            p.rsplit_once(':').map(|(p, _)| p)
+        } else {
+            [": patch does not apply", ": does not exist in index", ": already exists in index", ": does not match index", ": No such file or directory"]
+                .iter()
+                .find_map(|suffix| rest.strip_suffix(suffix))
+                .or_else(|| rest.strip_prefix("repository lacks the necessary blob to perform 3-way merge. ").map(|_| ""))
+        };
+        if let Some(p) = path.filter(|p| !p.is_empty()) {
+            if !out.iter().any(|o| o == p) {
+                out.push(p.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Turn the messages of steps from `(step, message)` on into one mbox (for `git am` in a
+/// worktree), with CRLF normalized like `git mailsplit`.
+pub fn remaining_mbox(steps: &[Step], from_step: usize, from_message: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (k, step) in steps.iter().enumerate().skip(from_step) {
+        for (i, m) in mbox::split(&step.bytes).iter().enumerate() {
+            if k == from_step && i < from_message {
+                continue;
+            }
+            let raw = strip_cr(m.raw);
+            if !raw.starts_with(b"From ") {
+                out.extend_from_slice(b"From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n");
+            }
+            out.extend_from_slice(&raw);
+            if !raw.ends_with(b"\n") {
+                out.push(b'\n');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_from_apply_errors() {
+        let stderr = "error: patch failed: pkg/a.go:12\nerror: pkg/a.go: patch does not apply\nerror: pkg/b.go: does not exist in index\n";
+        assert_eq!(failing_paths(stderr), ["pkg/a.go", "pkg/b.go"]);
+    }
+
+    #[test]
+    fn cr_is_stripped_only_before_lf() {
+        assert_eq!(strip_cr(b"a\r\nb\rc\r\n"), b"a\nb\rc\n");
+    }
+}

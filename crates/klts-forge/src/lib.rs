@@ -1,0 +1,182 @@
+//! `klts-forge` is the git engine of klts. It owns everything that touches git objects,
+//! downloads and the on-disk cache:
+//!
+//! * [`upstream`] — the bare mirror of the upstream repository in the cache directory; fetches
+//!   only the tags the manifest needs.
+//! * [`patches`] — turns a patch name into bytes: workspace files, `http(s)` downloads kept in a
+//!   content-addressed cache and pinned in [`lock`], or — offline — the upstream's own commit or
+//!   pull-request merge.
+//! * [`engine`] — materializes a release **without a working tree**: each patch commit is
+//!   applied to a temporary index (`git apply --cached`, with the same 3-way fallback `git am -3`
+//!   uses), written as a commit with a fixed committer, and each step is cached by content.
+//! * [`verify`] — materializes many releases in dependency order, in parallel, and reports
+//!   conflicts without stopping at the first one.
+//! * [`checkout`] — tags a release and leaves a working tree, at the failing patch in the usual
+//!   `git am` state when there is a conflict.
+//!
+//! Layout of the cache directory (default `<workspace>/.klts`):
+//!
+//! ```text
+//! .klts/upstream.git        bare mirror: upstream tags, refs/klts/releases/<name> after verify
+//! .klts/downloads/sha256/   downloaded patch bytes by content hash
+//! .klts/downloads/by-url/   URL → content hash, for unpinned URLs
+//! .klts/steps/              step cache: (parent commit, patch sha256) → resulting commit
+//! .klts/tmp/                per-run scratch (temporary indexes), removed after each run
+//! ```
+
+pub mod checkout;
+pub mod engine;
+pub mod fsutil;
+pub mod git;
+pub mod lint;
+pub mod lock;
+pub mod mbox;
+pub mod patches;
+pub mod sync;
+pub mod upstream;
+pub mod verify;
+
+use klts_core::{Manifest, ManifestError};
+use std::path::{Path, PathBuf};
+
+/// File name of the manifest in a workspace.
+pub const MANIFEST_FILE: &str = "releases.yml";
+
+/// An LTS workspace: the manifest, its patches and the cache directory.
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    /// The workspace root (the directory holding `releases.yml`).
+    pub root: PathBuf,
+    /// The parsed manifest.
+    pub manifest: Manifest,
+    /// Where klts keeps its mirror, downloads and step cache.
+    pub cache_dir: PathBuf,
+}
+
+impl Workspace {
+    /// Open the workspace at `root`: reads `root/releases.yml`. The cache directory is
+    /// `root/.klts` unless `cache_dir` is given.
+    pub fn open(root: &Path, cache_dir: Option<&Path>) -> Result<Workspace, ForgeError> {
+        let manifest_path = root.join(MANIFEST_FILE);
+        if !manifest_path.is_file() {
+            return Err(ForgeError::NoManifest(manifest_path));
+        }
+        let manifest = Manifest::load(&manifest_path)?;
+        let cache_dir = cache_dir
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| root.join(".klts"));
+        Ok(Workspace {
+            root: root.to_path_buf(),
+            manifest,
+            cache_dir,
+        })
+    }
+
+    /// The bare mirror of the upstream.
+    pub fn mirror_dir(&self) -> PathBuf {
+        self.cache_dir.join("upstream.git")
+    }
+
+    /// The lock file path.
+    pub fn lock_path(&self) -> PathBuf {
+        self.root.join(lock::LOCK_FILE)
+    }
+
+    /// The upstream location as git understands it: a URL, or an absolute local path (a
+    /// relative `base:` path is relative to the workspace root).
+    pub fn upstream_location(&self) -> String {
+        let base = self.manifest.base.value.trim();
+        if base.contains("://") || base.starts_with("git@") {
+            return base.to_string();
+        }
+        let p = Path::new(base);
+        let abs = if p.is_absolute() { p.to_path_buf() } else { self.root.join(p) };
+        abs.to_string_lossy().into_owned()
+    }
+}
+
+/// Errors of the git engine. Per-release problems (a conflict, a missing patch) are reported
+/// in [`verify::ReleaseReport`]s instead, so that one bad release does not hide the others.
+#[derive(Debug, thiserror::Error)]
+pub enum ForgeError {
+    /// No `releases.yml` where the workspace should be.
+    #[error("{}: no manifest here\n  help: run klts in an LTS workspace or pass --workspace DIR", .0.display())]
+    NoManifest(PathBuf),
+    /// The manifest could not be read.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// The lock file could not be read or written.
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
+    /// A git command failed.
+    #[error(transparent)]
+    Git(#[from] git::GitError),
+    /// A patch could not be obtained.
+    #[error(transparent)]
+    Patch(#[from] patches::PatchError),
+    /// The upstream could not be read.
+    #[error("upstream {location}: {message}")]
+    Upstream {
+        /// The `base:` location.
+        location: String,
+        /// What went wrong and what to do.
+        message: String,
+    },
+    /// A release name the manifest does not have.
+    #[error("unknown release `{name}`{hint}\n  help: `klts releases` lists them")]
+    UnknownRelease {
+        /// The name asked for.
+        name: String,
+        /// ", did you mean …?" or empty.
+        hint: String,
+    },
+    /// A patch file is not an mbox of format-patch commits.
+    #[error("corrupt patch {source_name} (patch `{patch}`): {reason}\n  help: regenerate it with `git format-patch --stdout`")]
+    CorruptPatch {
+        /// Patch name.
+        patch: String,
+        /// Where the bytes came from.
+        source_name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Cache or worktree I/O.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// Any other condition with a message that says what to do.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl ForgeError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> ForgeError {
+        ForgeError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// An [`ForgeError::UnknownRelease`] with a close match from the manifest, if any.
+    pub fn unknown_release(manifest: &Manifest, name: &str) -> ForgeError {
+        let hint = manifest
+            .releases
+            .iter()
+            .map(|r| r.name.value.as_str())
+            .find(|candidate| {
+                candidate.trim_start_matches('v') == name.trim_start_matches('v')
+                    || candidate.starts_with(name)
+                    || name.starts_with(candidate)
+            })
+            .map(|c| format!(", did you mean `{c}`?"))
+            .unwrap_or_default();
+        ForgeError::UnknownRelease {
+            name: name.to_string(),
+            hint,
+        }
+    }
+}

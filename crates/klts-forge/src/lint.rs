@@ -1,0 +1,75 @@
+//! Workspace checks that need more than the manifest text: pins in the lock file and tags in
+//! the upstream mirror. They report through the same [`Diagnostic`] type as
+//! [`klts_core::lint`], so `klts lint` renders one list.
+
+use crate::lock::Lock;
+use crate::upstream::{needed_roots, Mirror};
+use crate::{ForgeError, Workspace};
+use klts_core::diag::{Diagnostic, Severity};
+use klts_core::manifest::{PatchResolution, PatchSource};
+use std::collections::BTreeSet;
+
+/// All checks: [`klts_core::lint::lint`] plus lock pins and (when the mirror exists) upstream
+/// tags. Never touches the network.
+pub fn lint_workspace(ws: &Workspace) -> Result<Vec<Diagnostic>, ForgeError> {
+    let m = &ws.manifest;
+    let mut out = klts_core::lint::lint(m);
+    let lock = Lock::load(&ws.lock_path())?;
+
+    // URLs used by some release but not pinned; pins nothing uses.
+    let mut used_urls = BTreeSet::new();
+    let mut reported = BTreeSet::new();
+    for r in &m.releases {
+        for name in &r.patches {
+            if let PatchResolution::Catalog(e) = m.resolve_patch(&name.value) {
+                for src in &e.sources {
+                    if let PatchSource::Url(url) = &src.value {
+                        used_urls.insert(url.clone());
+                        if !lock.pins.contains_key(url) && reported.insert(url.clone()) {
+                            out.push(
+                                Diagnostic::new(Severity::Warning, "unpinned-url", &m.path, Some(src.loc), format!(
+                                    "{url} (patch `{}`) is not pinned in klts.lock; its content could change unnoticed", e.name.value))
+                                    .with_help("run `klts lock` and commit klts.lock"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for url in lock.pins.keys() {
+        if !used_urls.contains(url) {
+            out.push(
+                Diagnostic::new(Severity::Warning, "stale-pin", ws.lock_path(), None, format!("{url} is pinned but used by no release"))
+                    .with_help("run `klts lock` to drop it"),
+            );
+        }
+    }
+
+    // Root tags, when there is a mirror to look in.
+    let mirror = Mirror::of(ws);
+    if mirror.exists() {
+        let refs = mirror.refs()?;
+        for root in needed_roots(ws) {
+            if mirror.resolve_root(&refs, &root).is_none() {
+                let users: Vec<_> = m
+                    .releases
+                    .iter()
+                    .filter(|r| m.chain(&r.name.value).is_ok_and(|c| c.root == root) && m.release(&r.base_release.value).is_none())
+                    .collect();
+                let loc = users.first().map(|r| r.base_release.loc);
+                let sev = if users.iter().any(|r| r.must) || users.is_empty() { Severity::Error } else { Severity::Warning };
+                out.push(
+                    Diagnostic::new(sev, "missing-tag", &m.path, loc, format!(
+                        "upstream tag `{root}` is not in the mirror{}",
+                        if users.iter().any(|r| r.must) { "" } else { " (used only by releases with must: false)" }))
+                        .with_help("run `klts fetch`; if it is still missing, the upstream has no such tag: fix base_release"),
+                );
+            }
+        }
+    } else {
+        out.push(Diagnostic::new(Severity::Note, "no-mirror", &m.path, None, "upstream tags not checked: there is no mirror yet")
+            .with_help("run `klts fetch` to check that every chain ends in an upstream tag"));
+    }
+    Ok(out)
+}

@@ -1,0 +1,285 @@
+//! `klts` — the command line of klts. Argument parsing, output formats and progress only;
+//! the domain lives in `klts-core` (versions, manifest, lint) and `klts-forge` (git engine).
+//!
+//! Exit codes: 0 success; 1 the command ran and found problems (lint errors, a release that
+//! does not materialize, a conflict); 2 the command could not run (bad arguments, malformed
+//! manifest or lock file, unknown release, unreachable upstream).
+
+mod render;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use klts_core::Severity;
+use klts_forge::checkout::{checkout, CheckoutOutcome};
+use klts_forge::verify::{select, verify, VerifyOptions};
+use klts_forge::{ForgeError, Workspace};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Kubernetes Long Term Support release engineering.
+///
+/// An LTS workspace is a directory with `releases.yml` (the KLTS manifest) and `patches/`.
+/// Each release is an upstream tag plus a chain of patches; klts materializes every release
+/// as a commit without a working tree, reproducibly, and tells you when a patch stops applying.
+///
+/// Typical session:
+///
+///   klts lint                      # is the manifest consistent?
+///   klts fetch                     # mirror the upstream tags it needs, download URL patches
+///   klts lock                      # pin downloaded patches by sha256 in klts.lock
+///   klts verify                    # do all `must` releases still materialize?
+///   klts checkout v1.17.17-lts.3 --worktree ../lts-1.17
+///
+/// Exit codes: 0 ok; 1 problems found (lint errors, failed releases); 2 could not run.
+#[derive(Parser, Debug)]
+#[command(name = "klts", version, about, long_about, verbatim_doc_comment)]
+struct Cli {
+    /// The LTS workspace (the directory holding releases.yml).
+    #[arg(long, short = 'w', global = true, default_value = ".", value_name = "DIR")]
+    workspace: PathBuf,
+    /// Where to keep the upstream mirror, downloads and the step cache [default: WORKSPACE/.klts].
+    #[arg(long, global = true, value_name = "DIR", env = "KLTS_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// More detail: -v shows how each patch resolved and where its bytes came from; -vv debug logs.
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List releases with their base chains, `must`, and the latest release of each minor line.
+    Releases(ListArgs),
+    /// Check the manifest: base chains, versions, patch names, files, pins, upstream tags.
+    ///
+    /// Each finding names file:line:col. Errors (exit 1) mean a release cannot be produced as
+    /// written; warnings are dead weight or likely mistakes.
+    Lint(ListArgs),
+    /// Mirror the upstream tags the manifest needs and download URL patches into the cache.
+    ///
+    /// Only the root tags of the release chains are fetched (plus the upstream's default branch
+    /// when patches are `…/commit/<sha>.patch` or `…/pull/<N>.patch` URLs, so that they can be
+    /// produced offline later).
+    Fetch {
+        /// Fetch only tags, not the default branch.
+        #[arg(long)]
+        tags_only: bool,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// Pin every URL patch by sha256 in klts.lock (written only if every URL was obtained).
+    Lock {
+        /// Download again and re-pin URLs whose content changed (review the diff!).
+        #[arg(long)]
+        update: bool,
+        /// Never touch the network: pin from the cache or the upstream mirror.
+        #[arg(long)]
+        offline: bool,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// Materialize releases and report which apply (default: every `must` release).
+    ///
+    /// Steps are cached by content, so a second run with nothing changed takes a moment.
+    /// A conflict names the release, patch, source, commit subject and paths; the other
+    /// releases go on.
+    Verify {
+        /// Releases to verify [default: the `must` releases].
+        releases: Vec<String>,
+        /// Verify every release of the manifest.
+        #[arg(long, conflicts_with = "releases")]
+        all: bool,
+        #[command(flatten)]
+        run: RunArgs,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// Materialize one release, tag it in the mirror, and optionally check it out.
+    ///
+    /// With --worktree and a conflicting patch, the worktree is left in `git am` state at the
+    /// failing patch: resolve, `git add`, `git am --continue`.
+    Checkout {
+        /// The release.
+        release: String,
+        /// Also check the release out into this (new or empty) directory.
+        #[arg(long, value_name = "DIR")]
+        worktree: Option<PathBuf>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+}
+
+#[derive(Args, Debug)]
+struct ListArgs {
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = Format::Table)]
+    output: Format,
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// Parallel jobs [default: number of CPUs].
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Never touch the network: use the mirror and the download cache only.
+    #[arg(long)]
+    offline: bool,
+    /// Recompute every step instead of reading the step cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+/// The one error type of the CLI edge: a message and an exit code.
+#[derive(Debug)]
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<ForgeError> for Failure {
+    fn from(e: ForgeError) -> Self {
+        Failure { code: 2, message: e.to_string() }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KLTS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("klts={level},klts_forge={level},klts_core={level}")));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .init();
+    match run(&cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn open(cli: &Cli) -> Result<Workspace, Failure> {
+    Ok(Workspace::open(&cli.workspace, cli.cache_dir.as_deref())?)
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Failure { code: 2, message: e.to_string() })?;
+    println!("{text}");
+    Ok(())
+}
+
+fn jobs(run: &RunArgs) -> usize {
+    run.jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+        .max(1)
+}
+
+fn run(cli: &Cli) -> Result<u8, Failure> {
+    match &cli.command {
+        Command::Releases(list) => {
+            let ws = open(cli)?;
+            let rows = render::release_rows(&ws);
+            match list.output {
+                Format::Json => json(&rows)?,
+                Format::Table => render::releases_table(&rows),
+            }
+            Ok(0)
+        }
+        Command::Lint(list) => {
+            let ws = open(cli)?;
+            let diags = klts_forge::lint::lint_workspace(&ws)?;
+            let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+            match list.output {
+                Format::Json => json(&serde_json::json!({
+                    "errors": errors,
+                    "warnings": diags.iter().filter(|d| d.severity == Severity::Warning).count(),
+                    "diagnostics": diags,
+                }))?,
+                Format::Table => render::diagnostics(&diags, &ws.root),
+            }
+            Ok(u8::from(errors > 0))
+        }
+        Command::Fetch { tags_only, list } => {
+            let ws = open(cli)?;
+            let report = klts_forge::sync::fetch(&ws, *tags_only)?;
+            match list.output {
+                Format::Json => json(&report)?,
+                Format::Table => render::fetch(&report),
+            }
+            Ok(u8::from(!report.complete()))
+        }
+        Command::Lock { update, offline, list } => {
+            let ws = open(cli)?;
+            let report = klts_forge::sync::lock(&ws, *update, *offline)?;
+            match list.output {
+                Format::Json => json(&report)?,
+                Format::Table => render::lock(&report, &ws.lock_path()),
+            }
+            Ok(u8::from(report.urls.iter().any(|u| u.error.is_some())))
+        }
+        Command::Verify { releases, all, run, list } => {
+            let ws = open(cli)?;
+            let names = select(&ws, releases, *all)?;
+            if names.is_empty() {
+                return Err(Failure {
+                    code: 2,
+                    message: "nothing to verify: no release has `must: true`\n  help: name releases or use --all".into(),
+                });
+            }
+            let options = VerifyOptions { jobs: jobs(run), offline: run.offline, use_cache: !run.no_cache };
+            let started = std::time::Instant::now();
+            let progress = render::Progress::new(std::io::stderr().is_terminal() && cli.verbose == 0);
+            let report = verify(&ws, &names, &options, &|r, total| progress.done(r, total))?;
+            progress.finish();
+            match list.output {
+                Format::Json => json(&report)?,
+                Format::Table => render::verify(&report, cli.verbose > 0, started.elapsed()),
+            }
+            Ok(u8::from(!report.all_ok()))
+        }
+        Command::Checkout { release, worktree, run } => {
+            let ws = open(cli)?;
+            let options = VerifyOptions { jobs: jobs(run), offline: run.offline, use_cache: !run.no_cache };
+            match checkout(&ws, release, worktree.as_deref(), &options)? {
+                CheckoutOutcome::Tagged { tag, commit, worktree } => {
+                    println!("tagged {tag} at {commit} in {}", ws.mirror_dir().display());
+                    if let Some(dir) = worktree {
+                        println!("checked out in {}", dir.display());
+                    }
+                    Ok(0)
+                }
+                CheckoutOutcome::Conflict { report, worktree } => {
+                    render::verify(&report, false, std::time::Duration::ZERO);
+                    match worktree {
+                        Some(dir) => println!(
+                            "\n{} is in `git am` state at the failing patch:\n  cd {}\n  # resolve the conflicts, then\n  git add -A && git am --continue",
+                            dir.display(),
+                            dir.display()
+                        ),
+                        None => println!("\nhelp: add --worktree DIR to resolve it in `git am` state"),
+                    }
+                    Ok(1)
+                }
+                CheckoutOutcome::Failed { report } => {
+                    render::verify(&report, false, std::time::Duration::ZERO);
+                    Ok(1)
+                }
+            }
+        }
+    }
+}

@@ -123,6 +123,12 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
         }
     }
     for e in &manifest.patches {
+        if e.sources.is_empty() {
+            out.push(
+                diag(Severity::Warning, "empty-patch", e.name.loc, format!("catalog entry `{}` has an empty `patch` list and changes nothing", e.name.value))
+                    .with_help("add the patch files or remove the entry"),
+            );
+        }
         for src in &e.sources {
             if let PatchSource::File(path) = &src.value {
                 used_files.insert(path.clone());
@@ -138,9 +144,17 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
             }
         }
         if !used_entries.contains(e.name.value.as_str()) {
+            let help = match e.name.value.strip_suffix(".patch") {
+                // A catalog name ending in `.patch` never matches: releases use the bare name,
+                // which then resolves by convention to a file, bypassing this entry.
+                Some(bare) if manifest.releases.iter().any(|r| r.patches.iter().any(|p| p.value == bare)) => format!(
+                    "releases refer to `{bare}`, which resolves by convention to patches/{bare}.patch, not to this entry: drop the `.patch` suffix from the name if this entry is meant"
+                ),
+                _ => "remove it, or keep it knowingly for a future backport".to_string(),
+            };
             out.push(
                 diag(Severity::Warning, "unused-patch", e.name.loc, format!("catalog entry `{}` is used by no release", e.name.value))
-                    .with_help("remove it, or keep it knowingly for a future backport"),
+                    .with_help(help),
             );
         }
     }

@@ -568,9 +568,6 @@ impl<'p> Parser<'p> {
                 ),
             )
         })?;
-        if sources.is_empty() {
-            return Err(self.err(start, format!("patch entry `{}` has an empty `patch` list", name.value)));
-        }
         Ok(PatchEntry {
             name,
             sources,

@@ -231,7 +231,14 @@ impl Engine {
         let fake_arg = format!("--build-fake-ancestor={}", fake.display());
         if let Err(e) = self.git.run_with_input(["apply", &fake_arg], patch) {
             // The blobs the patch was made from are not in the repository: no 3-way possible.
-            return Ok(Err((failing_paths(e.stderr()), e.stderr().to_string())));
+            return Ok(Err((
+                failing_paths(e.stderr()),
+                format!(
+                    "{}\n3-way fallback impossible: the mirror lacks the blobs this patch was made from; \
+                     fetch the upstream branch it was made on (`klts fetch` brings the default branch for URL patches)",
+                    e.stderr()
+                ),
+            )));
         }
         let fake_git = self.git.with_index(&fake);
         let base_tree = fake_git.text(["write-tree"])?;

@@ -219,9 +219,16 @@ pub fn verify(
         .map(|c| c.root)
         .collect();
     let mut refs = mirror.refs()?;
-    let missing: BTreeSet<String> = roots.iter().filter(|r| mirror.resolve_root(&refs, r).is_none()).cloned().collect();
     let mut fetched = Vec::new();
-    if !missing.is_empty() {
+    if roots.iter().any(|r| mirror.resolve_root(&refs, r).is_none()) {
+        // Fetch every root the manifest needs, not only the requested ones: the blobs of the
+        // other lines are what the 3-way fallback uses for backports, and a release must
+        // materialize the same whether it is verified alone or with the others.
+        let missing: BTreeSet<String> = needed_roots(ws)
+            .into_iter()
+            .chain(roots.iter().cloned())
+            .filter(|r| mirror.resolve_root(&refs, r).is_none())
+            .collect();
         if options.offline {
             if !mirror.exists() {
                 return Err(ForgeError::Upstream {

@@ -5,6 +5,18 @@
 //! does not materialize, a conflict); 2 the command could not run (bad arguments, malformed
 //! manifest or lock file, unknown release, unreachable upstream).
 
+/// `println!` that exits quietly when stdout is closed (`klts releases | head`).
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($t)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 mod render;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -179,7 +191,7 @@ fn open(cli: &Cli) -> Result<Workspace, Failure> {
 
 fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Failure { code: 2, message: e.to_string() })?;
-    println!("{text}");
+    outln!("{text}");
     Ok(())
 }
 
@@ -257,21 +269,21 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             let options = VerifyOptions { jobs: jobs(run), offline: run.offline, use_cache: !run.no_cache };
             match checkout(&ws, release, worktree.as_deref(), &options)? {
                 CheckoutOutcome::Tagged { tag, commit, worktree } => {
-                    println!("tagged {tag} at {commit} in {}", ws.mirror_dir().display());
+                    outln!("tagged {tag} at {commit} in {}", ws.mirror_dir().display());
                     if let Some(dir) = worktree {
-                        println!("checked out in {}", dir.display());
+                        outln!("checked out in {}", dir.display());
                     }
                     Ok(0)
                 }
                 CheckoutOutcome::Conflict { report, worktree } => {
                     render::verify(&report, false, std::time::Duration::ZERO);
                     match worktree {
-                        Some(dir) => println!(
+                        Some(dir) => outln!(
                             "\n{} is in `git am` state at the failing patch:\n  cd {}\n  # resolve the conflicts, then\n  git add -A && git am --continue",
                             dir.display(),
                             dir.display()
                         ),
-                        None => println!("\nhelp: add --worktree DIR to resolve it in `git am` state"),
+                        None => outln!("\nhelp: add --worktree DIR to resolve it in `git am` state"),
                     }
                     Ok(1)
                 }

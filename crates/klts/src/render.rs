@@ -27,7 +27,7 @@ fn table(header: &[&str], rows: &[Vec<String>]) {
                 out.push_str(&format!("{c:<w$}  ", w = widths[i]));
             }
         }
-        println!("{}", out.trim_end());
+        outln!("{}", out.trim_end());
     };
     line(header.iter().map(|h| h.to_string()).collect());
     for row in rows {
@@ -57,7 +57,7 @@ pub fn releases_table(rows: &[ReleaseSummary]) {
         .collect();
     table(&["RELEASE", "MUST", "LINE", "PATCHES", "CHAIN"], &body);
     let must = rows.iter().filter(|r| r.must).count();
-    println!("\n{} releases, {must} must", rows.len());
+    outln!("\n{} releases, {must} must", rows.len());
 }
 
 pub fn diagnostics(diags: &[Diagnostic], root: &Path) {
@@ -68,14 +68,14 @@ pub fn diagnostics(diags: &[Diagnostic], root: &Path) {
                 d.file = rel.to_path_buf();
             }
         }
-        println!("{d}");
+        outln!("{d}");
     }
     let count = |s| diags.iter().filter(|d| d.severity == s).count();
     let (e, w) = (count(Severity::Error), count(Severity::Warning));
     if diags.is_empty() {
-        println!("no problems found");
+        outln!("no problems found");
     } else {
-        println!("\n{e} error{}, {w} warning{}", plural(e), plural(w));
+        outln!("\n{e} error{}, {w} warning{}", plural(e), plural(w));
     }
 }
 
@@ -115,13 +115,13 @@ fn url_rows(urls: &[UrlReport]) {
     }
     for u in urls {
         if let Some(e) = &u.error {
-            println!("error: {e}");
+            outln!("error: {e}");
         }
     }
 }
 
 pub fn fetch(r: &SyncReport) {
-    println!(
+    outln!(
         "tags: {} fetched, {} already present, {} missing upstream{}",
         r.tags.fetched.len(),
         r.tags.present.len(),
@@ -129,7 +129,7 @@ pub fn fetch(r: &SyncReport) {
         if r.tags.head { "; default branch fetched" } else { "" }
     );
     for t in &r.tags.missing {
-        println!("error: upstream has no tag `{t}`: fix base_release in releases.yml");
+        outln!("error: upstream has no tag `{t}`: fix base_release in releases.yml");
     }
     url_rows(&r.urls);
 }
@@ -137,11 +137,11 @@ pub fn fetch(r: &SyncReport) {
 pub fn lock(r: &LockReport, path: &Path) {
     url_rows(&r.urls);
     if r.written {
-        println!("wrote {}: {} added, {} changed, {} removed", path.display(), r.added, r.changed, r.removed);
+        outln!("wrote {}: {} added, {} changed, {} removed", path.display(), r.added, r.changed, r.removed);
     } else if r.urls.iter().any(|u| u.error.is_some()) {
-        println!("{} left unchanged: some URLs could not be obtained", path.display());
+        outln!("{} left unchanged: some URLs could not be obtained", path.display());
     } else {
-        println!("{} is up to date ({} pins)", path.display(), r.urls.len());
+        outln!("{} is up to date ({} pins)", path.display(), r.urls.len());
     }
 }
 
@@ -167,10 +167,10 @@ pub fn verify(report: &VerifyReport, verbose: bool, elapsed: Duration) {
     table(&["RELEASE", "STATUS", "COMMIT", "CACHED", "3-WAY", "TIME"], &rows);
     if verbose {
         for r in &shown {
-            println!("\n{} (root {} {})", r.release, r.root, short(&r.root_commit));
+            outln!("\n{} (root {} {})", r.release, r.root, short(&r.root_commit));
             for p in &r.patches {
                 for f in &p.files {
-                    println!(
+                    outln!(
                         "  {} via {:?}: {} [{}] sha256:{}",
                         p.name,
                         p.via,
@@ -184,21 +184,29 @@ pub fn verify(report: &VerifyReport, verbose: bool, elapsed: Duration) {
     }
     for r in &shown {
         if let Some(c) = &r.conflict {
-            println!("\nerror: {}: patch `{}` does not apply", r.release, c.patch);
-            println!("  source:  {}", c.source);
-            println!("  commit:  {:?} (message {} of the file)", c.subject, c.message_index + 1);
-            println!("  onto:    {}", c.onto);
-            println!("  paths:   {}", if c.paths.is_empty() { "-".into() } else { c.paths.join(", ") });
-            println!("  help: klts checkout {} --worktree DIR leaves it in `git am` state for resolution", r.release);
+            outln!("\nerror: {}: patch `{}` does not apply", r.release, c.patch);
+            outln!("  source:  {}", c.source);
+            outln!("  commit:  {:?} (message {} of the file)", c.subject, c.message_index + 1);
+            outln!("  onto:    {}", c.onto);
+            outln!("  paths:   {}", if c.paths.is_empty() { "-".into() } else { c.paths.join(", ") });
+            if let Some(note) = c.detail.lines().find(|l| l.starts_with("3-way fallback impossible")) {
+                outln!("  note:    {note}");
+            }
+            if verbose {
+                for l in c.detail.lines() {
+                    outln!("  | {l}");
+                }
+            }
+            outln!("  help: klts checkout {} --worktree DIR leaves it in `git am` state for resolution", r.release);
         } else if let Some(e) = &r.error {
-            println!("\nerror: {}: {e}", r.release);
+            outln!("\nerror: {}: {e}", r.release);
         }
     }
     let requested: Vec<_> = report.releases.iter().filter(|r| r.requested).collect();
     let ok = requested.iter().filter(|r| r.status == Status::Ok).count();
     let cached: usize = report.releases.iter().map(|r| r.steps_cached).sum();
     let applied: usize = report.releases.iter().map(|r| r.steps_applied).sum();
-    println!(
+    outln!(
         "\n{ok} of {} releases ok; {applied} steps applied, {cached} from cache{}",
         requested.len(),
         if elapsed.is_zero() { String::new() } else { format!("; {:.2}s", elapsed.as_secs_f64()) }

@@ -146,6 +146,12 @@ impl Engine {
             self.load_index(&head)?;
             let tree = match self.apply_to_index(&mail.patch)? {
                 Ok(tree) => tree,
+                Err(complaint) if is_corrupt(&complaint) => {
+                    return Err(corrupt(step, &format!(
+                        "message {} (\"{}\"): {}", i + 1, mail.info.subject,
+                        complaint.lines().find(|l| l.contains("corrupt") || l.contains("No valid")).unwrap_or(&complaint)
+                    )));
+                }
                 Err(first_failure) => match self.three_way(&head, &mail.patch)? {
                     Ok(tree) => {
                         three_way += 1;
@@ -306,6 +312,14 @@ pub fn strip_cr(raw: &[u8]) -> Vec<u8> {
         i += 1;
     }
     out
+}
+
+/// Whether `git apply` rejected the patch text itself rather than its fit.
+fn is_corrupt(stderr: &str) -> bool {
+    stderr.contains("corrupt patch at line")
+        || stderr.contains("No valid patches in input")
+        || stderr.contains("patch with only garbage")
+        || stderr.contains("patch fragment without header")
 }
 
 /// The paths named in `git apply`'s error output.

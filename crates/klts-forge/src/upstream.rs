@@ -130,7 +130,12 @@ impl Mirror {
             location: self.location.clone(),
             message: format!(
                 "cannot be read: {}\n  help: check `base:` in releases.yml and your network; --offline works from the mirror alone",
-                e.stderr().lines().last().unwrap_or("")
+                e.stderr()
+                    .lines()
+                    .find(|l| l.starts_with("fatal:"))
+                    .or_else(|| e.stderr().lines().next())
+                    .unwrap_or("")
+                    .trim_start_matches("fatal: ")
             ),
         }
     }
@@ -138,7 +143,6 @@ impl Mirror {
     /// Fetch the `wanted` tags that are not in the mirror yet (and the upstream HEAD when
     /// `head`). Tags the upstream lacks are reported in [`FetchReport::missing`], not fetched.
     pub fn fetch(&self, wanted: &BTreeSet<String>, head: bool) -> Result<FetchReport, ForgeError> {
-        self.ensure()?;
         let refs = self.refs()?;
         let mut report = FetchReport::default();
         let mut need = Vec::new();
@@ -152,7 +156,9 @@ impl Mirror {
         if need.is_empty() && !head {
             return Ok(report);
         }
+        // Ask the upstream first: an unreachable upstream leaves no empty mirror behind.
         let available = self.remote_tags()?;
+        self.ensure()?;
         let mut refspecs = Vec::new();
         for tag in need {
             if available.contains(&tag) {

@@ -691,6 +691,62 @@ patches:
         assert_eq!(m.unknown_keys[0].loc.line, 4);
     }
 
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn name() -> impl Strategy<Value = String> {
+            "v1\\.[0-9]{1,2}\\.[0-9]{1,2}(-ci|-lts\\.[0-9]{1,2})?"
+        }
+
+        proptest! {
+            #[test]
+            fn never_panics_on_arbitrary_text(s in "\\PC{0,300}") {
+                let _ = parse(&s);
+            }
+
+            #[test]
+            fn never_panics_on_yaml_shaped_text(s in "(base: [a-z]{0,5}\n)?(releases:\n)?(  - (name|base_release|must|patches): [a-z0-9.\\[\\], -]{0,12}\n){0,6}(patches:( \\[\\])?\n)?") {
+                let _ = parse(&s);
+            }
+
+            #[test]
+            fn generated_manifests_round_trip(
+                releases in proptest::collection::vec((name(), name(), any::<bool>(), proptest::collection::vec("[a-z][a-z0-9.-]{0,10}", 0..4)), 0..8),
+                entries in proptest::collection::vec(("[a-z][a-z0-9.-]{0,10}", proptest::collection::vec("patches/[a-z]{1,8}\\.patch", 1..3)), 0..5),
+            ) {
+                let mut text = String::from("base: https://example.com/up\nreleases:\n");
+                for (n, b, must, patches) in &releases {
+                    text.push_str(&format!("  - name: {n}\n    base_release: {b}\n    must: {must}\n    patches:\n"));
+                    for p in patches {
+                        text.push_str(&format!("      - {p}\n"));
+                    }
+                }
+                text.push_str("patches:\n");
+                for (n, files) in &entries {
+                    text.push_str(&format!("  - name: {n}\n    patch:\n"));
+                    for f in files {
+                        text.push_str(&format!("      - {f}\n"));
+                    }
+                }
+                let m = parse(&text).unwrap();
+                prop_assert_eq!(m.releases.len(), releases.len());
+                for (r, (n, b, must, patches)) in m.releases.iter().zip(&releases) {
+                    prop_assert_eq!(&r.name.value, n);
+                    prop_assert_eq!(&r.base_release.value, b);
+                    prop_assert_eq!(r.must, *must);
+                    let got: Vec<&String> = r.patches.iter().map(|p| &p.value).collect();
+                    prop_assert_eq!(got, patches.iter().collect::<Vec<_>>());
+                }
+                prop_assert_eq!(m.patches.len(), entries.len());
+                // Chains either resolve or report a cycle; never loop forever or panic.
+                for r in &m.releases {
+                    let _ = m.chain(&r.name.value);
+                }
+            }
+        }
+    }
+
     #[test]
     fn patch_sources_are_classified() {
         assert!(PatchSource::parse("ftp://x/y.patch").is_err());

@@ -9,8 +9,8 @@
 //!    applied to that index with `git apply --cached`;
 //! 3. if that fails, the same 3-way fallback as `git am -3`: a fake ancestor is built from the
 //!    blob ids recorded in the patch (`git apply --build-fake-ancestor`), the patch is applied to
-//!    it, and the result is merged into the current tree with `git merge-tree` (the ort merge
-//!    `git am` uses), so renames in the target tree are followed the same way;
+//!    it, and the result is merged into the current tree with `git merge-tree --write-tree` (the
+//!    ort merge `git am` uses), so renames in the target tree are followed the same way;
 //! 4. the tree is written and committed with the patch's author, date and message and the fixed
 //!    committer [`COMMITTER_NAME`] <[`COMMITTER_EMAIL`]>, committer date = author date.
 //!
@@ -251,10 +251,22 @@ impl Engine {
         if let Err(e) = fake_git.run_with_input(["apply", "--cached"], patch) {
             return Ok(Err((failing_paths(e.stderr()), e.stderr().to_string())));
         }
-        let theirs = fake_git.text(["write-tree"])?;
-        let ours = format!("{head}^{{tree}}");
-        let merge_base = format!("--merge-base={base_tree}");
-        match self.git.run(["merge-tree", "--write-tree", "--name-only", "--no-messages", &merge_base, &ours, &theirs]) {
+        let theirs_tree = fake_git.text(["write-tree"])?;
+        // `git merge-tree --merge-base=<tree>` needs git 2.45; scaffolding commits (base, and
+        // ours and theirs on top of it) give the same ort merge on any git since 2.38. Their
+        // ids do not matter: only the merged tree is kept.
+        let scaffold = self
+            .git
+            .with_env("GIT_AUTHOR_NAME", COMMITTER_NAME)
+            .with_env("GIT_AUTHOR_EMAIL", COMMITTER_EMAIL)
+            .with_env("GIT_AUTHOR_DATE", "@0 +0000")
+            .with_env("GIT_COMMITTER_NAME", COMMITTER_NAME)
+            .with_env("GIT_COMMITTER_EMAIL", COMMITTER_EMAIL)
+            .with_env("GIT_COMMITTER_DATE", "@0 +0000");
+        let base = scaffold.text(["commit-tree", &base_tree, "-m", "klts: fake ancestor"])?;
+        let ours = scaffold.text(["commit-tree", &format!("{head}^{{tree}}"), "-p", &base, "-m", "klts: ours"])?;
+        let theirs = scaffold.text(["commit-tree", &theirs_tree, "-p", &base, "-m", "klts: theirs"])?;
+        match self.git.run(["merge-tree", "--write-tree", "--name-only", "--no-messages", &ours, &theirs]) {
             Ok(out) => {
                 let tree = String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or("").trim().to_string();
                 self.git.run(["read-tree", &tree])?;

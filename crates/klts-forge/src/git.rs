@@ -17,7 +17,7 @@ use std::process::{Command, Output, Stdio};
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
     /// `git` could not be started at all.
-    #[error("cannot run `git` ({0}): install git 2.40 or newer and make sure it is on PATH")]
+    #[error("cannot run `git` ({0}): install git 2.38 or newer and make sure it is on PATH")]
     Spawn(std::io::Error),
     /// git ran and exited non-zero.
     #[error("`git {args}` failed ({status}): {stderr}")]
@@ -203,6 +203,26 @@ fn check(output: Output, args: String) -> Result<Output, GitError> {
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         })
     }
+}
+
+/// The oldest git klts works with (`merge-tree --write-tree`).
+pub const MIN_GIT: (u32, u32) = (2, 38);
+
+/// Check that `git` is installed and recent enough; returns its version string.
+pub fn check_version() -> Result<String, GitError> {
+    let out = Command::new("git").arg("--version").output().map_err(GitError::Spawn)?;
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let version = text.trim_start_matches("git version ").to_string();
+    let mut parts = version.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty());
+    let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    if (major, minor) < MIN_GIT {
+        return Err(GitError::Spawn(std::io::Error::other(format!(
+            "found `{text}`, klts needs git {}.{} or newer",
+            MIN_GIT.0, MIN_GIT.1
+        ))));
+    }
+    Ok(version)
 }
 
 /// Whether `s` looks like a full hexadecimal object id (SHA-1 or SHA-256).

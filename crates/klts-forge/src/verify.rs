@@ -190,6 +190,7 @@ pub fn verify(
 ) -> Result<VerifyReport, ForgeError> {
     let m = &ws.manifest;
     let mirror = Mirror::of(ws);
+    crate::git::check_version()?;
 
     // The closure of the request over base chains, with each release's depth.
     let mut order: Vec<String> = Vec::new();

@@ -31,6 +31,7 @@ pub mod git;
 pub mod lint;
 pub mod lock;
 pub mod mbox;
+pub mod odb;
 pub mod patches;
 pub mod sync;
 pub mod upstream;

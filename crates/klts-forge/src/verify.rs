@@ -98,6 +98,11 @@ pub struct ReleaseReport {
     pub steps_applied: usize,
     /// Commits that needed the 3-way fallback.
     pub three_way: usize,
+    /// Commits applied on a temporary index of only the touched paths (the fast path).
+    pub fast_path: usize,
+    /// Commits that needed a full temporary index (unusual paths, or a patch that does not
+    /// apply directly).
+    pub full_index: usize,
     /// The conflict, when `conflict`.
     pub conflict: Option<Conflict>,
     /// The error, when `error` or `base-failed`.
@@ -336,6 +341,8 @@ fn one_release(
         steps_cached: 0,
         steps_applied: 0,
         three_way: 0,
+        fast_path: 0,
+        full_index: 0,
         conflict: None,
         error: None,
         millis: 0,
@@ -383,8 +390,15 @@ fn one_release(
     };
     report.patches = patches;
     let mut head = parent;
+    let stats_before = engine.stats;
+    let report_stats = |report: &mut ReleaseReport, engine: &Engine| {
+        report.fast_path = engine.stats.fast - stats_before.fast;
+        report.full_index = engine.stats.full_index - stats_before.full_index;
+    };
     for step in &steps {
-        match engine.apply(&head, step) {
+        let result = engine.apply(&head, step);
+        report_stats(&mut report, engine);
+        match result {
             Ok(StepResult::Applied { commit, cached, three_way }) => {
                 if cached {
                     report.steps_cached += 1;

@@ -166,8 +166,13 @@ fn releases_equal_git_am_commit_for_commit() {
         // The release ref is recorded in the mirror.
         assert_eq!(f.ws.mirror_ref(&format!("refs/klts/releases/{name}")).as_deref(), Some(expected.as_str()));
     }
-    // backport-a needed (and got) the 3-way fallback.
+    // backport-a needed (and got) the 3-way fallback, confirmed on a full index; every other
+    // commit went through the fast path (an index of only the touched paths).
     assert_eq!(release(&report, "v1.1.1-lts.1")["three_way"], 1);
+    assert_eq!(release(&report, "v1.1.1-lts.1")["full_index"], 1);
+    assert_eq!(release(&report, "v1.1.1-lts.1")["fast_path"], 1);
+    assert_eq!(release(&report, "v1.1.1-ci")["full_index"], 0);
+    assert_eq!(release(&report, "v1.2.0-lts.1")["full_index"], 0);
     // The conflict is reported with everything a maintainer needs.
     let c = release(&report, "v1.1.1-lts.3");
     assert_eq!(c["status"], "conflict");

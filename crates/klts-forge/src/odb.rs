@@ -1,0 +1,336 @@
+//! In-process access to git objects: reading through one long-running `git cat-file --batch`,
+//! writing trees as loose objects, and editing a tree by path.
+//!
+//! This is what lets klts materialize a release without a working tree *and* without a full
+//! index: a Kubernetes tree has ~25,000 entries, and every `git read-tree`/`git apply --cached`
+//! on a full index reads and rewrites all of them. Instead, only the paths a patch touches go
+//! through git (see [`crate::engine`]); the new tree is derived from the parent tree by
+//! rewriting just the directories on the changed paths, byte-identical to what git writes.
+
+use crate::git::GitError;
+use flate2::write::ZlibEncoder;
+use flate2::Compression;
+use sha1::{Digest, Sha1};
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+/// A 20-byte SHA-1 object id.
+pub type Oid = [u8; 20];
+
+/// Parse a 40-hex object id.
+pub fn parse_oid(hex_str: &str) -> Option<Oid> {
+    let bytes = hex::decode(hex_str.trim()).ok()?;
+    bytes.try_into().ok()
+}
+
+/// Hex form of an object id.
+pub fn oid_hex(oid: &Oid) -> String {
+    hex::encode(oid)
+}
+
+/// One entry of a tree object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeEntry {
+    /// The mode as written in the tree (`100644`, `100755`, `120000`, `160000`, `40000`).
+    pub mode: String,
+    /// The entry name (one path component).
+    pub name: Vec<u8>,
+    /// The object id.
+    pub oid: Oid,
+}
+
+impl TreeEntry {
+    /// Whether the entry is a subtree.
+    pub fn is_tree(&self) -> bool {
+        self.mode == "40000"
+    }
+}
+
+/// Parse the body of a tree object.
+pub fn parse_tree(body: &[u8]) -> Option<Vec<TreeEntry>> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        let sp = rest.iter().position(|&b| b == b' ')?;
+        let nul = rest.iter().position(|&b| b == 0)?;
+        if nul < sp || rest.len() < nul + 21 {
+            return None;
+        }
+        let mode = String::from_utf8(rest[..sp].to_vec()).ok()?;
+        let name = rest[sp + 1..nul].to_vec();
+        let oid: Oid = rest[nul + 1..nul + 21].try_into().ok()?;
+        out.push(TreeEntry { mode, name, oid });
+        rest = &rest[nul + 21..];
+    }
+    Some(out)
+}
+
+/// Git's tree order: by name, with subtrees compared as if their name ended in `/`.
+fn tree_order(a: &TreeEntry, b: &TreeEntry) -> std::cmp::Ordering {
+    let ka = a.name.iter().copied().chain(a.is_tree().then_some(b'/'));
+    let kb = b.name.iter().copied().chain(b.is_tree().then_some(b'/'));
+    ka.cmp(kb)
+}
+
+/// Serialize entries (sorted in git's order) as a tree body.
+pub fn serialize_tree(entries: &mut [TreeEntry]) -> Vec<u8> {
+    entries.sort_by(tree_order);
+    let mut out = Vec::with_capacity(entries.len() * 40);
+    for e in entries.iter() {
+        out.extend_from_slice(e.mode.as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(&e.name);
+        out.push(0);
+        out.extend_from_slice(&e.oid);
+    }
+    out
+}
+
+/// A change to one path of a tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Set the path to a blob (or gitlink) with this mode.
+    Set {
+        /// Mode (`100644`, `100755`, `120000`, `160000`).
+        mode: String,
+        /// The object id.
+        oid: Oid,
+    },
+    /// Remove the path.
+    Delete,
+}
+
+/// Reads objects through `git cat-file --batch` and writes loose objects.
+pub struct Odb {
+    git_dir: PathBuf,
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    trees: HashMap<Oid, Vec<TreeEntry>>,
+}
+
+impl Odb {
+    /// Start a reader on the repository at `git_dir`.
+    pub fn open(git_dir: &Path) -> Result<Odb, GitError> {
+        let mut child = Command::new("git")
+            .arg("--git-dir")
+            .arg(git_dir)
+            .args(["cat-file", "--batch"])
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(GitError::Spawn)?;
+        let stdin = child.stdin.take().ok_or_else(|| GitError::Spawn(std::io::Error::other("no stdin")))?;
+        let stdout = BufReader::new(child.stdout.take().ok_or_else(|| GitError::Spawn(std::io::Error::other("no stdout")))?);
+        Ok(Odb { git_dir: git_dir.to_path_buf(), child, stdin, stdout, trees: HashMap::new() })
+    }
+
+    fn broken(what: &str) -> GitError {
+        GitError::Failed {
+            args: "cat-file --batch".into(),
+            status: "protocol error".into(),
+            stderr: what.to_string(),
+            stdout: String::new(),
+        }
+    }
+
+    /// Read an object: its type and body. `Ok(None)` when it does not exist.
+    pub fn read(&mut self, spec: &str) -> Result<Option<(String, Vec<u8>)>, GitError> {
+        writeln!(self.stdin, "{spec}").and_then(|_| self.stdin.flush()).map_err(GitError::Spawn)?;
+        let mut header = String::new();
+        self.stdout.read_line(&mut header).map_err(GitError::Spawn)?;
+        let header = header.trim_end();
+        if header.ends_with(" missing") || header.ends_with(" ambiguous") {
+            return Ok(None);
+        }
+        let mut parts = header.split(' ');
+        let (_oid, kind, size) = (parts.next(), parts.next(), parts.next());
+        let (Some(kind), Some(size)) = (kind, size.and_then(|s| s.parse::<usize>().ok())) else {
+            return Err(Self::broken(&format!("unexpected header `{header}`")));
+        };
+        let mut body = vec![0u8; size + 1];
+        self.stdout.read_exact(&mut body).map_err(GitError::Spawn)?;
+        body.pop(); // the trailing newline
+        Ok(Some((kind.to_string(), body)))
+    }
+
+    /// The entries of a tree (cached).
+    pub fn tree(&mut self, oid: &Oid) -> Result<Vec<TreeEntry>, GitError> {
+        if let Some(t) = self.trees.get(oid) {
+            return Ok(t.clone());
+        }
+        let (kind, body) = self.read(&oid_hex(oid))?.ok_or_else(|| Self::broken(&format!("tree {} missing", oid_hex(oid))))?;
+        if kind != "tree" {
+            return Err(Self::broken(&format!("{} is a {kind}, not a tree", oid_hex(oid))));
+        }
+        let entries = parse_tree(&body).ok_or_else(|| Self::broken(&format!("tree {} is malformed", oid_hex(oid))))?;
+        self.trees.insert(*oid, entries.clone());
+        Ok(entries)
+    }
+
+    /// The tree of a commit.
+    pub fn commit_tree(&mut self, commit: &str) -> Result<Oid, GitError> {
+        let (kind, body) = self.read(commit)?.ok_or_else(|| Self::broken(&format!("commit {commit} missing")))?;
+        if kind != "commit" {
+            return Err(Self::broken(&format!("{commit} is a {kind}, not a commit")));
+        }
+        let line = body.split(|&b| b == b'\n').next().unwrap_or_default();
+        std::str::from_utf8(line)
+            .ok()
+            .and_then(|l| l.strip_prefix("tree "))
+            .and_then(parse_oid)
+            .ok_or_else(|| Self::broken(&format!("commit {commit} has no tree")))
+    }
+
+    /// Look up `path` (slash-separated) in `tree`: its mode and oid.
+    pub fn lookup(&mut self, tree: &Oid, path: &[u8]) -> Result<Option<TreeEntry>, GitError> {
+        let mut current = *tree;
+        let parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
+        for (i, part) in parts.iter().enumerate() {
+            let entries = self.tree(&current)?;
+            let Some(e) = entries.into_iter().find(|e| e.name == *part) else { return Ok(None) };
+            if i + 1 == parts.len() {
+                return Ok(Some(e));
+            }
+            if !e.is_tree() {
+                return Ok(None);
+            }
+            current = e.oid;
+        }
+        Ok(None)
+    }
+
+    /// Write a tree object (as a loose object) and return its id.
+    pub fn write_tree(&mut self, entries: &mut [TreeEntry]) -> Result<Oid, GitError> {
+        let body = serialize_tree(entries);
+        let oid = write_loose(&self.git_dir, "tree", &body).map_err(GitError::Spawn)?;
+        self.trees.insert(oid, entries.to_vec());
+        Ok(oid)
+    }
+
+    /// Apply `changes` (path → change) to `tree` and return the new tree's id. Directories
+    /// left empty disappear, as in git.
+    pub fn edit_tree(&mut self, tree: &Oid, changes: &BTreeMap<Vec<u8>, Change>) -> Result<Oid, GitError> {
+        let refs: Vec<(&[u8], &Change)> = changes.iter().map(|(k, v)| (k.as_slice(), v)).collect();
+        Ok(self.edit(Some(*tree), &refs)?.unwrap_or(empty_tree_oid()))
+    }
+
+    fn edit(&mut self, tree: Option<Oid>, changes: &[(&[u8], &Change)]) -> Result<Option<Oid>, GitError> {
+        let mut entries = match tree {
+            Some(t) => self.tree(&t)?,
+            None => Vec::new(),
+        };
+        // Group changes by their first component.
+        let mut groups: BTreeMap<&[u8], Vec<(&[u8], &Change)>> = BTreeMap::new();
+        let mut here: Vec<(&[u8], &Change)> = Vec::new();
+        for &(path, change) in changes {
+            match path.iter().position(|&b| b == b'/') {
+                Some(i) => groups.entry(&path[..i]).or_default().push((&path[i + 1..], change)),
+                None => here.push((path, change)),
+            }
+        }
+        for (name, change) in here {
+            entries.retain(|e| e.name != name);
+            if let Change::Set { mode, oid } = change {
+                entries.push(TreeEntry { mode: mode.clone(), name: name.to_vec(), oid: *oid });
+            }
+        }
+        for (dir, sub) in groups {
+            let existing = entries.iter().position(|e| e.name == dir && e.is_tree());
+            let sub_tree = existing.map(|i| entries[i].oid);
+            let new_sub = self.edit(sub_tree, &sub)?;
+            if let Some(i) = existing {
+                entries.remove(i);
+            }
+            // A file of the same name as the new directory is replaced by it.
+            entries.retain(|e| e.name != dir);
+            if let Some(oid) = new_sub {
+                entries.push(TreeEntry { mode: "40000".into(), name: dir.to_vec(), oid });
+            }
+        }
+        if entries.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(self.write_tree(&mut entries)?))
+    }
+}
+
+impl Drop for Odb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The id of the empty tree.
+pub fn empty_tree_oid() -> Oid {
+    object_id("tree", b"")
+}
+
+/// The id git gives an object of `kind` with `body`.
+pub fn object_id(kind: &str, body: &[u8]) -> Oid {
+    let mut h = Sha1::new();
+    h.update(format!("{kind} {}\0", body.len()).as_bytes());
+    h.update(body);
+    h.finalize().into()
+}
+
+/// Write a loose object (zlib-compressed `<kind> <len>\0<body>`) unless it already exists.
+pub fn write_loose(git_dir: &Path, kind: &str, body: &[u8]) -> std::io::Result<Oid> {
+    let oid = object_id(kind, body);
+    let hex = oid_hex(&oid);
+    let dir = git_dir.join("objects").join(&hex[..2]);
+    let path = dir.join(&hex[2..]);
+    if path.exists() {
+        return Ok(oid);
+    }
+    std::fs::create_dir_all(&dir)?;
+    let mut enc = ZlibEncoder::new(Vec::new(), Compression::fast());
+    enc.write_all(format!("{kind} {}\0", body.len()).as_bytes())?;
+    enc.write_all(body)?;
+    let data = enc.finish()?;
+    let mut tmp = tempfile::Builder::new().prefix(".tmp-obj-").tempfile_in(&dir)?;
+    tmp.write_all(&data)?;
+    match tmp.persist_noclobber(&path) {
+        Ok(_) => {}
+        // Another worker wrote the same object first: same content, nothing to do.
+        Err(e) if path.exists() => drop(e),
+        Err(e) => return Err(e.error),
+    }
+    Ok(oid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_tree_has_the_well_known_id() {
+        assert_eq!(oid_hex(&empty_tree_oid()), "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+    }
+
+    #[test]
+    fn tree_order_puts_dirs_after_dotted_files() {
+        let e = |name: &str, tree: bool| TreeEntry {
+            mode: if tree { "40000".into() } else { "100644".into() },
+            name: name.as_bytes().to_vec(),
+            oid: [0; 20],
+        };
+        let mut v = vec![e("a", true), e("a.go", false), e("a-b", false), e("b", false)];
+        let body = serialize_tree(&mut v);
+        let names: Vec<_> = parse_tree(&body).unwrap().into_iter().map(|e| String::from_utf8(e.name).unwrap()).collect();
+        // "a-b" < "a.go" < "a/" (since '-' < '.' < '/')
+        assert_eq!(names, ["a-b", "a.go", "a", "b"]);
+    }
+
+    #[test]
+    fn malformed_tree_is_none() {
+        assert_eq!(parse_tree(b"100644 name"), None);
+        assert_eq!(parse_tree(b""), Some(vec![]));
+    }
+}

@@ -1,0 +1,21 @@
+//! `klts-vuln` owns vulnerability intelligence: which advisory affects which LTS release,
+//! and what fixes it.
+//!
+//! * [`model`] — advisories, affected packages, ranges, severities.
+//! * [`osv`], [`feed`] — readers for OSV records and the official Kubernetes CVE feed.
+//! * [`merge`] — one advisory per vulnerability across sources and aliases.
+//! * [`range`], [`gover`] — range evaluation with the LTS ordering (Kubernetes) and Go semver.
+//! * [`cvss`] — CVSS v3 base scores and severities.
+//! * [`db`], [`snapshot`] — the advisory database: synced feeds or the embedded snapshot.
+//! * [`inventory`] — Go modules and Go version of a release tree.
+
+pub mod cvss;
+pub mod db;
+pub mod feed;
+pub mod gover;
+pub mod inventory;
+pub mod merge;
+pub mod model;
+pub mod osv;
+pub mod range;
+pub mod snapshot;

@@ -305,7 +305,7 @@ impl PatchStore {
             }
         };
         // 3. The upstream mirror.
-        match self.from_upstream(url) {
+        match self.produce_from_upstream(url) {
             Ok((bytes, origin)) => {
                 tracing::info!(url, ?origin, "patch produced from the upstream mirror");
                 // Keep the bytes by content so that a pin made from them (`klts lock
@@ -344,7 +344,7 @@ impl PatchStore {
     }
 
     /// Produce `url`'s patch from the mirror, if it names a commit or a pull request.
-    fn from_upstream(&self, url: &str) -> Result<(Vec<u8>, Origin), String> {
+    fn produce_from_upstream(&self, url: &str) -> Result<(Vec<u8>, Origin), String> {
         let Some(git) = &self.mirror else {
             return Err("there is no upstream mirror yet (run `klts fetch`)".into());
         };

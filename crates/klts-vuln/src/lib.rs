@@ -8,6 +8,13 @@
 //! * [`cvss`] — CVSS v3 base scores and severities.
 //! * [`db`], [`snapshot`] — the advisory database: synced feeds or the embedded snapshot.
 //! * [`inventory`] — Go modules and Go version of a release tree.
+//! * [`facts`] — what a release is made of: upstream version, chain patches, tree inventories
+//!   read from git objects (through `klts-forge`).
+//! * [`status`] — the status of one advisory in one release, with evidence.
+//! * [`triage`] — `triage.yml` decisions with VEX justifications.
+//! * [`report`] — the matrix, `show`, `check` and the CI gate.
+//! * [`vex`] — OpenVEX documents and OSV records crediting LTS releases.
+//! * [`sources`] — `klts feed sync` and loading the database (snapshot + synced feeds).
 
 pub mod cvss;
 pub mod db;
@@ -19,3 +26,9 @@ pub mod model;
 pub mod osv;
 pub mod range;
 pub mod snapshot;
+pub mod facts;
+pub mod report;
+pub mod status;
+pub mod triage;
+pub mod vex;
+pub mod sources;

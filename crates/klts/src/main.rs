@@ -18,6 +18,7 @@ macro_rules! outln {
 }
 
 mod render;
+mod vulns;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use klts_core::Severity;
@@ -41,17 +42,20 @@ use std::process::ExitCode;
 ///   klts lock                      # pin downloaded patches by sha256 in klts.lock
 ///   klts verify                    # do all `must` releases still materialize?
 ///   klts checkout v1.17.17-lts.3 --worktree ../lts-1.17
+///   klts vulns matrix              # releases x advisories, with status and evidence
+///   klts vulns check 1.17.17       # what is a 1.17.17 cluster exposed to? (no workspace needed)
+///   klts vulns gate                # CI: fail when a must release has an open high/critical
 ///
 /// Exit codes: 0 ok; 1 problems found (lint errors, failed releases); 2 could not run.
 #[derive(Parser, Debug)]
 #[command(name = "klts", version, about, long_about, verbatim_doc_comment)]
-struct Cli {
+pub(crate) struct Cli {
     /// The LTS workspace (the directory holding releases.yml).
     #[arg(long, short = 'w', global = true, default_value = ".", value_name = "DIR")]
-    workspace: PathBuf,
+    pub(crate) workspace: PathBuf,
     /// Where to keep the upstream mirror, downloads and the step cache [default: WORKSPACE/.klts].
     #[arg(long, global = true, value_name = "DIR", env = "KLTS_CACHE_DIR")]
-    cache_dir: Option<PathBuf>,
+    pub(crate) cache_dir: Option<PathBuf>,
     /// More detail: -v shows how each patch resolved and where its bytes came from; -vv debug logs.
     #[arg(long, short, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -107,6 +111,26 @@ enum Command {
         #[command(flatten)]
         list: ListArgs,
     },
+    /// Vulnerabilities: which advisory affects which release, and what fixes it.
+    #[command(subcommand)]
+    Vulns(vulns::VulnsCommand),
+    /// An OpenVEX document for RELEASE: fixed / not_affected (with justification) / affected /
+    /// under_investigation, per advisory.
+    Vex {
+        /// The release.
+        release: String,
+        /// Write to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// OSV records that say which -lts.N releases fix what (for scanners that read OSV).
+    #[command(subcommand)]
+    Osv(OsvCommand),
+    /// Advisory feeds: download newer advisories than the embedded snapshot.
+    #[command(subcommand)]
+    Feed(FeedCommand),
     /// Materialize one release, tag it in the mirror, and optionally check it out.
     ///
     /// With --worktree and a conflicting patch, the worktree is left in `git am` state at the
@@ -122,37 +146,67 @@ enum Command {
     },
 }
 
-#[derive(Args, Debug)]
-struct ListArgs {
-    /// Output format.
-    #[arg(long, short = 'o', value_enum, default_value_t = Format::Table)]
-    output: Format,
+#[derive(Subcommand, Debug)]
+enum OsvCommand {
+    /// Print (or write to --out DIR, one file per record) OSV records crediting LTS releases.
+    Export {
+        /// Write one KLTS-<id>.json per record into this directory.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum FeedCommand {
+    /// Download feed URLs into the feed cache ($KLTS_FEED_CACHE or ~/.cache/klts/feeds),
+    /// atomically, recording the sync time. Default: the official Kubernetes CVE feed.
+    ///
+    /// A URL may hold a JSON Feed (the official feed), one OSV record, or a JSON array of OSV
+    /// records. Without a sync, every command uses the snapshot embedded in the binary.
+    Sync {
+        /// Feed URLs [default: the official Kubernetes CVE feed].
+        urls: Vec<String>,
+        /// Do not download: show what is cached and when it was synced.
+        #[arg(long)]
+        offline: bool,
+        #[command(flatten)]
+        list: ListArgs,
+    },
 }
 
 #[derive(Args, Debug)]
-struct RunArgs {
+pub(crate) struct ListArgs {
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = Format::Table)]
+    pub(crate) output: Format,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct RunArgs {
     /// Parallel jobs [default: number of CPUs].
     #[arg(long, short = 'j', value_name = "N")]
-    jobs: Option<usize>,
+    pub(crate) jobs: Option<usize>,
     /// Never touch the network: use the mirror and the download cache only.
     #[arg(long)]
-    offline: bool,
+    pub(crate) offline: bool,
     /// Recompute every step instead of reading the step cache.
     #[arg(long)]
-    no_cache: bool,
+    pub(crate) no_cache: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Format {
+pub(crate) enum Format {
     Table,
     Json,
 }
 
 /// The one error type of the CLI edge: a message and an exit code.
 #[derive(Debug)]
-struct Failure {
-    code: u8,
-    message: String,
+pub(crate) struct Failure {
+    pub(crate) code: u8,
+    pub(crate) message: String,
 }
 
 impl From<ForgeError> for Failure {
@@ -185,17 +239,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn open(cli: &Cli) -> Result<Workspace, Failure> {
+pub(crate) fn open(cli: &Cli) -> Result<Workspace, Failure> {
     Ok(Workspace::open(&cli.workspace, cli.cache_dir.as_deref())?)
 }
 
-fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Failure { code: 2, message: e.to_string() })?;
     outln!("{text}");
     Ok(())
 }
 
-fn jobs(run: &RunArgs) -> usize {
+pub(crate) fn jobs(run: &RunArgs) -> usize {
     run.jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
         .max(1)
@@ -264,6 +318,10 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             }
             Ok(u8::from(!report.all_ok()))
         }
+        Command::Vulns(cmd) => vulns::run_vulns(cli, cmd),
+        Command::Vex { release, out, run } => vulns::run_vex(cli, release, run, out.as_ref()),
+        Command::Osv(OsvCommand::Export { out, run }) => vulns::run_osv_export(cli, run, out.as_ref()),
+        Command::Feed(FeedCommand::Sync { urls, offline, list }) => vulns::run_feed_sync(urls, *offline, list),
         Command::Checkout { release, worktree, run } => {
             let ws = open(cli)?;
             let options = VerifyOptions { jobs: jobs(run), offline: run.offline, use_cache: !run.no_cache };

@@ -76,7 +76,7 @@ fn url_patch_is_downloaded_once_pinned_and_tamper_is_refused() {
     let r = &report["releases"][0];
     assert_eq!(r["patches"][0]["files"][0]["sha256"], sha.as_str());
     // Same commit as `git am -3` of the downloaded patch.
-    let expected = reference_am(&s.up.dir, s.tmp.path(), "v2.0.0", &[s.fix.clone()]).unwrap();
+    let expected = reference_am(&s.up.dir, s.tmp.path(), "v2.0.0", std::slice::from_ref(&s.fix)).unwrap();
     assert_eq!(r["commit"], expected.as_str());
 
     // The server now returns something else; a fresh cache must refuse it.
@@ -137,7 +137,7 @@ fn offline_pull_and_commit_urls_come_from_the_upstream() {
     assert_eq!(r["patches"][0]["files"][0]["origin"]["kind"], "upstream-pull");
     assert_eq!(r["patches"][0]["files"][0]["origin"]["number"], 42);
     // The PR's two commits, as git am -3 of the PR's own patch gives them.
-    let expected = reference_am(&s.up.dir, s.tmp.path(), "v2.0.0", &[s.fix.clone()]).unwrap();
+    let expected = reference_am(&s.up.dir, s.tmp.path(), "v2.0.0", std::slice::from_ref(&s.fix)).unwrap();
     assert_eq!(r["commit"], expected.as_str());
 
     // A commit URL: just that commit.

@@ -1,0 +1,131 @@
+//! Gathering [`ReleaseFacts`] from an LTS workspace: materialize the releases (cached, see
+//! `klts-forge`), then read the Go module inventory of each release tree and of its upstream
+//! root tag **from git objects** (one `git cat-file --batch`; no checkout).
+
+use crate::inventory::{Inventory, TreeFiles};
+use crate::status::{PatchFacts, ReleaseFacts};
+use klts_core::Version;
+use klts_forge::odb::{Odb, Oid};
+use klts_forge::upstream::Mirror;
+use klts_forge::verify::{verify, Status as BuildStatus, VerifyOptions, VerifyReport};
+use klts_forge::{ForgeError, Workspace};
+use std::collections::HashMap;
+
+/// Facts of every release of the workspace, in manifest order, and the verify report that
+/// produced the trees.
+pub struct WorkspaceFacts {
+    /// One entry per release.
+    pub releases: Vec<ReleaseFacts>,
+    /// Whether each release is `must`.
+    pub must: HashMap<String, bool>,
+    /// The verify run (a release that did not materialize has no tree facts).
+    pub verify: VerifyReport,
+}
+
+/// Files of one tree, read through the object database.
+struct GitTree<'a> {
+    odb: &'a mut Odb,
+    tree: Oid,
+}
+
+impl TreeFiles for GitTree<'_> {
+    fn read(&mut self, path: &str) -> Option<Vec<u8>> {
+        let entry = self.odb.lookup(&self.tree, path.as_bytes()).ok()??;
+        if entry.is_tree() {
+            return None;
+        }
+        let (kind, body) = self.odb.read(&klts_forge::odb::oid_hex(&entry.oid)).ok()??;
+        (kind == "blob").then_some(body)
+    }
+}
+
+/// Reads inventories of commits, memoized by tree id.
+pub struct InventoryReader {
+    odb: Odb,
+    memo: HashMap<Oid, Inventory>,
+}
+
+impl InventoryReader {
+    /// A reader on the workspace mirror.
+    pub fn open(ws: &Workspace) -> Result<InventoryReader, ForgeError> {
+        Ok(InventoryReader { odb: Odb::open(&ws.mirror_dir())?, memo: HashMap::new() })
+    }
+
+    /// The inventory of `commit` (a commit id or any rev the mirror resolves).
+    pub fn commit(&mut self, commit: &str) -> Option<Inventory> {
+        let tree = self.odb.commit_tree(commit).ok()?;
+        if let Some(inv) = self.memo.get(&tree) {
+            return Some(inv.clone());
+        }
+        let mut files = GitTree { odb: &mut self.odb, tree };
+        let inv = Inventory::read(&mut files);
+        self.memo.insert(tree, inv.clone());
+        Some(inv)
+    }
+}
+
+/// The chain's patches with their `fixes:` metadata.
+pub fn chain_patches(ws: &Workspace, release: &str) -> Vec<PatchFacts> {
+    let m = &ws.manifest;
+    let Ok(chain) = m.chain(release) else { return Vec::new() };
+    chain
+        .releases
+        .iter()
+        .flat_map(|r| {
+            r.patches.iter().map(|p| PatchFacts {
+                name: p.value.clone(),
+                release: r.name.value.clone(),
+                fixes: m
+                    .catalog_entry(&p.value)
+                    .map(|e| e.fixes.iter().map(|f| f.value.clone()).collect())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// Materialize every release (from the step cache when unchanged) and gather its facts.
+pub fn workspace_facts(ws: &Workspace, options: &VerifyOptions) -> Result<WorkspaceFacts, ForgeError> {
+    let names: Vec<String> = ws.manifest.releases.iter().map(|r| r.name.value.clone()).fold(Vec::new(), |mut acc, n| {
+        if !acc.contains(&n) {
+            acc.push(n);
+        }
+        acc
+    });
+    let report = verify(ws, &names, options, &|_, _| {})?;
+    let mut reader = if Mirror::of(ws).exists() { Some(InventoryReader::open(ws)?) } else { None };
+    let mut releases = Vec::new();
+    let mut must = HashMap::new();
+    for name in &names {
+        let r = report.releases.iter().find(|r| &r.release == name);
+        let root = r.map(|r| r.root.clone()).unwrap_or_default();
+        let upstream = Version::parse(&root).ok().map(|v| v.base());
+        let (tree, base_tree) = match (&mut reader, r) {
+            (Some(reader), Some(r)) => (
+                r.commit.as_deref().filter(|_| r.status == BuildStatus::Ok).and_then(|c| reader.commit(c)),
+                r.root_commit.as_deref().and_then(|c| reader.commit(c)),
+            ),
+            _ => (None, None),
+        };
+        must.insert(name.clone(), ws.manifest.release(name).is_some_and(|r| r.must));
+        releases.push(ReleaseFacts { name: name.clone(), upstream, patches: chain_patches(ws, name), tree, base_tree });
+    }
+    Ok(WorkspaceFacts { releases, must, verify: report })
+}
+
+/// Facts for a bare version (`1.17.17`): upstream ranges only, plus — when a workspace mirror
+/// has the tag — the inventory of the upstream tree.
+pub fn version_facts(version: &Version, ws: Option<&Workspace>) -> ReleaseFacts {
+    let base = version.base();
+    let mut facts = ReleaseFacts { name: version.to_string(), upstream: Some(base.clone()), ..ReleaseFacts::default() };
+    if let Some(ws) = ws {
+        if Mirror::of(ws).exists() {
+            if let Ok(mut reader) = InventoryReader::open(ws) {
+                let tag = format!("refs/tags/{base}");
+                facts.base_tree = reader.commit(&tag);
+                facts.tree = facts.base_tree.clone();
+            }
+        }
+    }
+    facts
+}

@@ -1,0 +1,228 @@
+//! Reports over statuses: the release × advisory matrix, one advisory across releases, what a
+//! single version is exposed to, and the CI gate.
+
+use crate::db::Database;
+use crate::model::{Advisory, Severity};
+use crate::range::lowest_fix_in_line;
+use crate::status::{status, ReleaseFacts, Status, StatusKind};
+use crate::triage::Triage;
+use klts_core::{MinorLine, Version};
+use serde::Serialize;
+
+/// The facts of an advisory shown next to statuses.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AdvisorySummary {
+    /// Primary id.
+    pub id: String,
+    /// Other ids.
+    pub aliases: Vec<String>,
+    /// Severity band.
+    pub severity: Severity,
+    /// CVSS v3 base score.
+    pub score: Option<f64>,
+    /// CVSS v3 vector.
+    pub cvss_v3: Option<String>,
+    /// Publication date.
+    pub published: Option<String>,
+    /// Upstream issue.
+    pub issue: Option<String>,
+    /// Affected packages.
+    pub packages: Vec<String>,
+}
+
+impl AdvisorySummary {
+    /// Summarize an advisory.
+    pub fn of(a: &Advisory) -> AdvisorySummary {
+        let mut packages: Vec<String> = a.affected.iter().map(|x| x.package.name.clone()).collect();
+        packages.sort();
+        packages.dedup();
+        AdvisorySummary {
+            id: a.id.clone(),
+            aliases: a.aliases.iter().cloned().collect(),
+            severity: a.severity(),
+            score: a.score(),
+            cvss_v3: a.cvss_v3.clone(),
+            published: a.published.clone(),
+            issue: a.issue.clone(),
+            packages,
+        }
+    }
+}
+
+/// One row of the matrix: an advisory and its status in each release.
+#[derive(Clone, Debug, Serialize)]
+pub struct MatrixRow {
+    /// The advisory.
+    pub advisory: AdvisorySummary,
+    /// Statuses, aligned with [`Matrix::releases`].
+    pub cells: Vec<Status>,
+}
+
+/// Releases × advisories.
+#[derive(Clone, Debug, Serialize)]
+pub struct Matrix {
+    /// Release names (columns).
+    pub releases: Vec<String>,
+    /// Advisories (rows), by severity then score then id.
+    pub rows: Vec<MatrixRow>,
+}
+
+/// What to keep in a matrix.
+#[derive(Clone, Debug, Default)]
+pub struct MatrixFilter {
+    /// Only advisories at or above this severity.
+    pub min_severity: Option<Severity>,
+    /// Only releases of these lines.
+    pub lines: Vec<MinorLine>,
+    /// Only advisories with at least one cell of these statuses (default: anything but
+    /// not-affected everywhere).
+    pub statuses: Vec<StatusKind>,
+    /// Keep advisories that affect no release at all.
+    pub all: bool,
+}
+
+/// Compute the matrix.
+pub fn matrix(db: &Database, releases: &[ReleaseFacts], triage: &Triage, filter: &MatrixFilter) -> Matrix {
+    let columns: Vec<&ReleaseFacts> = releases
+        .iter()
+        .filter(|r| filter.lines.is_empty() || r.line().is_some_and(|l| filter.lines.contains(&l)))
+        .collect();
+    let mut rows = Vec::new();
+    for adv in db.sorted_by_severity() {
+        if filter.min_severity.is_some_and(|min| adv.severity() < min) {
+            continue;
+        }
+        let cells: Vec<Status> = columns.iter().map(|r| status(adv, r, triage)).collect();
+        let keep = if !filter.statuses.is_empty() {
+            cells.iter().any(|c| filter.statuses.contains(&c.status))
+        } else {
+            filter.all || cells.iter().any(|c| c.status != StatusKind::NotAffected)
+        };
+        if keep {
+            rows.push(MatrixRow { advisory: AdvisorySummary::of(adv), cells });
+        }
+    }
+    Matrix { releases: columns.iter().map(|r| r.name.clone()).collect(), rows }
+}
+
+/// One advisory across releases.
+#[derive(Clone, Debug, Serialize)]
+pub struct AdvisoryReport {
+    /// The advisory.
+    pub advisory: AdvisorySummary,
+    /// Reference URLs.
+    pub references: Vec<String>,
+    /// Affected ranges, per package, as written.
+    pub ranges: Vec<String>,
+    /// Status per release.
+    pub releases: Vec<(String, Status)>,
+}
+
+/// `klts vulns show`.
+pub fn show(adv: &Advisory, releases: &[ReleaseFacts], triage: &Triage) -> AdvisoryReport {
+    let ranges = adv
+        .affected
+        .iter()
+        .map(|a| {
+            let events: Vec<String> = a
+                .ranges
+                .iter()
+                .flat_map(|r| &r.events)
+                .map(|e| match e {
+                    crate::model::Event::Introduced(v) => format!(">={v}"),
+                    crate::model::Event::Fixed(v) => format!("<{v}"),
+                    crate::model::Event::LastAffected(v) => format!("<={v}"),
+                    crate::model::Event::Limit(v) => format!("limit {v}"),
+                })
+                .collect();
+            format!("{} ({}): {}", a.package.name, a.package.ecosystem, events.join(" "))
+        })
+        .collect();
+    AdvisoryReport {
+        advisory: AdvisorySummary::of(adv),
+        references: adv.references.clone(),
+        ranges,
+        releases: releases.iter().map(|r| (r.name.clone(), status(adv, r, triage))).collect(),
+    }
+}
+
+/// One advisory a version is exposed to, and what fixes it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Exposure {
+    /// The advisory.
+    pub advisory: AdvisorySummary,
+    /// Its status in the version asked about.
+    pub status: Status,
+    /// The lowest upstream release of the same line that fixes it, if any.
+    pub upstream_fix: Option<String>,
+    /// The lowest LTS release of the workspace, same line, at or after the version, that is
+    /// fixed.
+    pub lts_fix: Option<String>,
+}
+
+/// `klts vulns check VERSION`: open advisories (affected or unknown) for `facts`, each with
+/// the lowest fixing release of the same line. `workspace` are the facts of the workspace's
+/// releases, if any, to find LTS fixes.
+pub fn check(db: &Database, facts: &ReleaseFacts, workspace: &[ReleaseFacts], triage: &Triage, include_unknown: bool) -> Vec<Exposure> {
+    let version = facts.upstream.clone();
+    let asked = Version::parse(&facts.name).ok();
+    let mut out = Vec::new();
+    for adv in db.sorted_by_severity() {
+        let st = status(adv, facts, triage);
+        let open = st.status == StatusKind::Affected || (include_unknown && st.status == StatusKind::Unknown && has_tree_need(&st));
+        if !open {
+            continue;
+        }
+        let upstream_fix = version.as_ref().and_then(|v| {
+            adv.affected
+                .iter()
+                .filter(|a| matches!(a.package.ecosystem, crate::model::Ecosystem::Kubernetes) || a.package.name == "k8s.io/kubernetes")
+                .filter_map(|a| lowest_fix_in_line(a, &format!("{}.{}.{}", v.major(), v.minor(), v.patch())))
+                .filter_map(|f| Version::parse(&f).ok())
+                .min()
+                .map(|v| v.to_string())
+        });
+        let lts_fix = workspace
+            .iter()
+            .filter(|r| r.line().is_some() && r.line() == facts.line())
+            .filter_map(|r| Version::parse(&r.name).ok().map(|v| (v, r)))
+            .filter(|(v, _)| asked.as_ref().is_none_or(|a| v >= a))
+            .filter(|(_, r)| status(adv, r, triage).status.is_fixed())
+            .min_by(|a, b| a.0.cmp(&b.0))
+            .map(|(v, _)| v.to_string());
+        out.push(Exposure { advisory: AdvisorySummary::of(adv), status: st, upstream_fix, lts_fix });
+    }
+    out
+}
+
+fn has_tree_need(st: &Status) -> bool {
+    st.evidence.iter().any(|e| matches!(e, crate::status::Evidence::Missing { what } if what.contains("tree")))
+}
+
+/// A `must` release with an open advisory at or above the gate's severity.
+#[derive(Clone, Debug, Serialize)]
+pub struct GateViolation {
+    /// The release.
+    pub release: String,
+    /// The advisory.
+    pub advisory: AdvisorySummary,
+    /// Its status (affected).
+    pub status: Status,
+}
+
+/// `klts vulns gate`: violations for the `must` releases.
+pub fn gate(db: &Database, releases: &[ReleaseFacts], must: &dyn Fn(&str) -> bool, triage: &Triage, min: Severity) -> Vec<GateViolation> {
+    let mut out = Vec::new();
+    for r in releases.iter().filter(|r| must(&r.name)) {
+        for adv in db.sorted_by_severity() {
+            if adv.severity() < min {
+                continue;
+            }
+            let st = status(adv, r, triage);
+            if st.status.is_open() {
+                out.push(GateViolation { release: r.name.clone(), advisory: AdvisorySummary::of(adv), status: st });
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,475 @@
+//! `klts vulns …`, `klts vex`, `klts osv export`, `klts feed sync`: argument handling and
+//! rendering over `klts-vuln`.
+
+use crate::{jobs, json, open, Cli, Failure, RunArgs};
+use clap::{Args, Subcommand, ValueEnum};
+use klts_core::{MinorLine, Version};
+use klts_forge::verify::VerifyOptions;
+use klts_forge::Workspace;
+use klts_vuln::db::Database;
+use klts_vuln::facts::{version_facts, workspace_facts, WorkspaceFacts};
+use klts_vuln::model::Severity;
+use klts_vuln::report::{check, gate, matrix, show, Matrix, MatrixFilter};
+use klts_vuln::status::StatusKind;
+use klts_vuln::triage::{Triage, TRIAGE_FILE};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(Subcommand, Debug)]
+pub enum VulnsCommand {
+    /// Releases × advisories: the status of every advisory in every release.
+    ///
+    /// Statuses: not-affected, fixed-upstream, fixed-by-patch, fixed-by-dependency, affected,
+    /// ignored (triage.yml), unknown (facts missing). Advisories that affect no release are
+    /// left out unless --all. Rows are ordered by severity.
+    Matrix {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Output format.
+        #[arg(long, short = 'o', value_enum, default_value_t = MatrixFormat::Table)]
+        output: MatrixFormat,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// One advisory across all releases, with the evidence for each status.
+    Show {
+        /// Advisory id or alias (CVE-…, GO-…, GHSA-…).
+        id: String,
+        #[command(flatten)]
+        list: crate::ListArgs,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// What a cluster at VERSION is exposed to, and the lowest release of its line that
+    /// fixes each advisory (upstream, and LTS releases of the workspace when there is one).
+    ///
+    /// Works without a workspace. Go-module and Go-toolchain advisories need the release's
+    /// source tree; inside a workspace whose mirror has the tag they are evaluated too.
+    Check {
+        /// The version running (1.17.17, v1.17.17-lts.3).
+        version: String,
+        /// Also list advisories whose status cannot be decided without the source tree.
+        #[arg(long)]
+        include_unknown: bool,
+        #[command(flatten)]
+        list: crate::ListArgs,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Exit 1 when a `must` release has an open advisory at or above --min-severity (for CI).
+    Gate {
+        /// The lowest severity that fails the gate.
+        #[arg(long, default_value = "high", value_parser = parse_severity)]
+        min_severity: Severity,
+        #[command(flatten)]
+        list: crate::ListArgs,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct FilterArgs {
+    /// Only advisories at or above this severity (low, medium, high, critical).
+    #[arg(long, value_parser = parse_severity)]
+    min_severity: Option<Severity>,
+    /// Only releases of this minor line (repeatable): --line 1.17.
+    #[arg(long = "line", value_name = "X.Y")]
+    lines: Vec<MinorLine>,
+    /// Only advisories with at least one release in this status (repeatable).
+    #[arg(long = "status", value_parser = parse_status)]
+    statuses: Vec<StatusKind>,
+    /// Also list advisories that affect no release.
+    #[arg(long)]
+    all: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MatrixFormat {
+    Table,
+    Json,
+    Markdown,
+    Csv,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s).ok_or_else(|| format!("unknown severity `{s}`: use low, medium, high or critical"))
+}
+
+fn parse_status(s: &str) -> Result<StatusKind, String> {
+    StatusKind::parse(s).ok_or_else(|| {
+        format!("unknown status `{s}`: use one of {}", StatusKind::ALL.map(|k| k.as_str()).join(", "))
+    })
+}
+
+fn database() -> Result<Database, Failure> {
+    let cache = klts_vuln::sources::default_cache_dir();
+    let db = klts_vuln::sources::load(Some(&cache)).map_err(|e| Failure { code: 2, message: e })?;
+    for w in &db.warnings {
+        tracing::warn!("{w}");
+    }
+    Ok(db)
+}
+
+fn triage(ws: &Workspace) -> Result<Triage, Failure> {
+    Triage::load(&ws.root.join(TRIAGE_FILE)).map_err(|e| Failure { code: 2, message: e.to_string() })
+}
+
+fn gather(cli: &Cli, run: &RunArgs) -> Result<(Workspace, WorkspaceFacts, Triage), Failure> {
+    let ws = open(cli)?;
+    let options = VerifyOptions { jobs: jobs(run), offline: run.offline, use_cache: !run.no_cache };
+    let facts = workspace_facts(&ws, &options)?;
+    for r in facts.verify.releases.iter().filter(|r| r.commit.is_none()) {
+        tracing::warn!(
+            "{} did not materialize ({:?}): its dependency statuses are unknown; see `klts verify`",
+            r.release,
+            r.status
+        );
+    }
+    let t = triage(&ws)?;
+    Ok((ws, facts, t))
+}
+
+fn color(status: StatusKind, text: &str, on: bool) -> String {
+    if !on {
+        return text.to_string();
+    }
+    let code = match status {
+        StatusKind::Affected => "31",
+        StatusKind::Unknown => "33",
+        StatusKind::Ignored => "35",
+        StatusKind::FixedByPatch | StatusKind::FixedByDependency => "32",
+        StatusKind::FixedUpstream => "36",
+        StatusKind::NotAffected => "2",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+fn short(status: StatusKind) -> &'static str {
+    match status {
+        StatusKind::NotAffected => "-",
+        StatusKind::FixedUpstream => "upstream",
+        StatusKind::FixedByPatch => "patch",
+        StatusKind::FixedByDependency => "dep",
+        StatusKind::Ignored => "ignored",
+        StatusKind::Unknown => "?",
+        StatusKind::Affected => "AFFECTED",
+    }
+}
+
+fn score(s: Option<f64>) -> String {
+    s.map(|s| format!("{s:.1}")).unwrap_or_else(|| "-".into())
+}
+
+fn render_matrix(m: &Matrix, format: MatrixFormat) -> Result<(), Failure> {
+    match format {
+        MatrixFormat::Json => json(m)?,
+        MatrixFormat::Csv => {
+            let mut header = vec!["advisory".to_string(), "severity".into(), "score".into()];
+            header.extend(m.releases.iter().cloned());
+            outln!("{}", header.join(","));
+            for row in &m.rows {
+                let mut cells = vec![row.advisory.id.clone(), row.advisory.severity.to_string(), score(row.advisory.score)];
+                cells.extend(row.cells.iter().map(|c| c.status.to_string()));
+                outln!("{}", cells.join(","));
+            }
+        }
+        MatrixFormat::Markdown => {
+            outln!("| advisory | severity | {} |", m.releases.join(" | "));
+            outln!("| --- | --- |{}", " --- |".repeat(m.releases.len()));
+            for row in &m.rows {
+                let cells: Vec<String> = row.cells.iter().map(|c| c.status.to_string()).collect();
+                outln!(
+                    "| {} | {} {} | {} |",
+                    row.advisory.id,
+                    row.advisory.severity,
+                    score(row.advisory.score),
+                    cells.join(" | ")
+                );
+            }
+        }
+        MatrixFormat::Table => {
+            let tty = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            // Columns are releases; names are long, so print a legend of column numbers.
+            let width = 9;
+            let mut header = format!("{:<22} {:<9} {:>5}", "ADVISORY", "SEVERITY", "SCORE");
+            for i in 0..m.releases.len() {
+                header.push_str(&format!(" {:>width$}", format!("[{}]", i + 1)));
+            }
+            outln!("{header}");
+            for row in &m.rows {
+                let mut line = format!("{:<22} {:<9} {:>5}", row.advisory.id, row.advisory.severity.to_string(), score(row.advisory.score));
+                for c in &row.cells {
+                    let text = format!("{:>width$}", short(c.status));
+                    line.push(' ');
+                    line.push_str(&color(c.status, &text, tty));
+                }
+                outln!("{line}");
+            }
+            outln!();
+            for (i, r) in m.releases.iter().enumerate() {
+                outln!("[{}] {r}", i + 1);
+            }
+            outln!("\n{} advisories; - not-affected, upstream fixed-upstream, patch fixed-by-patch, dep fixed-by-dependency, ? unknown", m.rows.len());
+        }
+    }
+    Ok(())
+}
+
+pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
+    let db = database()?;
+    match cmd {
+        VulnsCommand::Matrix { filter, output, run } => {
+            let (_ws, facts, t) = gather(cli, run)?;
+            let f = MatrixFilter {
+                min_severity: filter.min_severity,
+                lines: filter.lines.clone(),
+                statuses: filter.statuses.clone(),
+                all: filter.all,
+            };
+            let m = matrix(&db, &facts.releases, &t, &f);
+            render_matrix(&m, *output)?;
+            Ok(0)
+        }
+        VulnsCommand::Show { id, list, run } => {
+            let adv = db.get(id).ok_or_else(|| Failure {
+                code: 2,
+                message: format!("unknown advisory `{id}`\n  help: ids are CVE-…, GO-… or GHSA-…; `klts feed sync` brings newer ones"),
+            })?;
+            let (_ws, facts, t) = gather(cli, run)?;
+            let report = show(adv, &facts.releases, &t);
+            match list.output {
+                crate::Format::Json => json(&report)?,
+                crate::Format::Table => {
+                    let a = &report.advisory;
+                    outln!("{} ({}) — {} {}", a.id, a.aliases.join(", "), a.severity, score(a.score));
+                    if let Some(v) = &a.cvss_v3 {
+                        outln!("  cvss:      {v}");
+                    }
+                    if let Some(p) = &a.published {
+                        outln!("  published: {p}");
+                    }
+                    if let Some(i) = &a.issue {
+                        outln!("  issue:     {i}");
+                    }
+                    if let Some(s) = &adv.summary {
+                        outln!("  summary:   {s}");
+                    }
+                    for r in &report.ranges {
+                        outln!("  affects:   {r}");
+                    }
+                    outln!();
+                    for (release, st) in &report.releases {
+                        outln!("{release:<22} {}", st.status);
+                        for e in &st.evidence {
+                            outln!("    {e}");
+                        }
+                    }
+                }
+            }
+            Ok(0)
+        }
+        VulnsCommand::Check { version, include_unknown, list, run } => {
+            let v = Version::parse(version).map_err(|e| Failure { code: 2, message: e.to_string() })?;
+            // A workspace is optional here.
+            let ws = Workspace::open(&cli.workspace, cli.cache_dir.as_deref()).ok();
+            let (facts, workspace, t) = match &ws {
+                Some(ws) => {
+                    let options = VerifyOptions { jobs: jobs(run), offline: run.offline, use_cache: !run.no_cache };
+                    let all = workspace_facts(ws, &options)?;
+                    let own = all.releases.iter().find(|r| r.name == *version || Version::parse(&r.name).ok() == Some(v.clone())).cloned();
+                    let facts = own.unwrap_or_else(|| version_facts(&v, Some(ws)));
+                    (facts, all.releases, triage(ws)?)
+                }
+                None => (version_facts(&v, None), Vec::new(), Triage::default()),
+            };
+            let exposures = check(&db, &facts, &workspace, &t, *include_unknown);
+            match list.output {
+                crate::Format::Json => json(&serde_json::json!({
+                    "version": facts.name,
+                    "upstream": facts.upstream.as_ref().map(|v| v.to_string()),
+                    "workspace": ws.is_some(),
+                    "exposures": exposures,
+                }))?,
+                crate::Format::Table => {
+                    outln!(
+                        "{} (upstream {}){}",
+                        facts.name,
+                        facts.upstream.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+                        if ws.is_some() { ", with the LTS releases of this workspace" } else { "" }
+                    );
+                    outln!("{:<20} {:<9} {:>5}  {:<10} {:<16} LTS FIX", "ADVISORY", "SEVERITY", "SCORE", "STATUS", "UPSTREAM FIX");
+                    for e in &exposures {
+                        outln!(
+                            "{:<20} {:<9} {:>5}  {:<10} {:<16} {}",
+                            e.advisory.id,
+                            e.advisory.severity.to_string(),
+                            score(e.advisory.score),
+                            e.status.status.to_string(),
+                            e.upstream_fix.as_deref().unwrap_or("none in line"),
+                            e.lts_fix.as_deref().unwrap_or("-")
+                        );
+                    }
+                    outln!("\n{} open advisories", exposures.len());
+                    if facts.tree.is_none() && !*include_unknown {
+                        outln!("note: Go-module and Go-toolchain advisories need the source tree; run inside a workspace, or add --include-unknown to list them");
+                    }
+                }
+            }
+            Ok(0)
+        }
+        VulnsCommand::Gate { min_severity, list, run } => {
+            let (_ws, facts, t) = gather(cli, run)?;
+            let must = |n: &str| facts.must.get(n).copied().unwrap_or(false);
+            let violations = gate(&db, &facts.releases, &must, &t, *min_severity);
+            match list.output {
+                crate::Format::Json => json(&serde_json::json!({"min_severity": min_severity, "violations": violations}))?,
+                crate::Format::Table => {
+                    for v in &violations {
+                        outln!("{:<22} {:<20} {} {}", v.release, v.advisory.id, v.advisory.severity, score(v.advisory.score));
+                        for e in &v.status.evidence {
+                            outln!("    {e}");
+                        }
+                    }
+                    if violations.is_empty() {
+                        outln!("gate passed: no must release has an open advisory at or above {min_severity}");
+                    } else {
+                        outln!("\ngate failed: {} open advisories at or above {min_severity} in must releases", violations.len());
+                    }
+                }
+            }
+            Ok(u8::from(!violations.is_empty()))
+        }
+    }
+}
+
+/// The timestamp of generated documents: SOURCE_DATE_EPOCH when set, else `fallback`.
+fn timestamp(fallback: Option<String>) -> String {
+    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok()) {
+        return rfc3339(secs);
+    }
+    fallback.unwrap_or_else(|| rfc3339(0))
+}
+
+/// Seconds since the epoch as RFC 3339 UTC.
+fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+fn commit_time(ws: &Workspace, commit: &str) -> Option<String> {
+    let git = klts_forge::git::Git::new(ws.mirror_dir());
+    git.text(["show", "-s", "--format=%ct", commit]).ok()?.parse::<i64>().ok().map(rfc3339)
+}
+
+pub fn run_vex(cli: &Cli, release: &str, run: &RunArgs, out: Option<&PathBuf>) -> Result<u8, Failure> {
+    let db = database()?;
+    let (ws, facts, t) = gather(cli, run)?;
+    let r = facts
+        .releases
+        .iter()
+        .find(|r| r.name == release)
+        .ok_or_else(|| Failure::from(klts_forge::ForgeError::unknown_release(&ws.manifest, release)))?;
+    let commit = facts.verify.releases.iter().find(|x| x.release == release).and_then(|x| x.commit.clone());
+    let ts = timestamp(commit.and_then(|c| commit_time(&ws, &c)));
+    let doc = klts_vuln::vex::openvex(&db, r, &t, &ts);
+    write_json(&doc, out)?;
+    Ok(0)
+}
+
+pub fn run_osv_export(cli: &Cli, run: &RunArgs, out: Option<&PathBuf>) -> Result<u8, Failure> {
+    let db = database()?;
+    let (ws, facts, t) = gather(cli, run)?;
+    let newest = facts
+        .verify
+        .releases
+        .iter()
+        .filter_map(|r| r.commit.as_deref())
+        .filter_map(|c| klts_forge::git::Git::new(ws.mirror_dir()).text(["show", "-s", "--format=%ct", c]).ok())
+        .filter_map(|s| s.parse::<i64>().ok())
+        .max();
+    let ts = timestamp(newest.map(rfc3339));
+    let records = klts_vuln::vex::osv_export(&db, &facts.releases, &t, &ts);
+    match out {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| Failure { code: 2, message: format!("{}: {e}", dir.display()) })?;
+            for r in &records {
+                let id = r["id"].as_str().unwrap_or("KLTS-unknown");
+                let text = serde_json::to_vec_pretty(r).map_err(|e| Failure { code: 2, message: e.to_string() })?;
+                let path = dir.join(format!("{id}.json"));
+                klts_forge::fsutil::atomic_write(&path, &text).map_err(|e| Failure { code: 2, message: format!("{}: {e}", path.display()) })?;
+            }
+            outln!("wrote {} OSV records to {}", records.len(), dir.display());
+        }
+        None => json(&records)?,
+    }
+    Ok(0)
+}
+
+fn write_json(value: &serde_json::Value, out: Option<&PathBuf>) -> Result<(), Failure> {
+    match out {
+        Some(path) => {
+            let text = serde_json::to_vec_pretty(value).map_err(|e| Failure { code: 2, message: e.to_string() })?;
+            klts_forge::fsutil::atomic_write(path, &text).map_err(|e| Failure { code: 2, message: format!("{}: {e}", path.display()) })
+        }
+        None => json(value),
+    }
+}
+
+pub fn run_feed_sync(urls: &[String], offline: bool, list: &crate::ListArgs) -> Result<u8, Failure> {
+    let cache = klts_vuln::sources::default_cache_dir();
+    if offline {
+        let index = klts_vuln::sources::synced(&cache);
+        match list.output {
+            crate::Format::Json => json(&index)?,
+            crate::Format::Table => {
+                if index.feeds.is_empty() {
+                    outln!("no feeds synced in {}: the embedded snapshot is used", cache.display());
+                }
+                for (url, e) in &index.feeds {
+                    outln!("{url}  {:?}  synced at {}", e.kind, rfc3339(e.synced_at as i64));
+                }
+            }
+        }
+        return Ok(0);
+    }
+    let urls: Vec<String> = if urls.is_empty() { vec![klts_vuln::sources::OFFICIAL_FEED.to_string()] } else { urls.to_vec() };
+    let results = klts_vuln::sources::sync(&urls, &cache).map_err(|e| Failure { code: 2, message: e })?;
+    match list.output {
+        crate::Format::Json => json(&results)?,
+        crate::Format::Table => {
+            for r in &results {
+                match &r.error {
+                    None => outln!("synced {} ({:?}, {} bytes)", r.url, r.kind, r.bytes),
+                    Some(e) => outln!("error: {}: {e} (the previous copy, if any, is kept)", r.url),
+                }
+            }
+            outln!("cache: {}", cache.display());
+        }
+    }
+    Ok(u8::from(results.iter().any(|r| r.error.is_some())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339;
+
+    #[test]
+    fn rfc3339_dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+}

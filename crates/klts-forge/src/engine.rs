@@ -279,25 +279,24 @@ impl Engine {
         let parent_tree = self.odb()?.commit_tree(head)?;
         // The current entries of every touched path.
         let mut before: BTreeMap<Vec<u8>, (String, Oid)> = BTreeMap::new();
-        let mut index_info = Vec::new();
         for path in &paths {
             match self.odb()?.lookup(&parent_tree, path)? {
                 Some(e) if e.is_tree() => return Ok(Fast::Unsupported("the patch names a directory")),
                 Some(e) => {
-                    index_info.extend_from_slice(format!("{} {}\t", e.mode, oid_hex(&e.oid)).as_bytes());
-                    index_info.extend_from_slice(path);
-                    index_info.push(0);
                     before.insert(path.clone(), (e.mode, e.oid));
                 }
                 None => {}
             }
         }
         let tiny = self.scratch.path().join("tiny-index");
-        let _ = std::fs::remove_file(&tiny);
+        // The tiny index is written and read in-process (see `crate::index`); git only applies.
+        crate::index::write_index(&tiny, &before).map_err(|e| ForgeError::io(&tiny, e))?;
         let git = self.git.with_index(&tiny);
-        git.run_with_input(["update-index", "-z", "--index-info"], &index_info)?;
         if let Err(e) = git.run_with_input(["apply", "--cached"], patch) {
             return Ok(Fast::Refused(e.stderr().to_string()));
+        }
+        if let Some(after) = crate::index::read_index(&tiny) {
+            return self.finish_fast(&parent_tree, &paths, &before, &after);
         }
         let listed = git.run(["ls-files", "-s", "-z"])?;
         let mut after: BTreeMap<Vec<u8>, (String, Oid)> = BTreeMap::new();
@@ -313,8 +312,20 @@ impl Engine {
             };
             after.insert(record[tab + 1..].to_vec(), (mode.to_string(), oid));
         }
+        self.finish_fast(&parent_tree, &paths, &before, &after)
+    }
+
+    /// From the touched paths before and after `git apply`, derive the new tree.
+    fn finish_fast(
+        &mut self,
+        parent_tree: &Oid,
+        paths: &std::collections::BTreeSet<Vec<u8>>,
+        before: &BTreeMap<Vec<u8>, (String, Oid)>,
+        after: &BTreeMap<Vec<u8>, (String, Oid)>,
+    ) -> Result<Fast, ForgeError> {
+        let parent_tree = *parent_tree;
         let mut changes: BTreeMap<Vec<u8>, Change> = BTreeMap::new();
-        for (path, (mode, oid)) in &after {
+        for (path, (mode, oid)) in after {
             if before.get(path) != Some(&(mode.clone(), *oid)) {
                 if !before.contains_key(path) && !paths.contains(path) {
                     // A path we did not look up: the full index would know whether it exists.

@@ -28,6 +28,7 @@ pub mod checkout;
 pub mod engine;
 pub mod fsutil;
 pub mod git;
+pub mod index;
 pub mod lint;
 pub mod lock;
 pub mod mbox;

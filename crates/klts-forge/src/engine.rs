@@ -451,6 +451,20 @@ impl Engine {
     }
 
     fn commit(&self, tree: &str, parent: &str, mail: &Mail) -> Result<String, ForgeError> {
+        // The common case is written in-process: the same bytes `git commit-tree` writes.
+        // Anything unusual (a date not in RFC 2822 form, an identity git would clean up) goes
+        // through git itself.
+        if let Some(date) = rfc2822_to_git(&mail.info.date) {
+            if plain_ident(&mail.info.author) && plain_ident(&mail.info.email) && !mail.info.author.is_empty() {
+                let body = format!(
+                    "tree {tree}\nparent {parent}\nauthor {} <{}> {date}\ncommitter {COMMITTER_NAME} <{COMMITTER_EMAIL}> {date}\n\n{}",
+                    mail.info.author, mail.info.email, mail.message
+                );
+                let oid = crate::odb::write_loose(self.git.git_dir(), "commit", body.as_bytes())
+                    .map_err(|e| ForgeError::io(self.git.git_dir(), e))?;
+                return Ok(oid_hex(&oid));
+            }
+        }
         let git = self
             .git
             .with_env("GIT_AUTHOR_NAME", mail.info.author.clone())
@@ -491,6 +505,62 @@ pub fn strip_cr(raw: &[u8]) -> Vec<u8> {
         i += 1;
     }
     out
+}
+
+/// Whether git would write this name or e-mail unchanged (no leading/trailing "crud", no
+/// angle brackets or newlines).
+fn plain_ident(s: &str) -> bool {
+    let crud = |c: char| c.is_ascii_whitespace() || ".,:;<>\"\\'".contains(c);
+    !s.is_empty()
+        && !s.starts_with(crud)
+        && !s.ends_with(crud)
+        && !s.contains(['<', '>', '\n', '\r', '\0'])
+}
+
+/// `Mon, 17 Sep 2001 00:00:00 +0200` → `1000677600 +0200`, the form git stores. `None` for
+/// anything but that exact shape (the caller then lets git parse it).
+pub fn rfc2822_to_git(date: &str) -> Option<String> {
+    let mut parts: Vec<&str> = date.split_ascii_whitespace().collect();
+    if parts.first().is_some_and(|w| w.ends_with(',')) {
+        parts.remove(0);
+    }
+    let [day, month, year, time, tz] = parts.as_slice() else { return None };
+    let day: i64 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
+    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        .iter()
+        .position(|m| m == month)? as i64
+        + 1;
+    let year: i64 = year.parse().ok().filter(|y| (1970..=9999).contains(y))?;
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if day > month_days[(month - 1) as usize] {
+        return None;
+    }
+    let hms: Vec<i64> = time.split(':').map(|x| x.parse().ok()).collect::<Option<Vec<_>>>()?;
+    let [h, mi, se] = hms.as_slice() else { return None };
+    if !(0..24).contains(h) || !(0..60).contains(mi) || !(0..60).contains(se) {
+        return None;
+    }
+    let tz_bytes = tz.as_bytes();
+    if tz_bytes.len() != 5 || !matches!(tz_bytes[0], b'+' | b'-') || !tz_bytes[1..].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let tz_h: i64 = tz[1..3].parse().ok()?;
+    let tz_m: i64 = tz[3..5].parse().ok()?;
+    if tz_m >= 60 {
+        return None;
+    }
+    let offset = (tz_h * 3600 + tz_m * 60) * if tz_bytes[0] == b'-' { -1 } else { 1 };
+    // Days from civil (Howard Hinnant).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + h * 3600 + mi * 60 + se - offset;
+    (secs >= 0).then(|| format!("{secs} {tz}"))
 }
 
 /// Every path a diff names (old and new sides, renames and copies), or `None` when a header
@@ -647,6 +717,16 @@ diff --git \"a/caf\\303\\251\" \"b/caf\\303\\251\"\nnew file mode 100644\n--- /d
         let got: Vec<String> = touched_paths(p).unwrap().into_iter().map(|v| String::from_utf8(v).unwrap()).collect();
         assert_eq!(got, ["bin/logo", "café", "new.go", "old name.go", "pkg/x.go"]);
         assert_eq!(touched_paths(b"no diff here"), None);
+    }
+
+    #[test]
+    fn rfc2822_dates_as_git_stores_them() {
+        assert_eq!(rfc2822_to_git("Mon, 17 Sep 2001 00:00:00 +0200").as_deref(), Some("1000677600 +0200"));
+        assert_eq!(rfc2822_to_git("Thu, 1 Jan 1970 00:00:00 +0000").as_deref(), Some("0 +0000"));
+        assert_eq!(rfc2822_to_git("Tue, 29 Feb 2000 12:30:05 -0530").as_deref(), Some("951847205 -0530"));
+        assert_eq!(rfc2822_to_git("yesterday"), None);
+        assert_eq!(rfc2822_to_git("Mon, 17 Sep 2001 00:00:00 CEST"), None);
+        assert!(plain_ident("Upstream Dev") && !plain_ident(" x") && !plain_ident("a>b"));
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! * [`manifest`] — the KLTS `releases.yml` format, read unchanged, with the position of every
 //!   value so that diagnostics can point into the user's file; base-chain resolution and
 //!   patch-name resolution (the catalog first, then `patches/<name>.patch` by convention).
+//! * [`lifecycle`] — the calendar of Kubernetes minor lines (release, community end of life,
+//!   newest patch), the LTS policy, and each line's phase (`community`, `lts`, `eol`) on a date.
 //! * [`lint`] — static checks of a manifest against its workspace, reported as [`diag::Diagnostic`]s.
 //! * [`diag`] — diagnostics with a severity, a stable code and a `file:line:col` location.
 //!
@@ -13,6 +15,7 @@
 //! and fuzzed in isolation.
 
 pub mod diag;
+pub mod lifecycle;
 pub mod lint;
 pub mod listing;
 pub mod manifest;

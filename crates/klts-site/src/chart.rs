@@ -1,0 +1,709 @@
+//! The lifecycle chart: a self-contained SVG timeline of every minor line's support.
+//!
+//! One horizontal bar per line, newest on top, on a time axis with year ticks:
+//!
+//! * the **community** window (release to community end of life) in blue,
+//! * the **KLTS LTS** window (after community end of life, until `lts_end`) in orange,
+//! * a thin **muted** tail for the time since support ended (lines past LTS, and lines that
+//!   were never in the program or were dropped), up to today,
+//! * parts that lie after today drawn lighter (planned),
+//! * a vertical "today" marker with its date, a legend, and a `<title>` tooltip with the
+//!   dates on every bar and every segment.
+//!
+//! The output depends only on the arguments (no clock, no randomness, coordinates printed with
+//! one decimal), needs no external font or asset, and escapes all text, so it can be inlined
+//! into HTML or served as `image/svg+xml`.
+
+use klts_core::lifecycle::{Date, LineStatus, Phase};
+use std::fmt::Write as _;
+
+/// The chart's width in pixels; the height grows with the number of lines.
+pub const WIDTH: f64 = 960.0;
+/// Fill of the community-support window.
+pub const COMMUNITY_COLOR: &str = "#2f6fd6";
+/// Fill of the KLTS LTS window.
+pub const LTS_COLOR: &str = "#e8871e";
+/// Fill of the time after support ended.
+pub const ENDED_COLOR: &str = "#c3c8cf";
+/// Stroke of the "today" marker.
+pub const TODAY_COLOR: &str = "#d62728";
+
+/// Left margin: the column of line labels.
+const LEFT: f64 = 64.0;
+/// Right margin.
+const RIGHT: f64 = 28.0;
+/// Vertical space above the first bar: title, legend, today label.
+const TOP: f64 = 92.0;
+/// Height of one line's row.
+const ROW: f64 = 22.0;
+/// Height of a support bar inside its row.
+const BAR: f64 = 14.0;
+/// Height of the muted "support ended" tail.
+const TAIL: f64 = 4.0;
+/// Space below the last bar: the year labels.
+const BOTTOM: f64 = 34.0;
+/// Opacity of the parts of bars after today.
+const PLANNED_OPACITY: &str = "0.45";
+/// Font stack available everywhere, so the SVG needs no font files.
+const FONT: &str =
+    "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
+
+/// Renders the lifecycle chart of `statuses` (any order; drawn newest line on top) as seen on
+/// `today`, with `title` as heading and accessible name.
+///
+/// An empty `statuses` yields a valid chart with an axis around `today` and a note.
+pub fn lifecycle_svg(statuses: &[LineStatus], today: Date, title: &str) -> String {
+    let mut lines: Vec<&LineStatus> = statuses.iter().collect();
+    lines.sort_by_key(|s| std::cmp::Reverse(s.line));
+
+    let scale = Scale::new(&lines, today);
+    let rows = lines.len().max(1) as f64;
+    let plot_top = TOP;
+    let plot_bottom = TOP + rows * ROW;
+    let height = plot_bottom + BOTTOM;
+
+    let mut out = String::with_capacity(4096 + lines.len() * 1024);
+    let _ = writeln!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{t}\" font-family=\"{FONT}\" font-size=\"12\">",
+        w = num(WIDTH),
+        h = num(height),
+        t = escape(title),
+    );
+    let _ = writeln!(out, "<title>{}</title>", escape(title));
+    let _ = writeln!(
+        out,
+        "<desc>Support windows of {} minor lines as of {today}: community support, KLTS long-term support, and time since support ended. Parts after today are planned.</desc>",
+        lines.len()
+    );
+    let _ = writeln!(
+        out,
+        "<rect class=\"background\" x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>",
+        num(WIDTH),
+        num(height)
+    );
+    let _ = writeln!(
+        out,
+        "<text class=\"chart-title\" x=\"{}\" y=\"24\" font-size=\"16\" font-weight=\"600\" fill=\"#1f2328\">{}</text>",
+        num(LEFT),
+        escape(title)
+    );
+    legend(&mut out);
+    axis(&mut out, &scale, plot_top, plot_bottom);
+
+    if lines.is_empty() {
+        let _ = writeln!(
+            out,
+            "<text class=\"empty\" x=\"{}\" y=\"{}\" fill=\"#57606a\">No lines to show.</text>",
+            num(LEFT + 8.0),
+            num(plot_top + ROW * 0.7)
+        );
+    }
+    for (i, status) in lines.iter().enumerate() {
+        bar(&mut out, &scale, status, today, plot_top + i as f64 * ROW);
+    }
+    today_marker(&mut out, &scale, today, plot_top, plot_bottom);
+    out.push_str("</svg>\n");
+    out
+}
+
+/// The mapping from days to x coordinates: whole years, covering every bar and today.
+struct Scale {
+    /// First day shown (January 1).
+    start: Date,
+    /// First day after the shown range (January 1).
+    end: Date,
+}
+
+impl Scale {
+    fn new(lines: &[&LineStatus], today: Date) -> Scale {
+        let mut first = today;
+        let mut last = today.add_days(120);
+        for s in lines {
+            first = first.min(s.released);
+            for day in [Some(s.released), s.community_eol, s.lts_end, s.support_end]
+                .into_iter()
+                .flatten()
+            {
+                last = last.max(day.add_days(1));
+            }
+        }
+        let start = Date {
+            year: first.year,
+            month: 1,
+            day: 1,
+        };
+        let mut end = Date {
+            year: last.year,
+            month: 1,
+            day: 1,
+        };
+        if end < last {
+            end = end.add_years(1);
+        }
+        if end <= start {
+            end = start.add_years(1);
+        }
+        Scale { start, end }
+    }
+
+    /// The x coordinate of the start of `day`, clamped to the plot.
+    fn x(&self, day: Date) -> f64 {
+        let span = self.start.days_until(self.end).max(1) as f64;
+        let offset = self.start.days_until(day) as f64;
+        let plot = WIDTH - LEFT - RIGHT;
+        LEFT + (offset / span).clamp(0.0, 1.0) * plot
+    }
+
+    /// The right edge of the plot.
+    fn right(&self) -> f64 {
+        WIDTH - RIGHT
+    }
+}
+
+/// Year gridlines and labels; a label every year, or every few years when they would crowd.
+fn axis(out: &mut String, scale: &Scale, top: f64, bottom: f64) {
+    let years = (scale.end.year - scale.start.year).max(1);
+    let plot = WIDTH - LEFT - RIGHT;
+    let fit = (plot / 44.0).floor().max(1.0) as i32;
+    let step = ((years + fit - 1) / fit).max(1);
+    out.push_str("<g class=\"axis\">\n");
+    let _ = writeln!(
+        out,
+        "<line x1=\"{l}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" stroke=\"#8c959f\" stroke-width=\"1\"/>",
+        l = num(LEFT),
+        r = num(scale.right()),
+        b = num(bottom)
+    );
+    let mut year = scale.start.year;
+    while year <= scale.end.year {
+        let x = scale.x(Date {
+            year,
+            month: 1,
+            day: 1,
+        });
+        let _ = writeln!(
+            out,
+            "<line class=\"year\" x1=\"{x}\" y1=\"{t}\" x2=\"{x}\" y2=\"{b}\" stroke=\"#d8dee4\" stroke-width=\"1\"/>",
+            x = num(x),
+            t = num(top - 4.0),
+            b = num(bottom + 4.0)
+        );
+        let _ = writeln!(
+            out,
+            "<text class=\"year-label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#57606a\">{year}</text>",
+            num(x),
+            num(bottom + 18.0)
+        );
+        year += step;
+    }
+    out.push_str("</g>\n");
+}
+
+/// The legend under the title.
+fn legend(out: &mut String) {
+    let y = 44.0;
+    let items: [(&str, &str, &str); 4] = [
+        ("community", COMMUNITY_COLOR, "Community support"),
+        ("lts", LTS_COLOR, "KLTS long-term support"),
+        (
+            "ended",
+            ENDED_COLOR,
+            "No support (ended or not in the program)",
+        ),
+        ("planned", COMMUNITY_COLOR, "Planned (after today)"),
+    ];
+    out.push_str("<g class=\"legend\">\n");
+    let mut x = LEFT;
+    for (class, color, label) in items {
+        let opacity = if class == "planned" {
+            PLANNED_OPACITY
+        } else {
+            "1"
+        };
+        let _ = writeln!(
+            out,
+            "<rect class=\"legend-{class}\" x=\"{}\" y=\"{}\" width=\"14\" height=\"10\" rx=\"2\" fill=\"{color}\" fill-opacity=\"{opacity}\"/>",
+            num(x),
+            num(y)
+        );
+        let _ = writeln!(
+            out,
+            "<text x=\"{}\" y=\"{}\" fill=\"#1f2328\">{}</text>",
+            num(x + 19.0),
+            num(y + 9.5),
+            escape(label)
+        );
+        // An estimate of the label's width at 12px, enough to keep items apart.
+        x += 19.0 + label.chars().count() as f64 * 6.4 + 18.0;
+    }
+    let _ = writeln!(
+        out,
+        "<line x1=\"{x1}\" y1=\"{}\" x2=\"{x1}\" y2=\"{}\" stroke=\"{TODAY_COLOR}\" stroke-width=\"2\" stroke-dasharray=\"3 2\"/>",
+        num(y - 2.0),
+        num(y + 12.0),
+        x1 = num(x + 6.0)
+    );
+    let _ = writeln!(
+        out,
+        "<text x=\"{}\" y=\"{}\" fill=\"#1f2328\">Today</text>",
+        num(x + 13.0),
+        num(y + 9.5)
+    );
+    out.push_str("</g>\n");
+}
+
+/// One line's row: label, segments and tooltips.
+fn bar(out: &mut String, scale: &Scale, s: &LineStatus, today: Date, row_top: f64) {
+    let line = s.line.to_string();
+    let bar_y = row_top + (ROW - BAR) / 2.0;
+    let label_color = match s.phase {
+        Phase::Eol => "#8c959f",
+        _ => "#1f2328",
+    };
+    let _ = writeln!(
+        out,
+        "<g class=\"line\" data-line=\"{l}\" data-phase=\"{p}\">\n<title>{t}</title>",
+        l = escape(&line),
+        p = s.phase,
+        t = escape(&summary(s))
+    );
+    let _ = writeln!(
+        out,
+        "<text class=\"line-label\" x=\"{}\" y=\"{}\" text-anchor=\"end\" font-weight=\"600\" fill=\"{label_color}\">{}</text>",
+        num(LEFT - 10.0),
+        num(row_top + ROW / 2.0 + 4.0),
+        escape(&line)
+    );
+
+    // Community window: from release through the end of the EOL day (or open-ended).
+    let community_end = s.community_eol.map(|d| d.add_days(1)).unwrap_or(scale.end);
+    let community_title = match s.community_eol {
+        Some(eol) => format!("{line}: community support {} to {eol}", s.released),
+        None => format!(
+            "{line}: community support from {}, end of life not announced",
+            s.released
+        ),
+    };
+    segment(
+        out,
+        scale,
+        today,
+        Segment {
+            class: "community",
+            from: s.released,
+            to: community_end,
+            y: bar_y,
+            height: BAR,
+            color: COMMUNITY_COLOR,
+            title: &community_title,
+        },
+    );
+
+    // LTS window: the day after community EOL through the end of lts_end.
+    if let (Some(eol), Some(lts_end)) = (s.community_eol, s.lts_end) {
+        let title = format!("{line}: KLTS support {} to {lts_end}", eol.add_days(1));
+        segment(
+            out,
+            scale,
+            today,
+            Segment {
+                class: "lts",
+                from: eol.add_days(1),
+                to: lts_end.add_days(1),
+                y: bar_y,
+                height: BAR,
+                color: LTS_COLOR,
+                title: &title,
+            },
+        );
+    }
+
+    // Time since support ended, up to today.
+    if s.phase == Phase::Eol {
+        if let Some(ended) = s.support_end {
+            let reason = if s.in_program {
+                "LTS ended"
+            } else {
+                "not in the KLTS program"
+            };
+            let title = format!("{line}: no support since {} ({reason})", ended.add_days(1));
+            segment(
+                out,
+                scale,
+                today,
+                Segment {
+                    class: "ended",
+                    from: ended.add_days(1),
+                    to: today.add_days(1),
+                    y: row_top + (ROW - TAIL) / 2.0,
+                    height: TAIL,
+                    color: ENDED_COLOR,
+                    title: &title,
+                },
+            );
+        }
+    }
+    out.push_str("</g>\n");
+}
+
+/// A time span of one bar, `[from, to)` in days.
+struct Segment<'a> {
+    class: &'a str,
+    from: Date,
+    to: Date,
+    y: f64,
+    height: f64,
+    color: &'a str,
+    title: &'a str,
+}
+
+/// Draws a segment as up to two rectangles: the part before today solid, the part from today
+/// on lighter. Empty spans draw nothing.
+fn segment(out: &mut String, scale: &Scale, today: Date, seg: Segment<'_>) {
+    if seg.to <= seg.from {
+        return;
+    }
+    let split = today.clamp(seg.from, seg.to);
+    let parts = [
+        (seg.from, split, "1", ""),
+        (split, seg.to, PLANNED_OPACITY, " planned"),
+    ];
+    for (from, to, opacity, suffix) in parts {
+        let (x1, x2) = (scale.x(from), scale.x(to));
+        if to <= from || x2 <= x1 {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "<rect class=\"{c}{suffix}\" x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" rx=\"2\" fill=\"{f}\" fill-opacity=\"{opacity}\"><title>{t}</title></rect>",
+            c = seg.class,
+            x = num(x1),
+            y = num(seg.y),
+            w = num((x2 - x1).max(0.5)),
+            h = num(seg.height),
+            f = seg.color,
+            t = escape(seg.title)
+        );
+    }
+}
+
+/// The dashed vertical line at today, with its date above the plot.
+fn today_marker(out: &mut String, scale: &Scale, today: Date, top: f64, bottom: f64) {
+    let x = scale.x(today);
+    let anchor = if x > WIDTH - 120.0 { "end" } else { "middle" };
+    let _ = writeln!(
+        out,
+        "<g class=\"today\">\n<title>Today: {today}</title>\n<line class=\"today-marker\" x1=\"{x}\" y1=\"{t}\" x2=\"{x}\" y2=\"{b}\" stroke=\"{TODAY_COLOR}\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/>",
+        x = num(x),
+        t = num(top - 8.0),
+        b = num(bottom + 2.0)
+    );
+    let _ = writeln!(
+        out,
+        "<text class=\"today-label\" x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\" font-weight=\"600\" fill=\"{TODAY_COLOR}\">today {today}</text>\n</g>",
+        num(x),
+        num(top - 12.0)
+    );
+}
+
+/// The tooltip of a whole bar: phase and every date.
+fn summary(s: &LineStatus) -> String {
+    let mut text = format!("{}: {}", s.line, phase_words(s.phase));
+    if let Some(days) = s.days_left {
+        let _ = write!(
+            text,
+            ", {days} day{} left",
+            if days == 1 { "" } else { "s" }
+        );
+    }
+    let _ = write!(text, "; released {}", s.released);
+    match s.community_eol {
+        Some(eol) => {
+            let _ = write!(text, ", community end of life {eol}");
+        }
+        None => text.push_str(", community end of life not announced"),
+    }
+    match (s.lts_end, s.in_program) {
+        (Some(end), _) => {
+            let _ = write!(text, ", KLTS support until {end}");
+        }
+        (None, true) => {}
+        (None, false) => text.push_str(", not in the KLTS program"),
+    }
+    if let Some(patch) = &s.latest_patch {
+        let _ = write!(text, "; latest upstream patch {patch}");
+    }
+    text
+}
+
+/// A phase as words for tooltips.
+fn phase_words(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Community => "community support",
+        Phase::Lts => "KLTS long-term support",
+        Phase::Eol => "end of life",
+        Phase::Upcoming => "upcoming",
+    }
+}
+
+/// A coordinate with one decimal, never `-0.0`, `NaN` or infinite.
+fn num(x: f64) -> String {
+    let rounded = if x.is_finite() {
+        (x * 10.0).round() / 10.0
+    } else {
+        0.0
+    };
+    // Adding 0.0 turns -0.0 into 0.0.
+    format!("{:.1}", rounded + 0.0)
+}
+
+/// Escapes text for XML content and attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Characters XML 1.0 forbids (controls other than tab and newlines) are dropped.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use klts_core::lifecycle::{line_status, statuses, Calendar, LineFacts, Policy};
+    use klts_core::version::MinorLine;
+
+    fn d(s: &str) -> Date {
+        Date::parse(s).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Checks that every element is closed in order; returns the element names opened.
+    fn balanced(svg: &str) -> Result<Vec<String>, String> {
+        let mut stack: Vec<String> = Vec::new();
+        let mut opened = Vec::new();
+        let mut rest = svg;
+        while let Some(start) = rest.find('<') {
+            let after = &rest[start + 1..];
+            let end = after.find('>').ok_or("unterminated tag")?;
+            let tag = &after[..end];
+            rest = &after[end + 1..];
+            if tag.starts_with('?') || tag.starts_with('!') {
+                continue;
+            }
+            if tag.contains('<') {
+                return Err(format!("'<' inside tag {tag:?}"));
+            }
+            if let Some(name) = tag.strip_prefix('/') {
+                match stack.pop() {
+                    Some(open) if open == name.trim() => {}
+                    other => return Err(format!("</{name}> closes {other:?}")),
+                }
+            } else {
+                let name = tag
+                    .split(|c: char| c.is_whitespace() || c == '/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                if name.is_empty() {
+                    return Err(format!("empty tag {tag:?}"));
+                }
+                opened.push(name.clone());
+                if !tag.ends_with('/') {
+                    stack.push(name);
+                }
+            }
+        }
+        if !stack.is_empty() {
+            return Err(format!("unclosed: {stack:?}"));
+        }
+        Ok(opened)
+    }
+
+    /// The x of the today marker.
+    fn today_x(svg: &str) -> f64 {
+        let at = svg
+            .find("class=\"today-marker\"")
+            .unwrap_or_else(|| panic!("no marker"));
+        let tail = &svg[at..];
+        let x = tail
+            .split("x1=\"")
+            .nth(1)
+            .and_then(|t| t.split('"').next())
+            .unwrap_or_default();
+        x.parse().unwrap_or_else(|e| panic!("{x:?}: {e}"))
+    }
+
+    fn sample(today: Date) -> Vec<LineStatus> {
+        statuses(&Calendar::builtin(), &Policy::default(), today)
+    }
+
+    #[test]
+    fn is_well_formed_with_a_bar_per_line() {
+        let today = d("2024-11-01");
+        let all = sample(today);
+        let svg = lifecycle_svg(&all, today, "Kubernetes lifecycle");
+        let opened = balanced(&svg).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(opened.first().map(String::as_str), Some("svg"));
+        assert_eq!(svg.matches("<g class=\"line\"").count(), all.len());
+        for s in &all {
+            assert!(
+                svg.contains(&format!("data-line=\"{}\"", s.line)),
+                "{}",
+                s.line
+            );
+            assert!(svg.contains(&format!(">{}</text>", s.line)), "{}", s.line);
+        }
+        assert!(
+            svg.contains(COMMUNITY_COLOR) && svg.contains(LTS_COLOR) && svg.contains(ENDED_COLOR)
+        );
+        assert!(svg.contains("today 2024-11-01"));
+        assert!(svg.contains(">2020</text>"));
+        assert!(
+            svg.contains("<title>1.28: KLTS long-term support"),
+            "tooltip per bar"
+        );
+        assert!(svg.contains("1.28: KLTS support 2024-10-29 to 2027-10-28"));
+        assert!(!svg.contains("NaN") && !svg.contains("inf") && !svg.contains("-0.0"));
+        // The only URL is the SVG namespace: no external fonts or assets.
+        assert_eq!(svg.matches("http").count(), 1);
+        assert!(!svg.contains("@import") && !svg.contains("href"));
+    }
+
+    #[test]
+    fn newest_line_is_on_top() {
+        let today = d("2024-11-01");
+        let mut all = sample(today);
+        all.reverse();
+        let svg = lifecycle_svg(&all, today, "t");
+        let pos = |line: &str| {
+            svg.find(&format!("data-line=\"{line}\""))
+                .unwrap_or(usize::MAX)
+        };
+        assert!(pos("1.31") < pos("1.30") && pos("1.30") < pos("1.10") && pos("1.10") < pos("1.0"));
+    }
+
+    #[test]
+    fn deterministic() {
+        let today = d("2025-03-01");
+        let all = sample(today);
+        assert_eq!(
+            lifecycle_svg(&all, today, "x"),
+            lifecycle_svg(&all.clone(), today, "x")
+        );
+    }
+
+    #[test]
+    fn today_marker_moves_right_with_the_date() {
+        let all = sample(d("2022-01-01"));
+        let mut last = f64::MIN;
+        for day in [
+            "2019-01-01",
+            "2020-06-15",
+            "2021-02-28",
+            "2022-01-01",
+            "2023-07-04",
+            "2024-02-29",
+        ] {
+            let svg = lifecycle_svg(&all, d(day), "t");
+            let x = today_x(&svg);
+            assert!(x > last, "{day}: {x} <= {last}");
+            assert!((LEFT..=WIDTH - RIGHT).contains(&x));
+            last = x;
+        }
+    }
+
+    #[test]
+    fn escapes_text() {
+        let facts = LineFacts {
+            line: MinorLine::new(1, 17),
+            released: d("2019-12-09"),
+            community_eol: Some(d("2021-01-13")),
+            latest_patch: Some("v1.17.17-<x>&\"y\"".into()),
+        };
+        let s = line_status(&facts, &Policy::default(), d("2022-01-01"));
+        let svg = lifecycle_svg(
+            &[s],
+            d("2022-01-01"),
+            "<script>alert('x')</script> & \u{1}co",
+        );
+        balanced(&svg).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!svg.contains("<script>"));
+        assert!(svg.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co"));
+        assert!(svg.contains("v1.17.17-&lt;x&gt;&amp;&quot;y&quot;"));
+    }
+
+    #[test]
+    fn empty_and_odd_inputs() {
+        let svg = lifecycle_svg(&[], d("2024-01-01"), "");
+        balanced(&svg).unwrap_or_else(|e| panic!("{e}"));
+        assert!(svg.contains("No lines to show."));
+        assert!(svg.contains("today 2024-01-01"));
+
+        // Open-ended, upcoming and dropped lines, and a today far outside the data.
+        let policy = Policy {
+            dropped: [MinorLine::new(1, 20)].into(),
+            ..Policy::default()
+        };
+        let facts = [
+            ("1.40", "2030-01-01", None),
+            ("1.39", "2029-01-01", Some("2029-01-01")),
+            ("1.20", "2020-12-08", Some("2022-02-28")),
+        ];
+        for today in ["1990-01-01", "2024-06-01", "2100-01-01"] {
+            let today = d(today);
+            let all: Vec<LineStatus> = facts
+                .iter()
+                .map(|(line, released, eol)| {
+                    let f = LineFacts {
+                        line: line.parse().unwrap_or(MinorLine::new(0, 0)),
+                        released: d(released),
+                        community_eol: eol.map(d),
+                        latest_patch: None,
+                    };
+                    line_status(&f, &policy, today)
+                })
+                .collect();
+            let svg = lifecycle_svg(&all, today, "odd");
+            balanced(&svg).unwrap_or_else(|e| panic!("{today}: {e}"));
+            assert_eq!(svg.matches("<g class=\"line\"").count(), 3);
+            assert!(!svg.contains("NaN") && !svg.contains("-0.0"));
+        }
+    }
+
+    #[test]
+    fn segments_show_phases() {
+        let today = d("2024-11-01");
+        let svg = lifecycle_svg(&sample(today), today, "t");
+        // 1.28 is in LTS: solid LTS part before today and a planned part after.
+        assert!(svg.contains("class=\"lts\""));
+        assert!(svg.contains("class=\"lts planned\""));
+        // 1.9 was never in the program; 1.10's LTS has ended.
+        assert!(svg.contains("1.9: no support since 2018-09-30 (not in the KLTS program)"));
+        assert!(svg.contains("1.10: no support since 2022-02-14 (LTS ended)"));
+        // 1.32 is upcoming: only planned parts.
+        let row = svg
+            .split("data-line=\"1.32\"")
+            .nth(1)
+            .and_then(|r| r.split("</g>").next())
+            .unwrap_or_default();
+        assert!(row.contains("community planned") && !row.contains("class=\"community\""));
+    }
+
+    #[test]
+    fn numbers_are_fixed_precision() {
+        assert_eq!(num(-0.0), "0.0");
+        assert_eq!(num(-0.01), "0.0");
+        assert_eq!(num(12.345), "12.3");
+        assert_eq!(num(f64::NAN), "0.0");
+        assert_eq!(num(960.0), "960.0");
+    }
+}

@@ -1,0 +1,541 @@
+//! The portal's data: everything the pages and the JSON API show, computed once per build
+//! from the workspace (when there is one), the advisory database and the lifecycle calendar.
+//!
+//! A broken workspace file does not stop the build: the error is recorded in
+//! [`SiteData::errors`] with the page scope it affects, and the rest is built from what could
+//! be read (without a manifest, from the embedded lifecycle and advisory data alone).
+
+use klts_core::lifecycle::{statuses, Calendar, Date, LineStatus, Policy};
+use klts_core::{MinorLine, Version};
+use klts_forge::verify::VerifyOptions;
+use klts_forge::Workspace;
+use klts_vuln::db::Database;
+use klts_vuln::facts::{workspace_facts, WorkspaceFacts};
+use klts_vuln::model::{Ecosystem, Event, Severity};
+use klts_vuln::report::{matrix, AdvisorySummary, Matrix, MatrixFilter};
+use klts_vuln::status::{status, ReleaseFacts, StatusKind};
+use klts_vuln::triage::{Triage, TRIAGE_FILE};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Where users get packages and images; shown in install instructions.
+#[derive(Clone, Debug, Serialize)]
+pub struct SiteConfig {
+    /// Base URL of the apt and yum repositories (`<url>/apt`, `<url>/yum`).
+    pub package_url: String,
+    /// Container image repository for `kubeadm --image-repository`.
+    pub image_repository: String,
+    /// The day the portal describes (today unless asked otherwise).
+    pub date: Date,
+    /// Lifecycle policy overrides (years of LTS after community end of life).
+    pub lts_years: Option<u32>,
+    /// Never touch the network while building (the server always builds offline).
+    pub offline: bool,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        SiteConfig {
+            package_url: "https://packages.klts.io".into(),
+            image_repository: "ghcr.io/klts-io".into(),
+            date: Date::today(),
+            lts_years: None,
+            offline: true,
+        }
+    }
+}
+
+/// A problem reading a workspace file; shown on the pages it affects.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SiteError {
+    /// Which pages it affects: `releases` (manifest, verify), `advisories` (triage), `lifecycle`.
+    pub scope: String,
+    /// The file.
+    pub file: String,
+    /// The error, with line and column when known.
+    pub message: String,
+}
+
+/// A minor line.
+#[derive(Clone, Debug, Serialize)]
+pub struct LineView {
+    /// `1.17`.
+    pub line: String,
+    /// Lifecycle status on [`SiteConfig::date`].
+    pub status: LineStatus,
+    /// LTS releases of this line in the workspace, newest first.
+    pub releases: Vec<String>,
+    /// The newest LTS release, else the newest upstream patch.
+    pub newest: Option<String>,
+    /// Open advisories of the newest LTS release (ids), when there is one.
+    pub open_advisories: Vec<String>,
+}
+
+/// A patch of a release, for display.
+#[derive(Clone, Debug, Serialize)]
+pub struct PatchView {
+    /// Patch name.
+    pub name: String,
+    /// The release of the chain that carries it.
+    pub release: String,
+    /// Sources: URLs (linked) or workspace paths.
+    pub sources: Vec<String>,
+}
+
+/// An advisory reference with its status in a release.
+#[derive(Clone, Debug, Serialize)]
+pub struct AdvisoryRef {
+    /// Advisory id.
+    pub id: String,
+    /// Severity.
+    pub severity: Severity,
+    /// CVSS base score.
+    pub score: Option<f64>,
+    /// Status in the release.
+    pub status: StatusKind,
+    /// Evidence, one line each.
+    pub evidence: Vec<String>,
+}
+
+/// How to install a release.
+#[derive(Clone, Debug, Serialize)]
+pub struct InstallView {
+    /// The Debian/Ubuntu package version (`1.17.17+lts.3`: sorts after 1.17.17 and before 1.17.18).
+    pub package_version: String,
+    /// Lines for apt.
+    pub apt: Vec<String>,
+    /// A yum/dnf repository file and command.
+    pub yum: Vec<String>,
+    /// Pulling the control-plane images with kubeadm.
+    pub kubeadm: Vec<String>,
+}
+
+/// A release page.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReleaseView {
+    /// Release name.
+    pub name: String,
+    /// Minor line.
+    pub line: Option<String>,
+    /// The upstream tag the chain starts from.
+    pub base_tag: String,
+    /// The chain, root first.
+    pub chain: Vec<String>,
+    /// `must`.
+    pub must: bool,
+    /// Patches of the whole chain, root first.
+    pub patches: Vec<PatchView>,
+    /// Advisories fixed (upstream, by patch, by dependency) that affected the upstream line.
+    pub fixed: Vec<AdvisoryRef>,
+    /// Advisories still open (affected) or unknown.
+    pub open: Vec<AdvisoryRef>,
+    /// Advisories ignored by triage.
+    pub ignored: Vec<AdvisoryRef>,
+    /// The previous release of the same line, if any.
+    pub previous: Option<String>,
+    /// Patches added since the previous release of the line.
+    pub added_patches: Vec<String>,
+    /// Patches dropped since the previous release of the line.
+    pub removed_patches: Vec<String>,
+    /// Whether the release materialized (klts verify).
+    pub materialized: bool,
+    /// The release commit, when materialized.
+    pub commit: Option<String>,
+    /// Install instructions.
+    pub install: InstallView,
+}
+
+/// An advisory page.
+#[derive(Clone, Debug, Serialize)]
+pub struct AdvisoryView {
+    /// Facts.
+    pub advisory: AdvisorySummary,
+    /// Summary from a synced feed (never from the embedded snapshot).
+    pub summary: Option<String>,
+    /// References.
+    pub references: Vec<String>,
+    /// Affected ranges, one line per package.
+    pub ranges: Vec<String>,
+    /// Upstream versions that fix it (from Kubernetes packages' `fixed` events).
+    pub fixed_upstream_in: Vec<String>,
+    /// LTS releases that fix it by a patch or dependency.
+    pub fixed_by_lts_in: Vec<String>,
+    /// Releases still affected.
+    pub open_in: Vec<String>,
+    /// Status in each release.
+    pub statuses: Vec<(String, StatusKind)>,
+}
+
+/// Everything the portal shows.
+#[derive(Clone, Debug, Serialize)]
+pub struct SiteData {
+    /// The day described.
+    pub date: Date,
+    /// The product (`kubernetes`).
+    pub product: String,
+    /// Whether a workspace was read.
+    pub workspace: bool,
+    /// Minor lines, newest first.
+    pub lines: Vec<LineView>,
+    /// Releases, in manifest order.
+    pub releases: Vec<ReleaseView>,
+    /// Advisories, by severity.
+    pub advisories: Vec<AdvisoryView>,
+    /// Releases × advisories (advisories that concern some release).
+    pub matrix: Matrix,
+    /// Problems reading workspace files.
+    pub errors: Vec<SiteError>,
+    /// Installation settings.
+    pub config: SiteConfig,
+    /// The newest date in the advisory data.
+    pub advisories_as_of: String,
+    /// The advisory database (for `/api/v1/status/<version>` on any version).
+    #[serde(skip)]
+    pub db: std::sync::Arc<Database>,
+    /// Facts of the workspace releases.
+    #[serde(skip)]
+    pub facts: Vec<ReleaseFacts>,
+    /// Triage decisions.
+    #[serde(skip)]
+    pub triage: Triage,
+}
+
+impl SiteData {
+    /// A release by name.
+    pub fn release(&self, name: &str) -> Option<&ReleaseView> {
+        self.releases.iter().find(|r| r.name == name)
+    }
+    /// An advisory by id or alias (case-insensitive).
+    pub fn advisory(&self, id: &str) -> Option<&AdvisoryView> {
+        self.advisories.iter().find(|a| {
+            a.advisory.id.eq_ignore_ascii_case(id) || a.advisory.aliases.iter().any(|x| x.eq_ignore_ascii_case(id))
+        })
+    }
+    /// A line by `1.17`.
+    pub fn line(&self, line: &str) -> Option<&LineView> {
+        self.lines.iter().find(|l| l.line == line)
+    }
+    /// What a cluster at `version` is exposed to (the `klts vulns check` answer), as JSON.
+    /// `Err` when the version does not parse.
+    pub fn version_status(&self, version: &str) -> Result<serde_json::Value, String> {
+        let v = Version::parse(version).map_err(|e| e.to_string())?;
+        let facts = self
+            .facts
+            .iter()
+            .find(|r| Version::parse(&r.name).ok().as_ref() == Some(&v))
+            .cloned()
+            .unwrap_or_else(|| klts_vuln::facts::version_facts(&v, None));
+        let exposures = klts_vuln::report::check(&self.db, &facts, &self.facts, &self.triage, false);
+        Ok(serde_json::json!({
+            "version": v.to_string(),
+            "upstream": facts.upstream.as_ref().map(|u| u.to_string()),
+            "lts_release": self.facts.iter().any(|r| r.name == facts.name),
+            "open": exposures,
+        }))
+    }
+
+    /// Errors affecting `scope`.
+    pub fn errors_for(&self, scope: &str) -> Vec<&SiteError> {
+        self.errors.iter().filter(|e| e.scope == scope).collect()
+    }
+}
+
+/// The package version of a release: `v1.17.17-lts.3` → `1.17.17+lts.3`.
+pub fn package_version(release: &str) -> String {
+    let r = release.trim_start_matches('v');
+    match r.split_once('-') {
+        Some((xyz, suffix)) => format!("{xyz}+{suffix}"),
+        None => r.to_string(),
+    }
+}
+
+fn install(release: &str, line: Option<&str>, config: &SiteConfig) -> InstallView {
+    let pv = package_version(release);
+    let url = config.package_url.trim_end_matches('/');
+    let line = line.unwrap_or("stable");
+    InstallView {
+        package_version: pv.clone(),
+        apt: vec![
+            format!("curl -fsSL {url}/apt/klts.asc | sudo tee /etc/apt/keyrings/klts.asc"),
+            format!("echo 'deb [signed-by=/etc/apt/keyrings/klts.asc] {url}/apt {release} main' | sudo tee /etc/apt/sources.list.d/klts.list"),
+            "sudo apt-get update".into(),
+            format!("sudo apt-get install -y kubeadm={pv} kubelet={pv} kubectl={pv}"),
+            format!("# or follow the line: deb [signed-by=/etc/apt/keyrings/klts.asc] {url}/apt {line} main"),
+        ],
+        yum: vec![
+            "cat <<EOF | sudo tee /etc/yum.repos.d/klts.repo".into(),
+            "[klts]".into(),
+            format!("name=KLTS {release}"),
+            format!("baseurl={url}/yum/{release}/$basearch"),
+            "enabled=1".into(),
+            "gpgcheck=1".into(),
+            format!("gpgkey={url}/yum/klts.asc"),
+            "EOF".into(),
+            format!("sudo yum install -y kubeadm-{pv} kubelet-{pv} kubectl-{pv}"),
+        ],
+        kubeadm: vec![format!(
+            "kubeadm config images pull --image-repository {} --kubernetes-version {release}",
+            config.image_repository
+        )],
+    }
+}
+
+/// Build the portal data. `workspace` is a directory that may hold `releases.yml`; without
+/// one (or when it cannot be read) the portal shows the embedded lifecycle and advisories.
+pub fn build(workspace: Option<&Path>, cache_dir: Option<&Path>, db: std::sync::Arc<Database>, config: &SiteConfig) -> SiteData {
+    let db_ref: &Database = &db;
+    build_with(workspace, cache_dir, db_ref, config, db.clone())
+}
+
+fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database, config: &SiteConfig, shared: std::sync::Arc<Database>) -> SiteData {
+    let mut errors = Vec::new();
+    let mut calendar = Calendar::builtin();
+    let mut policy = Policy::default();
+    if let Some(y) = config.lts_years {
+        policy.lts_years = y;
+    }
+    let mut ws: Option<Workspace> = None;
+    let mut facts: Option<WorkspaceFacts> = None;
+    let mut triage = Triage::default();
+    if let Some(dir) = workspace {
+        let manifest = dir.join(klts_forge::MANIFEST_FILE);
+        if manifest.is_file() {
+            match Workspace::open(dir, cache_dir) {
+                Ok(w) => ws = Some(w),
+                Err(e) => errors.push(SiteError { scope: "releases".into(), file: manifest.display().to_string(), message: e.to_string() }),
+            }
+        }
+        let lifecycle = dir.join("lifecycle.yml");
+        if let Ok(text) = std::fs::read_to_string(&lifecycle) {
+            match klts_core::lifecycle::parse_lifecycle_file(&text, &lifecycle) {
+                Ok(file) => {
+                    if let Some(y) = file.lts_years {
+                        policy.lts_years = config.lts_years.unwrap_or(y);
+                    }
+                    calendar = calendar.with_overrides(&file);
+                }
+                Err(e) => errors.push(SiteError { scope: "lifecycle".into(), file: lifecycle.display().to_string(), message: e.to_string() }),
+            }
+        }
+        let triage_path = dir.join(TRIAGE_FILE);
+        match Triage::load(&triage_path) {
+            Ok(t) => triage = t,
+            Err(e) => errors.push(SiteError { scope: "advisories".into(), file: triage_path.display().to_string(), message: e.to_string() }),
+        }
+    }
+    if let Some(w) = &ws {
+        let options = VerifyOptions { jobs: 2, offline: config.offline, use_cache: true };
+        match workspace_facts(w, &options) {
+            Ok(f) => {
+                for r in f.verify.releases.iter().filter(|r| r.commit.is_none()) {
+                    errors.push(SiteError {
+                        scope: "releases".into(),
+                        file: w.manifest.path.display().to_string(),
+                        message: format!(
+                            "{} did not materialize ({}): {}",
+                            r.release,
+                            klts_forge::verify::status_word(r.status),
+                            r.error.clone().or_else(|| r.conflict.as_ref().map(|c| format!("patch `{}` does not apply", c.patch))).unwrap_or_default()
+                        ),
+                    });
+                }
+                facts = Some(f);
+            }
+            Err(e) => errors.push(SiteError { scope: "releases".into(), file: w.manifest.path.display().to_string(), message: e.to_string() }),
+        }
+        // Lines the manifest maintains (a `must` release), and lines it dropped.
+        let years = policy.lts_years;
+        policy = Policy::from_manifest(&w.manifest);
+        policy.lts_years = years;
+    }
+    let release_facts = facts.as_ref().map(|f| f.releases.clone()).unwrap_or_default();
+
+    // Releases.
+    let mut releases = Vec::new();
+    if let (Some(w), Some(f)) = (&ws, &facts) {
+        for rf in &f.releases {
+            let Some(r) = w.manifest.release(&rf.name) else { continue };
+            let report = f.verify.releases.iter().find(|x| x.release == rf.name);
+            let chain = w.manifest.chain(&rf.name).ok();
+            let mut chain_names: Vec<String> = chain.as_ref().map(|c| vec![c.root.clone()]).unwrap_or_default();
+            chain_names.extend(chain.iter().flat_map(|c| c.releases.iter().map(|x| x.name.value.clone())));
+            let patches: Vec<PatchView> = rf
+                .patches
+                .iter()
+                .map(|p| PatchView {
+                    name: p.name.clone(),
+                    release: p.release.clone(),
+                    sources: match w.manifest.resolve_patch(&p.name) {
+                        klts_core::manifest::PatchResolution::Catalog(e) => e.sources.iter().map(|s| s.value.to_string()).collect(),
+                        klts_core::manifest::PatchResolution::Convention(path) => vec![path.display().to_string()],
+                        klts_core::manifest::PatchResolution::Missing { looked_for } => vec![format!("missing: {}", looked_for.display())],
+                    },
+                })
+                .collect();
+            let (mut fixed, mut open, mut ignored) = (Vec::new(), Vec::new(), Vec::new());
+            for adv in db.sorted_by_severity() {
+                let st = status(adv, rf, &triage);
+                let aref = AdvisoryRef {
+                    id: adv.id.clone(),
+                    severity: adv.severity(),
+                    score: adv.score(),
+                    status: st.status,
+                    evidence: st.evidence.iter().map(|e| e.to_string()).collect(),
+                };
+                match st.status {
+                    StatusKind::FixedByPatch | StatusKind::FixedByDependency => fixed.push(aref),
+                    StatusKind::Affected => open.push(aref),
+                    StatusKind::Ignored => ignored.push(aref),
+                    _ => {}
+                }
+            }
+            let line = Version::parse(&rf.name).ok().map(|v| v.line().to_string());
+            releases.push(ReleaseView {
+                name: rf.name.clone(),
+                line: line.clone(),
+                base_tag: chain.as_ref().map(|c| c.root.clone()).unwrap_or_default(),
+                chain: chain_names,
+                must: r.must,
+                patches,
+                fixed,
+                open,
+                ignored,
+                previous: None,
+                added_patches: Vec::new(),
+                removed_patches: Vec::new(),
+                materialized: report.is_some_and(|x| x.commit.is_some()),
+                commit: report.and_then(|x| x.commit.clone()),
+                install: install(&rf.name, line.as_deref(), config),
+            });
+        }
+        // Previous release of the line (by LTS ordering) and the patch changes since it.
+        let versions: Vec<(Version, usize)> =
+            releases.iter().enumerate().filter_map(|(i, r)| Version::parse(&r.name).ok().map(|v| (v, i))).collect();
+        for (v, i) in &versions {
+            let prev = versions
+                .iter()
+                .filter(|(o, _)| o.line() == v.line() && o < v)
+                .max_by(|a, b| a.0.cmp(&b.0))
+                .map(|(_, j)| *j);
+            if let Some(j) = prev {
+                let before: BTreeSet<String> = releases[j].patches.iter().map(|p| p.name.clone()).collect();
+                let after: BTreeSet<String> = releases[*i].patches.iter().map(|p| p.name.clone()).collect();
+                let name = releases[j].name.clone();
+                let r = &mut releases[*i];
+                r.previous = Some(name);
+                r.added_patches = after.difference(&before).cloned().collect();
+                r.removed_patches = before.difference(&after).cloned().collect();
+            }
+        }
+    }
+
+    // Lines.
+    let line_statuses = statuses(&calendar, &policy, config.date);
+    let mut by_line: BTreeMap<MinorLine, Vec<&ReleaseView>> = BTreeMap::new();
+    for r in &releases {
+        if let Some(l) = r.line.as_deref().and_then(|l| l.parse::<MinorLine>().ok()) {
+            by_line.entry(l).or_default().push(r);
+        }
+    }
+    let lines = line_statuses
+        .iter()
+        .map(|st| {
+            let mut rels: Vec<&ReleaseView> = by_line.get(&st.line).cloned().unwrap_or_default();
+            rels.sort_by(|a, b| Version::parse(&b.name).ok().cmp(&Version::parse(&a.name).ok()));
+            let newest_release = rels.iter().find(|r| r.must).or(rels.first());
+            LineView {
+                line: st.line.to_string(),
+                status: st.clone(),
+                releases: rels.iter().map(|r| r.name.clone()).collect(),
+                newest: newest_release.map(|r| r.name.clone()).or_else(|| st.latest_patch.as_ref().map(|p| format!("v{}", p.trim_start_matches('v')))),
+                open_advisories: newest_release.map(|r| r.open.iter().map(|a| a.id.clone()).collect()).unwrap_or_default(),
+            }
+        })
+        .collect();
+
+    // Advisories.
+    let advisories = db
+        .sorted_by_severity()
+        .into_iter()
+        .map(|adv| {
+            let mut fixed_upstream: BTreeSet<Version> = BTreeSet::new();
+            for a in &adv.affected {
+                let kubernetes = matches!(a.package.ecosystem, Ecosystem::Kubernetes) || a.package.name == "k8s.io/kubernetes";
+                if kubernetes {
+                    for r in &a.ranges {
+                        for e in &r.events {
+                            if let Event::Fixed(v) = e {
+                                if let Ok(v) = Version::parse(v) {
+                                    fixed_upstream.insert(v);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let statuses: Vec<(String, StatusKind)> =
+                release_facts.iter().map(|rf| (rf.name.clone(), status(adv, rf, &triage).status)).collect();
+            let report = klts_vuln::report::show(adv, &[], &triage);
+            AdvisoryView {
+                advisory: AdvisorySummary::of(adv),
+                summary: adv.summary.clone(),
+                references: adv.references.clone(),
+                ranges: report.ranges,
+                fixed_upstream_in: fixed_upstream.iter().map(|v| v.to_string()).collect(),
+                fixed_by_lts_in: statuses
+                    .iter()
+                    .filter(|(_, s)| matches!(s, StatusKind::FixedByPatch | StatusKind::FixedByDependency))
+                    .map(|(n, _)| n.clone())
+                    .collect(),
+                open_in: statuses.iter().filter(|(_, s)| *s == StatusKind::Affected).map(|(n, _)| n.clone()).collect(),
+                statuses,
+            }
+        })
+        .collect();
+
+    let m = matrix(db, &release_facts, &triage, &MatrixFilter::default());
+    let release_facts = release_facts.clone();
+    SiteData {
+        date: config.date,
+        product: calendar.product.clone(),
+        workspace: ws.is_some(),
+        lines,
+        releases,
+        advisories,
+        matrix: m,
+        errors,
+        config: config.clone(),
+        advisories_as_of: klts_vuln::snapshot::Snapshot::embedded().map(|s| s.generated_from.newest_modified).unwrap_or_default(),
+        db: shared,
+        facts: release_facts,
+        triage,
+    }
+}
+
+/// Files whose change means the site must be rebuilt (for `klts serve`).
+pub fn watched_files(workspace: &Path) -> Vec<PathBuf> {
+    let mut out = vec![
+        workspace.join(klts_forge::MANIFEST_FILE),
+        workspace.join(TRIAGE_FILE),
+        workspace.join("lifecycle.yml"),
+        workspace.join(klts_forge::lock::LOCK_FILE),
+    ];
+    if let Ok(entries) = std::fs::read_dir(workspace.join("patches")) {
+        let mut patches: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        patches.sort();
+        out.extend(patches);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_versions_sort_after_upstream() {
+        assert_eq!(package_version("v1.17.17-lts.3"), "1.17.17+lts.3");
+        assert_eq!(package_version("v1.17.17"), "1.17.17");
+    }
+}

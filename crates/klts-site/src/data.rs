@@ -5,7 +5,7 @@
 //! [`SiteData::errors`] with the page scope it affects, and the rest is built from what could
 //! be read (without a manifest, from the embedded lifecycle and advisory data alone).
 
-use klts_core::lifecycle::{statuses, Calendar, Date, LineStatus, Policy};
+use klts_core::lifecycle::{load_lifecycle_file, statuses, Calendar, Date, LineStatus, Policy, LIFECYCLE_FILE};
 use klts_core::{MinorLine, Version};
 use klts_forge::verify::VerifyOptions;
 use klts_forge::Workspace;
@@ -306,17 +306,17 @@ fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database,
                 Err(e) => errors.push(SiteError { scope: "releases".into(), file: manifest.display().to_string(), message: e.to_string() }),
             }
         }
-        let lifecycle = dir.join("lifecycle.yml");
-        if let Ok(text) = std::fs::read_to_string(&lifecycle) {
-            match klts_core::lifecycle::parse_lifecycle_file(&text, &lifecycle) {
-                Ok(file) => {
-                    if let Some(y) = file.lts_years {
-                        policy.lts_years = config.lts_years.unwrap_or(y);
-                    }
-                    calendar = calendar.with_overrides(&file);
-                }
-                Err(e) => errors.push(SiteError { scope: "lifecycle".into(), file: lifecycle.display().to_string(), message: e.to_string() }),
+        let lifecycle_path = dir.join(LIFECYCLE_FILE);
+        match lifecycle(Some(dir), config.lts_years) {
+            Ok((c, p)) => {
+                calendar = c;
+                policy.lts_years = p.lts_years;
             }
+            Err(e) if e.starts_with(&lifecycle_path.display().to_string()) => {
+                errors.push(SiteError { scope: "lifecycle".into(), file: lifecycle_path.display().to_string(), message: e })
+            }
+            // A broken manifest is reported once, with the releases.
+            Err(_) => {}
         }
         let triage_path = dir.join(TRIAGE_FILE);
         match Triage::load(&triage_path) {
@@ -513,12 +513,40 @@ fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database,
     }
 }
 
+/// The lifecycle of a workspace (or, without one, the built-in calendar and default policy):
+/// the calendar with `lifecycle.yml` overrides, and the policy from the manifest's `must`
+/// flags and the `lts_years` of `lifecycle.yml` (unless `lts_years` overrides it). `Err` names
+/// the file that could not be read, with line and column.
+pub fn lifecycle(workspace: Option<&Path>, lts_years: Option<u32>) -> Result<(Calendar, Policy), String> {
+    let mut calendar = Calendar::builtin();
+    let mut policy = Policy::default();
+    if let Some(dir) = workspace {
+        let manifest = dir.join(klts_forge::MANIFEST_FILE);
+        if manifest.is_file() {
+            let m = klts_core::Manifest::load(&manifest).map_err(|e| e.to_string())?;
+            policy = Policy::from_manifest(&m);
+        }
+        let path = dir.join(LIFECYCLE_FILE);
+        if path.is_file() {
+            let file = load_lifecycle_file(&path).map_err(|e| e.to_string())?;
+            if let Some(y) = file.lts_years {
+                policy.lts_years = y;
+            }
+            calendar = calendar.with_overrides(&file);
+        }
+    }
+    if let Some(y) = lts_years {
+        policy.lts_years = y;
+    }
+    Ok((calendar, policy))
+}
+
 /// Files whose change means the site must be rebuilt (for `klts serve`).
 pub fn watched_files(workspace: &Path) -> Vec<PathBuf> {
     let mut out = vec![
         workspace.join(klts_forge::MANIFEST_FILE),
         workspace.join(TRIAGE_FILE),
-        workspace.join("lifecycle.yml"),
+        workspace.join(LIFECYCLE_FILE),
         workspace.join(klts_forge::lock::LOCK_FILE),
     ];
     if let Ok(entries) = std::fs::read_dir(workspace.join("patches")) {

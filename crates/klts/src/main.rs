@@ -131,6 +131,28 @@ enum Command {
     /// Advisory feeds: download newer advisories than the embedded snapshot.
     #[command(subcommand)]
     Feed(FeedCommand),
+    /// Support windows of every minor line: community, LTS, or end of life on a date.
+    ///
+    /// The built-in calendar (Kubernetes 1.0 onward, with sources cited in the data file)
+    /// plus the workspace's `lifecycle.yml` overrides; LTS ends --lts-years (default 3) after
+    /// community end of life, or as soon as community support ends for lines the manifest
+    /// dropped (only `must: false` releases). Works without a workspace.
+    Lifecycle {
+        /// Ask about another day (YYYY-MM-DD) [default: today].
+        #[arg(long, value_name = "DATE")]
+        date: Option<klts_core::lifecycle::Date>,
+        /// Years of LTS after community end of life [default: 3, or lifecycle.yml's].
+        #[arg(long, value_name = "N")]
+        lts_years: Option<u32>,
+        /// Also write the lifecycle chart as SVG to FILE.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        /// Only lines that are supported (community or lts) on that date.
+        #[arg(long)]
+        supported: bool,
+        #[command(flatten)]
+        list: ListArgs,
+    },
     /// Materialize one release, tag it in the mirror, and optionally check it out.
     ///
     /// With --worktree and a conflicting patch, the worktree is left in `git am` state at the
@@ -317,6 +339,26 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
                 Format::Table => render::verify(&report, cli.verbose > 0, started.elapsed()),
             }
             Ok(u8::from(!report.all_ok()))
+        }
+        Command::Lifecycle { date, lts_years, svg, supported, list } => {
+            let date = date.unwrap_or_else(klts_core::lifecycle::Date::today);
+            let (calendar, policy) = klts_site::data::lifecycle(Some(&cli.workspace), *lts_years)
+                .map_err(|message| Failure { code: 2, message })?;
+            let mut lines = klts_core::lifecycle::statuses(&calendar, &policy, date);
+            if let Some(path) = svg {
+                let title = format!("{} lifecycle on {date}", calendar.product);
+                let chart = klts_site::chart::lifecycle_svg(&lines, date, &title);
+                klts_forge::fsutil::atomic_write(path, chart.as_bytes())
+                    .map_err(|e| Failure { code: 2, message: format!("{}: {e}", path.display()) })?;
+            }
+            if *supported {
+                lines.retain(|l| matches!(l.phase, klts_core::lifecycle::Phase::Community | klts_core::lifecycle::Phase::Lts));
+            }
+            match list.output {
+                Format::Json => json(&serde_json::json!({"date": date, "product": calendar.product, "lts_years": policy.lts_years, "lines": lines}))?,
+                Format::Table => render::lifecycle(&lines, date, &calendar.product, policy.lts_years),
+            }
+            Ok(0)
         }
         Command::Vulns(cmd) => vulns::run_vulns(cli, cmd),
         Command::Vex { release, out, run } => vulns::run_vex(cli, release, run, out.as_ref()),

@@ -245,3 +245,23 @@ impl Progress {
         }
     }
 }
+
+pub fn lifecycle(lines: &[klts_core::lifecycle::LineStatus], date: klts_core::lifecycle::Date, product: &str, lts_years: u32) {
+    let d = |x: Option<klts_core::lifecycle::Date>| x.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
+    let rows: Vec<Vec<String>> = lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.line.to_string(),
+                format!("{:?}", l.phase).to_lowercase(),
+                l.released.to_string(),
+                d(l.community_eol),
+                d(l.lts_end),
+                l.days_left.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
+                l.latest_patch.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    table(&["LINE", "PHASE", "RELEASED", "COMMUNITY EOL", "LTS END", "DAYS LEFT", "NEWEST PATCH"], &rows);
+    outln!("\n{product} on {date}; LTS lasts {lts_years} years after community end of life");
+}

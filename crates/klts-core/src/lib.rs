@@ -20,6 +20,7 @@ pub mod lint;
 pub mod listing;
 pub mod manifest;
 pub mod version;
+pub mod yaml;
 
 pub use diag::{Diagnostic, Severity};
 pub use manifest::{Chain, Manifest, ManifestError, PatchEntry, PatchSource, Release};

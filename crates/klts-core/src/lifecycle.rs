@@ -662,30 +662,7 @@ fn parse(text: &str, path: &Path) -> Result<Parsed, LifecycleError> {
     Ok(Parsed { file, source })
 }
 
-/// Where a node starts, 1-based.
-fn loc(node: &MarkedYaml<'_>) -> Location {
-    Location {
-        line: node.span.start.line(),
-        col: node.span.start.col() + 1,
-    }
-}
-
-/// A short description of a node for "expected X, found Y" messages.
-fn describe(node: &MarkedYaml<'_>) -> String {
-    match &node.data {
-        YamlData::Value(Scalar::Null) => "nothing (null)".into(),
-        YamlData::Value(Scalar::Boolean(b)) => format!("the boolean `{b}`"),
-        YamlData::Value(Scalar::Integer(i)) => format!("the number `{i}`"),
-        YamlData::Value(Scalar::FloatingPoint(f)) => format!("the number `{f}`"),
-        YamlData::Value(Scalar::String(s)) => format!("the string `{s}`"),
-        YamlData::Representation(s, _, _) => format!("`{s}`"),
-        YamlData::Sequence(_) => "a list".into(),
-        YamlData::Mapping(_) => "a mapping".into(),
-        YamlData::Tagged(..) => "a tagged value".into(),
-        YamlData::Alias(_) => "an alias".into(),
-        YamlData::BadValue => "an invalid value".into(),
-    }
-}
+use crate::yaml::{describe, loc};
 
 /// The lifecycle-file reader: shape checks with positions.
 struct Parser<'p> {

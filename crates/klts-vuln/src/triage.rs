@@ -177,17 +177,7 @@ impl Triage {
     }
 }
 
-fn loc(node: &MarkedYaml<'_>) -> Location {
-    Location { line: node.span.start.line(), col: node.span.start.col() + 1 }
-}
-
-fn scalar(node: &MarkedYaml<'_>) -> Option<String> {
-    match &node.data {
-        YamlData::Value(Scalar::String(s)) => Some(s.trim().to_string()),
-        YamlData::Representation(s, _, _) => Some(s.trim().to_string()),
-        _ => None,
-    }
-}
+use klts_core::yaml::{loc, scalar};
 
 fn strings(node: &MarkedYaml<'_>) -> Option<Vec<String>> {
     strings_with_loc(node).ok().map(|v| v.into_iter().map(|(s, _)| s).collect())

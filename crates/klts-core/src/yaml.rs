@@ -1,0 +1,39 @@
+//! Small helpers shared by the YAML readers of this crate (the manifest, `lifecycle.yml`) and
+//! of `klts-vuln` (`triage.yml`): positions and "found …" descriptions of `saphyr` nodes.
+
+use crate::diag::Location;
+use saphyr::{MarkedYaml, Scalar, YamlData};
+
+/// Where a node starts, 1-based line and column.
+pub fn loc(node: &MarkedYaml<'_>) -> Location {
+    Location {
+        line: node.span.start.line(),
+        col: node.span.start.col() + 1,
+    }
+}
+
+/// A short description of a node for "expected X, found Y" messages.
+pub fn describe(node: &MarkedYaml<'_>) -> String {
+    match &node.data {
+        YamlData::Value(Scalar::Null) => "nothing (null)".into(),
+        YamlData::Value(Scalar::Boolean(b)) => format!("the boolean `{b}`"),
+        YamlData::Value(Scalar::Integer(i)) => format!("the number `{i}`"),
+        YamlData::Value(Scalar::FloatingPoint(f)) => format!("the number `{f}`"),
+        YamlData::Value(Scalar::String(s)) => format!("the string `{s}`"),
+        YamlData::Representation(s, _, _) => format!("`{s}`"),
+        YamlData::Sequence(_) => "a list".into(),
+        YamlData::Mapping(_) => "a mapping".into(),
+        YamlData::Tagged(..) => "a tagged value".into(),
+        YamlData::Alias(_) => "an alias".into(),
+        YamlData::BadValue => "an invalid value".into(),
+    }
+}
+
+/// The text of a string scalar (trimmed), `None` for anything else.
+pub fn scalar(node: &MarkedYaml<'_>) -> Option<String> {
+    match &node.data {
+        YamlData::Value(Scalar::String(s)) => Some(s.trim().to_string()),
+        YamlData::Representation(s, _, _) => Some(s.trim().to_string()),
+        _ => None,
+    }
+}

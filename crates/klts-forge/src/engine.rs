@@ -525,17 +525,13 @@ pub fn rfc2822_to_git(date: &str) -> Option<String> {
         parts.remove(0);
     }
     let [day, month, year, time, tz] = parts.as_slice() else { return None };
-    let day: i64 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
+    let day: i64 = day.parse().ok()?;
     let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         .iter()
         .position(|m| m == month)? as i64
         + 1;
-    let year: i64 = year.parse().ok().filter(|y| (1970..=9999).contains(y))?;
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    if day > month_days[(month - 1) as usize] {
-        return None;
-    }
+    let year: i32 = year.parse().ok().filter(|y| (1970..=9999).contains(y))?;
+    let days = klts_core::lifecycle::Date::new(year, month as u32, day as u32)?.to_days();
     let hms: Vec<i64> = time.split(':').map(|x| x.parse().ok()).collect::<Option<Vec<_>>>()?;
     let [h, mi, se] = hms.as_slice() else { return None };
     if !(0..24).contains(h) || !(0..60).contains(mi) || !(0..60).contains(se) {
@@ -551,14 +547,6 @@ pub fn rfc2822_to_git(date: &str) -> Option<String> {
         return None;
     }
     let offset = (tz_h * 3600 + tz_m * 60) * if tz_bytes[0] == b'-' { -1 } else { 1 };
-    // Days from civil (Howard Hinnant).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
     let secs = days * 86_400 + h * 3600 + mi * 60 + se - offset;
     (secs >= 0).then(|| format!("{secs} {tz}"))
 }

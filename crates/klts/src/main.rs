@@ -18,6 +18,7 @@ macro_rules! outln {
 }
 
 mod render;
+mod site;
 mod vulns;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -45,6 +46,8 @@ use std::process::ExitCode;
 ///   klts vulns matrix              # releases x advisories, with status and evidence
 ///   klts vulns check 1.17.17       # what is a 1.17.17 cluster exposed to? (no workspace needed)
 ///   klts vulns gate                # CI: fail when a must release has an open high/critical
+///   klts lifecycle --svg chart.svg # support windows of every minor line
+///   klts serve                     # the portal on http://127.0.0.1:8080 (site build OUT: static)
 ///
 /// Exit codes: 0 ok; 1 problems found (lint errors, failed releases); 2 could not run.
 #[derive(Parser, Debug)]
@@ -153,6 +156,21 @@ enum Command {
         #[command(flatten)]
         list: ListArgs,
     },
+    /// The LTS portal as a static site.
+    #[command(subcommand)]
+    Site(SiteCommand),
+    /// Serve the LTS portal live from the workspace (rebuilt when its files change).
+    ///
+    /// Without a workspace it serves the embedded lifecycle and advisory data. Pages, the JSON
+    /// API under /api/v1/ and the lifecycle chart are the same as `klts site build` writes.
+    /// Stops gracefully on Ctrl-C or SIGTERM.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        #[command(flatten)]
+        portal: site::PortalArgs,
+    },
     /// Materialize one release, tag it in the mirror, and optionally check it out.
     ///
     /// With --worktree and a conflicting patch, the worktree is left in `git am` state at the
@@ -165,6 +183,24 @@ enum Command {
         worktree: Option<PathBuf>,
         #[command(flatten)]
         run: RunArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SiteCommand {
+    /// Write the portal to OUT: HTML pages, /api/v1/*.json, the lifecycle chart, assets.
+    ///
+    /// Works without a workspace (embedded lifecycle and advisory data). The directory is
+    /// replaced as a whole once the new build is complete. Exit 1 when a workspace file could
+    /// not be read (the site is still written, with the error on the affected pages).
+    Build {
+        /// Output directory (new, or a previous build).
+        out: PathBuf,
+        /// Never touch the network (do not fetch missing upstream tags).
+        #[arg(long)]
+        offline: bool,
+        #[command(flatten)]
+        portal: site::PortalArgs,
     },
 }
 
@@ -245,7 +281,7 @@ fn main() -> ExitCode {
         _ => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("KLTS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("klts={level},klts_forge={level},klts_core={level}")));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("klts={level},klts_forge={level},klts_core={level},klts_vuln={level},klts_site={level}")));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -360,6 +396,8 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             }
             Ok(0)
         }
+        Command::Site(SiteCommand::Build { out, offline, portal }) => site::run_build(cli, out, portal, *offline),
+        Command::Serve { addr, portal } => site::run_serve(cli, *addr, portal),
         Command::Vulns(cmd) => vulns::run_vulns(cli, cmd),
         Command::Vex { release, out, run } => vulns::run_vex(cli, release, run, out.as_ref()),
         Command::Osv(OsvCommand::Export { out, run }) => vulns::run_osv_export(cli, run, out.as_ref()),

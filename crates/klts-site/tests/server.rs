@@ -1,0 +1,551 @@
+//! The live server over real sockets on 127.0.0.1, with a tiny std-only HTTP/1.1 client:
+//! every page as `pages::render` makes it, HTTP semantics (HEAD, ETag, 304, 405), request
+//! limits (414, 431, 413, 400), a workspace that is broken and then fixed while the server runs
+//! (the live rebuild), and graceful shutdown.
+
+use klts_site::data::{self, SiteConfig, SiteData};
+use klts_site::pages;
+use klts_site::server::{bind_and_spawn, ServerConfig};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+// ---------------------------------------------------------------------------------------------
+// A tiny HTTP/1.1 client.
+
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    /// The headers a GET and a HEAD of the same resource must share.
+    fn entity_headers(&self) -> Vec<(String, String)> {
+        let mut h: Vec<(String, String)> = self
+            .headers
+            .iter()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case("date"))
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+            .collect();
+        h.sort();
+        h
+    }
+}
+
+/// Send `raw` (a whole request) and read the reply until the server closes the connection.
+fn exchange(addr: SocketAddr, raw: &[u8]) -> Reply {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.set_write_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.write_all(raw).expect("send request");
+    let mut buf = Vec::new();
+    // The server may close early (413, 431) while bytes remain unread; take what arrived.
+    let mut chunk = [0u8; 64 * 1024];
+    loop {
+        match s.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset && !buf.is_empty() => break,
+            Err(e) => panic!("reading the reply: {e} (got {} bytes)", buf.len()),
+        }
+    }
+    parse_reply(&buf)
+}
+
+fn parse_reply(buf: &[u8]) -> Reply {
+    let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(buf)));
+    let head = std::str::from_utf8(&buf[..end]).expect("UTF-8 head");
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap();
+    let status: u16 = status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("status line {status_line:?}"));
+    let headers: Vec<(String, String)> = lines
+        .map(|l| {
+            let (k, v) = l.split_once(':').expect("header line");
+            (k.trim().to_string(), v.trim().to_string())
+        })
+        .collect();
+    let mut body = buf[end + 4..].to_vec();
+    let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    if chunked {
+        body = dechunk(&body);
+    }
+    Reply { status, headers, body }
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let nl = b.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
+        let size = usize::from_str_radix(std::str::from_utf8(&b[..nl]).unwrap().split(';').next().unwrap().trim(), 16).unwrap();
+        b = &b[nl + 2..];
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&b[..size]);
+        b = &b[size + 2..];
+    }
+}
+
+/// Percent-encode what is not unreserved in a path (the pages' paths are plain, but be exact).
+fn encode_path(path: &str) -> String {
+    let mut out = String::new();
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn request(addr: SocketAddr, method: &str, target: &str, extra_headers: &[(&str, &str)]) -> Reply {
+    let mut raw = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in extra_headers {
+        raw.push_str(&format!("{k}: {v}\r\n"));
+    }
+    raw.push_str("\r\n");
+    exchange(addr, raw.as_bytes())
+}
+
+fn get(addr: SocketAddr, target: &str) -> Reply {
+    request(addr, "GET", target, &[])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Servers.
+
+fn db() -> Arc<klts_vuln::db::Database> {
+    static DB: OnceLock<Arc<klts_vuln::db::Database>> = OnceLock::new();
+    DB.get_or_init(|| Arc::new(klts_vuln::sources::load(None).expect("embedded advisory data"))).clone()
+}
+
+struct Running {
+    addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Running {
+    fn start(config: ServerConfig) -> Running {
+        let (addr, shutdown, thread) = bind_and_spawn(config, db()).expect("start the server");
+        let r = Running { addr, shutdown: Some(shutdown), thread: Some(thread) };
+        r.wait_ready();
+        r
+    }
+
+    /// Until the first build is done the server answers 503.
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let r = get(self.addr, "/assets/style.css");
+            if r.status != 503 {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the server did not finish its first build in 60 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn stop(&mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.thread.take() {
+            Some(t) => t.join().expect("server thread panicked"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
+
+fn site_config() -> SiteConfig {
+    static CONFIG: OnceLock<SiteConfig> = OnceLock::new();
+    CONFIG.get_or_init(SiteConfig::default).clone()
+}
+
+fn config() -> ServerConfig {
+    ServerConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        workspace: None,
+        cache_dir: None,
+        site: site_config(),
+        poll: Duration::from_millis(100),
+    }
+}
+
+/// The server without a workspace, shared by the tests that only read; and the same data,
+/// built here, to compare with.
+fn shared() -> (SocketAddr, Arc<SiteData>) {
+    static SHARED: OnceLock<(SocketAddr, Arc<SiteData>)> = OnceLock::new();
+    SHARED
+        .get_or_init(|| {
+            let running = Running::start(config());
+            let addr = running.addr;
+            // Kept for the whole test process.
+            std::mem::forget(running);
+            (addr, Arc::new(data::build(None, None, db(), &site_config())))
+        })
+        .clone()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages and HTTP semantics.
+
+#[test]
+fn every_page_is_served_as_rendered() {
+    let (addr, site) = shared();
+    let paths = pages::all_paths(&site);
+    assert!(paths.iter().any(|p| p == "/"), "{paths:?}");
+    assert!(paths.len() > 5, "{paths:?}");
+    for path in &paths {
+        let (path_only, query) = path.split_once('?').unwrap_or((path, ""));
+        let expected = pages::render(&site, path_only, query);
+        // The paths are URL paths already (segments percent-encoded by the pages).
+        assert!(path.bytes().all(|b| b.is_ascii_graphic()), "{path:?}");
+        let target = path.clone();
+        let r = get(addr, &target);
+        assert_eq!(r.status, 200, "GET {path}: {}", r.text());
+        assert_eq!(expected.status, 200, "render {path}");
+        assert!(r.body == expected.body, "GET {path}: the body differs from pages::render");
+        assert_eq!(r.header("content-type"), Some(expected.content_type), "GET {path}");
+        assert_eq!(r.header("content-length"), Some(expected.body.len().to_string().as_str()), "GET {path}");
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "GET {path}");
+        assert_eq!(r.header("cache-control"), Some("no-cache"), "GET {path}");
+        let etag = r.header("etag").unwrap_or_else(|| panic!("GET {path}: no ETag"));
+        assert!(etag.len() > 2 && etag.starts_with('"') && etag.ends_with('"') && !etag.starts_with("W/"), "{etag}");
+
+        let h = request(addr, "HEAD", &target, &[]);
+        assert_eq!(h.status, 200, "HEAD {path}");
+        assert!(h.body.is_empty(), "HEAD {path} has a body");
+        assert_eq!(h.entity_headers(), r.entity_headers(), "HEAD {path}: headers differ from GET");
+    }
+}
+
+#[test]
+fn the_same_page_has_the_same_etag_and_revalidates() {
+    let (addr, _) = shared();
+    let a = get(addr, "/");
+    let b = get(addr, "/");
+    let etag = a.header("etag").expect("ETag").to_string();
+    assert_eq!(b.header("etag"), Some(etag.as_str()));
+    assert_ne!(get(addr, "/advisories/").header("etag"), Some(etag.as_str()), "different pages, different ETags");
+
+    let r = request(addr, "GET", "/", &[("If-None-Match", &etag)]);
+    assert_eq!(r.status, 304);
+    assert!(r.body.is_empty());
+    assert_eq!(r.header("etag"), Some(etag.as_str()));
+    assert_eq!(r.header("cache-control"), Some("no-cache"));
+
+    // A list, a weak form, HEAD, and `*` all match; another tag does not.
+    let list = format!("\"nope\", W/{etag}");
+    assert_eq!(request(addr, "GET", "/", &[("If-None-Match", &list)]).status, 304);
+    assert_eq!(request(addr, "HEAD", "/", &[("If-None-Match", &etag)]).status, 304);
+    assert_eq!(request(addr, "GET", "/", &[("If-None-Match", "*")]).status, 304);
+    let other = request(addr, "GET", "/", &[("If-None-Match", "\"0123\"")]);
+    assert_eq!(other.status, 200);
+    assert_eq!(other.body, a.body);
+}
+
+#[test]
+fn unknown_pages_are_404() {
+    let (addr, site) = shared();
+    let r = get(addr, "/releases/v9.9.9-lts.1/");
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_eq!(r.body, pages::render(&site, "/releases/v9.9.9-lts.1/", "").body);
+    assert_eq!(get(addr, "/no/such/page/").status, 404);
+
+    let r = get(addr, "/api/v1/no-such-thing.json");
+    assert_eq!(r.status, 404);
+    assert!(r.header("content-type").unwrap_or("").starts_with("application/json"), "{:?}", r.headers);
+    let v: serde_json::Value = serde_json::from_slice(&r.body).expect("a JSON 404");
+    assert!(v.is_object(), "{v}");
+}
+
+#[test]
+fn query_strings_reach_the_pages() {
+    let (addr, site) = shared();
+    let r = get(addr, "/matrix/?severity=urgent");
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.body, pages::render(&site, "/matrix/", "severity=urgent").body);
+
+    let r = get(addr, "/search/?q=CVE-2021-3121");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, pages::render(&site, "/search/", "q=CVE-2021-3121").body);
+}
+
+#[test]
+fn paths_are_percent_decoded() {
+    let (addr, site) = shared();
+    let plain = get(addr, "/advisories/CVE-2021-3121/");
+    let encoded = get(addr, "/advisories/CVE%2D2021%2d3121/");
+    assert_eq!(plain.status, encoded.status);
+    assert_eq!(plain.body, encoded.body);
+    assert_eq!(plain.body, pages::render(&site, "/advisories/CVE-2021-3121/", "").body);
+    // The server passes the path on still encoded: the pages decode it segment by segment, so
+    // an escaped `/` stays inside its segment and `%25` is decoded once.
+    for raw in ["/advisories/CVE-2021-3121%2Fx/", "/advisories/%2541/"] {
+        let r = get(addr, raw);
+        let expected = pages::render(&site, raw, "");
+        assert_eq!((r.status, &r.body), (expected.status, &expected.body), "GET {raw}");
+    }
+
+    for bad in ["/advisories/%zz/", "/advisories/%4", "/%FF%FE/", "/%C3/", "/a%00b/"] {
+        let r = get(addr, bad);
+        assert_eq!(r.status, 400, "GET {bad}: {}", r.text());
+    }
+    // Under /api/ the server's own errors are JSON too.
+    let r = get(addr, "/api/v1/%FF.json");
+    assert_eq!(r.status, 400);
+    serde_json::from_slice::<serde_json::Value>(&r.body).expect("JSON error");
+}
+
+#[test]
+fn only_get_and_head_are_allowed() {
+    let (addr, _) = shared();
+    for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
+        let r = request(addr, method, "/", &[("Content-Length", "0")]);
+        assert_eq!(r.status, 405, "{method}");
+        assert_eq!(r.header("allow"), Some("GET, HEAD"), "{method}");
+    }
+    let r = exchange(addr, format!("POST /api/v1/advisories.json HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{{}}").as_bytes());
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), Some("GET, HEAD"));
+}
+
+#[test]
+fn request_limits() {
+    let (addr, _) = shared();
+    // A 3 KiB request target.
+    let long = format!("/{}", "a".repeat(3 * 1024));
+    assert_eq!(get(addr, &long).status, 414);
+    let long_query = format!("/search/?q={}", "b".repeat(3 * 1024));
+    assert_eq!(get(addr, &long_query).status, 414);
+    // Just under the limit is fine (a 404, the page does not exist).
+    assert_eq!(get(addr, &format!("/{}", "a".repeat(2000))).status, 404);
+
+    // 20 KiB of header fields.
+    let filler = "x".repeat(1000);
+    let names: Vec<String> = (0..20).map(|i| format!("X-Filler-{i}")).collect();
+    let headers: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), filler.as_str())).collect();
+    assert_eq!(request(addr, "GET", "/", &headers).status, 431);
+    // 10 KiB is fine.
+    assert_eq!(request(addr, "GET", "/", &headers[..10]).status, 200);
+
+    // A body on GET.
+    let r = exchange(addr, format!("GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello").as_bytes());
+    assert_eq!(r.status, 413);
+    let r = exchange(
+        addr,
+        format!("GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n").as_bytes(),
+    );
+    assert_eq!(r.status, 413);
+
+    // Garbage is answered (or the connection closed), and the server goes on.
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(b"\x00\xff NOT HTTP\r\n\r\n").unwrap();
+    let mut sink = Vec::new();
+    let _ = s.read_to_end(&mut sink);
+    assert_eq!(get(addr, "/").status, 200);
+}
+
+#[test]
+fn concurrent_clients() {
+    let (addr, site) = shared();
+    let expected = pages::render(&site, "/api/v1/advisories.json", "").body;
+    let threads: Vec<_> = (0..16)
+        .map(|i| {
+            let expected = expected.clone();
+            std::thread::spawn(move || {
+                for j in 0..10 {
+                    let path = if (i + j) % 2 == 0 { "/api/v1/advisories.json" } else { "/" };
+                    let r = get(addr, path);
+                    assert_eq!(r.status, 200, "{path}");
+                    if path != "/" {
+                        assert!(r.body == expected);
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A live workspace.
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Upstream Dev")
+        .env("GIT_AUTHOR_EMAIL", "dev@upstream.test")
+        .env("GIT_COMMITTER_NAME", "Upstream Dev")
+        .env("GIT_COMMITTER_EMAIL", "dev@upstream.test")
+        .env("GIT_AUTHOR_DATE", "@1600000000 +0000")
+        .env("GIT_COMMITTER_DATE", "@1600000000 +0000")
+        .env("LC_ALL", "C")
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `root/upstream`: a repository with tag `v1.17.0` and a fix after it; returns the fix as a
+/// `git format-patch` mbox.
+fn upstream(root: &Path) -> Vec<u8> {
+    let up = root.join("upstream");
+    std::fs::create_dir_all(up.join("pkg/proxy")).unwrap();
+    git(&up, &["init", "-q", "-b", "master"]);
+    std::fs::write(up.join("pkg/proxy/proxy.go"), "package proxy\n\nfunc Upgrade(redirect bool) bool {\n\treturn redirect\n}\n").unwrap();
+    git(&up, &["add", "-A"]);
+    git(&up, &["commit", "-q", "-m", "Initial proxy"]);
+    git(&up, &["tag", "v1.17.0"]);
+    std::fs::write(up.join("pkg/proxy/proxy.go"), "package proxy\n\nfunc Upgrade(redirect bool) bool {\n\treturn false\n}\n").unwrap();
+    git(&up, &["commit", "-q", "-am", "proxy: do not follow redirects on upgrade (CVE-2020-8559)"]);
+    let out = Command::new("git").current_dir(&up).args(["format-patch", "--stdout", "-1"]).output().unwrap();
+    assert!(out.status.success());
+    out.stdout
+}
+
+const MANIFEST: &str = "base: ../upstream
+
+releases:
+  - name: v1.17.0-lts.1
+    base_release: v1.17.0
+    must: true
+    patches:
+      - CVE-2020-8559
+";
+
+/// Poll `target` until `ok(reply)` or ~10 s.
+fn poll_until(addr: SocketAddr, target: &str, what: &str, ok: impl Fn(&Reply) -> bool) -> Reply {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = get(addr, target);
+        if ok(&r) {
+            return r;
+        }
+        assert!(Instant::now() < deadline, "after 10 s, {target} still does not show {what}:\n{}", r.text());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_broken_workspace_is_shown_then_rebuilt_live() {
+    let tmp = tempfile::tempdir().unwrap();
+    let patch = upstream(tmp.path());
+    let ws = tmp.path().join("lts");
+    std::fs::create_dir_all(ws.join("patches")).unwrap();
+    std::fs::write(ws.join("patches/CVE-2020-8559.patch"), &patch).unwrap();
+    // Invalid YAML on line 4.
+    std::fs::write(ws.join("releases.yml"), "base: ../upstream\nreleases:\n  - name: v1.17.0-lts.1\n    patches: [CVE-2020-8559\n").unwrap();
+
+    let mut site = site_config();
+    site.offline = false; // the upstream is a local path: "fetching" the tag is local
+    let mut server = Running::start(ServerConfig { workspace: Some(ws.clone()), site: site.clone(), ..config() });
+    let addr = server.addr;
+
+    // The same data, built here: the error names the file and a line.
+    let broken = data::build(Some(&ws), None, db(), &site);
+    let err = broken.errors.iter().find(|e| e.file.ends_with("releases.yml")).unwrap_or_else(|| panic!("{:?}", broken.errors));
+    // `…/releases.yml:LINE:COL: …`
+    let at = err.message.find("releases.yml:").unwrap_or_else(|| panic!("no file:line in {:?}", err.message));
+    let file_line: String = err.message[at..]
+        .chars()
+        .scan(0, |colons, c| {
+            if c == ':' {
+                *colons += 1;
+            }
+            (*colons < 2).then_some(c)
+        })
+        .collect();
+    assert!(file_line.len() > "releases.yml:".len(), "no line in {:?}", err.message);
+
+    let home = get(addr, "/");
+    assert_eq!(home.status, 200);
+    let text = home.text();
+    assert!(text.contains(&file_line), "the home page does not show {file_line:?}:\n{text}");
+    let fragment = "invalid YAML";
+    assert!(err.message.contains(fragment), "{:?}", err.message);
+    assert!(text.contains(fragment), "the home page does not show the error {:?}:\n{text}", err.message);
+    // Everything else is still served.
+    assert_eq!(get(addr, "/advisories/").status, 200);
+    let adv = &broken.advisories[0].advisory.id;
+    assert_eq!(get(addr, &format!("/advisories/{}/", encode_path(adv))).status, 200);
+    assert_eq!(get(addr, "/api/v1/advisories.json").status, 200);
+    assert!(!get(addr, "/releases/").text().contains("v1.17.0-lts.1"));
+
+    // Fix the manifest: the release appears without a restart.
+    std::fs::write(ws.join("releases.yml"), MANIFEST).unwrap();
+    let releases = poll_until(addr, "/releases/", "the release", |r| r.status == 200 && r.text().contains("v1.17.0-lts.1"));
+    assert!(releases.text().contains("v1.17.0-lts.1"));
+    let page = get(addr, "/releases/v1.17.0-lts.1/");
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert!(page.text().contains("v1.17.0"), "{}", page.text());
+    // The error is gone from the home page.
+    let home = poll_until(addr, "/", "no error", |r| !r.text().contains(fragment));
+    assert_eq!(home.status, 200);
+
+    // Break it again: the error comes back, the rest is still served.
+    std::fs::write(ws.join("releases.yml"), "base: [\n").unwrap();
+    poll_until(addr, "/", "the error again", |r| r.status == 200 && r.text().contains(fragment));
+    assert_eq!(get(addr, "/advisories/").status, 200);
+
+    server.stop().expect("clean shutdown");
+}
+
+#[test]
+fn graceful_shutdown_stops_accepting() {
+    let mut server = Running::start(config());
+    let addr = server.addr;
+    assert_eq!(get(addr, "/").status, 200);
+    // An idle keep-alive connection does not hold the shutdown up.
+    let mut idle = TcpStream::connect(addr).unwrap();
+    idle.write_all(format!("GET /assets/style.css HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut first = [0u8; 12];
+    idle.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+
+    let started = Instant::now();
+    server.stop().expect("the server thread returns Ok");
+    assert!(started.elapsed() < Duration::from_secs(8), "shutdown took {:?}", started.elapsed());
+    // Nothing listens any more.
+    let refused = (0..50).any(|_| {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        false
+    });
+    assert!(refused, "the port still accepts connections after shutdown");
+}
+
+#[test]
+fn the_port_in_use_is_an_error() {
+    let (addr, _) = shared();
+    let err = bind_and_spawn(ServerConfig { addr, ..config() }, db()).expect_err("binding a port in use fails");
+    assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+}

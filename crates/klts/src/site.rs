@@ -1,0 +1,74 @@
+//! `klts site build` and `klts serve`: arguments over `klts-site`.
+
+use crate::{Cli, Failure};
+use clap::Args;
+use klts_site::data::{build, SiteConfig};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Args, Debug)]
+pub struct PortalArgs {
+    /// Base URL of the apt/yum repositories shown in install instructions.
+    #[arg(long, value_name = "URL", default_value = "https://packages.klts.io")]
+    package_url: String,
+    /// Image repository shown in `kubeadm config images pull --image-repository`.
+    #[arg(long, value_name = "REPO", default_value = "ghcr.io/klts-io")]
+    image_repository: String,
+    /// Describe another day (YYYY-MM-DD) [default: today].
+    #[arg(long, value_name = "DATE")]
+    date: Option<klts_core::lifecycle::Date>,
+    /// Years of LTS after community end of life [default: 3, or lifecycle.yml's].
+    #[arg(long, value_name = "N")]
+    lts_years: Option<u32>,
+}
+
+impl PortalArgs {
+    fn config(&self, offline: bool) -> SiteConfig {
+        SiteConfig {
+            package_url: self.package_url.clone(),
+            image_repository: self.image_repository.clone(),
+            date: self.date.unwrap_or_else(klts_core::lifecycle::Date::today),
+            lts_years: self.lts_years,
+            offline,
+        }
+    }
+}
+
+fn database() -> Result<Arc<klts_vuln::db::Database>, Failure> {
+    let cache = klts_vuln::sources::default_cache_dir();
+    klts_vuln::sources::load(Some(&cache)).map(Arc::new).map_err(|e| Failure { code: 2, message: e })
+}
+
+/// `klts site build OUT`.
+pub fn run_build(cli: &Cli, out: &PathBuf, portal: &PortalArgs, offline: bool) -> Result<u8, Failure> {
+    let db = database()?;
+    let site = build(Some(&cli.workspace), cli.cache_dir.as_deref(), db, &portal.config(offline));
+    for e in &site.errors {
+        eprintln!("warning: {}: {} (shown on the {} pages)", e.file, e.message, e.scope);
+    }
+    let files = klts_site::export::write_site(&site, out).map_err(|e| Failure { code: 2, message: format!("{}: {e}", out.display()) })?;
+    outln!(
+        "wrote {files} files to {} ({} lines, {} releases, {} advisories)",
+        out.display(),
+        site.lines.len(),
+        site.releases.len(),
+        site.advisories.len()
+    );
+    Ok(u8::from(!site.errors.is_empty()))
+}
+
+/// `klts serve`.
+pub fn run_serve(cli: &Cli, addr: SocketAddr, portal: &PortalArgs) -> Result<u8, Failure> {
+    let db = database()?;
+    let workspace = cli.workspace.join(klts_forge::MANIFEST_FILE).is_file().then(|| cli.workspace.clone());
+    let config = klts_site::server::ServerConfig {
+        addr,
+        workspace: workspace.or_else(|| Some(cli.workspace.clone())),
+        cache_dir: cli.cache_dir.clone(),
+        site: portal.config(true),
+        poll: std::time::Duration::from_secs(1),
+    };
+    klts_site::server::run_blocking(config, db).map_err(|e| Failure { code: 2, message: format!("cannot serve on {addr}: {e}") })?;
+    Ok(0)
+}

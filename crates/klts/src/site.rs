@@ -4,7 +4,6 @@ use crate::{Cli, Failure};
 use clap::Args;
 use klts_site::data::{build, SiteConfig};
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Args, Debug)]
@@ -41,7 +40,7 @@ fn database() -> Result<Arc<klts_vuln::db::Database>, Failure> {
 }
 
 /// `klts site build OUT`.
-pub fn run_build(cli: &Cli, out: &PathBuf, portal: &PortalArgs, offline: bool) -> Result<u8, Failure> {
+pub fn run_build(cli: &Cli, out: &std::path::Path, portal: &PortalArgs, offline: bool) -> Result<u8, Failure> {
     let db = database()?;
     let site = build(Some(&cli.workspace), cli.cache_dir.as_deref(), db, &portal.config(offline));
     for e in &site.errors {

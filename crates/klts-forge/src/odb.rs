@@ -290,7 +290,7 @@ pub fn write_loose(git_dir: &Path, kind: &str, body: &[u8]) -> std::io::Result<O
         return Ok(oid);
     }
     std::fs::create_dir_all(&dir)?;
-    let mut enc = ZlibEncoder::new(Vec::new(), Compression::fast());
+    let mut enc = ZlibEncoder::new(Vec::new(), Compression::none());
     enc.write_all(format!("{kind} {}\0", body.len()).as_bytes())?;
     enc.write_all(body)?;
     let data = enc.finish()?;

@@ -45,6 +45,8 @@ pub struct UrlReport {
 /// What `klts fetch` did.
 #[derive(Clone, Debug, Serialize)]
 pub struct SyncReport {
+    /// Whether this was an offline check (nothing fetched).
+    pub offline: bool,
     /// Upstream tags.
     pub tags: FetchReport,
     /// URL patches.
@@ -60,12 +62,28 @@ impl SyncReport {
 
 /// Mirror the needed upstream tags (and the default branch when URLs name upstream changes,
 /// unless `tags_only`), then download every URL patch into the cache (checked against pins).
-pub fn fetch(ws: &Workspace, tags_only: bool) -> Result<SyncReport, ForgeError> {
+///
+/// With `offline`, nothing is fetched or downloaded: the report says which tags the mirror
+/// lacks and which URLs cannot be resolved from the cache or the mirror.
+pub fn fetch(ws: &Workspace, tags_only: bool, offline: bool) -> Result<SyncReport, ForgeError> {
     let mirror = Mirror::of(ws);
     let urls = used_urls(ws);
     let head = !tags_only && urls.iter().any(|(u, _)| parse_change_url(u).is_some());
-    let tags = mirror.fetch(&needed_roots(ws), head)?;
-    let store = patch_store(ws, &mirror, FetchOptions::default())?;
+    let tags = if offline {
+        let refs = mirror.refs()?;
+        let mut report = FetchReport::default();
+        for root in needed_roots(ws) {
+            if mirror.resolve_root(&refs, &root).is_some() {
+                report.present.push(root);
+            } else {
+                report.missing.push(root);
+            }
+        }
+        report
+    } else {
+        mirror.fetch(&needed_roots(ws), head)?
+    };
+    let store = patch_store(ws, &mirror, FetchOptions { offline, refresh: false })?;
     let urls = urls
         .into_iter()
         .map(|(url, patch)| match store.get(&patch, &PatchSource::Url(url.clone())) {
@@ -73,7 +91,7 @@ pub fn fetch(ws: &Workspace, tags_only: bool) -> Result<SyncReport, ForgeError> 
             Err(e) => UrlReport { url, patch, sha256: None, origin: None, error: Some(e.to_string()) },
         })
         .collect();
-    Ok(SyncReport { tags, urls })
+    Ok(SyncReport { offline, tags, urls })
 }
 
 /// What `klts lock` did.
@@ -87,6 +105,8 @@ pub struct LockReport {
     pub changed: usize,
     /// Pins removed because nothing uses them.
     pub removed: usize,
+    /// URLs obtained only from the upstream mirror (not pinned; trusted by commit id).
+    pub unpinned: usize,
     /// Whether the lock file was written.
     pub written: bool,
 }
@@ -99,9 +119,19 @@ pub fn lock(ws: &Workspace, update: bool, offline: bool) -> Result<LockReport, F
     let old = Lock::load(&ws.lock_path())?;
     let store = patch_store(ws, &mirror, FetchOptions { offline, refresh: update })?;
     let mut new = Lock::default();
-    let mut report = LockReport { urls: Vec::new(), added: 0, changed: 0, removed: 0, written: false };
+    let mut report = LockReport { urls: Vec::new(), added: 0, changed: 0, removed: 0, unpinned: 0, written: false };
     for (url, patch) in used_urls(ws) {
         match store.get(&patch, &PatchSource::Url(url.clone())) {
+            Ok(f) if matches!(f.origin, Origin::UpstreamCommit { .. } | Origin::UpstreamPull { .. }) => {
+                // Bytes klts produced from the mirror are identified by the upstream commit,
+                // not by a pin: a pin of them would refuse GitHub's own rendering of the same
+                // commits later. An existing pin (from a real download) is kept.
+                if let Some(p) = old.pins.get(&url) {
+                    new.pins.insert(url.clone(), p.clone());
+                }
+                report.unpinned += 1;
+                report.urls.push(UrlReport { url, patch, sha256: Some(f.sha256), origin: Some(f.origin), error: None });
+            }
             Ok(f) => {
                 match old.pins.get(&url) {
                     None => report.added += 1,

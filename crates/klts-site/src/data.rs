@@ -11,7 +11,7 @@ use klts_forge::verify::VerifyOptions;
 use klts_forge::Workspace;
 use klts_vuln::db::Database;
 use klts_vuln::facts::{workspace_facts, WorkspaceFacts};
-use klts_vuln::model::{Ecosystem, Event, Severity};
+use klts_vuln::model::{Event, Severity};
 use klts_vuln::report::{matrix, AdvisorySummary, Matrix, MatrixFilter};
 use klts_vuln::status::{status, ReleaseFacts, StatusKind};
 use klts_vuln::triage::{Triage, TRIAGE_FILE};
@@ -461,8 +461,7 @@ fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database,
         .map(|adv| {
             let mut fixed_upstream: BTreeSet<Version> = BTreeSet::new();
             for a in &adv.affected {
-                let kubernetes = matches!(a.package.ecosystem, Ecosystem::Kubernetes) || a.package.name == "k8s.io/kubernetes";
-                if kubernetes {
+                if klts_vuln::status::is_kubernetes_component(a) {
                     for r in &a.ranges {
                         for e in &r.events {
                             if let Event::Fixed(v) = e {
@@ -476,6 +475,15 @@ fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database,
             }
             let statuses: Vec<(String, StatusKind)> =
                 release_facts.iter().map(|rf| (rf.name.clone(), status(adv, rf, &triage).status)).collect();
+            // Upstream tags whose own tree carries the fix (dependency advisories have no
+            // `fixed` event in Kubernetes versions).
+            for (rf, (_, st)) in release_facts.iter().zip(&statuses) {
+                if *st == StatusKind::FixedUpstream {
+                    if let Some(up) = &rf.upstream {
+                        fixed_upstream.insert(up.clone());
+                    }
+                }
+            }
             let report = klts_vuln::report::show(adv, &[], &triage);
             AdvisoryView {
                 advisory: AdvisorySummary::of(adv),
@@ -499,17 +507,35 @@ fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database,
     SiteData {
         date: config.date,
         product: calendar.product.clone(),
-        workspace: ws.is_some(),
+        // A workspace whose manifest cannot be read is still a workspace: its pages show the
+        // error rather than claim there is none.
+        workspace: ws.is_some() || workspace.is_some_and(|d| d.join(klts_forge::MANIFEST_FILE).is_file()),
         lines,
         releases,
         advisories,
         matrix: m,
         errors,
         config: config.clone(),
-        advisories_as_of: klts_vuln::snapshot::Snapshot::embedded().map(|s| s.generated_from.newest_modified).unwrap_or_default(),
+        advisories_as_of: advisories_as_of(db),
         db: shared,
         facts: release_facts,
         triage,
+    }
+}
+
+/// How recent the advisory data is: the newest dated record of the embedded snapshot, and the
+/// newest id of the database (the Go database copy carries placeholder dates, so its ids say
+/// more than its dates).
+fn advisories_as_of(db: &Database) -> String {
+    let date = klts_vuln::snapshot::Snapshot::embedded().map(|s| s.generated_from.newest_modified).unwrap_or_default();
+    let key = |id: &str| -> Option<(u32, u32)> {
+        let mut parts = id.strip_prefix("GO-")?.split('-');
+        Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+    };
+    let newest = db.advisories.iter().flat_map(|a| a.ids()).filter_map(|id| key(id).map(|k| (k, id))).max().map(|(_, id)| id.to_string());
+    match newest {
+        Some(id) => format!("{} (newest dated record); newest entry {id}", date.get(..10).unwrap_or(&date)),
+        None => date,
     }
 }
 

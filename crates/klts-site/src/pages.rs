@@ -2196,7 +2196,15 @@ pub fn not_found(site: &SiteData, path: &str) -> Response {
                 h1: None,
                 canonical: None,
                 nav: Nav::None,
-                errors: Vec::new(),
+                // A release or advisory may be missing because a workspace file is broken:
+                // say so where the user looks for it.
+                errors: if rel.starts_with("releases/") || rel.starts_with("lines/") {
+                    errors_of(site, &["releases"])
+                } else if rel.starts_with("advisories/") {
+                    errors_of(site, &["advisories"])
+                } else {
+                    Vec::new()
+                },
                 body: o,
                 q: "",
             },

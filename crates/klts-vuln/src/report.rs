@@ -176,11 +176,25 @@ pub fn check(db: &Database, facts: &ReleaseFacts, workspace: &[ReleaseFacts], tr
         let upstream_fix = version.as_ref().and_then(|v| {
             adv.affected
                 .iter()
-                .filter(|a| matches!(a.package.ecosystem, crate::model::Ecosystem::Kubernetes) || a.package.name == "k8s.io/kubernetes")
+                .filter(|a| crate::status::is_kubernetes_component(a))
                 .filter_map(|a| lowest_fix_in_line(a, &format!("{}.{}.{}", v.major(), v.minor(), v.patch())))
                 .filter_map(|f| Version::parse(&f).ok())
                 .min()
                 .map(|v| v.to_string())
+        });
+        // Dependency advisories have no fix version in Kubernetes terms: an upstream tag of the
+        // line whose own tree is fixed (as seen through a workspace release based on it) is.
+        let upstream_fix = upstream_fix.or_else(|| {
+            let v = version.as_ref()?;
+            workspace
+                .iter()
+                .filter(|r| r.line() == facts.line())
+                .filter_map(|r| r.upstream.clone().map(|u| (u, r)))
+                .filter(|(u, _)| u > v)
+                .filter(|(_, r)| status(adv, r, triage).status == StatusKind::FixedUpstream)
+                .map(|(u, _)| u)
+                .min()
+                .map(|u| u.to_string())
         });
         let lts_fix = workspace
             .iter()

@@ -214,6 +214,12 @@ pub fn advisory_in_patch_name(name: &str) -> Option<&str> {
     (is_id("CVE-") || is_id("GHSA-") || is_id("GO-")).then_some(id)
 }
 
+/// Whether an affected package is Kubernetes itself (evaluated at the upstream version), as
+/// opposed to Go, a Go module, or a project released outside kubernetes/kubernetes.
+pub fn is_kubernetes_component(a: &Affected) -> bool {
+    kind(a) == Kind::Kubernetes
+}
+
 /// How an affected package is evaluated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -225,7 +231,12 @@ enum Kind {
 
 fn kind(a: &Affected) -> Kind {
     match &a.package.ecosystem {
-        Ecosystem::Kubernetes => Kind::Kubernetes,
+        // Kubernetes' own advisories also cover projects released outside kubernetes/kubernetes
+        // (ingress-nginx, CSI drivers, csi-proxy): those have their own versions and are
+        // evaluated like a dependency (absent from the tree: not affected), never against the
+        // Kubernetes version.
+        Ecosystem::Kubernetes if is_in_tree(&a.package.name) => Kind::Kubernetes,
+        Ecosystem::Kubernetes => Kind::Module,
         Ecosystem::Go => match a.package.name.as_str() {
             "k8s.io/kubernetes" => Kind::Kubernetes,
             "stdlib" | "toolchain" => Kind::GoToolchain,
@@ -234,6 +245,13 @@ fn kind(a: &Affected) -> Kind {
         },
         Ecosystem::Other(_) => Kind::Ignored,
     }
+}
+
+/// Whether a `kubernetes`-ecosystem package is built from kubernetes/kubernetes: the main
+/// module, its components, and the staging repositories.
+fn is_in_tree(name: &str) -> bool {
+    const COMPONENTS: &[&str] = &["kubernetes", "kube-apiserver", "kubeadm", "kube-controller-manager"];
+    name.strip_prefix("k8s.io/").is_some_and(|rest| COMPONENTS.contains(&rest)) || is_staging(name)
 }
 
 /// The staging repositories published from kubernetes/kubernetes (versioned v0.M.P for 1.M.P).

@@ -84,6 +84,10 @@ enum Command {
         /// Fetch only tags, not the default branch.
         #[arg(long)]
         tags_only: bool,
+        /// Do not touch the network: report which tags the mirror lacks and which URL patches
+        /// cannot be resolved from the cache or the mirror.
+        #[arg(long)]
+        offline: bool,
         #[command(flatten)]
         list: ListArgs,
     },
@@ -285,6 +289,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .with_target(false)
         .without_time()
         .init();
@@ -338,9 +343,9 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             }
             Ok(u8::from(errors > 0))
         }
-        Command::Fetch { tags_only, list } => {
+        Command::Fetch { tags_only, offline, list } => {
             let ws = open(cli)?;
-            let report = klts_forge::sync::fetch(&ws, *tags_only)?;
+            let report = klts_forge::sync::fetch(&ws, *tags_only, *offline)?;
             match list.output {
                 Format::Json => json(&report)?,
                 Format::Table => render::fetch(&report),

@@ -129,7 +129,11 @@ pub fn fetch(r: &SyncReport) {
         if r.tags.head { "; default branch fetched" } else { "" }
     );
     for t in &r.tags.missing {
-        outln!("error: upstream has no tag `{t}`: fix base_release in releases.yml");
+        if r.offline {
+            outln!("error: the mirror has no tag `{t}`: run `klts fetch` with access to the upstream");
+        } else {
+            outln!("error: upstream has no tag `{t}`: fix base_release in releases.yml");
+        }
     }
     url_rows(&r.urls);
 }
@@ -141,7 +145,13 @@ pub fn lock(r: &LockReport, path: &Path) {
     } else if r.urls.iter().any(|u| u.error.is_some()) {
         outln!("{} left unchanged: some URLs could not be obtained", path.display());
     } else {
-        outln!("{} is up to date ({} pins)", path.display(), r.urls.len());
+        outln!("{} is up to date ({} pins)", path.display(), r.urls.len() - r.unpinned);
+    }
+    if r.unpinned > 0 {
+        outln!(
+            "note: {} URL(s) could only be produced from the upstream mirror; they are not pinned (their upstream commit identifies them). Run `klts lock` with network access to pin the downloads.",
+            r.unpinned
+        );
     }
 }
 

@@ -115,7 +115,7 @@ fn triage(ws: &Workspace) -> Result<Triage, Failure> {
     Triage::load(&ws.root.join(TRIAGE_FILE)).map_err(|e| Failure { code: 2, message: e.to_string() })
 }
 
-fn gather(cli: &Cli, run: &RunArgs) -> Result<(Workspace, WorkspaceFacts, Triage), Failure> {
+fn gather(cli: &Cli, run: &RunArgs, db: &Database) -> Result<(Workspace, WorkspaceFacts, Triage), Failure> {
     let ws = open(cli)?;
     let options = VerifyOptions { jobs: jobs(run), offline: run.offline, use_cache: !run.no_cache };
     let facts = workspace_facts(&ws, &options)?;
@@ -127,6 +127,14 @@ fn gather(cli: &Cli, run: &RunArgs) -> Result<(Workspace, WorkspaceFacts, Triage
         );
     }
     let t = triage(&ws)?;
+    for d in &t.decisions {
+        if db.get(&d.advisory).is_none() {
+            tracing::warn!("{}:{}: triage names `{}`, which no advisory has (a typo, or run `klts feed sync`)", TRIAGE_FILE, d.loc, d.advisory);
+        }
+        for r in d.releases.iter().filter(|r| ws.manifest.release(r).is_none()) {
+            tracing::warn!("{}:{}: triage names release `{r}`, which the manifest does not have", TRIAGE_FILE, d.loc);
+        }
+    }
     Ok((ws, facts, t))
 }
 
@@ -220,7 +228,7 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
     let db = database()?;
     match cmd {
         VulnsCommand::Matrix { filter, output, run } => {
-            let (_ws, facts, t) = gather(cli, run)?;
+            let (_ws, facts, t) = gather(cli, run, &db)?;
             let f = MatrixFilter {
                 min_severity: filter.min_severity,
                 lines: filter.lines.clone(),
@@ -236,13 +244,14 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                 code: 2,
                 message: format!("unknown advisory `{id}`\n  help: ids are CVE-…, GO-… or GHSA-…; `klts feed sync` brings newer ones"),
             })?;
-            let (_ws, facts, t) = gather(cli, run)?;
+            let (_ws, facts, t) = gather(cli, run, &db)?;
             let report = show(adv, &facts.releases, &t);
             match list.output {
                 crate::Format::Json => json(&report)?,
                 crate::Format::Table => {
                     let a = &report.advisory;
-                    outln!("{} ({}) — {} {}", a.id, a.aliases.join(", "), a.severity, score(a.score));
+                    let aliases = if a.aliases.is_empty() { String::new() } else { format!(" ({})", a.aliases.join(", ")) };
+                    outln!("{}{aliases} — {} {}", a.id, a.severity, score(a.score));
                     if let Some(v) = &a.cvss_v3 {
                         outln!("  cvss:      {v}");
                     }
@@ -278,6 +287,9 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                     let options = VerifyOptions { jobs: jobs(run), offline: run.offline, use_cache: !run.no_cache };
                     let all = workspace_facts(ws, &options)?;
                     let own = all.releases.iter().find(|r| r.name == *version || Version::parse(&r.name).ok() == Some(v.clone())).cloned();
+                    if own.is_none() && v.suffix().is_some() && !v.is_prerelease() {
+                        return Err(Failure::from(klts_forge::ForgeError::unknown_release(&ws.manifest, version)));
+                    }
                     let facts = own.unwrap_or_else(|| version_facts(&v, Some(ws)));
                     (facts, all.releases, triage(ws)?)
                 }
@@ -306,20 +318,24 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                             e.advisory.severity.to_string(),
                             score(e.advisory.score),
                             e.status.status.to_string(),
-                            e.upstream_fix.as_deref().unwrap_or("none in line"),
+                            e.upstream_fix.as_deref().unwrap_or(if e.status.status == StatusKind::Unknown { "unknown" } else { "none known" }),
                             e.lts_fix.as_deref().unwrap_or("-")
                         );
                     }
                     outln!("\n{} open advisories", exposures.len());
                     if facts.tree.is_none() && !*include_unknown {
-                        outln!("note: Go-module and Go-toolchain advisories need the source tree; run inside a workspace, or add --include-unknown to list them");
+                        if ws.is_some() {
+                            outln!("note: Go-module and Go-toolchain advisories need the source tree of {}, which the workspace mirror does not have (`klts fetch` brings only the tags the manifest needs); --include-unknown lists them", facts.name);
+                        } else {
+                            outln!("note: Go-module and Go-toolchain advisories need the source tree; run inside a workspace, or add --include-unknown to list them");
+                        }
                     }
                 }
             }
             Ok(0)
         }
         VulnsCommand::Gate { min_severity, list, run } => {
-            let (_ws, facts, t) = gather(cli, run)?;
+            let (_ws, facts, t) = gather(cli, run, &db)?;
             let must = |n: &str| facts.must.get(n).copied().unwrap_or(false);
             let violations = gate(&db, &facts.releases, &must, &t, *min_severity);
             match list.output {
@@ -365,7 +381,7 @@ fn commit_time(ws: &Workspace, commit: &str) -> Option<String> {
 
 pub fn run_vex(cli: &Cli, release: &str, run: &RunArgs, out: Option<&PathBuf>) -> Result<u8, Failure> {
     let db = database()?;
-    let (ws, facts, t) = gather(cli, run)?;
+    let (ws, facts, t) = gather(cli, run, &db)?;
     let r = facts
         .releases
         .iter()
@@ -380,7 +396,7 @@ pub fn run_vex(cli: &Cli, release: &str, run: &RunArgs, out: Option<&PathBuf>) -
 
 pub fn run_osv_export(cli: &Cli, run: &RunArgs, out: Option<&PathBuf>) -> Result<u8, Failure> {
     let db = database()?;
-    let (ws, facts, t) = gather(cli, run)?;
+    let (ws, facts, t) = gather(cli, run, &db)?;
     let newest = facts
         .verify
         .releases
@@ -441,7 +457,17 @@ pub fn run_feed_sync(urls: &[String], offline: bool, list: &crate::ListArgs) -> 
         crate::Format::Table => {
             for r in &results {
                 match &r.error {
-                    None => outln!("synced {} ({:?}, {} bytes)", r.url, r.kind, r.bytes),
+                    None => outln!(
+                        "synced {} ({}, {} bytes)",
+                        r.url,
+                        match r.kind {
+                            Some(klts_vuln::sources::FeedKind::JsonFeed) => "JSON Feed",
+                            Some(klts_vuln::sources::FeedKind::OsvRecord) => "one OSV record",
+                            Some(klts_vuln::sources::FeedKind::OsvArray) => "OSV records",
+                            None => "unknown",
+                        },
+                        r.bytes
+                    ),
                     Some(e) => outln!("error: {}: {e} (the previous copy, if any, is kept)", r.url),
                 }
             }

@@ -160,6 +160,9 @@ fn upstream_without_tag_and_unreachable_upstream() {
     assert!(stdout(&out).contains("upstream has no tag `v1.0.7`"), "{}", stdout(&out));
     let out = ws.klts(&["lint"]);
     assert!(stdout(&out).contains("error[missing-tag]"), "{}", stdout(&out));
+    let out = ws.klts(&["fetch", "--offline"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("the mirror has no tag `v1.0.7`"), "{}", stdout(&out));
 
     let ws2 = Ws::new(
         &tmp.path().join("ws2"),

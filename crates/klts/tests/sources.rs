@@ -151,10 +151,21 @@ fn offline_pull_and_commit_urls_come_from_the_upstream() {
     let expected = reference_am(&s.up.dir, s.tmp.path(), "v2.0.0", &[single]).unwrap();
     assert_eq!(report["releases"][0]["commit"], expected.as_str());
 
-    // `lock --offline` pins what the mirror produced; later runs find it by its pin.
+    // `lock --offline` does not pin what the mirror produced: a pin of klts's own rendering
+    // would later refuse GitHub's rendering of the same commit. It says so.
     let out = ws.klts(&["lock", "--offline"]);
     assert!(out.status.success(), "{}", stdout(&out));
-    assert!(std::fs::read_to_string(ws.dir.join("klts.lock")).unwrap().contains(&commit_url));
+    assert!(stdout(&out).contains("not pinned"), "{}", stdout(&out));
+    assert!(!std::fs::read_to_string(ws.dir.join("klts.lock")).unwrap_or_default().contains(&commit_url));
+    // Later, the real URL serves GitHub-style bytes of the same commit: accepted, and pinned.
+    let server = HttpServer::start();
+    let github = s.up.format_patch(&format!("{0}^..{0}", s.fix_commit));
+    let served_url = format!("{}/o/r/commit/{}.patch", server.base, s.fix_commit);
+    server.serve(&format!("/o/r/commit/{}.patch", s.fix_commit), &github);
+    std::fs::write(ws.dir.join("releases.yml"), manifest(&s.up, &served_url)).unwrap();
+    let out = ws.klts(&["lock"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(std::fs::read_to_string(ws.dir.join("klts.lock")).unwrap().contains(&served_url));
     let out = ws.klts(&["verify", "--offline", "-o", "json"]);
     assert_eq!(json(&out)["releases"][0]["patches"][0]["files"][0]["origin"]["kind"], "cache");
 }

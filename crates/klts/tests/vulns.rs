@@ -160,6 +160,25 @@ fn cve_2021_3121_story() {
     assert!(ev.contains("\"patch\":\"CVE-2021-3121\""), "{ev}");
     let ev = statuses["v1.15.12-lts.1"]["evidence"].to_string();
     assert!(ev.contains("vulnerable_code_not_in_execute_path"), "{ev}");
+
+    // A `kubernetes`-ecosystem advisory for a project released outside kubernetes/kubernetes
+    // (ingress-nginx) is never compared with the Kubernetes version.
+    let report = json(&klts(&s, &["vulns", "show", "CVE-2024-7646", "-o", "json"]));
+    for pair in report["releases"].as_array().unwrap() {
+        assert_eq!(pair[1]["status"], "not-affected", "{pair}");
+    }
+
+    // check on a version the mirror has no tree for: the dependency advisory is unknown there,
+    // and the lowest upstream tag of the line whose tree is fixed is named.
+    let out = klts(&s, &["vulns", "check", "1.18.10", "--include-unknown", "-o", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let c = json(&out);
+    let e = c["exposures"].as_array().unwrap().iter().find(|e| e["advisory"]["id"] == "CVE-2021-3121").expect("listed").clone();
+    assert_eq!(e["status"]["status"], "unknown");
+    assert_eq!(e["upstream_fix"], "v1.18.20");
+    // An LTS release name the workspace does not have is an error, not upstream 1.17.17.
+    let out = klts(&s, &["vulns", "check", "v1.17.17-lts.9"]);
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]

@@ -323,6 +323,9 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                         );
                     }
                     outln!("\n{} open advisories", exposures.len());
+                    if ws.is_none() && v.suffix().is_some() && !v.is_prerelease() {
+                        outln!("note: without the workspace, the patches of {} are unknown: this is the exposure of upstream {}", facts.name, v.base());
+                    }
                     if facts.tree.is_none() && !*include_unknown {
                         if ws.is_some() {
                             outln!("note: Go-module and Go-toolchain advisories need the source tree of {}, which the workspace mirror does not have (`klts fetch` brings only the tags the manifest needs); --include-unknown lists them", facts.name);

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let file = manifest.path.clone();
-    let diag = |sev, code, loc: Location, msg: String| Diagnostic::new(sev, code, file.clone(), Some(loc), msg);
+    let diag = |sev, code, loc: Location, msg: String| {
+        Diagnostic::new(sev, code, file.clone(), Some(loc), msg)
+    };
 
     for key in &manifest.unknown_keys {
         out.push(
@@ -29,8 +31,16 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
     for r in &manifest.releases {
         if let Some(first) = seen.insert(&r.name.value, r.name.loc) {
             out.push(
-                diag(Severity::Error, "duplicate-release", r.name.loc, format!("release `{}` is defined twice (first at line {})", r.name.value, first.line))
-                    .with_help("remove or rename one of them; only the first is used"),
+                diag(
+                    Severity::Error,
+                    "duplicate-release",
+                    r.name.loc,
+                    format!(
+                        "release `{}` is defined twice (first at line {})",
+                        r.name.value, first.line
+                    ),
+                )
+                .with_help("remove or rename one of them; only the first is used"),
             );
         }
     }
@@ -38,8 +48,16 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
     for e in &manifest.patches {
         if let Some(first) = seen.insert(&e.name.value, e.name.loc) {
             out.push(
-                diag(Severity::Error, "duplicate-patch", e.name.loc, format!("patch `{}` is defined twice (first at line {})", e.name.value, first.line))
-                    .with_help("remove or rename one of them; only the first is used"),
+                diag(
+                    Severity::Error,
+                    "duplicate-patch",
+                    e.name.loc,
+                    format!(
+                        "patch `{}` is defined twice (first at line {})",
+                        e.name.value, first.line
+                    ),
+                )
+                .with_help("remove or rename one of them; only the first is used"),
             );
         }
     }
@@ -52,8 +70,13 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
                 let set: BTreeSet<String> = names.iter().cloned().collect();
                 if reported_cycles.insert(set) {
                     out.push(
-                        diag(Severity::Error, "base-cycle", r.base_release.loc, format!("base_release chain cycles: {}", names.join(" -> ")))
-                            .with_help("one release in the cycle must be based on an upstream tag"),
+                        diag(
+                            Severity::Error,
+                            "base-cycle",
+                            r.base_release.loc,
+                            format!("base_release chain cycles: {}", names.join(" -> ")),
+                        )
+                        .with_help("one release in the cycle must be based on an upstream tag"),
                     );
                 }
             }
@@ -62,7 +85,10 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
                 // The root is the base of the first release of the chain.
                 let first = chain.releases[0];
                 if let Ok(v) = Version::parse(&chain.root) {
-                    if v.suffix().is_some() && !v.is_prerelease() && first.name.value == r.name.value {
+                    if v.suffix().is_some()
+                        && !v.is_prerelease()
+                        && first.name.value == r.name.value
+                    {
                         out.push(
                             diag(Severity::Error, "base-missing", first.base_release.loc, format!(
                                 "base_release `{}` of `{}` is not a release of this manifest, and upstream does not tag LTS builds",
@@ -74,7 +100,10 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
             }
         }
         // x.y.z must agree with the base's.
-        if let (Ok(v), Ok(b)) = (Version::parse(&r.name.value), Version::parse(&r.base_release.value)) {
+        if let (Ok(v), Ok(b)) = (
+            Version::parse(&r.name.value),
+            Version::parse(&r.base_release.value),
+        ) {
             if !v.same_xyz(&b) {
                 out.push(
                     diag(Severity::Error, "version-mismatch", r.base_release.loc, format!(
@@ -90,7 +119,9 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
                     .with_help("name releases like v1.17.17-lts.3"),
             );
         }
-        if Version::parse(&r.base_release.value).is_err() && manifest.release(&r.base_release.value).is_none() {
+        if Version::parse(&r.base_release.value).is_err()
+            && manifest.release(&r.base_release.value).is_none()
+        {
             out.push(
                 diag(Severity::Warning, "moving-base", r.base_release.loc, format!(
                     "base `{}` is not a version tag; if it is a branch the release is not reproducible", r.base_release.value))
@@ -113,32 +144,67 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
                 PatchResolution::Convention(path) => {
                     used_files.insert(path);
                 }
-                PatchResolution::Missing { looked_for } => out.push(
-                    diag(Severity::Error, "unknown-patch", name.loc, format!(
+                PatchResolution::Missing { looked_for } => {
+                    out.push(
+                        diag(
+                            Severity::Error,
+                            "unknown-patch",
+                            name.loc,
+                            format!(
                         "patch `{}` of `{}` is neither in the `patches:` catalog nor a file {}",
-                        name.value, r.name.value, looked_for.display()))
-                        .with_help(format!("add a catalog entry named `{}` or create {}", name.value, looked_for.display())),
-                ),
+                        name.value, r.name.value, looked_for.display()),
+                        )
+                        .with_help(format!(
+                            "add a catalog entry named `{}` or create {}",
+                            name.value,
+                            looked_for.display()
+                        )),
+                    )
+                }
             }
         }
     }
     for e in &manifest.patches {
         if e.sources.is_empty() {
             out.push(
-                diag(Severity::Warning, "empty-patch", e.name.loc, format!("catalog entry `{}` has an empty `patch` list and changes nothing", e.name.value))
-                    .with_help("add the patch files or remove the entry"),
+                diag(
+                    Severity::Warning,
+                    "empty-patch",
+                    e.name.loc,
+                    format!(
+                        "catalog entry `{}` has an empty `patch` list and changes nothing",
+                        e.name.value
+                    ),
+                )
+                .with_help("add the patch files or remove the entry"),
             );
         }
         for src in &e.sources {
             if let PatchSource::File(path) = &src.value {
                 used_files.insert(path.clone());
                 if !ws.join(path).is_file() && missing_reported.insert(path.clone()) {
-                    let sev = if used_entries.contains(e.name.value.as_str()) { Severity::Error } else { Severity::Warning };
+                    let sev = if used_entries.contains(e.name.value.as_str()) {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    };
                     out.push(
-                        diag(sev, "missing-file", src.loc, format!(
-                            "patch file {} of `{}` does not exist{}", path.display(), e.name.value,
-                            if sev == Severity::Warning { " (the entry is unused)" } else { "" }))
-                            .with_help("add the file (git format-patch output) or fix the path"),
+                        diag(
+                            sev,
+                            "missing-file",
+                            src.loc,
+                            format!(
+                                "patch file {} of `{}` does not exist{}",
+                                path.display(),
+                                e.name.value,
+                                if sev == Severity::Warning {
+                                    " (the entry is unused)"
+                                } else {
+                                    ""
+                                }
+                            ),
+                        )
+                        .with_help("add the file (git format-patch output) or fix the path"),
                     );
                 }
             }
@@ -153,8 +219,13 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
                 _ => "remove it, or keep it knowingly for a future backport".to_string(),
             };
             out.push(
-                diag(Severity::Warning, "unused-patch", e.name.loc, format!("catalog entry `{}` is used by no release", e.name.value))
-                    .with_help(help),
+                diag(
+                    Severity::Warning,
+                    "unused-patch",
+                    e.name.loc,
+                    format!("catalog entry `{}` is used by no release", e.name.value),
+                )
+                .with_help(help),
             );
         }
     }
@@ -168,7 +239,11 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
         }
     }
     out.sort_by(|a, b| {
-        (a.location.is_none(), a.location, &a.file).cmp(&(b.location.is_none(), b.location, &b.file))
+        (a.location.is_none(), a.location, &a.file).cmp(&(
+            b.location.is_none(),
+            b.location,
+            &b.file,
+        ))
     });
     out
 }
@@ -178,12 +253,16 @@ fn patch_files(ws: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![PathBuf::from("patches")];
     while let Some(rel) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(ws.join(&rel)) else { continue };
+        let Ok(entries) = std::fs::read_dir(ws.join(&rel)) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let child = rel.join(entry.file_name());
             match entry.file_type() {
                 Ok(t) if t.is_dir() => stack.push(child),
-                Ok(t) if t.is_file() && child.extension().is_some_and(|e| e == "patch") => out.push(child),
+                Ok(t) if t.is_file() && child.extension().is_some_and(|e| e == "patch") => {
+                    out.push(child)
+                }
                 _ => {}
             }
         }
@@ -233,7 +312,9 @@ mod tests {
     }
 
     fn codes(d: &[Diagnostic]) -> Vec<(&'static str, Severity, Option<usize>)> {
-        d.iter().map(|d| (d.code, d.severity, d.location.map(|l| l.line))).collect()
+        d.iter()
+            .map(|d| (d.code, d.severity, d.location.map(|l| l.line)))
+            .collect()
     }
 
     #[test]
@@ -269,15 +350,43 @@ patches:
             &["patches/stray.patch"],
         );
         let got = codes(&lint(&m));
-        assert!(got.contains(&("version-mismatch", Severity::Error, Some(4))), "{got:?}");
-        assert!(got.contains(&("unknown-patch", Severity::Error, Some(5))), "{got:?}");
-        assert!(got.contains(&("base-cycle", Severity::Error, Some(9))), "{got:?}");
-        assert!(got.contains(&("duplicate-release", Severity::Error, Some(12))), "{got:?}");
-        assert!(got.contains(&("unknown-key", Severity::Warning, Some(14))), "{got:?}");
-        assert!(got.contains(&("unused-patch", Severity::Warning, Some(16))), "{got:?}");
-        assert!(got.contains(&("missing-file", Severity::Warning, Some(17))), "{got:?}");
-        assert!(got.contains(&("unused-file", Severity::Warning, None)), "{got:?}");
-        assert_eq!(got.iter().filter(|c| c.0 == "base-cycle").count(), 1, "{got:?}");
+        assert!(
+            got.contains(&("version-mismatch", Severity::Error, Some(4))),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("unknown-patch", Severity::Error, Some(5))),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("base-cycle", Severity::Error, Some(9))),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("duplicate-release", Severity::Error, Some(12))),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("unknown-key", Severity::Warning, Some(14))),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("unused-patch", Severity::Warning, Some(16))),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("missing-file", Severity::Warning, Some(17))),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("unused-file", Severity::Warning, None)),
+            "{got:?}"
+        );
+        assert_eq!(
+            got.iter().filter(|c| c.0 == "base-cycle").count(),
+            1,
+            "{got:?}"
+        );
     }
 
     #[test]
@@ -296,6 +405,9 @@ patches:
             "base: up\nreleases:\n  - name: v1.2.3-lts.1\n    base_release: v1.2.3\n    patches: [fix]\npatches:\n  - name: fix\n    patch: [patches/fix.patch]\n",
             &[],
         );
-        assert_eq!(codes(&lint(&m)), vec![("missing-file", Severity::Error, Some(8))]);
+        assert_eq!(
+            codes(&lint(&m)),
+            vec![("missing-file", Severity::Error, Some(8))]
+        );
     }
 }

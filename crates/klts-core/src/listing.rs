@@ -37,7 +37,9 @@ pub fn summaries(m: &Manifest) -> Vec<ReleaseSummary> {
     for r in &m.releases {
         if let Ok(v) = Version::parse(&r.name.value) {
             let line = v.line();
-            let e = latest.entry((line.major, line.minor)).or_insert_with(|| v.clone());
+            let e = latest
+                .entry((line.major, line.minor))
+                .or_insert_with(|| v.clone());
             if v > *e {
                 *e = v;
             }
@@ -93,7 +95,11 @@ mod tests {
         )
         .unwrap();
         let s = summaries(&m);
-        let latest: Vec<_> = s.iter().filter(|r| r.latest_in_line).map(|r| r.name.as_str()).collect();
+        let latest: Vec<_> = s
+            .iter()
+            .filter(|r| r.latest_in_line)
+            .map(|r| r.name.as_str())
+            .collect();
         assert_eq!(latest, ["v1.17.17-lts.10", "v1.16.15-lts.1"]);
         assert_eq!(s[0].chain, ["v1.17.17", "v1.17.17-ci", "v1.17.17-lts.2"]);
         assert_eq!(s[0].chain_patches, 3);

@@ -94,7 +94,10 @@ impl PatchSource {
                 "absolute path `{s}`: patch files must live inside the workspace (e.g. patches/NAME.patch)"
             ));
         }
-        if path.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+        if path
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
             return Err(format!("path `{s}` leaves the workspace (`..`)"));
         }
         Ok(PatchSource::File(path.to_path_buf()))
@@ -250,12 +253,10 @@ impl Manifest {
         };
         let root = match docs.as_slice() {
             [doc] => doc,
-            [] => {
-                return Err(p.err(
-                    Location { line: 1, col: 1 },
-                    "the manifest is empty: expected a mapping with `base`, `releases` and `patches`",
-                ))
-            }
+            [] => return Err(p.err(
+                Location { line: 1, col: 1 },
+                "the manifest is empty: expected a mapping with `base`, `releases` and `patches`",
+            )),
             [_, second, ..] => {
                 return Err(p.err(
                     loc(second),
@@ -468,10 +469,17 @@ impl<'p> Parser<'p> {
         }
     }
 
-    fn strings(&self, node: &MarkedYaml<'_>, what: &str) -> Result<Vec<Spanned<String>>, ManifestError> {
+    fn strings(
+        &self,
+        node: &MarkedYaml<'_>,
+        what: &str,
+    ) -> Result<Vec<Spanned<String>>, ManifestError> {
         self.sequence(node, what)?
             .iter()
-            .map(|item| self.string(item, what).and_then(|s| self.non_empty(s, what)))
+            .map(|item| {
+                self.string(item, what)
+                    .and_then(|s| self.non_empty(s, what))
+            })
             .collect()
     }
 
@@ -484,7 +492,8 @@ impl<'p> Parser<'p> {
             match key.value.as_str() {
                 "name" => name = Some(self.non_empty(self.string(value, "name")?, "name")?),
                 "base_release" => {
-                    base = Some(self.non_empty(self.string(value, "base_release")?, "base_release")?)
+                    base =
+                        Some(self.non_empty(self.string(value, "base_release")?, "base_release")?)
                 }
                 "must" => must = self.bool(value, "must")?,
                 "patches" => patches = self.strings(value, "patches")?,
@@ -513,7 +522,10 @@ impl<'p> Parser<'p> {
             must,
             patches,
             test_failures_tolerated: tolerated.into_iter().map(|s| s.value).collect(),
-            test_integration_failures_tolerated: tolerated_int.into_iter().map(|s| s.value).collect(),
+            test_integration_failures_tolerated: tolerated_int
+                .into_iter()
+                .map(|s| s.value)
+                .collect(),
             loc: start,
         })
     }
@@ -599,18 +611,27 @@ patches:
         assert_eq!(r.name.loc, Location { line: 4, col: 11 });
         assert!(r.must);
         assert_eq!(
-            r.patches.iter().map(|p| p.value.as_str()).collect::<Vec<_>>(),
+            r.patches
+                .iter()
+                .map(|p| p.value.as_str())
+                .collect::<Vec<_>>(),
             ["CVE-2021-3121", "nokmem.1.20"]
         );
         assert_eq!(r.patches[0].loc.line, 9);
         let ci = &m.releases[1];
         assert!(!ci.must);
         assert!(ci.patches.is_empty());
-        assert_eq!(ci.test_failures_tolerated, ["k8s.io/kubernetes/pkg/util/mount"]);
+        assert_eq!(
+            ci.test_failures_tolerated,
+            ["k8s.io/kubernetes/pkg/util/mount"]
+        );
         let e = &m.patches[0];
         assert_eq!(e.sources.len(), 2);
         assert!(matches!(e.sources[0].value, PatchSource::Url(_)));
-        assert_eq!(e.sources[1].value, PatchSource::File("patches/CVE-2021-3121.fix.patch".into()));
+        assert_eq!(
+            e.sources[1].value,
+            PatchSource::File("patches/CVE-2021-3121.fix.patch".into())
+        );
         assert_eq!(e.fixes[0].value, "CVE-2021-3121");
     }
 
@@ -621,12 +642,16 @@ patches:
         assert_eq!(c.root, "v1.17.17");
         let names: Vec<_> = c.releases.iter().map(|r| r.name.value.as_str()).collect();
         assert_eq!(names, ["v1.17.17-ci", "v1.17.17-lts.3"]);
-        assert_eq!(m.chain("nope"), Err(ChainError::UnknownRelease("nope".into())));
+        assert_eq!(
+            m.chain("nope"),
+            Err(ChainError::UnknownRelease("nope".into()))
+        );
     }
 
     #[test]
     fn cycle_is_reported() {
-        let src = "base: x\nreleases:\n  - {name: a, base_release: b}\n  - {name: b, base_release: a}\n";
+        let src =
+            "base: x\nreleases:\n  - {name: a, base_release: b}\n  - {name: b, base_release: a}\n";
         let m = parse(src).unwrap();
         assert_eq!(
             m.chain("a"),
@@ -644,10 +669,15 @@ patches:
 
     #[test]
     fn schema_errors_point_at_the_value() {
-        let err = parse("base: x\nreleases:\n  - name: a\n    base_release: b\n    must: yes-please\n")
-            .unwrap_err();
+        let err =
+            parse("base: x\nreleases:\n  - name: a\n    base_release: b\n    must: yes-please\n")
+                .unwrap_err();
         assert_eq!(err.location(), Some(Location { line: 5, col: 11 }));
-        assert!(err.to_string().contains("expected `true` or `false` for `must`"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("expected `true` or `false` for `must`"),
+            "{err}"
+        );
         let err = parse("base: x\nreleases:\n  - name: 1.20\n    base_release: b\n").unwrap_err();
         assert!(err.to_string().contains("quote it"), "{err}");
         let err = parse("releases: []\n").unwrap_err();
@@ -664,7 +694,8 @@ patches:
 
     #[test]
     fn unknown_keys_are_kept_with_position() {
-        let m = parse("base: x\nreleases:\n  - name: a\n    base_relase: b\n    base_release: c\n").unwrap();
+        let m = parse("base: x\nreleases:\n  - name: a\n    base_relase: b\n    base_release: c\n")
+            .unwrap();
         assert_eq!(m.unknown_keys.len(), 1);
         assert_eq!(m.unknown_keys[0].value, "base_relase");
         assert_eq!(m.unknown_keys[0].loc.line, 4);

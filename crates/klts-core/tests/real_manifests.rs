@@ -6,7 +6,9 @@ use klts_core::{Manifest, Severity, Version};
 use std::path::Path;
 
 fn load(name: &str) -> Manifest {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     Manifest::load(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -21,16 +23,31 @@ fn kubernetes_lts_manifest_loads() {
     for r in &m.releases {
         let chain = m.chain(&r.name.value).unwrap();
         let root = Version::parse(&chain.root).unwrap();
-        assert!(root.suffix().is_none(), "{} -> {}", r.name.value, chain.root);
+        assert!(
+            root.suffix().is_none(),
+            "{} -> {}",
+            r.name.value,
+            chain.root
+        );
         assert!(Version::parse(&r.name.value).unwrap().same_xyz(&root));
     }
     let c = m.chain("v1.17.17-lts.3").unwrap();
     assert_eq!(c.root, "v1.17.17");
     assert_eq!(c.releases.len(), 2);
     // The trailing space of `fix-kubectl-convert-97644.1.20 ` is not part of the name.
-    assert_eq!(m.release("v1.20.15-lts.3").unwrap().patches[0].value, "fix-kubectl-convert-97644.1.20");
-    assert_eq!(m.must_releases().count(), m.releases.iter().filter(|r| r.must).count());
-    let latest: Vec<_> = summaries(&m).into_iter().filter(|s| s.latest_in_line).map(|s| s.name).collect();
+    assert_eq!(
+        m.release("v1.20.15-lts.3").unwrap().patches[0].value,
+        "fix-kubectl-convert-97644.1.20"
+    );
+    assert_eq!(
+        m.must_releases().count(),
+        m.releases.iter().filter(|r| r.must).count()
+    );
+    let latest: Vec<_> = summaries(&m)
+        .into_iter()
+        .filter(|s| s.latest_in_line)
+        .map(|s| s.name)
+        .collect();
     assert!(latest.contains(&"v1.28.15-lts.2".to_string()));
     assert!(!latest.contains(&"v1.28.15-lts.0".to_string()));
 }
@@ -43,7 +60,9 @@ fn kubernetes_lts_lint_without_patch_files() {
     for d in diags.iter().filter(|d| d.severity == Severity::Error) {
         assert!(matches!(d.code, "missing-file" | "unknown-patch"), "{d}");
     }
-    assert!(diags.iter().any(|d| d.code == "unused-patch" && d.message.contains("CVE-2019-11252")));
+    assert!(diags
+        .iter()
+        .any(|d| d.code == "unused-patch" && d.message.contains("CVE-2019-11252")));
 }
 
 #[test]

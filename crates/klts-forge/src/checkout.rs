@@ -42,12 +42,21 @@ pub enum CheckoutOutcome {
 }
 
 /// Materialize `release`, tag it, and optionally leave a worktree at `worktree`.
-pub fn checkout(ws: &Workspace, release: &str, worktree: Option<&Path>, options: &VerifyOptions) -> Result<CheckoutOutcome, ForgeError> {
+pub fn checkout(
+    ws: &Workspace,
+    release: &str,
+    worktree: Option<&Path>,
+    options: &VerifyOptions,
+) -> Result<CheckoutOutcome, ForgeError> {
     if ws.manifest.release(release).is_none() {
         return Err(ForgeError::unknown_release(&ws.manifest, release));
     }
     if let Some(dir) = worktree {
-        if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        if dir.exists()
+            && std::fs::read_dir(dir)
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(true)
+        {
             return Err(ForgeError::Other(format!(
                 "{}: exists and is not empty\n  help: choose a new directory for --worktree",
                 dir.display()
@@ -68,7 +77,11 @@ pub fn checkout(ws: &Workspace, release: &str, worktree: Option<&Path>, options:
                 }
                 None => None,
             };
-            Ok(CheckoutOutcome::Tagged { tag: release.to_string(), commit, worktree: wt })
+            Ok(CheckoutOutcome::Tagged {
+                tag: release.to_string(),
+                commit,
+                worktree: wt,
+            })
         }
         _ => {
             // Find the conflicting release of the chain, if the failure is a conflict.
@@ -77,11 +90,24 @@ pub fn checkout(ws: &Workspace, release: &str, worktree: Option<&Path>, options:
                 return Ok(CheckoutOutcome::Failed { report });
             };
             let Some(dir) = worktree else {
-                return Ok(CheckoutOutcome::Conflict { report, worktree: None });
+                return Ok(CheckoutOutcome::Conflict {
+                    report,
+                    worktree: None,
+                });
             };
             // All steps of the chain, root first, to replay from the failing message on.
-            let store = patch_store(ws, &mirror, FetchOptions { offline: options.offline, refresh: false })?;
-            let chain = ws.manifest.chain(release).map_err(|e| ForgeError::Other(e.to_string()))?;
+            let store = patch_store(
+                ws,
+                &mirror,
+                FetchOptions {
+                    offline: options.offline,
+                    refresh: false,
+                },
+            )?;
+            let chain = ws
+                .manifest
+                .chain(release)
+                .map_err(|e| ForgeError::Other(e.to_string()))?;
             let mut steps = Vec::new();
             for r in &chain.releases {
                 let (s, _) = release_steps(ws, &store, &r.name.value).map_err(ForgeError::Other)?;
@@ -89,23 +115,42 @@ pub fn checkout(ws: &Workspace, release: &str, worktree: Option<&Path>, options:
             }
             let from = steps
                 .iter()
-                .position(|s| s.release == conflict.release && s.patch == conflict.patch && s.source == conflict.source)
-                .ok_or_else(|| ForgeError::Other("internal: conflicting step not found in chain".into()))?;
+                .position(|s| {
+                    s.release == conflict.release
+                        && s.patch == conflict.patch
+                        && s.source == conflict.source
+                })
+                .ok_or_else(|| {
+                    ForgeError::Other("internal: conflicting step not found in chain".into())
+                })?;
             add_worktree(&mirror, dir, &conflict.onto)?;
             let mbox = remaining_mbox(&steps, from, conflict.message_index);
-            let mut file = tempfile::NamedTempFile::new().map_err(|e| ForgeError::io(std::env::temp_dir(), e))?;
-            std::io::Write::write_all(&mut file, &mbox).map_err(|e| ForgeError::io(file.path(), e))?;
+            let mut file = tempfile::NamedTempFile::new()
+                .map_err(|e| ForgeError::io(std::env::temp_dir(), e))?;
+            std::io::Write::write_all(&mut file, &mbox)
+                .map_err(|e| ForgeError::io(file.path(), e))?;
             let am = mirror
                 .git
                 .with_env("GIT_COMMITTER_NAME", COMMITTER_NAME)
                 .with_env("GIT_COMMITTER_EMAIL", COMMITTER_EMAIL)
-                .run_in(dir, ["am".as_ref(), "-3".as_ref(), "--committer-date-is-author-date".as_ref(), file.path().as_os_str()]);
+                .run_in(
+                    dir,
+                    [
+                        "am".as_ref(),
+                        "-3".as_ref(),
+                        "--committer-date-is-author-date".as_ref(),
+                        file.path().as_os_str(),
+                    ],
+                );
             if am.is_ok() {
                 // `git am` managed what `git apply` + merge could not (should not happen):
                 // say so rather than pretend there is a conflict to resolve.
                 tracing::warn!("git am applied the remaining patches cleanly in the worktree");
             }
-            Ok(CheckoutOutcome::Conflict { report, worktree: Some(dir.to_path_buf()) })
+            Ok(CheckoutOutcome::Conflict {
+                report,
+                worktree: Some(dir.to_path_buf()),
+            })
         }
     }
 }
@@ -122,14 +167,21 @@ fn tag(mirror: &Mirror, name: &str, commit: &str) -> Result<(), ForgeError> {
         }
     }
     let updates = format!("update {tag_ref} {commit}\nupdate {ours} {commit}\n");
-    mirror.git.run_with_input(["update-ref", "--stdin"], updates.as_bytes())?;
+    mirror
+        .git
+        .run_with_input(["update-ref", "--stdin"], updates.as_bytes())?;
     Ok(())
 }
 
 fn add_worktree(mirror: &Mirror, dir: &Path, commit: &str) -> Result<(), ForgeError> {
     let _ = mirror.git.run(["worktree", "prune"]);
-    mirror
-        .git
-        .run(["worktree".as_ref(), "add".as_ref(), "--detach".as_ref(), "--quiet".as_ref(), dir.as_os_str(), commit.as_ref()])?;
+    mirror.git.run([
+        "worktree".as_ref(),
+        "add".as_ref(),
+        "--detach".as_ref(),
+        "--quiet".as_ref(),
+        dir.as_os_str(),
+        commit.as_ref(),
+    ])?;
     Ok(())
 }

@@ -22,9 +22,9 @@ use crate::fsutil::{atomic_write, sha256_hex};
 use crate::git::{Git, GitError, COMMITTER_EMAIL, COMMITTER_NAME};
 use crate::mbox::{self, MailInfo};
 use crate::odb::{oid_hex, parse_oid, Change, Odb, Oid};
-use std::collections::BTreeMap;
 use crate::ForgeError;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Version of the step-cache key; bump when the way commits are produced changes.
@@ -141,7 +141,12 @@ impl Engine {
     }
 
     fn step_key(parent: &str, patch_sha: &str) -> String {
-        sha256_hex(format!("{STEP_KEY_VERSION}\n{COMMITTER_NAME} <{COMMITTER_EMAIL}>\n{parent}\n{patch_sha}\n").as_bytes())
+        sha256_hex(
+            format!(
+                "{STEP_KEY_VERSION}\n{COMMITTER_NAME} <{COMMITTER_EMAIL}>\n{parent}\n{patch_sha}\n"
+            )
+            .as_bytes(),
+        )
     }
 
     fn step_path(&self, key: &str) -> PathBuf {
@@ -153,7 +158,8 @@ impl Engine {
         if !self.use_cache {
             return None;
         }
-        let text = std::fs::read_to_string(self.step_path(&Self::step_key(parent, patch_sha))).ok()?;
+        let text =
+            std::fs::read_to_string(self.step_path(&Self::step_key(parent, patch_sha))).ok()?;
         let commit = text.trim();
         crate::git::is_object_id(commit).then(|| commit.to_string())
     }
@@ -161,7 +167,11 @@ impl Engine {
     /// Apply one patch file onto `parent`.
     pub fn apply(&mut self, parent: &str, step: &Step) -> Result<StepResult, ForgeError> {
         if let Some(commit) = self.cached(parent, &step.sha256) {
-            return Ok(StepResult::Applied { commit, cached: true, three_way: 0 });
+            return Ok(StepResult::Applied {
+                commit,
+                cached: true,
+                three_way: 0,
+            });
         }
         let messages = mbox::split(&step.bytes);
         if messages.is_empty() {
@@ -196,10 +206,18 @@ impl Engine {
             let tree = match attempt {
                 Ok(tree) => tree,
                 Err(complaint) if is_corrupt(&complaint) => {
-                    return Err(corrupt(step, &format!(
-                        "message {} (\"{}\"): {}", i + 1, mail.info.subject,
-                        complaint.lines().find(|l| l.contains("corrupt") || l.contains("No valid")).unwrap_or(&complaint)
-                    )));
+                    return Err(corrupt(
+                        step,
+                        &format!(
+                            "message {} (\"{}\"): {}",
+                            i + 1,
+                            mail.info.subject,
+                            complaint
+                                .lines()
+                                .find(|l| l.contains("corrupt") || l.contains("No valid"))
+                                .unwrap_or(&complaint)
+                        ),
+                    ));
                 }
                 Err(first_failure) => match self.three_way(&head, &mail.patch)? {
                     Ok(tree) => {
@@ -220,7 +238,11 @@ impl Engine {
                             message_index: i,
                             onto: head,
                             paths,
-                            detail: if detail.is_empty() { first_failure } else { format!("{first_failure}\n{detail}") },
+                            detail: if detail.is_empty() {
+                                first_failure
+                            } else {
+                                format!("{first_failure}\n{detail}")
+                            },
                         }));
                     }
                 },
@@ -229,7 +251,9 @@ impl Engine {
             head = self.commit(&tree, &head, &mail)?;
             // The full index (if any) still holds the parent's tree unless the slow path
             // just wrote this very tree.
-            if self.index_commit.as_deref() == Some(parent_of_commit.as_str()) && self.stats_last_full(&tree) {
+            if self.index_commit.as_deref() == Some(parent_of_commit.as_str())
+                && self.stats_last_full(&tree)
+            {
                 self.index_commit = Some(head.clone());
             }
         }
@@ -239,7 +263,11 @@ impl Engine {
                 tracing::warn!(path = %path.display(), error = %e, "cannot write step cache");
             }
         }
-        Ok(StepResult::Applied { commit: head, cached: false, three_way })
+        Ok(StepResult::Applied {
+            commit: head,
+            cached: false,
+            three_way,
+        })
     }
 
     /// Make the full temporary index hold `commit`'s tree (a no-op when it already does).
@@ -266,7 +294,9 @@ impl Engine {
         if self.odb.is_none() {
             self.odb = Some(Odb::open(self.git.git_dir())?);
         }
-        self.odb.as_mut().ok_or_else(|| ForgeError::Other("object reader unavailable".into()))
+        self.odb
+            .as_mut()
+            .ok_or_else(|| ForgeError::Other("object reader unavailable".into()))
     }
 
     /// Apply `patch` onto `head` using a temporary index that holds only the paths the patch
@@ -281,7 +311,9 @@ impl Engine {
         let mut before: BTreeMap<Vec<u8>, (String, Oid)> = BTreeMap::new();
         for path in &paths {
             match self.odb()?.lookup(&parent_tree, path)? {
-                Some(e) if e.is_tree() => return Ok(Fast::Unsupported("the patch names a directory")),
+                Some(e) if e.is_tree() => {
+                    return Ok(Fast::Unsupported("the patch names a directory"))
+                }
                 Some(e) => {
                     before.insert(path.clone(), (e.mode, e.oid));
                 }
@@ -329,9 +361,17 @@ impl Engine {
             if before.get(path) != Some(&(mode.clone(), *oid)) {
                 if !before.contains_key(path) && !paths.contains(path) {
                     // A path we did not look up: the full index would know whether it exists.
-                    return Ok(Fast::Unsupported("the patch created a path it does not name"));
+                    return Ok(Fast::Unsupported(
+                        "the patch created a path it does not name",
+                    ));
                 }
-                changes.insert(path.clone(), Change::Set { mode: mode.clone(), oid: *oid });
+                changes.insert(
+                    path.clone(),
+                    Change::Set {
+                        mode: mode.clone(),
+                        oid: *oid,
+                    },
+                );
             }
         }
         for path in before.keys() {
@@ -344,7 +384,10 @@ impl Engine {
         for (path, change) in &changes {
             if let Change::Set { .. } = change {
                 let mut prefix = Vec::new();
-                for part in path.split(|&b| b == b'/').take(path.split(|&b| b == b'/').count().saturating_sub(1)) {
+                for part in path
+                    .split(|&b| b == b'/')
+                    .take(path.split(|&b| b == b'/').count().saturating_sub(1))
+                {
                     if !prefix.is_empty() {
                         prefix.push(b'/');
                     }
@@ -366,8 +409,16 @@ impl Engine {
         let patch = self.scratch.path().join("patch");
         let out = self
             .git
-            .run_with_input(["mailinfo".as_ref(), msg.as_os_str(), patch.as_os_str()], raw)
-            .map_err(|e| corrupt(step, &format!("message {} cannot be parsed: {}", index + 1, e.stderr())))?;
+            .run_with_input(
+                ["mailinfo".as_ref(), msg.as_os_str(), patch.as_os_str()],
+                raw,
+            )
+            .map_err(|e| {
+                corrupt(
+                    step,
+                    &format!("message {} cannot be parsed: {}", index + 1, e.stderr()),
+                )
+            })?;
         let info = MailInfo::parse(&String::from_utf8_lossy(&out.stdout));
         let body = std::fs::read_to_string(&msg).map_err(|e| ForgeError::io(&msg, e))?;
         let diff = std::fs::read(&patch).map_err(|e| ForgeError::io(&patch, e))?;
@@ -376,10 +427,20 @@ impl Engine {
                 "message {} has no author (no `From:` header); it is not `git format-patch` output", index + 1)));
         }
         if diff.iter().all(u8::is_ascii_whitespace) {
-            return Err(corrupt(step, &format!(
-                "message {} (\"{}\") contains no diff", index + 1, info.subject)));
+            return Err(corrupt(
+                step,
+                &format!(
+                    "message {} (\"{}\") contains no diff",
+                    index + 1,
+                    info.subject
+                ),
+            ));
         }
-        Ok(Mail { message: mbox::commit_message(&info.subject, &body), info, patch: diff })
+        Ok(Mail {
+            message: mbox::commit_message(&info.subject, &body),
+            info,
+            patch: diff,
+        })
     }
 
     /// `git apply --cached`; Ok(tree) or Err(git's complaint).
@@ -399,7 +460,11 @@ impl Engine {
     }
 
     /// The `git am -3` fallback. Ok(tree) when the merge is clean, else the conflicting paths.
-    fn three_way(&mut self, head: &str, patch: &[u8]) -> Result<Result<String, (Vec<String>, String)>, ForgeError> {
+    fn three_way(
+        &mut self,
+        head: &str,
+        patch: &[u8],
+    ) -> Result<Result<String, (Vec<String>, String)>, ForgeError> {
         let fake = self.scratch.path().join("fake-index");
         let _ = std::fs::remove_file(&fake);
         let fake_arg = format!("--build-fake-ancestor={}", fake.display());
@@ -432,17 +497,54 @@ impl Engine {
             .with_env("GIT_COMMITTER_EMAIL", COMMITTER_EMAIL)
             .with_env("GIT_COMMITTER_DATE", "@0 +0000");
         let base = scaffold.text(["commit-tree", &base_tree, "-m", "klts: fake ancestor"])?;
-        let ours = scaffold.text(["commit-tree", &format!("{head}^{{tree}}"), "-p", &base, "-m", "klts: ours"])?;
-        let theirs = scaffold.text(["commit-tree", &theirs_tree, "-p", &base, "-m", "klts: theirs"])?;
-        match self.git.run(["merge-tree", "--write-tree", "--name-only", "--no-messages", &ours, &theirs]) {
+        let ours = scaffold.text([
+            "commit-tree",
+            &format!("{head}^{{tree}}"),
+            "-p",
+            &base,
+            "-m",
+            "klts: ours",
+        ])?;
+        let theirs = scaffold.text([
+            "commit-tree",
+            &theirs_tree,
+            "-p",
+            &base,
+            "-m",
+            "klts: theirs",
+        ])?;
+        match self.git.run([
+            "merge-tree",
+            "--write-tree",
+            "--name-only",
+            "--no-messages",
+            &ours,
+            &theirs,
+        ]) {
             Ok(out) => {
-                let tree = String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or("").trim().to_string();
+                let tree = String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
                 self.index_commit = None;
                 Ok(Ok(tree))
             }
-            Err(GitError::Failed { stdout, stderr, status, .. }) if status == "exit status: 1" => {
+            Err(GitError::Failed {
+                stdout,
+                stderr,
+                status,
+                ..
+            }) if status == "exit status: 1" => {
                 // Exit 1: conflicts. stdout = tree, then the conflicted paths.
-                let mut paths: Vec<String> = stdout.lines().skip(1).map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
+                let mut paths: Vec<String> = stdout
+                    .lines()
+                    .skip(1)
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect();
                 paths.dedup();
                 Ok(Err((paths, stderr)))
             }
@@ -455,7 +557,10 @@ impl Engine {
         // Anything unusual (a date not in RFC 2822 form, an identity git would clean up) goes
         // through git itself.
         if let Some(date) = rfc2822_to_git(&mail.info.date) {
-            if plain_ident(&mail.info.author) && plain_ident(&mail.info.email) && !mail.info.author.is_empty() {
+            if plain_ident(&mail.info.author)
+                && plain_ident(&mail.info.email)
+                && !mail.info.author.is_empty()
+            {
                 let body = format!(
                     "tree {tree}\nparent {parent}\nauthor {} <{}> {date}\ncommitter {COMMITTER_NAME} <{COMMITTER_EMAIL}> {date}\n\n{}",
                     mail.info.author, mail.info.email, mail.message
@@ -473,7 +578,8 @@ impl Engine {
             .with_env("GIT_COMMITTER_NAME", COMMITTER_NAME)
             .with_env("GIT_COMMITTER_EMAIL", COMMITTER_EMAIL)
             .with_env("GIT_COMMITTER_DATE", mail.info.date.clone());
-        let out = git.run_with_input(["commit-tree", tree, "-p", parent], mail.message.as_bytes())?;
+        let out =
+            git.run_with_input(["commit-tree", tree, "-p", parent], mail.message.as_bytes())?;
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 }
@@ -524,21 +630,33 @@ pub fn rfc2822_to_git(date: &str) -> Option<String> {
     if parts.first().is_some_and(|w| w.ends_with(',')) {
         parts.remove(0);
     }
-    let [day, month, year, time, tz] = parts.as_slice() else { return None };
+    let [day, month, year, time, tz] = parts.as_slice() else {
+        return None;
+    };
     let day: i64 = day.parse().ok()?;
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        .iter()
-        .position(|m| m == month)? as i64
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| m == month)? as i64
         + 1;
     let year: i32 = year.parse().ok().filter(|y| (1970..=9999).contains(y))?;
     let days = klts_core::lifecycle::Date::new(year, month as u32, day as u32)?.to_days();
-    let hms: Vec<i64> = time.split(':').map(|x| x.parse().ok()).collect::<Option<Vec<_>>>()?;
-    let [h, mi, se] = hms.as_slice() else { return None };
+    let hms: Vec<i64> = time
+        .split(':')
+        .map(|x| x.parse().ok())
+        .collect::<Option<Vec<_>>>()?;
+    let [h, mi, se] = hms.as_slice() else {
+        return None;
+    };
     if !(0..24).contains(h) || !(0..60).contains(mi) || !(0..60).contains(se) {
         return None;
     }
     let tz_bytes = tz.as_bytes();
-    if tz_bytes.len() != 5 || !matches!(tz_bytes[0], b'+' | b'-') || !tz_bytes[1..].iter().all(u8::is_ascii_digit) {
+    if tz_bytes.len() != 5
+        || !matches!(tz_bytes[0], b'+' | b'-')
+        || !tz_bytes[1..].iter().all(u8::is_ascii_digit)
+    {
         return None;
     }
     let tz_h: i64 = tz[1..3].parse().ok()?;
@@ -565,7 +683,10 @@ pub fn touched_paths(patch: &[u8]) -> Option<std::collections::BTreeSet<Vec<u8>>
             if !rest.starts_with(b"\"") {
                 let half = rest.len().checked_sub(1)? / 2;
                 let (a, b) = (&rest[..half], &rest[half + 1..]);
-                if rest.get(half) == Some(&b' ') && a.strip_prefix(b"a/").is_some() && a.get(2..) == b.get(2..) {
+                if rest.get(half) == Some(&b' ')
+                    && a.strip_prefix(b"a/").is_some()
+                    && a.get(2..) == b.get(2..)
+                {
                     out.insert(a[2..].to_vec());
                 }
             }
@@ -578,15 +699,25 @@ pub fn touched_paths(patch: &[u8]) -> Option<std::collections::BTreeSet<Vec<u8>>
         if let Some(p) = field(b"--- ").or_else(|| field(b"+++ ")) {
             if p != b"/dev/null" {
                 let p = unquote(&p)?;
-                let p = p.strip_prefix(b"a/").or_else(|| p.strip_prefix(b"b/"))?.to_vec();
+                let p = p
+                    .strip_prefix(b"a/")
+                    .or_else(|| p.strip_prefix(b"b/"))?
+                    .to_vec();
                 out.insert(p);
             }
             if line.starts_with(b"+++ ") {
                 in_header = false;
             }
-        } else if let Some(p) = field(b"rename from ").or_else(|| field(b"rename to ")).or_else(|| field(b"copy from ")).or_else(|| field(b"copy to ")) {
+        } else if let Some(p) = field(b"rename from ")
+            .or_else(|| field(b"rename to "))
+            .or_else(|| field(b"copy from "))
+            .or_else(|| field(b"copy to "))
+        {
             out.insert(unquote(&p)?);
-        } else if line.starts_with(b"@@") || line.starts_with(b"GIT binary patch") || line.starts_with(b"Binary files") {
+        } else if line.starts_with(b"@@")
+            || line.starts_with(b"GIT binary patch")
+            || line.starts_with(b"Binary files")
+        {
             in_header = false;
         }
     }
@@ -624,7 +755,9 @@ fn unquote(p: &[u8]) -> Option<Vec<u8>> {
             b'v' => out.push(11),
             b'0'..=b'3' => {
                 let digits = inner.get(i..i + 2)?;
-                let v = u8::from_str_radix(std::str::from_utf8(&[c, digits[0], digits[1]]).ok()?, 8).ok()?;
+                let v =
+                    u8::from_str_radix(std::str::from_utf8(&[c, digits[0], digits[1]]).ok()?, 8)
+                        .ok()?;
                 out.push(v);
                 i += 2;
             }
@@ -646,14 +779,25 @@ fn is_corrupt(stderr: &str) -> bool {
 pub fn failing_paths(stderr: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for line in stderr.lines() {
-        let Some(rest) = line.strip_prefix("error: ") else { continue };
+        let Some(rest) = line.strip_prefix("error: ") else {
+            continue;
+        };
         let path = if let Some(p) = rest.strip_prefix("patch failed: ") {
             p.rsplit_once(':').map(|(p, _)| p)
         } else {
-            [": patch does not apply", ": does not exist in index", ": already exists in index", ": does not match index", ": No such file or directory"]
-                .iter()
-                .find_map(|suffix| rest.strip_suffix(suffix))
-                .or_else(|| rest.strip_prefix("repository lacks the necessary blob to perform 3-way merge. ").map(|_| ""))
+            [
+                ": patch does not apply",
+                ": does not exist in index",
+                ": already exists in index",
+                ": does not match index",
+                ": No such file or directory",
+            ]
+            .iter()
+            .find_map(|suffix| rest.strip_suffix(suffix))
+            .or_else(|| {
+                rest.strip_prefix("repository lacks the necessary blob to perform 3-way merge. ")
+                    .map(|_| "")
+            })
         };
         if let Some(p) = path.filter(|p| !p.is_empty()) {
             if !out.iter().any(|o| o == p) {
@@ -675,7 +819,9 @@ pub fn remaining_mbox(steps: &[Step], from_step: usize, from_message: usize) -> 
             }
             let raw = strip_cr(m.raw);
             if !raw.starts_with(b"From ") {
-                out.extend_from_slice(b"From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n");
+                out.extend_from_slice(
+                    b"From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n",
+                );
             }
             out.extend_from_slice(&raw);
             if !raw.ends_with(b"\n") {
@@ -702,16 +848,32 @@ mod tests {
 diff --git a/old name.go b/new.go\nsimilarity index 90%\nrename from old name.go\nrename to new.go\n\
 diff --git a/bin/logo b/bin/logo\nindex 1..2\nGIT binary patch\nliteral 1\nxx\n\
 diff --git \"a/caf\\303\\251\" \"b/caf\\303\\251\"\nnew file mode 100644\n--- /dev/null\n+++ \"b/caf\\303\\251\"\n@@ -0,0 +1 @@\n+x\n";
-        let got: Vec<String> = touched_paths(p).unwrap().into_iter().map(|v| String::from_utf8(v).unwrap()).collect();
-        assert_eq!(got, ["bin/logo", "café", "new.go", "old name.go", "pkg/x.go"]);
+        let got: Vec<String> = touched_paths(p)
+            .unwrap()
+            .into_iter()
+            .map(|v| String::from_utf8(v).unwrap())
+            .collect();
+        assert_eq!(
+            got,
+            ["bin/logo", "café", "new.go", "old name.go", "pkg/x.go"]
+        );
         assert_eq!(touched_paths(b"no diff here"), None);
     }
 
     #[test]
     fn rfc2822_dates_as_git_stores_them() {
-        assert_eq!(rfc2822_to_git("Mon, 17 Sep 2001 00:00:00 +0200").as_deref(), Some("1000677600 +0200"));
-        assert_eq!(rfc2822_to_git("Thu, 1 Jan 1970 00:00:00 +0000").as_deref(), Some("0 +0000"));
-        assert_eq!(rfc2822_to_git("Tue, 29 Feb 2000 12:30:05 -0530").as_deref(), Some("951847205 -0530"));
+        assert_eq!(
+            rfc2822_to_git("Mon, 17 Sep 2001 00:00:00 +0200").as_deref(),
+            Some("1000677600 +0200")
+        );
+        assert_eq!(
+            rfc2822_to_git("Thu, 1 Jan 1970 00:00:00 +0000").as_deref(),
+            Some("0 +0000")
+        );
+        assert_eq!(
+            rfc2822_to_git("Tue, 29 Feb 2000 12:30:05 -0530").as_deref(),
+            Some("951847205 -0530")
+        );
         assert_eq!(rfc2822_to_git("yesterday"), None);
         assert_eq!(rfc2822_to_git("Mon, 17 Sep 2001 00:00:00 CEST"), None);
         assert!(plain_ident("Upstream Dev") && !plain_ident(" x") && !plain_ident("a>b"));

@@ -112,9 +112,12 @@ impl Git {
             shown.push(a.as_ref().to_string_lossy().into_owned());
             cmd.arg(a);
         }
-        cmd.env("LC_ALL", "C").env("LANG", "C").env("GIT_TERMINAL_PROMPT", "0");
+        cmd.env("LC_ALL", "C")
+            .env("LANG", "C")
+            .env("GIT_TERMINAL_PROMPT", "0");
         if self.isolated {
-            cmd.env("GIT_CONFIG_GLOBAL", "/dev/null").env("GIT_CONFIG_NOSYSTEM", "1");
+            cmd.env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_NOSYSTEM", "1");
         }
         for (k, v) in &self.env {
             cmd.env(k, v);
@@ -129,7 +132,9 @@ impl Git {
         S: AsRef<OsStr>,
     {
         let (mut cmd, shown) = self.command(args);
-        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = cmd.spawn().map_err(GitError::Spawn)?;
         let mut input = child.stdin.take();
         // Write stdin on another thread: git may fill its stdout pipe before reading all input.
@@ -176,7 +181,8 @@ impl Git {
         let mut cmd = Command::new("git");
         cmd.current_dir(dir).env("LC_ALL", "C").env("LANG", "C");
         if self.isolated {
-            cmd.env("GIT_CONFIG_GLOBAL", "/dev/null").env("GIT_CONFIG_NOSYSTEM", "1");
+            cmd.env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_NOSYSTEM", "1");
         }
         for (k, v) in &self.env {
             cmd.env(k, v);
@@ -210,10 +216,15 @@ pub const MIN_GIT: (u32, u32) = (2, 38);
 
 /// Check that `git` is installed and recent enough; returns its version string.
 pub fn check_version() -> Result<String, GitError> {
-    let out = Command::new("git").arg("--version").output().map_err(GitError::Spawn)?;
+    let out = Command::new("git")
+        .arg("--version")
+        .output()
+        .map_err(GitError::Spawn)?;
     let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let version = text.trim_start_matches("git version ").to_string();
-    let mut parts = version.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty());
+    let mut parts = version
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty());
     let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
     let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
     if (major, minor) < MIN_GIT {

@@ -22,7 +22,8 @@ pub fn write_index(path: &Path, entries: &Entries) -> std::io::Result<()> {
     out.extend_from_slice(&(entries.len() as u32).to_be_bytes());
     // BTreeMap<Vec<u8>, _> iterates in byte order, which is the index order for stage 0.
     for (name, (mode, oid)) in entries {
-        let mode = u32::from_str_radix(mode, 8).map_err(|_| std::io::Error::other(format!("bad mode {mode}")))?;
+        let mode = u32::from_str_radix(mode, 8)
+            .map_err(|_| std::io::Error::other(format!("bad mode {mode}")))?;
         let start = out.len();
         out.extend_from_slice(&[0u8; 24]); // ctime, mtime, dev, ino: unknown (git re-checks content)
         out.extend_from_slice(&mode.to_be_bytes());
@@ -107,9 +108,16 @@ mod tests {
             .env("GIT_INDEX_FILE", &p)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains("100755 0202020202020202020202020202020202020202 0\trun.sh"), "{text}");
+        assert!(
+            text.contains("100755 0202020202020202020202020202020202020202 0\trun.sh"),
+            "{text}"
+        );
         assert_eq!(text.lines().count(), 4);
     }
 

@@ -92,7 +92,11 @@ impl Workspace {
             return base.to_string();
         }
         let p = Path::new(base);
-        let abs = if p.is_absolute() { p.to_path_buf() } else { self.root.join(p) };
+        let abs = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.root.join(p)
+        };
         abs.to_string_lossy().into_owned()
     }
 }

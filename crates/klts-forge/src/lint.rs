@@ -40,8 +40,14 @@ pub fn lint_workspace(ws: &Workspace) -> Result<Vec<Diagnostic>, ForgeError> {
     for url in lock.pins.keys() {
         if !used_urls.contains(url) {
             out.push(
-                Diagnostic::new(Severity::Warning, "stale-pin", ws.lock_path(), None, format!("{url} is pinned but used by no release"))
-                    .with_help("run `klts lock` to drop it"),
+                Diagnostic::new(
+                    Severity::Warning,
+                    "stale-pin",
+                    ws.lock_path(),
+                    None,
+                    format!("{url} is pinned but used by no release"),
+                )
+                .with_help("run `klts lock` to drop it"),
             );
         }
     }
@@ -55,10 +61,17 @@ pub fn lint_workspace(ws: &Workspace) -> Result<Vec<Diagnostic>, ForgeError> {
                 let users: Vec<_> = m
                     .releases
                     .iter()
-                    .filter(|r| m.chain(&r.name.value).is_ok_and(|c| c.root == root) && m.release(&r.base_release.value).is_none())
+                    .filter(|r| {
+                        m.chain(&r.name.value).is_ok_and(|c| c.root == root)
+                            && m.release(&r.base_release.value).is_none()
+                    })
                     .collect();
                 let loc = users.first().map(|r| r.base_release.loc);
-                let sev = if users.iter().any(|r| r.must) || users.is_empty() { Severity::Error } else { Severity::Warning };
+                let sev = if users.iter().any(|r| r.must) || users.is_empty() {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
                 out.push(
                     Diagnostic::new(sev, "missing-tag", &m.path, loc, format!(
                         "upstream tag `{root}` is not in the mirror{}",
@@ -68,8 +81,16 @@ pub fn lint_workspace(ws: &Workspace) -> Result<Vec<Diagnostic>, ForgeError> {
             }
         }
     } else {
-        out.push(Diagnostic::new(Severity::Note, "no-mirror", &m.path, None, "upstream tags not checked: there is no mirror yet")
-            .with_help("run `klts fetch` to check that every chain ends in an upstream tag"));
+        out.push(
+            Diagnostic::new(
+                Severity::Note,
+                "no-mirror",
+                &m.path,
+                None,
+                "upstream tags not checked: there is no mirror yet",
+            )
+            .with_help("run `klts fetch` to check that every chain ends in an upstream tag"),
+        );
     }
     Ok(out)
 }

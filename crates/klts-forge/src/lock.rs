@@ -61,24 +61,42 @@ impl Lock {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Lock::default()),
-            Err(source) => return Err(LockError::Io { path: path.into(), source }),
+            Err(source) => {
+                return Err(LockError::Io {
+                    path: path.into(),
+                    source,
+                })
+            }
         };
         Lock::parse(&text, path)
     }
 
     /// Parse lock-file text; `path` is used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Lock, LockError> {
-        let invalid = |message: String| LockError::Invalid { path: path.into(), message };
-        let file: LockFile = toml::from_str(text).map_err(|e| invalid(e.to_string().trim().to_string()))?;
+        let invalid = |message: String| LockError::Invalid {
+            path: path.into(),
+            message,
+        };
+        let file: LockFile =
+            toml::from_str(text).map_err(|e| invalid(e.to_string().trim().to_string()))?;
         if file.version != 1 {
-            return Err(invalid(format!("unsupported version {} (this klts reads version 1)", file.version)));
+            return Err(invalid(format!(
+                "unsupported version {} (this klts reads version 1)",
+                file.version
+            )));
         }
         let mut pins = BTreeMap::new();
         for pin in file.pins {
             if pin.sha256.len() != 64 || !pin.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(invalid(format!("pin for {} is not a hex sha256: `{}`", pin.url, pin.sha256)));
+                return Err(invalid(format!(
+                    "pin for {} is not a hex sha256: `{}`",
+                    pin.url, pin.sha256
+                )));
             }
-            if pins.insert(pin.url.clone(), pin.sha256.to_ascii_lowercase()).is_some() {
+            if pins
+                .insert(pin.url.clone(), pin.sha256.to_ascii_lowercase())
+                .is_some()
+            {
                 return Err(invalid(format!("{} is pinned twice", pin.url)));
             }
         }
@@ -92,7 +110,10 @@ impl Lock {
             pins: self
                 .pins
                 .iter()
-                .map(|(url, sha256)| Pin { url: url.clone(), sha256: sha256.clone() })
+                .map(|(url, sha256)| Pin {
+                    url: url.clone(),
+                    sha256: sha256.clone(),
+                })
                 .collect(),
         };
         let body = toml::to_string(&file).unwrap_or_default();
@@ -101,7 +122,10 @@ impl Lock {
 
     /// Write atomically.
     pub fn save(&self, path: &Path) -> Result<(), LockError> {
-        atomic_write(path, self.render().as_bytes()).map_err(|source| LockError::Io { path: path.into(), source })
+        atomic_write(path, self.render().as_bytes()).map_err(|source| LockError::Io {
+            path: path.into(),
+            source,
+        })
     }
 }
 
@@ -121,7 +145,11 @@ mod tests {
 
     #[test]
     fn rejects_bad_pins_with_position() {
-        let err = Lock::parse("version = 1\n[[pin]]\nurl = \"u\"\nsha256 = \"zz\"\n", Path::new("klts.lock")).unwrap_err();
+        let err = Lock::parse(
+            "version = 1\n[[pin]]\nurl = \"u\"\nsha256 = \"zz\"\n",
+            Path::new("klts.lock"),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("not a hex sha256"), "{err}");
         let err = Lock::parse("version = 1\n[[pin]\n", Path::new("klts.lock")).unwrap_err();
         assert!(err.to_string().contains("line 2"), "{err}");
@@ -132,6 +160,9 @@ mod tests {
     #[test]
     fn missing_file_is_empty() {
         let d = tempfile::tempdir().unwrap();
-        assert_eq!(Lock::load(&d.path().join("klts.lock")).unwrap(), Lock::default());
+        assert_eq!(
+            Lock::load(&d.path().join("klts.lock")).unwrap(),
+            Lock::default()
+        );
     }
 }

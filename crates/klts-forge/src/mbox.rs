@@ -23,7 +23,10 @@ fn is_separator(line: &[u8]) -> bool {
     };
     let rest = rest.strip_suffix(b"\n").unwrap_or(rest);
     let rest = rest.strip_suffix(b"\r").unwrap_or(rest);
-    let fields: Vec<&[u8]> = rest.split(|&b| b == b' ').filter(|f| !f.is_empty()).collect();
+    let fields: Vec<&[u8]> = rest
+        .split(|&b| b == b' ')
+        .filter(|f| !f.is_empty())
+        .collect();
     fields.len() >= 5
         && fields
             .last()
@@ -150,13 +153,17 @@ From: A <a@example.com>\nSubject: [PATCH 2/2] two\n\nbody\n";
     #[test]
     fn stripspace_matches_git() {
         assert_eq!(stripspace("\n\na  \n\n\n b\t\n\n"), "a\n\n b\n");
-        assert_eq!(commit_message("subj", "\nbody\n\n\nmore\n"), "subj\n\nbody\n\nmore\n");
+        assert_eq!(
+            commit_message("subj", "\nbody\n\n\nmore\n"),
+            "subj\n\nbody\n\nmore\n"
+        );
         assert_eq!(commit_message("subj", ""), "subj\n");
     }
 
     #[test]
     fn mailinfo_output() {
-        let i = MailInfo::parse("Author: A B\nEmail: a@b\nSubject: fix: it\nDate: Mon, 1 Jan 2001\n\n");
+        let i =
+            MailInfo::parse("Author: A B\nEmail: a@b\nSubject: fix: it\nDate: Mon, 1 Jan 2001\n\n");
         assert_eq!(i.author, "A B");
         assert_eq!(i.subject, "fix: it");
         assert_eq!(i.date, "Mon, 1 Jan 2001");

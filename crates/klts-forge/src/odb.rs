@@ -125,9 +125,23 @@ impl Odb {
             .stderr(Stdio::null())
             .spawn()
             .map_err(GitError::Spawn)?;
-        let stdin = child.stdin.take().ok_or_else(|| GitError::Spawn(std::io::Error::other("no stdin")))?;
-        let stdout = BufReader::new(child.stdout.take().ok_or_else(|| GitError::Spawn(std::io::Error::other("no stdout")))?);
-        Ok(Odb { git_dir: git_dir.to_path_buf(), child, stdin, stdout, trees: HashMap::new() })
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| GitError::Spawn(std::io::Error::other("no stdin")))?;
+        let stdout = BufReader::new(
+            child
+                .stdout
+                .take()
+                .ok_or_else(|| GitError::Spawn(std::io::Error::other("no stdout")))?,
+        );
+        Ok(Odb {
+            git_dir: git_dir.to_path_buf(),
+            child,
+            stdin,
+            stdout,
+            trees: HashMap::new(),
+        })
     }
 
     fn broken(what: &str) -> GitError {
@@ -141,9 +155,13 @@ impl Odb {
 
     /// Read an object: its type and body. `Ok(None)` when it does not exist.
     pub fn read(&mut self, spec: &str) -> Result<Option<(String, Vec<u8>)>, GitError> {
-        writeln!(self.stdin, "{spec}").and_then(|_| self.stdin.flush()).map_err(GitError::Spawn)?;
+        writeln!(self.stdin, "{spec}")
+            .and_then(|_| self.stdin.flush())
+            .map_err(GitError::Spawn)?;
         let mut header = String::new();
-        self.stdout.read_line(&mut header).map_err(GitError::Spawn)?;
+        self.stdout
+            .read_line(&mut header)
+            .map_err(GitError::Spawn)?;
         let header = header.trim_end();
         if header.ends_with(" missing") || header.ends_with(" ambiguous") {
             return Ok(None);
@@ -164,18 +182,26 @@ impl Odb {
         if let Some(t) = self.trees.get(oid) {
             return Ok(t.clone());
         }
-        let (kind, body) = self.read(&oid_hex(oid))?.ok_or_else(|| Self::broken(&format!("tree {} missing", oid_hex(oid))))?;
+        let (kind, body) = self
+            .read(&oid_hex(oid))?
+            .ok_or_else(|| Self::broken(&format!("tree {} missing", oid_hex(oid))))?;
         if kind != "tree" {
-            return Err(Self::broken(&format!("{} is a {kind}, not a tree", oid_hex(oid))));
+            return Err(Self::broken(&format!(
+                "{} is a {kind}, not a tree",
+                oid_hex(oid)
+            )));
         }
-        let entries = parse_tree(&body).ok_or_else(|| Self::broken(&format!("tree {} is malformed", oid_hex(oid))))?;
+        let entries = parse_tree(&body)
+            .ok_or_else(|| Self::broken(&format!("tree {} is malformed", oid_hex(oid))))?;
         self.trees.insert(*oid, entries.clone());
         Ok(entries)
     }
 
     /// The tree of a commit.
     pub fn commit_tree(&mut self, commit: &str) -> Result<Oid, GitError> {
-        let (kind, body) = self.read(commit)?.ok_or_else(|| Self::broken(&format!("commit {commit} missing")))?;
+        let (kind, body) = self
+            .read(commit)?
+            .ok_or_else(|| Self::broken(&format!("commit {commit} missing")))?;
         if kind != "commit" {
             return Err(Self::broken(&format!("{commit} is a {kind}, not a commit")));
         }
@@ -193,7 +219,9 @@ impl Odb {
         let parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
         for (i, part) in parts.iter().enumerate() {
             let entries = self.tree(&current)?;
-            let Some(e) = entries.into_iter().find(|e| e.name == *part) else { return Ok(None) };
+            let Some(e) = entries.into_iter().find(|e| e.name == *part) else {
+                return Ok(None);
+            };
             if i + 1 == parts.len() {
                 return Ok(Some(e));
             }
@@ -215,12 +243,20 @@ impl Odb {
 
     /// Apply `changes` (path → change) to `tree` and return the new tree's id. Directories
     /// left empty disappear, as in git.
-    pub fn edit_tree(&mut self, tree: &Oid, changes: &BTreeMap<Vec<u8>, Change>) -> Result<Oid, GitError> {
+    pub fn edit_tree(
+        &mut self,
+        tree: &Oid,
+        changes: &BTreeMap<Vec<u8>, Change>,
+    ) -> Result<Oid, GitError> {
         let refs: Vec<(&[u8], &Change)> = changes.iter().map(|(k, v)| (k.as_slice(), v)).collect();
         Ok(self.edit(Some(*tree), &refs)?.unwrap_or(empty_tree_oid()))
     }
 
-    fn edit(&mut self, tree: Option<Oid>, changes: &[(&[u8], &Change)]) -> Result<Option<Oid>, GitError> {
+    fn edit(
+        &mut self,
+        tree: Option<Oid>,
+        changes: &[(&[u8], &Change)],
+    ) -> Result<Option<Oid>, GitError> {
         let mut entries = match tree {
             Some(t) => self.tree(&t)?,
             None => Vec::new(),
@@ -230,14 +266,21 @@ impl Odb {
         let mut here: Vec<(&[u8], &Change)> = Vec::new();
         for &(path, change) in changes {
             match path.iter().position(|&b| b == b'/') {
-                Some(i) => groups.entry(&path[..i]).or_default().push((&path[i + 1..], change)),
+                Some(i) => groups
+                    .entry(&path[..i])
+                    .or_default()
+                    .push((&path[i + 1..], change)),
                 None => here.push((path, change)),
             }
         }
         for (name, change) in here {
             entries.retain(|e| e.name != name);
             if let Change::Set { mode, oid } = change {
-                entries.push(TreeEntry { mode: mode.clone(), name: name.to_vec(), oid: *oid });
+                entries.push(TreeEntry {
+                    mode: mode.clone(),
+                    name: name.to_vec(),
+                    oid: *oid,
+                });
             }
         }
         for (dir, sub) in groups {
@@ -250,7 +293,11 @@ impl Odb {
             // A file of the same name as the new directory is replaced by it.
             entries.retain(|e| e.name != dir);
             if let Some(oid) = new_sub {
-                entries.push(TreeEntry { mode: "40000".into(), name: dir.to_vec(), oid });
+                entries.push(TreeEntry {
+                    mode: "40000".into(),
+                    name: dir.to_vec(),
+                    oid,
+                });
             }
         }
         if entries.is_empty() {
@@ -294,7 +341,9 @@ pub fn write_loose(git_dir: &Path, kind: &str, body: &[u8]) -> std::io::Result<O
     enc.write_all(format!("{kind} {}\0", body.len()).as_bytes())?;
     enc.write_all(body)?;
     let data = enc.finish()?;
-    let mut tmp = tempfile::Builder::new().prefix(".tmp-obj-").tempfile_in(&dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-obj-")
+        .tempfile_in(&dir)?;
     tmp.write_all(&data)?;
     match tmp.persist_noclobber(&path) {
         Ok(_) => {}
@@ -311,19 +360,35 @@ mod tests {
 
     #[test]
     fn empty_tree_has_the_well_known_id() {
-        assert_eq!(oid_hex(&empty_tree_oid()), "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+        assert_eq!(
+            oid_hex(&empty_tree_oid()),
+            "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+        );
     }
 
     #[test]
     fn tree_order_puts_dirs_after_dotted_files() {
         let e = |name: &str, tree: bool| TreeEntry {
-            mode: if tree { "40000".into() } else { "100644".into() },
+            mode: if tree {
+                "40000".into()
+            } else {
+                "100644".into()
+            },
             name: name.as_bytes().to_vec(),
             oid: [0; 20],
         };
-        let mut v = vec![e("a", true), e("a.go", false), e("a-b", false), e("b", false)];
+        let mut v = vec![
+            e("a", true),
+            e("a.go", false),
+            e("a-b", false),
+            e("b", false),
+        ];
         let body = serialize_tree(&mut v);
-        let names: Vec<_> = parse_tree(&body).unwrap().into_iter().map(|e| String::from_utf8(e.name).unwrap()).collect();
+        let names: Vec<_> = parse_tree(&body)
+            .unwrap()
+            .into_iter()
+            .map(|e| String::from_utf8(e.name).unwrap())
+            .collect();
         // "a-b" < "a.go" < "a/" (since '-' < '.' < '/')
         assert_eq!(names, ["a-b", "a.go", "a", "b"]);
     }

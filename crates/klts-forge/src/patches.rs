@@ -171,7 +171,13 @@ pub struct PatchStore {
 
 impl PatchStore {
     /// A store for `workspace` with its download cache in `cache_dir/downloads`.
-    pub fn new(workspace: &Path, cache_dir: &Path, lock: Lock, mirror: Option<Git>, options: FetchOptions) -> PatchStore {
+    pub fn new(
+        workspace: &Path,
+        cache_dir: &Path,
+        lock: Lock,
+        mirror: Option<Git>,
+        options: FetchOptions,
+    ) -> PatchStore {
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_secs(120)))
             .http_status_as_error(true)
@@ -196,7 +202,13 @@ impl PatchStore {
     /// Resolve a patch name and obtain all its files.
     pub fn resolve(&self, manifest: &Manifest, name: &str) -> Result<ResolvedPatch, PatchError> {
         let (via, sources) = match manifest.resolve_patch(name) {
-            PatchResolution::Catalog(e) => (Via::Catalog, e.sources.iter().map(|s| s.value.clone()).collect::<Vec<_>>()),
+            PatchResolution::Catalog(e) => (
+                Via::Catalog,
+                e.sources
+                    .iter()
+                    .map(|s| s.value.clone())
+                    .collect::<Vec<_>>(),
+            ),
             PatchResolution::Convention(path) => (Via::Convention, vec![PatchSource::File(path)]),
             PatchResolution::Missing { looked_for } => {
                 return Err(PatchError::Unknown {
@@ -210,7 +222,11 @@ impl PatchStore {
             .iter()
             .map(|s| self.get(name, s))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(ResolvedPatch { name: name.to_string(), via, files })
+        Ok(ResolvedPatch {
+            name: name.to_string(),
+            via,
+            files,
+        })
     }
 
     /// Obtain one source (memoized).
@@ -239,7 +255,9 @@ impl PatchStore {
             source: PatchSource::File(path.to_path_buf()),
             sha256: sha256_hex(&bytes),
             bytes: bytes.into(),
-            origin: Origin::Workspace { path: path.to_path_buf() },
+            origin: Origin::Workspace {
+                path: path.to_path_buf(),
+            },
         })
     }
 
@@ -248,7 +266,9 @@ impl PatchStore {
     }
 
     fn url_index_path(&self, url: &str) -> PathBuf {
-        self.downloads.join("by-url").join(sha256_hex(url.as_bytes()))
+        self.downloads
+            .join("by-url")
+            .join(sha256_hex(url.as_bytes()))
     }
 
     fn read_cached(&self, sha: &str) -> Result<Option<Vec<u8>>, PatchError> {
@@ -257,7 +277,10 @@ impl PatchStore {
             Ok(bytes) => {
                 let got = sha256_hex(&bytes);
                 if got != sha {
-                    return Err(PatchError::CacheCorrupt { path: path.display().to_string(), got });
+                    return Err(PatchError::CacheCorrupt {
+                        path: path.display().to_string(),
+                        got,
+                    });
                 }
                 Ok(Some(bytes))
             }
@@ -276,7 +299,9 @@ impl PatchStore {
         if !self.options.refresh {
             // 1. The content-addressed cache, by pin or by the last download of this URL.
             let known = pin.clone().or_else(|| {
-                std::fs::read_to_string(self.url_index_path(url)).ok().map(|s| s.trim().to_string())
+                std::fs::read_to_string(self.url_index_path(url))
+                    .ok()
+                    .map(|s| s.trim().to_string())
             });
             if let Some(sha) = known {
                 if let Some(bytes) = self.read_cached(&sha)? {
@@ -294,7 +319,11 @@ impl PatchStore {
                     let got = sha256_hex(&bytes);
                     if let Some(pinned) = pin.filter(|_| !self.options.refresh) {
                         if pinned != got {
-                            return Err(PatchError::Tampered { url: url.to_string(), pinned, got });
+                            return Err(PatchError::Tampered {
+                                url: url.to_string(),
+                                pinned,
+                                got,
+                            });
                         }
                     }
                     self.store(url, &bytes, &got);
@@ -319,7 +348,10 @@ impl PatchStore {
                     reason,
                     fallback: format!("; the upstream mirror cannot produce it either: {why}"),
                 }),
-                None => Err(PatchError::Offline { url: url.to_string(), why }),
+                None => Err(PatchError::Offline {
+                    url: url.to_string(),
+                    why,
+                }),
             },
         }
     }
@@ -393,7 +425,9 @@ pub fn parse_change_url(url: &str) -> Option<ChangeRef> {
     let (head, last) = stem.rsplit_once('/')?;
     let kind = head.rsplit('/').next()?;
     match kind {
-        "commit" if (7..=64).contains(&last.len()) && last.bytes().all(|b| b.is_ascii_hexdigit()) => {
+        "commit"
+            if (7..=64).contains(&last.len()) && last.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
             Some(ChangeRef::Commit(last.to_ascii_lowercase()))
         }
         "pull" => last.parse().ok().map(ChangeRef::Pull),
@@ -417,8 +451,14 @@ mod tests {
             Some(ChangeRef::Commit("8686ededfc90076914c5238eb96c883ea093a8ba".into()))
         );
         assert_eq!(parse_change_url("https://example.com/x.patch"), None);
-        assert_eq!(parse_change_url("https://github.com/a/b/pull/abc.patch"), None);
-        assert_eq!(parse_change_url("https://github.com/a/b/commit/xyz.patch"), None);
+        assert_eq!(
+            parse_change_url("https://github.com/a/b/pull/abc.patch"),
+            None
+        );
+        assert_eq!(
+            parse_change_url("https://github.com/a/b/commit/xyz.patch"),
+            None
+        );
     }
 
     proptest! {

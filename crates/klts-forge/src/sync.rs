@@ -83,15 +83,40 @@ pub fn fetch(ws: &Workspace, tags_only: bool, offline: bool) -> Result<SyncRepor
     } else {
         mirror.fetch(&needed_roots(ws), head)?
     };
-    let store = patch_store(ws, &mirror, FetchOptions { offline, refresh: false })?;
+    let store = patch_store(
+        ws,
+        &mirror,
+        FetchOptions {
+            offline,
+            refresh: false,
+        },
+    )?;
     let urls = urls
         .into_iter()
-        .map(|(url, patch)| match store.get(&patch, &PatchSource::Url(url.clone())) {
-            Ok(f) => UrlReport { url, patch, sha256: Some(f.sha256), origin: Some(f.origin), error: None },
-            Err(e) => UrlReport { url, patch, sha256: None, origin: None, error: Some(e.to_string()) },
-        })
+        .map(
+            |(url, patch)| match store.get(&patch, &PatchSource::Url(url.clone())) {
+                Ok(f) => UrlReport {
+                    url,
+                    patch,
+                    sha256: Some(f.sha256),
+                    origin: Some(f.origin),
+                    error: None,
+                },
+                Err(e) => UrlReport {
+                    url,
+                    patch,
+                    sha256: None,
+                    origin: None,
+                    error: Some(e.to_string()),
+                },
+            },
+        )
         .collect();
-    Ok(SyncReport { offline, tags, urls })
+    Ok(SyncReport {
+        offline,
+        tags,
+        urls,
+    })
 }
 
 /// What `klts lock` did.
@@ -117,12 +142,31 @@ pub struct LockReport {
 pub fn lock(ws: &Workspace, update: bool, offline: bool) -> Result<LockReport, ForgeError> {
     let mirror = Mirror::of(ws);
     let old = Lock::load(&ws.lock_path())?;
-    let store = patch_store(ws, &mirror, FetchOptions { offline, refresh: update })?;
+    let store = patch_store(
+        ws,
+        &mirror,
+        FetchOptions {
+            offline,
+            refresh: update,
+        },
+    )?;
     let mut new = Lock::default();
-    let mut report = LockReport { urls: Vec::new(), added: 0, changed: 0, removed: 0, unpinned: 0, written: false };
+    let mut report = LockReport {
+        urls: Vec::new(),
+        added: 0,
+        changed: 0,
+        removed: 0,
+        unpinned: 0,
+        written: false,
+    };
     for (url, patch) in used_urls(ws) {
         match store.get(&patch, &PatchSource::Url(url.clone())) {
-            Ok(f) if matches!(f.origin, Origin::UpstreamCommit { .. } | Origin::UpstreamPull { .. }) => {
+            Ok(f)
+                if matches!(
+                    f.origin,
+                    Origin::UpstreamCommit { .. } | Origin::UpstreamPull { .. }
+                ) =>
+            {
                 // Bytes klts produced from the mirror are identified by the upstream commit,
                 // not by a pin: a pin of them would refuse GitHub's own rendering of the same
                 // commits later. An existing pin (from a real download) is kept.
@@ -130,7 +174,13 @@ pub fn lock(ws: &Workspace, update: bool, offline: bool) -> Result<LockReport, F
                     new.pins.insert(url.clone(), p.clone());
                 }
                 report.unpinned += 1;
-                report.urls.push(UrlReport { url, patch, sha256: Some(f.sha256), origin: Some(f.origin), error: None });
+                report.urls.push(UrlReport {
+                    url,
+                    patch,
+                    sha256: Some(f.sha256),
+                    origin: Some(f.origin),
+                    error: None,
+                });
             }
             Ok(f) => {
                 match old.pins.get(&url) {
@@ -139,12 +189,28 @@ pub fn lock(ws: &Workspace, update: bool, offline: bool) -> Result<LockReport, F
                     Some(_) => {}
                 }
                 new.pins.insert(url.clone(), f.sha256.clone());
-                report.urls.push(UrlReport { url, patch, sha256: Some(f.sha256), origin: Some(f.origin), error: None });
+                report.urls.push(UrlReport {
+                    url,
+                    patch,
+                    sha256: Some(f.sha256),
+                    origin: Some(f.origin),
+                    error: None,
+                });
             }
-            Err(e) => report.urls.push(UrlReport { url, patch, sha256: None, origin: None, error: Some(e.to_string()) }),
+            Err(e) => report.urls.push(UrlReport {
+                url,
+                patch,
+                sha256: None,
+                origin: None,
+                error: Some(e.to_string()),
+            }),
         }
     }
-    report.removed = old.pins.keys().filter(|u| !new.pins.contains_key(*u)).count();
+    report.removed = old
+        .pins
+        .keys()
+        .filter(|u| !new.pins.contains_key(*u))
+        .count();
     if report.urls.iter().all(|u| u.error.is_none()) && (new != old || !ws.lock_path().exists()) {
         new.save(&ws.lock_path())?;
         report.written = true;

@@ -47,7 +47,9 @@ pub struct Refs {
 impl Refs {
     /// The commit of tag `name`.
     pub fn tag(&self, name: &str) -> Option<&str> {
-        self.map.get(&format!("refs/tags/{name}")).map(String::as_str)
+        self.map
+            .get(&format!("refs/tags/{name}"))
+            .map(String::as_str)
     }
     /// The commit of any full ref.
     pub fn get(&self, full: &str) -> Option<&str> {
@@ -96,9 +98,10 @@ impl Mirror {
         if !self.exists() {
             return Ok(Refs::default());
         }
-        let out = self
-            .git
-            .text(["for-each-ref", "--format=%(refname) %(objectname) %(*objectname)"])?;
+        let out = self.git.text([
+            "for-each-ref",
+            "--format=%(refname) %(objectname) %(*objectname)",
+        ])?;
         let mut map = BTreeMap::new();
         for line in out.lines() {
             let mut parts = line.split(' ');
@@ -198,7 +201,12 @@ impl Mirror {
         if is_object_id(root) {
             return self
                 .git
-                .text(["rev-parse", "--verify", "--quiet", &format!("{root}^{{commit}}")])
+                .text([
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    &format!("{root}^{{commit}}"),
+                ])
                 .ok();
         }
         None

@@ -31,7 +31,11 @@ pub struct VerifyOptions {
 
 impl Default for VerifyOptions {
     fn default() -> Self {
-        VerifyOptions { jobs: 1, offline: false, use_cache: true }
+        VerifyOptions {
+            jobs: 1,
+            offline: false,
+            use_cache: true,
+        }
     }
 }
 
@@ -124,7 +128,10 @@ pub struct VerifyReport {
 impl VerifyReport {
     /// Whether every requested release is `ok`.
     pub fn all_ok(&self) -> bool {
-        self.releases.iter().filter(|r| r.requested).all(|r| r.status == Status::Ok)
+        self.releases
+            .iter()
+            .filter(|r| r.requested)
+            .all(|r| r.status == Status::Ok)
     }
 }
 
@@ -132,10 +139,19 @@ impl VerifyReport {
 pub fn select(ws: &Workspace, names: &[String], all: bool) -> Result<Vec<String>, ForgeError> {
     let m = &ws.manifest;
     if all {
-        return Ok(m.releases.iter().map(|r| r.name.value.clone()).collect::<Vec<_>>().into_iter().fold(Vec::new(), dedup));
+        return Ok(m
+            .releases
+            .iter()
+            .map(|r| r.name.value.clone())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .fold(Vec::new(), dedup));
     }
     if names.is_empty() {
-        return Ok(m.must_releases().map(|r| r.name.value.clone()).fold(Vec::new(), dedup));
+        return Ok(m
+            .must_releases()
+            .map(|r| r.name.value.clone())
+            .fold(Vec::new(), dedup));
     }
     for n in names {
         if m.release(n).is_none() {
@@ -153,14 +169,21 @@ fn dedup(mut acc: Vec<String>, s: String) -> Vec<String> {
 }
 
 /// The steps (patch files) of one release's own patches, and their report.
-pub fn release_steps(ws: &Workspace, store: &PatchStore, release: &str) -> Result<(Vec<Step>, Vec<PatchReport>), String> {
-    let r = ws.manifest.release(release).ok_or_else(|| format!("unknown release `{release}`"))?;
+pub fn release_steps(
+    ws: &Workspace,
+    store: &PatchStore,
+    release: &str,
+) -> Result<(Vec<Step>, Vec<PatchReport>), String> {
+    let r = ws
+        .manifest
+        .release(release)
+        .ok_or_else(|| format!("unknown release `{release}`"))?;
     let mut steps = Vec::new();
     let mut reports = Vec::new();
     for name in &r.patches {
-        let resolved = store.resolve(&ws.manifest, &name.value).map_err(|e| {
-            format!("{}:{}: {e}", ws.manifest.path.display(), name.loc)
-        })?;
+        let resolved = store
+            .resolve(&ws.manifest, &name.value)
+            .map_err(|e| format!("{}:{}: {e}", ws.manifest.path.display(), name.loc))?;
         let mut files = Vec::new();
         for f in &resolved.files {
             steps.push(Step {
@@ -170,16 +193,28 @@ pub fn release_steps(ws: &Workspace, store: &PatchStore, release: &str) -> Resul
                 bytes: f.bytes.clone(),
                 sha256: f.sha256.clone(),
             });
-            files.push(FileReport { source: f.source.to_string(), sha256: f.sha256.clone(), origin: f.origin.clone() });
+            files.push(FileReport {
+                source: f.source.to_string(),
+                sha256: f.sha256.clone(),
+                origin: f.origin.clone(),
+            });
         }
         tracing::debug!(release, patch = %resolved.name, via = ?resolved.via, "patch resolved");
-        reports.push(PatchReport { name: resolved.name, via: resolved.via, files });
+        reports.push(PatchReport {
+            name: resolved.name,
+            via: resolved.via,
+            files,
+        });
     }
     Ok((steps, reports))
 }
 
 /// Open the patch store of a workspace (lock file + download cache + mirror).
-pub fn patch_store(ws: &Workspace, mirror: &Mirror, options: FetchOptions) -> Result<PatchStore, ForgeError> {
+pub fn patch_store(
+    ws: &Workspace,
+    mirror: &Mirror,
+    options: FetchOptions,
+) -> Result<PatchStore, ForgeError> {
     let lock = Lock::load(&ws.lock_path())?;
     let git = mirror.exists().then(|| mirror.git.clone());
     Ok(PatchStore::new(&ws.root, &ws.cache_dir, lock, git, options))
@@ -226,7 +261,10 @@ pub fn verify(
         .collect();
     let mut refs = mirror.refs()?;
     let mut fetched = Vec::new();
-    if roots.iter().any(|r| mirror.resolve_root(&refs, r).is_none()) {
+    if roots
+        .iter()
+        .any(|r| mirror.resolve_root(&refs, r).is_none())
+    {
         // Fetch every root the manifest needs, not only the requested ones: the blobs of the
         // other lines are what the 3-way fallback uses for backports, and a release must
         // materialize the same whether it is verified alone or with the others.
@@ -250,7 +288,14 @@ pub fn verify(
     }
     mirror.ensure()?;
 
-    let store = patch_store(ws, &mirror, FetchOptions { offline: options.offline, refresh: false })?;
+    let store = patch_store(
+        ws,
+        &mirror,
+        FetchOptions {
+            offline: options.offline,
+            refresh: false,
+        },
+    )?;
     let jobs = options.jobs.max(1);
     let engines: Vec<Mutex<Engine>> = (0..jobs)
         .map(|_| Engine::new(&mirror.git, &ws.cache_dir, options.use_cache).map(Mutex::new))
@@ -260,7 +305,10 @@ pub fn verify(
     let total = order.len();
     let max_depth = depth.values().copied().max().unwrap_or(0);
     for level in 0..=max_depth {
-        let batch: Vec<&String> = order.iter().filter(|n| depth.get(*n) == Some(&level) || (level == 0 && broken.contains_key(*n))).collect();
+        let batch: Vec<&String> = order
+            .iter()
+            .filter(|n| depth.get(*n) == Some(&level) || (level == 0 && broken.contains_key(*n)))
+            .collect();
         let next = AtomicUsize::new(0);
         std::thread::scope(|s| {
             for engine in &engines {
@@ -274,7 +322,16 @@ pub fn verify(
                             Ok(e) => e,
                             Err(poisoned) => poisoned.into_inner(),
                         };
-                        one_release(ws, &mirror, &refs, &store, &mut engine, name, &done, broken.get(*name))
+                        one_release(
+                            ws,
+                            &mirror,
+                            &refs,
+                            &store,
+                            &mut engine,
+                            name,
+                            &done,
+                            broken.get(*name),
+                        )
                     };
                     report.requested = requested.contains(name);
                     report.millis = started.elapsed().as_millis() as u64;
@@ -332,7 +389,9 @@ fn one_release(
         release: name.to_string(),
         requested: false,
         must: release.is_some_and(|r| r.must),
-        base: release.map(|r| r.base_release.value.clone()).unwrap_or_default(),
+        base: release
+            .map(|r| r.base_release.value.clone())
+            .unwrap_or_default(),
         root: String::new(),
         root_commit: None,
         status: Status::Error,
@@ -366,7 +425,11 @@ fn one_release(
             Some(b) if b.status == Status::Ok => b.commit.clone(),
             Some(b) => {
                 report.status = Status::BaseFailed;
-                report.error = Some(format!("base release `{}` failed ({})", b.release, status_word(b.status)));
+                report.error = Some(format!(
+                    "base release `{}` failed ({})",
+                    b.release,
+                    status_word(b.status)
+                ));
                 return report;
             }
             None => None,
@@ -399,7 +462,11 @@ fn one_release(
         let result = engine.apply(&head, step);
         report_stats(&mut report, engine);
         match result {
-            Ok(StepResult::Applied { commit, cached, three_way }) => {
+            Ok(StepResult::Applied {
+                commit,
+                cached,
+                three_way,
+            }) => {
                 if cached {
                     report.steps_cached += 1;
                 } else {

@@ -5,7 +5,9 @@
 //! [`SiteData::errors`] with the page scope it affects, and the rest is built from what could
 //! be read (without a manifest, from the embedded lifecycle and advisory data alone).
 
-use klts_core::lifecycle::{load_lifecycle_file, statuses, Calendar, Date, LineStatus, Policy, LIFECYCLE_FILE};
+use klts_core::lifecycle::{
+    load_lifecycle_file, statuses, Calendar, Date, LineStatus, Policy, LIFECYCLE_FILE,
+};
 use klts_core::{MinorLine, Version};
 use klts_forge::verify::VerifyOptions;
 use klts_forge::Workspace;
@@ -209,7 +211,11 @@ impl SiteData {
     /// An advisory by id or alias (case-insensitive).
     pub fn advisory(&self, id: &str) -> Option<&AdvisoryView> {
         self.advisories.iter().find(|a| {
-            a.advisory.id.eq_ignore_ascii_case(id) || a.advisory.aliases.iter().any(|x| x.eq_ignore_ascii_case(id))
+            a.advisory.id.eq_ignore_ascii_case(id)
+                || a.advisory
+                    .aliases
+                    .iter()
+                    .any(|x| x.eq_ignore_ascii_case(id))
         })
     }
     /// A line by `1.17`.
@@ -226,7 +232,8 @@ impl SiteData {
             .find(|r| Version::parse(&r.name).ok().as_ref() == Some(&v))
             .cloned()
             .unwrap_or_else(|| klts_vuln::facts::version_facts(&v, None));
-        let exposures = klts_vuln::report::check(&self.db, &facts, &self.facts, &self.triage, false);
+        let exposures =
+            klts_vuln::report::check(&self.db, &facts, &self.facts, &self.triage, false);
         Ok(serde_json::json!({
             "version": v.to_string(),
             "upstream": facts.upstream.as_ref().map(|u| u.to_string()),
@@ -283,12 +290,23 @@ fn install(release: &str, line: Option<&str>, config: &SiteConfig) -> InstallVie
 
 /// Build the portal data. `workspace` is a directory that may hold `releases.yml`; without
 /// one (or when it cannot be read) the portal shows the embedded lifecycle and advisories.
-pub fn build(workspace: Option<&Path>, cache_dir: Option<&Path>, db: std::sync::Arc<Database>, config: &SiteConfig) -> SiteData {
+pub fn build(
+    workspace: Option<&Path>,
+    cache_dir: Option<&Path>,
+    db: std::sync::Arc<Database>,
+    config: &SiteConfig,
+) -> SiteData {
     let db_ref: &Database = &db;
     build_with(workspace, cache_dir, db_ref, config, db.clone())
 }
 
-fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database, config: &SiteConfig, shared: std::sync::Arc<Database>) -> SiteData {
+fn build_with(
+    workspace: Option<&Path>,
+    cache_dir: Option<&Path>,
+    db: &Database,
+    config: &SiteConfig,
+    shared: std::sync::Arc<Database>,
+) -> SiteData {
     let mut errors = Vec::new();
     let mut calendar = Calendar::builtin();
     let mut policy = Policy::default();
@@ -303,7 +321,11 @@ fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database,
         if manifest.is_file() {
             match Workspace::open(dir, cache_dir) {
                 Ok(w) => ws = Some(w),
-                Err(e) => errors.push(SiteError { scope: "releases".into(), file: manifest.display().to_string(), message: e.to_string() }),
+                Err(e) => errors.push(SiteError {
+                    scope: "releases".into(),
+                    file: manifest.display().to_string(),
+                    message: e.to_string(),
+                }),
             }
         }
         let lifecycle_path = dir.join(LIFECYCLE_FILE);
@@ -313,7 +335,11 @@ fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database,
                 policy.lts_years = p.lts_years;
             }
             Err(e) if e.starts_with(&lifecycle_path.display().to_string()) => {
-                errors.push(SiteError { scope: "lifecycle".into(), file: lifecycle_path.display().to_string(), message: e })
+                errors.push(SiteError {
+                    scope: "lifecycle".into(),
+                    file: lifecycle_path.display().to_string(),
+                    message: e,
+                })
             }
             // A broken manifest is reported once, with the releases.
             Err(_) => {}
@@ -321,11 +347,19 @@ fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database,
         let triage_path = dir.join(TRIAGE_FILE);
         match Triage::load(&triage_path) {
             Ok(t) => triage = t,
-            Err(e) => errors.push(SiteError { scope: "advisories".into(), file: triage_path.display().to_string(), message: e.to_string() }),
+            Err(e) => errors.push(SiteError {
+                scope: "advisories".into(),
+                file: triage_path.display().to_string(),
+                message: e.to_string(),
+            }),
         }
     }
     if let Some(w) = &ws {
-        let options = VerifyOptions { jobs: 2, offline: config.offline, use_cache: true };
+        let options = VerifyOptions {
+            jobs: 2,
+            offline: config.offline,
+            use_cache: true,
+        };
         match workspace_facts(w, &options) {
             Ok(f) => {
                 for r in f.verify.releases.iter().filter(|r| r.commit.is_none()) {
@@ -336,30 +370,52 @@ fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database,
                             "{} did not materialize ({}): {}",
                             r.release,
                             klts_forge::verify::status_word(r.status),
-                            r.error.clone().or_else(|| r.conflict.as_ref().map(|c| format!("patch `{}` does not apply", c.patch))).unwrap_or_default()
+                            r.error
+                                .clone()
+                                .or_else(|| r
+                                    .conflict
+                                    .as_ref()
+                                    .map(|c| format!("patch `{}` does not apply", c.patch)))
+                                .unwrap_or_default()
                         ),
                     });
                 }
                 facts = Some(f);
             }
-            Err(e) => errors.push(SiteError { scope: "releases".into(), file: w.manifest.path.display().to_string(), message: e.to_string() }),
+            Err(e) => errors.push(SiteError {
+                scope: "releases".into(),
+                file: w.manifest.path.display().to_string(),
+                message: e.to_string(),
+            }),
         }
         // Lines the manifest maintains (a `must` release), and lines it dropped.
         let years = policy.lts_years;
         policy = Policy::from_manifest(&w.manifest);
         policy.lts_years = years;
     }
-    let release_facts = facts.as_ref().map(|f| f.releases.clone()).unwrap_or_default();
+    let release_facts = facts
+        .as_ref()
+        .map(|f| f.releases.clone())
+        .unwrap_or_default();
 
     // Releases.
     let mut releases = Vec::new();
     if let (Some(w), Some(f)) = (&ws, &facts) {
         for rf in &f.releases {
-            let Some(r) = w.manifest.release(&rf.name) else { continue };
+            let Some(r) = w.manifest.release(&rf.name) else {
+                continue;
+            };
             let report = f.verify.releases.iter().find(|x| x.release == rf.name);
             let chain = w.manifest.chain(&rf.name).ok();
-            let mut chain_names: Vec<String> = chain.as_ref().map(|c| vec![c.root.clone()]).unwrap_or_default();
-            chain_names.extend(chain.iter().flat_map(|c| c.releases.iter().map(|x| x.name.value.clone())));
+            let mut chain_names: Vec<String> = chain
+                .as_ref()
+                .map(|c| vec![c.root.clone()])
+                .unwrap_or_default();
+            chain_names.extend(
+                chain
+                    .iter()
+                    .flat_map(|c| c.releases.iter().map(|x| x.name.value.clone())),
+            );
             let patches: Vec<PatchView> = rf
                 .patches
                 .iter()
@@ -367,9 +423,15 @@ fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database,
                     name: p.name.clone(),
                     release: p.release.clone(),
                     sources: match w.manifest.resolve_patch(&p.name) {
-                        klts_core::manifest::PatchResolution::Catalog(e) => e.sources.iter().map(|s| s.value.to_string()).collect(),
-                        klts_core::manifest::PatchResolution::Convention(path) => vec![path.display().to_string()],
-                        klts_core::manifest::PatchResolution::Missing { looked_for } => vec![format!("missing: {}", looked_for.display())],
+                        klts_core::manifest::PatchResolution::Catalog(e) => {
+                            e.sources.iter().map(|s| s.value.to_string()).collect()
+                        }
+                        klts_core::manifest::PatchResolution::Convention(path) => {
+                            vec![path.display().to_string()]
+                        }
+                        klts_core::manifest::PatchResolution::Missing { looked_for } => {
+                            vec![format!("missing: {}", looked_for.display())]
+                        }
                     },
                 })
                 .collect();
@@ -410,8 +472,11 @@ fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database,
             });
         }
         // Previous release of the line (by LTS ordering) and the patch changes since it.
-        let versions: Vec<(Version, usize)> =
-            releases.iter().enumerate().filter_map(|(i, r)| Version::parse(&r.name).ok().map(|v| (v, i))).collect();
+        let versions: Vec<(Version, usize)> = releases
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Version::parse(&r.name).ok().map(|v| (v, i)))
+            .collect();
         for (v, i) in &versions {
             let prev = versions
                 .iter()
@@ -419,8 +484,13 @@ fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database,
                 .max_by(|a, b| a.0.cmp(&b.0))
                 .map(|(_, j)| *j);
             if let Some(j) = prev {
-                let before: BTreeSet<String> = releases[j].patches.iter().map(|p| p.name.clone()).collect();
-                let after: BTreeSet<String> = releases[*i].patches.iter().map(|p| p.name.clone()).collect();
+                let before: BTreeSet<String> =
+                    releases[j].patches.iter().map(|p| p.name.clone()).collect();
+                let after: BTreeSet<String> = releases[*i]
+                    .patches
+                    .iter()
+                    .map(|p| p.name.clone())
+                    .collect();
                 let name = releases[j].name.clone();
                 let r = &mut releases[*i];
                 r.previous = Some(name);
@@ -442,14 +512,24 @@ fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database,
         .iter()
         .map(|st| {
             let mut rels: Vec<&ReleaseView> = by_line.get(&st.line).cloned().unwrap_or_default();
-            rels.sort_by(|a, b| Version::parse(&b.name).ok().cmp(&Version::parse(&a.name).ok()));
+            rels.sort_by(|a, b| {
+                Version::parse(&b.name)
+                    .ok()
+                    .cmp(&Version::parse(&a.name).ok())
+            });
             let newest_release = rels.iter().find(|r| r.must).or(rels.first());
             LineView {
                 line: st.line.to_string(),
                 status: st.clone(),
                 releases: rels.iter().map(|r| r.name.clone()).collect(),
-                newest: newest_release.map(|r| r.name.clone()).or_else(|| st.latest_patch.as_ref().map(|p| format!("v{}", p.trim_start_matches('v')))),
-                open_advisories: newest_release.map(|r| r.open.iter().map(|a| a.id.clone()).collect()).unwrap_or_default(),
+                newest: newest_release.map(|r| r.name.clone()).or_else(|| {
+                    st.latest_patch
+                        .as_ref()
+                        .map(|p| format!("v{}", p.trim_start_matches('v')))
+                }),
+                open_advisories: newest_release
+                    .map(|r| r.open.iter().map(|a| a.id.clone()).collect())
+                    .unwrap_or_default(),
             }
         })
         .collect();
@@ -473,8 +553,10 @@ fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database,
                     }
                 }
             }
-            let statuses: Vec<(String, StatusKind)> =
-                release_facts.iter().map(|rf| (rf.name.clone(), status(adv, rf, &triage).status)).collect();
+            let statuses: Vec<(String, StatusKind)> = release_facts
+                .iter()
+                .map(|rf| (rf.name.clone(), status(adv, rf, &triage).status))
+                .collect();
             // Upstream tags whose own tree carries the fix (dependency advisories have no
             // `fixed` event in Kubernetes versions).
             for (rf, (_, st)) in release_facts.iter().zip(&statuses) {
@@ -493,10 +575,16 @@ fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database,
                 fixed_upstream_in: fixed_upstream.iter().map(|v| v.to_string()).collect(),
                 fixed_by_lts_in: statuses
                     .iter()
-                    .filter(|(_, s)| matches!(s, StatusKind::FixedByPatch | StatusKind::FixedByDependency))
+                    .filter(|(_, s)| {
+                        matches!(s, StatusKind::FixedByPatch | StatusKind::FixedByDependency)
+                    })
                     .map(|(n, _)| n.clone())
                     .collect(),
-                open_in: statuses.iter().filter(|(_, s)| *s == StatusKind::Affected).map(|(n, _)| n.clone()).collect(),
+                open_in: statuses
+                    .iter()
+                    .filter(|(_, s)| *s == StatusKind::Affected)
+                    .map(|(n, _)| n.clone())
+                    .collect(),
                 statuses,
             }
         })
@@ -509,7 +597,8 @@ fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database,
         product: calendar.product.clone(),
         // A workspace whose manifest cannot be read is still a workspace: its pages show the
         // error rather than claim there is none.
-        workspace: ws.is_some() || workspace.is_some_and(|d| d.join(klts_forge::MANIFEST_FILE).is_file()),
+        workspace: ws.is_some()
+            || workspace.is_some_and(|d| d.join(klts_forge::MANIFEST_FILE).is_file()),
         lines,
         releases,
         advisories,
@@ -527,14 +616,25 @@ fn build_with(workspace: Option<&Path>, cache_dir: Option<&Path>, db: &Database,
 /// newest id of the database (the Go database copy carries placeholder dates, so its ids say
 /// more than its dates).
 fn advisories_as_of(db: &Database) -> String {
-    let date = klts_vuln::snapshot::Snapshot::embedded().map(|s| s.generated_from.newest_modified).unwrap_or_default();
+    let date = klts_vuln::snapshot::Snapshot::embedded()
+        .map(|s| s.generated_from.newest_modified)
+        .unwrap_or_default();
     let key = |id: &str| -> Option<(u32, u32)> {
         let mut parts = id.strip_prefix("GO-")?.split('-');
         Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
     };
-    let newest = db.advisories.iter().flat_map(|a| a.ids()).filter_map(|id| key(id).map(|k| (k, id))).max().map(|(_, id)| id.to_string());
+    let newest = db
+        .advisories
+        .iter()
+        .flat_map(|a| a.ids())
+        .filter_map(|id| key(id).map(|k| (k, id)))
+        .max()
+        .map(|(_, id)| id.to_string());
     match newest {
-        Some(id) => format!("{} (newest dated record); newest entry {id}", date.get(..10).unwrap_or(&date)),
+        Some(id) => format!(
+            "{} (newest dated record); newest entry {id}",
+            date.get(..10).unwrap_or(&date)
+        ),
         None => date,
     }
 }
@@ -543,7 +643,10 @@ fn advisories_as_of(db: &Database) -> String {
 /// the calendar with `lifecycle.yml` overrides, and the policy from the manifest's `must`
 /// flags and the `lts_years` of `lifecycle.yml` (unless `lts_years` overrides it). `Err` names
 /// the file that could not be read, with line and column.
-pub fn lifecycle(workspace: Option<&Path>, lts_years: Option<u32>) -> Result<(Calendar, Policy), String> {
+pub fn lifecycle(
+    workspace: Option<&Path>,
+    lts_years: Option<u32>,
+) -> Result<(Calendar, Policy), String> {
     let mut calendar = Calendar::builtin();
     let mut policy = Policy::default();
     if let Some(dir) = workspace {

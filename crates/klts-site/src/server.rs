@@ -120,7 +120,12 @@ impl Server {
     /// A server with no data yet (see [`Server::rebuild`]).
     pub fn new(config: ServerConfig, db: Arc<Database>) -> Server {
         Server {
-            shared: Arc::new(Shared { config, db, current: RwLock::new(None), generations: AtomicU64::new(0) }),
+            shared: Arc::new(Shared {
+                config,
+                db,
+                current: RwLock::new(None),
+                generations: AtomicU64::new(0),
+            }),
         }
     }
 
@@ -140,23 +145,43 @@ impl Server {
     }
 
     fn snapshot(&self) -> Option<Arc<Snapshot>> {
-        self.shared.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.shared
+            .current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Serve `site` from now on (requests in flight finish with the data they started with).
     pub fn publish(&self, site: SiteData) {
         let generation = self.shared.generations.fetch_add(1, Ordering::SeqCst) + 1;
-        let snap = Arc::new(Snapshot { site: Arc::new(site), generation, cache: RwLock::default() });
-        *self.shared.current.write().unwrap_or_else(|e| e.into_inner()) = Some(snap);
+        let snap = Arc::new(Snapshot {
+            site: Arc::new(site),
+            generation,
+            cache: RwLock::default(),
+        });
+        *self
+            .shared
+            .current
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(snap);
     }
 
     /// Build the data now (on the blocking pool) and publish it. On a panic in the build the
     /// previous data stays; returns whether new data was published.
     pub async fn rebuild(&self) -> bool {
         let c = &self.shared.config;
-        let (ws, cache, site_config, db) = (c.workspace.clone(), c.cache_dir.clone(), c.site.clone(), self.shared.db.clone());
+        let (ws, cache, site_config, db) = (
+            c.workspace.clone(),
+            c.cache_dir.clone(),
+            c.site.clone(),
+            self.shared.db.clone(),
+        );
         let started = Instant::now();
-        let built = tokio::task::spawn_blocking(move || data::build(ws.as_deref(), cache.as_deref(), db, &site_config)).await;
+        let built = tokio::task::spawn_blocking(move || {
+            data::build(ws.as_deref(), cache.as_deref(), db, &site_config)
+        })
+        .await;
         match built {
             Ok(site) => {
                 for e in &site.errors {
@@ -173,7 +198,9 @@ impl Server {
                 true
             }
             Err(e) => {
-                tracing::error!("building the portal data failed ({e}); still serving the previous data");
+                tracing::error!(
+                    "building the portal data failed ({e}); still serving the previous data"
+                );
                 false
             }
         }
@@ -181,7 +208,9 @@ impl Server {
 
     /// The router: every path goes through one handler (routing is [`pages::render`]'s).
     pub fn router(&self) -> axum::Router {
-        axum::Router::new().fallback(handle).with_state(self.clone())
+        axum::Router::new()
+            .fallback(handle)
+            .with_state(self.clone())
     }
 
     /// Build at start, then rebuild whenever a watched file changes, until `stop` turns true.
@@ -233,7 +262,9 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
 type Fingerprint = Vec<(PathBuf, Option<(u64, u128, u64)>)>;
 
 async fn fingerprint(ws: PathBuf) -> Fingerprint {
-    tokio::task::spawn_blocking(move || fingerprint_now(&ws)).await.unwrap_or_default()
+    tokio::task::spawn_blocking(move || fingerprint_now(&ws))
+        .await
+        .unwrap_or_default()
 }
 
 fn fingerprint_now(ws: &Path) -> Fingerprint {
@@ -259,7 +290,11 @@ fn fingerprint_now(ws: &Path) -> Fingerprint {
 
 /// Bind `config.addr`, log the URL, serve until `shutdown` resolves, then let in-flight
 /// requests finish.
-pub async fn serve(config: ServerConfig, db: Arc<Database>, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    config: ServerConfig,
+    db: Arc<Database>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     tracing::info!("serving the KLTS portal at {}", url(addr));
@@ -267,7 +302,11 @@ pub async fn serve(config: ServerConfig, db: Arc<Database>, shutdown: impl Futur
 }
 
 /// Serve on a bound listener (see [`serve`]).
-pub async fn serve_on(listener: tokio::net::TcpListener, server: Server, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    server: Server,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let stop_tx = Arc::new(stop_tx);
     let signal = stop_tx.clone();
@@ -309,7 +348,10 @@ fn url(addr: SocketAddr) -> String {
 }
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("klts-serve").build()
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("klts-serve")
+        .build()
 }
 
 /// `klts serve`: run the server on a new tokio runtime until Ctrl-C or SIGTERM.
@@ -356,24 +398,30 @@ async fn termination() {
 pub fn bind_and_spawn(
     config: ServerConfig,
     db: Arc<Database>,
-) -> std::io::Result<(SocketAddr, tokio::sync::oneshot::Sender<()>, std::thread::JoinHandle<std::io::Result<()>>)> {
+) -> std::io::Result<(
+    SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    std::thread::JoinHandle<std::io::Result<()>>,
+)> {
     let std_listener = std::net::TcpListener::bind(config.addr)?;
     std_listener.set_nonblocking(true)?;
     let addr = std_listener.local_addr()?;
     let rt = runtime()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let handle = std::thread::Builder::new().name("klts-serve".into()).spawn(move || {
-        let result = rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(std_listener)?;
-            tracing::info!("serving the KLTS portal at {}", url(addr));
-            serve_on(listener, Server::new(config, db), async move {
-                let _ = rx.await;
-            })
-            .await
-        });
-        rt.shutdown_timeout(Duration::from_secs(1));
-        result
-    })?;
+    let handle = std::thread::Builder::new()
+        .name("klts-serve".into())
+        .spawn(move || {
+            let result = rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(std_listener)?;
+                tracing::info!("serving the KLTS portal at {}", url(addr));
+                serve_on(listener, Server::new(config, db), async move {
+                    let _ = rx.await;
+                })
+                .await
+            });
+            rt.shutdown_timeout(Duration::from_secs(1));
+            result
+        })?;
     Ok((addr, tx, handle))
 }
 
@@ -384,14 +432,22 @@ async fn handle(State(server): State<Server>, req: Request) -> Response {
     let started = Instant::now();
     let (parts, _body) = req.into_parts();
     let method = parts.method.clone();
-    let target = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| parts.uri.to_string());
+    let target = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| parts.uri.to_string());
     let response = respond(&server, &parts).await;
     tracing::debug!(
         "{} {} -> {} ({} bytes, {} µs)",
         method,
         truncate(&target, 200),
         response.status().as_u16(),
-        response.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).unwrap_or("0"),
+        response
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("0"),
         started.elapsed().as_micros()
     );
     response
@@ -408,11 +464,21 @@ async fn respond(server: &Server, req: &axum::http::request::Parts) -> Response 
     let uri = &req.uri;
     let raw_path = uri.path();
     let api = raw_path.starts_with("/api/");
-    let target_len = uri.path_and_query().map_or(uri.to_string().len(), |p| p.as_str().len());
+    let target_len = uri
+        .path_and_query()
+        .map_or(uri.to_string().len(), |p| p.as_str().len());
     if target_len > MAX_URI_BYTES {
-        return error(StatusCode::URI_TOO_LONG, api, &format!("the request target is longer than {MAX_URI_BYTES} bytes"));
+        return error(
+            StatusCode::URI_TOO_LONG,
+            api,
+            &format!("the request target is longer than {MAX_URI_BYTES} bytes"),
+        );
     }
-    let header_bytes: usize = req.headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
+    let header_bytes: usize = req
+        .headers
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
     if header_bytes > MAX_HEADER_BYTES {
         return error(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
@@ -422,38 +488,69 @@ async fn respond(server: &Server, req: &axum::http::request::Parts) -> Response 
     }
     let head = req.method == Method::HEAD;
     if req.method != Method::GET && !head {
-        let mut r = error(StatusCode::METHOD_NOT_ALLOWED, api, &format!("method {} is not allowed; use GET or HEAD", req.method));
-        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static(ALLOW));
+        let mut r = error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            api,
+            &format!("method {} is not allowed; use GET or HEAD", req.method),
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(ALLOW));
         return r;
     }
     if has_body(&req.headers) {
-        return error(StatusCode::PAYLOAD_TOO_LARGE, api, "GET and HEAD requests take no body");
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            api,
+            "GET and HEAD requests take no body",
+        );
     }
     // Reject what cannot be a path of ours; `pages::render` gets the path still encoded (it
     // splits the segments first, then decodes each, so `%2F` inside an id stays in it).
     if let Err(why) = percent_decode(raw_path) {
-        return error(StatusCode::BAD_REQUEST, api, &format!("bad request path: {why}"));
+        return error(
+            StatusCode::BAD_REQUEST,
+            api,
+            &format!("bad request path: {why}"),
+        );
     }
     let path = raw_path.to_string();
     let query = uri.query().unwrap_or("");
 
     let Some(snap) = server.snapshot() else {
-        let mut r = error(StatusCode::SERVICE_UNAVAILABLE, api, "the portal data is being built; retry in a moment");
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        let mut r = error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            api,
+            "the portal data is being built; retry in a moment",
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return r;
     };
     let rendered = match render_cached(&snap, path, query.to_string()).await {
         Some(r) => r,
-        None => return error(StatusCode::INTERNAL_SERVER_ERROR, api, "rendering this page failed"),
+        None => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                api,
+                "rendering this page failed",
+            )
+        }
     };
 
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, rendered.content_type.clone());
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::ETAG, rendered.etag.clone());
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(rendered.body.len()));
-    let not_modified = rendered.status == StatusCode::OK && if_none_match(&req.headers, &rendered.etag);
+    headers.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(rendered.body.len()),
+    );
+    let not_modified =
+        rendered.status == StatusCode::OK && if_none_match(&req.headers, &rendered.etag);
     let (status, body) = if not_modified {
         headers.remove(header::CONTENT_TYPE);
         (StatusCode::NOT_MODIFIED, Body::empty())
@@ -473,7 +570,10 @@ fn has_body(headers: &HeaderMap) -> bool {
     if headers.contains_key(header::TRANSFER_ENCODING) {
         return true;
     }
-    headers.get_all(header::CONTENT_LENGTH).iter().any(|v| v.to_str().ok().and_then(|s| s.trim().parse::<u64>().ok()) != Some(0))
+    headers
+        .get_all(header::CONTENT_LENGTH)
+        .iter()
+        .any(|v| v.to_str().ok().and_then(|s| s.trim().parse::<u64>().ok()) != Some(0))
 }
 
 /// `If-None-Match` (weak comparison, as RFC 9110 asks for this header).
@@ -491,7 +591,13 @@ fn if_none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
 async fn render_cached(snap: &Arc<Snapshot>, path: String, query: String) -> Option<Arc<Rendered>> {
     let cacheable = query.is_empty();
     if cacheable {
-        if let Some(r) = snap.cache.read().unwrap_or_else(|e| e.into_inner()).entries.get(&path) {
+        if let Some(r) = snap
+            .cache
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .entries
+            .get(&path)
+        {
             return Some(r.clone());
         }
     }
@@ -502,7 +608,8 @@ async fn render_cached(snap: &Arc<Snapshot>, path: String, query: String) -> Opt
         let etag = format!("\"{}\"", &klts_forge::fsutil::sha256_hex(&r.body)[..32]);
         Rendered {
             status: StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            content_type: HeaderValue::from_str(r.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            content_type: HeaderValue::from_str(r.content_type)
+                .unwrap_or(HeaderValue::from_static("application/octet-stream")),
             body: Bytes::from(r.body),
             etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\"")),
         }
@@ -513,7 +620,10 @@ async fn render_cached(snap: &Arc<Snapshot>, path: String, query: String) -> Opt
     if cacheable {
         let mut cache = snap.cache.write().unwrap_or_else(|e| e.into_inner());
         let size = rendered.body.len() + key.len();
-        if cache.entries.len() < CACHE_MAX_ENTRIES && cache.bytes + size <= CACHE_MAX_BYTES && !cache.entries.contains_key(&key) {
+        if cache.entries.len() < CACHE_MAX_ENTRIES
+            && cache.bytes + size <= CACHE_MAX_BYTES
+            && !cache.entries.contains_key(&key)
+        {
             cache.bytes += size;
             cache.entries.insert(key, rendered.clone());
         }
@@ -525,17 +635,33 @@ async fn render_cached(snap: &Arc<Snapshot>, path: String, query: String) -> Opt
 /// under `/api/`.
 fn error(status: StatusCode, api: bool, message: &str) -> Response {
     let (content_type, body) = if api {
-        ("application/json", serde_json::json!({ "error": message, "status": status.as_u16() }).to_string())
+        (
+            "application/json",
+            serde_json::json!({ "error": message, "status": status.as_u16() }).to_string(),
+        )
     } else {
-        ("text/plain; charset=utf-8", format!("{} {}\n{message}\n", status.as_u16(), status.canonical_reason().unwrap_or("")))
+        (
+            "text/plain; charset=utf-8",
+            format!(
+                "{} {}\n{message}\n",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("")
+            ),
+        )
     };
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = status;
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    if status.is_client_error() && status != StatusCode::METHOD_NOT_ALLOWED && status != StatusCode::BAD_REQUEST {
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if status.is_client_error()
+        && status != StatusCode::METHOD_NOT_ALLOWED
+        && status != StatusCode::BAD_REQUEST
+    {
         // The connection may hold unread bytes (a body, the rest of a huge request): close it.
         h.insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
@@ -552,7 +678,10 @@ pub fn percent_decode(path: &str) -> Result<String, String> {
     while i < bytes.len() {
         if bytes[i] == b'%' {
             let hex = |b: u8| (b as char).to_digit(16);
-            match (bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            match (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            ) {
                 (Some(h), Some(l)) => out.push((h * 16 + l) as u8),
                 _ => return Err(format!("invalid percent-escape at byte {i}")),
             }
@@ -575,8 +704,14 @@ mod tests {
 
     #[test]
     fn decodes_paths() {
-        assert_eq!(percent_decode("/advisories/CVE-2021-3121/").unwrap(), "/advisories/CVE-2021-3121/");
-        assert_eq!(percent_decode("/advisories/CVE%2D2021%2d3121/").unwrap(), "/advisories/CVE-2021-3121/");
+        assert_eq!(
+            percent_decode("/advisories/CVE-2021-3121/").unwrap(),
+            "/advisories/CVE-2021-3121/"
+        );
+        assert_eq!(
+            percent_decode("/advisories/CVE%2D2021%2d3121/").unwrap(),
+            "/advisories/CVE-2021-3121/"
+        );
         assert_eq!(percent_decode("/search/%C3%A9").unwrap(), "/search/é");
         assert!(percent_decode("/%").is_err());
         assert!(percent_decode("/%4").is_err());
@@ -591,7 +726,10 @@ mod tests {
         let etag = HeaderValue::from_static("\"abc\"");
         let mut h = HeaderMap::new();
         assert!(!if_none_match(&h, &etag));
-        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"x\", W/\"abc\""));
+        h.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_static("\"x\", W/\"abc\""),
+        );
         assert!(if_none_match(&h, &etag));
         h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("*"));
         assert!(if_none_match(&h, &etag));
@@ -608,7 +746,10 @@ mod tests {
         h.insert(header::CONTENT_LENGTH, HeaderValue::from_static("5"));
         assert!(has_body(&h));
         h.remove(header::CONTENT_LENGTH);
-        h.insert(header::TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+        h.insert(
+            header::TRANSFER_ENCODING,
+            HeaderValue::from_static("chunked"),
+        );
         assert!(has_body(&h));
     }
 }

@@ -19,12 +19,20 @@ use std::time::{Duration, Instant};
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("KLTS_CHROMIUM").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    let path = std::env::var_os("KLTS_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
     if path.is_file() {
         return Some(path);
     }
-    let ci = std::env::var("CI").map(|v| !v.is_empty() && v != "0" && v != "false").unwrap_or(false);
-    assert!(!ci, "{} is missing under CI: .ci/run installs Debian's `chromium` package", path.display());
+    let ci = std::env::var("CI")
+        .map(|v| !v.is_empty() && v != "0" && v != "false")
+        .unwrap_or(false);
+    assert!(
+        !ci,
+        "{} is missing under CI: .ci/run installs Debian's `chromium` package",
+        path.display()
+    );
     eprintln!(
         "SKIPPED browser test: {} not found (apt-get install chromium, or set KLTS_CHROMIUM); set CI=true to make this a failure",
         path.display()
@@ -58,7 +66,10 @@ impl Browser {
                 "--disable-dev-shm-usage",
                 "--hide-scrollbars",
             ])
-            .arg(format!("--user-data-dir={}", self.profile.path().join("profile").display()))
+            .arg(format!(
+                "--user-data-dir={}",
+                self.profile.path().join("profile").display()
+            ))
             .args(args)
             .arg(url)
             .env("HOME", &home)
@@ -96,21 +107,40 @@ impl Browser {
     /// The DOM of `url` after it loaded.
     fn dom(&self, url: &str) -> String {
         let dom = String::from_utf8_lossy(&self.run(&["--dump-dom"], url)).into_owned();
-        assert!(dom.contains("<html") || dom.contains("<HTML"), "no DOM for {url}:\n{dom}");
+        assert!(
+            dom.contains("<html") || dom.contains("<HTML"),
+            "no DOM for {url}:\n{dom}"
+        );
         dom
     }
 
     /// A screenshot of `url` at `width`x`height` into `file`; checks it is a real PNG of that size.
     fn screenshot(&self, url: &str, file: &Path, width: u32, height: u32) {
         let _ = std::fs::remove_file(file);
-        self.run(&[&format!("--screenshot={}", file.display()), &format!("--window-size={width},{height}")], url);
-        let png = std::fs::read(file).unwrap_or_else(|e| panic!("no screenshot {}: {e}", file.display()));
-        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{} is not a PNG", file.display());
+        self.run(
+            &[
+                &format!("--screenshot={}", file.display()),
+                &format!("--window-size={width},{height}"),
+            ],
+            url,
+        );
+        let png =
+            std::fs::read(file).unwrap_or_else(|e| panic!("no screenshot {}: {e}", file.display()));
+        assert!(
+            png.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "{} is not a PNG",
+            file.display()
+        );
         let w = u32::from_be_bytes(png[16..20].try_into().unwrap());
         let h = u32::from_be_bytes(png[20..24].try_into().unwrap());
         assert_eq!((w, h), (width, height), "{}", file.display());
         // A blank page compresses to almost nothing; a page with text does not.
-        assert!(png.len() > 8 * 1024, "{} is only {} bytes: an empty page?", file.display(), png.len());
+        assert!(
+            png.len() > 8 * 1024,
+            "{} is only {} bytes: an empty page?",
+            file.display(),
+            png.len()
+        );
         eprintln!("screenshot {} ({} bytes)", file.display(), png.len());
     }
 }
@@ -142,7 +172,12 @@ fn text_of(html: &str) -> String {
 }
 
 fn decode_entities(s: &str) -> String {
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&nbsp;", " ").replace("&amp;", "&")
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
 }
 
 /// Every `href` of the document, resolved against `base` (an absolute `http://host/path` URL).
@@ -160,7 +195,9 @@ fn resolve(base: &str, href: &str) -> String {
         return href.to_string();
     }
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let origin_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let origin_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
     let origin = &base[..origin_end];
     let base_path = &base[origin_end..];
     let joined = if href.starts_with('/') {
@@ -171,7 +208,9 @@ fn resolve(base: &str, href: &str) -> String {
         let dir = &base_path[..base_path.rfind('/').map_or(0, |i| i + 1)];
         format!("{dir}{href}")
     };
-    let (path, query) = joined.split_once('?').map_or((joined.as_str(), None), |(p, q)| (p, Some(q)));
+    let (path, query) = joined
+        .split_once('?')
+        .map_or((joined.as_str(), None), |(p, q)| (p, Some(q)));
     let mut segments: Vec<&str> = Vec::new();
     let parts: Vec<&str> = path.split('/').collect();
     for (i, seg) in parts.iter().enumerate() {
@@ -216,13 +255,28 @@ fn resolves_relative_links() {
     assert!(contains_tag("base v1.17.0 -> v1.17.0-lts.1", "v1.17.0"));
     assert!(contains_tag("(v1.17.0)", "v1.17.0"));
     assert!(!contains_tag("v1.17.0-lts.1 v1.17.01", "v1.17.0"));
-    assert_eq!(resolve("http://h:1/releases/v1/", "../../advisories/CVE-1/"), "http://h:1/advisories/CVE-1/");
-    assert_eq!(resolve("http://h:1/releases/v1/", "../v2/"), "http://h:1/releases/v2/");
-    assert_eq!(resolve("http://h:1/", "releases/v1/"), "http://h:1/releases/v1/");
-    assert_eq!(resolve("http://h:1/a/b/", "/x/?q=1#top"), "http://h:1/x/?q=1");
+    assert_eq!(
+        resolve("http://h:1/releases/v1/", "../../advisories/CVE-1/"),
+        "http://h:1/advisories/CVE-1/"
+    );
+    assert_eq!(
+        resolve("http://h:1/releases/v1/", "../v2/"),
+        "http://h:1/releases/v2/"
+    );
+    assert_eq!(
+        resolve("http://h:1/", "releases/v1/"),
+        "http://h:1/releases/v1/"
+    );
+    assert_eq!(
+        resolve("http://h:1/a/b/", "/x/?q=1#top"),
+        "http://h:1/x/?q=1"
+    );
     assert_eq!(resolve("http://h:1/a/b/", "./"), "http://h:1/a/b/");
     assert_eq!(resolve("http://h:1/a/b/", "../../../c"), "http://h:1/c");
-    assert_eq!(text_of("<p>a &amp; <b>b</b></p><script>x<y</script><style>p{}</style>c"), "a & b c");
+    assert_eq!(
+        text_of("<p>a &amp; <b>b</b></p><script>x<y</script><style>p{}</style>c"),
+        "a & b c"
+    );
 }
 
 fn git(dir: &Path, args: &[&str]) -> Vec<u8> {
@@ -240,7 +294,11 @@ fn git(dir: &Path, args: &[&str]) -> Vec<u8> {
         .env("LC_ALL", "C")
         .output()
         .expect("run git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
@@ -251,20 +309,60 @@ fn workspace(root: &Path) -> PathBuf {
     std::fs::create_dir_all(up.join("pkg/proxy")).unwrap();
     std::fs::create_dir_all(up.join("pkg/volume")).unwrap();
     git(&up, &["init", "-q", "-b", "master"]);
-    std::fs::write(up.join("pkg/proxy/upgrade.go"), "package proxy\n\nfunc FollowRedirects() bool {\n\treturn true\n}\n").unwrap();
-    std::fs::write(up.join("pkg/volume/limits.go"), "package volume\n\nfunc CheckLimits() bool {\n\treturn false\n}\n").unwrap();
+    std::fs::write(
+        up.join("pkg/proxy/upgrade.go"),
+        "package proxy\n\nfunc FollowRedirects() bool {\n\treturn true\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        up.join("pkg/volume/limits.go"),
+        "package volume\n\nfunc CheckLimits() bool {\n\treturn false\n}\n",
+    )
+    .unwrap();
     git(&up, &["add", "-A"]);
     git(&up, &["commit", "-q", "-m", "Kubernetes v1.17.0"]);
     git(&up, &["tag", "v1.17.0"]);
-    std::fs::write(up.join("pkg/proxy/upgrade.go"), "package proxy\n\nfunc FollowRedirects() bool {\n\treturn false\n}\n").unwrap();
-    git(&up, &["commit", "-q", "-am", "proxy: do not follow redirects when upgrading (CVE-2020-8559)"]);
-    std::fs::write(up.join("pkg/volume/limits.go"), "package volume\n\nfunc CheckLimits() bool {\n\treturn true\n}\n").unwrap();
-    git(&up, &["commit", "-q", "-am", "kubelet: enforce ephemeral storage limits (CVE-2020-8557)"]);
+    std::fs::write(
+        up.join("pkg/proxy/upgrade.go"),
+        "package proxy\n\nfunc FollowRedirects() bool {\n\treturn false\n}\n",
+    )
+    .unwrap();
+    git(
+        &up,
+        &[
+            "commit",
+            "-q",
+            "-am",
+            "proxy: do not follow redirects when upgrading (CVE-2020-8559)",
+        ],
+    );
+    std::fs::write(
+        up.join("pkg/volume/limits.go"),
+        "package volume\n\nfunc CheckLimits() bool {\n\treturn true\n}\n",
+    )
+    .unwrap();
+    git(
+        &up,
+        &[
+            "commit",
+            "-q",
+            "-am",
+            "kubelet: enforce ephemeral storage limits (CVE-2020-8557)",
+        ],
+    );
 
     let ws = root.join("lts");
     std::fs::create_dir_all(ws.join("patches")).unwrap();
-    std::fs::write(ws.join("patches/CVE-2020-8559.patch"), git(&up, &["format-patch", "--stdout", "-1", "HEAD~1"])).unwrap();
-    std::fs::write(ws.join("patches/CVE-2020-8557.patch"), git(&up, &["format-patch", "--stdout", "-1", "HEAD"])).unwrap();
+    std::fs::write(
+        ws.join("patches/CVE-2020-8559.patch"),
+        git(&up, &["format-patch", "--stdout", "-1", "HEAD~1"]),
+    )
+    .unwrap();
+    std::fs::write(
+        ws.join("patches/CVE-2020-8557.patch"),
+        git(&up, &["format-patch", "--stdout", "-1", "HEAD"]),
+    )
+    .unwrap();
     std::fs::write(
         ws.join("releases.yml"),
         "base: ../upstream
@@ -302,14 +400,19 @@ fn wait_ready(addr: SocketAddr) {
         if let Ok(mut s) = std::net::TcpStream::connect(addr) {
             use std::io::{Read, Write};
             let _ = s.set_read_timeout(Some(Duration::from_secs(30)));
-            let _ = s.write_all(format!("HEAD / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes());
+            let _ = s.write_all(
+                format!("HEAD / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+            );
             let mut head = String::new();
             let _ = s.read_to_string(&mut head);
             if head.starts_with("HTTP/1.1 200") {
                 return;
             }
         }
-        assert!(Instant::now() < deadline, "the server was not ready in 60 s");
+        assert!(
+            Instant::now() < deadline,
+            "the server was not ready in 60 s"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -321,7 +424,11 @@ fn pages_in_a_real_browser() {
     let ws = workspace(tmp.path());
     // A day when 1.17 is in its LTS phase (community support ended in January 2021).
     let date = klts_core::lifecycle::Date::new(2022, 6, 1).unwrap();
-    let site_config = SiteConfig { offline: false, date, ..SiteConfig::default() };
+    let site_config = SiteConfig {
+        offline: false,
+        date,
+        ..SiteConfig::default()
+    };
     let db = Arc::new(klts_vuln::sources::load(None).expect("embedded advisory data"));
 
     // What the pages must show, from the same data the server builds.
@@ -329,7 +436,11 @@ fn pages_in_a_real_browser() {
     assert!(site.errors.is_empty(), "{:?}", site.errors);
     let release = site.release("v1.17.0-lts.2").expect("the release").clone();
     assert_eq!(release.base_tag, "v1.17.0");
-    assert!(release.fixed.iter().any(|a| a.id == "CVE-2020-8559"), "{:?}", release.fixed);
+    assert!(
+        release.fixed.iter().any(|a| a.id == "CVE-2020-8559"),
+        "{:?}",
+        release.fixed
+    );
 
     let config = ServerConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
@@ -340,13 +451,19 @@ fn pages_in_a_real_browser() {
     };
     let (addr, shutdown, thread) = bind_and_spawn(config, db).expect("start the server");
     wait_ready(addr);
-    let browser = Browser { bin, profile: tempfile::tempdir().unwrap() };
+    let browser = Browser {
+        bin,
+        profile: tempfile::tempdir().unwrap(),
+    };
     let home_url = format!("http://{addr}/");
 
     // Home: the portal, its lines, and a way to the release.
     let home = browser.dom(&home_url);
     let text = text_of(&home);
-    assert!(text.contains("1.17"), "the home page does not mention line 1.17:\n{text}");
+    assert!(
+        text.contains("1.17"),
+        "the home page does not mention line 1.17:\n{text}"
+    );
     assert!(text.to_ascii_lowercase().contains("lts"), "{text}");
     let is_release = |l: &String| l.trim_end_matches('/').ends_with("/releases/v1.17.0-lts.2");
     let release_url = match links(&home, &home_url).into_iter().find(is_release) {
@@ -356,9 +473,14 @@ fn pages_in_a_real_browser() {
             let index = links(&home, &home_url)
                 .into_iter()
                 .find(|l| l.trim_end_matches('/').ends_with("/releases"))
-                .unwrap_or_else(|| panic!("no link to the release or to /releases/ on the home page:\n{home}"));
+                .unwrap_or_else(|| {
+                    panic!("no link to the release or to /releases/ on the home page:\n{home}")
+                });
             let dom = browser.dom(&index);
-            links(&dom, &index).into_iter().find(is_release).unwrap_or_else(|| panic!("no link to v1.17.0-lts.2 on {index}:\n{dom}"))
+            links(&dom, &index)
+                .into_iter()
+                .find(is_release)
+                .unwrap_or_else(|| panic!("no link to v1.17.0-lts.2 on {index}:\n{dom}"))
         }
     };
     assert!(release_url.starts_with(&home_url), "{release_url}");
@@ -367,20 +489,34 @@ fn pages_in_a_real_browser() {
     let dom = browser.dom(&release_url);
     let text = text_of(&dom);
     assert!(text.contains("v1.17.0-lts.2"), "{text}");
-    assert!(contains_tag(&text, "v1.17.0"), "the release page does not show the base tag v1.17.0:\n{text}");
+    assert!(
+        contains_tag(&text, "v1.17.0"),
+        "the release page does not show the base tag v1.17.0:\n{text}"
+    );
     assert!(text.contains("CVE-2020-8557"), "{text}");
     let pv = &release.install.package_version;
-    assert!(text.contains("apt-get install") && text.contains(pv.as_str()), "no install command for {pv}:\n{text}");
+    assert!(
+        text.contains("apt-get install") && text.contains(pv.as_str()),
+        "no install command for {pv}:\n{text}"
+    );
     let advisory_url = links(&dom, &release_url)
         .into_iter()
-        .find(|l| l.trim_end_matches('/').ends_with("/advisories/CVE-2020-8559"))
-        .unwrap_or_else(|| panic!("no link to the CVE-2020-8559 advisory on the release page:\n{dom}"));
+        .find(|l| {
+            l.trim_end_matches('/')
+                .ends_with("/advisories/CVE-2020-8559")
+        })
+        .unwrap_or_else(|| {
+            panic!("no link to the CVE-2020-8559 advisory on the release page:\n{dom}")
+        });
 
     // The advisory.
     let dom = browser.dom(&advisory_url);
     let text = text_of(&dom);
     assert!(text.contains("CVE-2020-8559"), "{text}");
-    assert!(text.contains("v1.17.0-lts.1"), "the advisory page does not name the release that fixes it:\n{text}");
+    assert!(
+        text.contains("v1.17.0-lts.1"),
+        "the advisory page does not name the release that fixes it:\n{text}"
+    );
 
     // Screenshots for people.
     let dir = screenshot_dir();
@@ -390,5 +526,8 @@ fn pages_in_a_real_browser() {
     browser.screenshot(&release_url, &dir.join("release-phone.png"), 390, 844);
 
     let _ = shutdown.send(());
-    thread.join().expect("server thread").expect("clean shutdown");
+    thread
+        .join()
+        .expect("server thread")
+        .expect("clean shutdown");
 }

@@ -25,7 +25,10 @@ struct Reply {
 
 impl Reply {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
@@ -64,11 +67,18 @@ fn exchange(addr: SocketAddr, raw: &[u8]) -> Reply {
 }
 
 fn parse_reply(buf: &[u8]) -> Reply {
-    let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(buf)));
+    let end = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(buf)));
     let head = std::str::from_utf8(&buf[..end]).expect("UTF-8 head");
     let mut lines = head.split("\r\n");
     let status_line = lines.next().unwrap();
-    let status: u16 = status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("status line {status_line:?}"));
+    let status: u16 = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("status line {status_line:?}"));
     let headers: Vec<(String, String)> = lines
         .map(|l| {
             let (k, v) = l.split_once(':').expect("header line");
@@ -76,18 +86,36 @@ fn parse_reply(buf: &[u8]) -> Reply {
         })
         .collect();
     let mut body = buf[end + 4..].to_vec();
-    let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
     if chunked {
         body = dechunk(&body);
     }
-    Reply { status, headers, body }
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
 
 fn dechunk(mut b: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
-        let nl = b.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
-        let size = usize::from_str_radix(std::str::from_utf8(&b[..nl]).unwrap().split(';').next().unwrap().trim(), 16).unwrap();
+        let nl = b
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("chunk size line");
+        let size = usize::from_str_radix(
+            std::str::from_utf8(&b[..nl])
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .trim(),
+            16,
+        )
+        .unwrap();
         b = &b[nl + 2..];
         if size == 0 {
             return out;
@@ -128,7 +156,8 @@ fn get(addr: SocketAddr, target: &str) -> Reply {
 
 fn db() -> Arc<klts_vuln::db::Database> {
     static DB: OnceLock<Arc<klts_vuln::db::Database>> = OnceLock::new();
-    DB.get_or_init(|| Arc::new(klts_vuln::sources::load(None).expect("embedded advisory data"))).clone()
+    DB.get_or_init(|| Arc::new(klts_vuln::sources::load(None).expect("embedded advisory data")))
+        .clone()
 }
 
 struct Running {
@@ -140,7 +169,11 @@ struct Running {
 impl Running {
     fn start(config: ServerConfig) -> Running {
         let (addr, shutdown, thread) = bind_and_spawn(config, db()).expect("start the server");
-        let r = Running { addr, shutdown: Some(shutdown), thread: Some(thread) };
+        let r = Running {
+            addr,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        };
         r.wait_ready();
         r
     }
@@ -153,7 +186,10 @@ impl Running {
             if r.status != 503 {
                 return;
             }
-            assert!(Instant::now() < deadline, "the server did not finish its first build in 60 s");
+            assert!(
+                Instant::now() < deadline,
+                "the server did not finish its first build in 60 s"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -200,7 +236,10 @@ fn shared() -> (SocketAddr, Arc<SiteData>) {
             let addr = running.addr;
             // Kept for the whole test process.
             std::mem::forget(running);
-            (addr, Arc::new(data::build(None, None, db(), &site_config())))
+            (
+                addr,
+                Arc::new(data::build(None, None, db(), &site_config())),
+            )
         })
         .clone()
 }
@@ -223,18 +262,45 @@ fn every_page_is_served_as_rendered() {
         let r = get(addr, &target);
         assert_eq!(r.status, 200, "GET {path}: {}", r.text());
         assert_eq!(expected.status, 200, "render {path}");
-        assert!(r.body == expected.body, "GET {path}: the body differs from pages::render");
-        assert_eq!(r.header("content-type"), Some(expected.content_type), "GET {path}");
-        assert_eq!(r.header("content-length"), Some(expected.body.len().to_string().as_str()), "GET {path}");
-        assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "GET {path}");
+        assert!(
+            r.body == expected.body,
+            "GET {path}: the body differs from pages::render"
+        );
+        assert_eq!(
+            r.header("content-type"),
+            Some(expected.content_type),
+            "GET {path}"
+        );
+        assert_eq!(
+            r.header("content-length"),
+            Some(expected.body.len().to_string().as_str()),
+            "GET {path}"
+        );
+        assert_eq!(
+            r.header("x-content-type-options"),
+            Some("nosniff"),
+            "GET {path}"
+        );
         assert_eq!(r.header("cache-control"), Some("no-cache"), "GET {path}");
-        let etag = r.header("etag").unwrap_or_else(|| panic!("GET {path}: no ETag"));
-        assert!(etag.len() > 2 && etag.starts_with('"') && etag.ends_with('"') && !etag.starts_with("W/"), "{etag}");
+        let etag = r
+            .header("etag")
+            .unwrap_or_else(|| panic!("GET {path}: no ETag"));
+        assert!(
+            etag.len() > 2
+                && etag.starts_with('"')
+                && etag.ends_with('"')
+                && !etag.starts_with("W/"),
+            "{etag}"
+        );
 
         let h = request(addr, "HEAD", &target, &[]);
         assert_eq!(h.status, 200, "HEAD {path}");
         assert!(h.body.is_empty(), "HEAD {path} has a body");
-        assert_eq!(h.entity_headers(), r.entity_headers(), "HEAD {path}: headers differ from GET");
+        assert_eq!(
+            h.entity_headers(),
+            r.entity_headers(),
+            "HEAD {path}: headers differ from GET"
+        );
     }
 }
 
@@ -245,7 +311,11 @@ fn the_same_page_has_the_same_etag_and_revalidates() {
     let b = get(addr, "/");
     let etag = a.header("etag").expect("ETag").to_string();
     assert_eq!(b.header("etag"), Some(etag.as_str()));
-    assert_ne!(get(addr, "/advisories/").header("etag"), Some(etag.as_str()), "different pages, different ETags");
+    assert_ne!(
+        get(addr, "/advisories/").header("etag"),
+        Some(etag.as_str()),
+        "different pages, different ETags"
+    );
 
     let r = request(addr, "GET", "/", &[("If-None-Match", &etag)]);
     assert_eq!(r.status, 304);
@@ -255,9 +325,18 @@ fn the_same_page_has_the_same_etag_and_revalidates() {
 
     // A list, a weak form, HEAD, and `*` all match; another tag does not.
     let list = format!("\"nope\", W/{etag}");
-    assert_eq!(request(addr, "GET", "/", &[("If-None-Match", &list)]).status, 304);
-    assert_eq!(request(addr, "HEAD", "/", &[("If-None-Match", &etag)]).status, 304);
-    assert_eq!(request(addr, "GET", "/", &[("If-None-Match", "*")]).status, 304);
+    assert_eq!(
+        request(addr, "GET", "/", &[("If-None-Match", &list)]).status,
+        304
+    );
+    assert_eq!(
+        request(addr, "HEAD", "/", &[("If-None-Match", &etag)]).status,
+        304
+    );
+    assert_eq!(
+        request(addr, "GET", "/", &[("If-None-Match", "*")]).status,
+        304
+    );
     let other = request(addr, "GET", "/", &[("If-None-Match", "\"0123\"")]);
     assert_eq!(other.status, 200);
     assert_eq!(other.body, a.body);
@@ -268,12 +347,21 @@ fn unknown_pages_are_404() {
     let (addr, site) = shared();
     let r = get(addr, "/releases/v9.9.9-lts.1/");
     assert_eq!(r.status, 404, "{}", r.text());
-    assert_eq!(r.body, pages::render(&site, "/releases/v9.9.9-lts.1/", "").body);
+    assert_eq!(
+        r.body,
+        pages::render(&site, "/releases/v9.9.9-lts.1/", "").body
+    );
     assert_eq!(get(addr, "/no/such/page/").status, 404);
 
     let r = get(addr, "/api/v1/no-such-thing.json");
     assert_eq!(r.status, 404);
-    assert!(r.header("content-type").unwrap_or("").starts_with("application/json"), "{:?}", r.headers);
+    assert!(
+        r.header("content-type")
+            .unwrap_or("")
+            .starts_with("application/json"),
+        "{:?}",
+        r.headers
+    );
     let v: serde_json::Value = serde_json::from_slice(&r.body).expect("a JSON 404");
     assert!(v.is_object(), "{v}");
 }
@@ -283,11 +371,17 @@ fn query_strings_reach_the_pages() {
     let (addr, site) = shared();
     let r = get(addr, "/matrix/?severity=urgent");
     assert_eq!(r.status, 400, "{}", r.text());
-    assert_eq!(r.body, pages::render(&site, "/matrix/", "severity=urgent").body);
+    assert_eq!(
+        r.body,
+        pages::render(&site, "/matrix/", "severity=urgent").body
+    );
 
     let r = get(addr, "/search/?q=CVE-2021-3121");
     assert_eq!(r.status, 200);
-    assert_eq!(r.body, pages::render(&site, "/search/", "q=CVE-2021-3121").body);
+    assert_eq!(
+        r.body,
+        pages::render(&site, "/search/", "q=CVE-2021-3121").body
+    );
 }
 
 #[test]
@@ -297,16 +391,29 @@ fn paths_are_percent_decoded() {
     let encoded = get(addr, "/advisories/CVE%2D2021%2d3121/");
     assert_eq!(plain.status, encoded.status);
     assert_eq!(plain.body, encoded.body);
-    assert_eq!(plain.body, pages::render(&site, "/advisories/CVE-2021-3121/", "").body);
+    assert_eq!(
+        plain.body,
+        pages::render(&site, "/advisories/CVE-2021-3121/", "").body
+    );
     // The server passes the path on still encoded: the pages decode it segment by segment, so
     // an escaped `/` stays inside its segment and `%25` is decoded once.
     for raw in ["/advisories/CVE-2021-3121%2Fx/", "/advisories/%2541/"] {
         let r = get(addr, raw);
         let expected = pages::render(&site, raw, "");
-        assert_eq!((r.status, &r.body), (expected.status, &expected.body), "GET {raw}");
+        assert_eq!(
+            (r.status, &r.body),
+            (expected.status, &expected.body),
+            "GET {raw}"
+        );
     }
 
-    for bad in ["/advisories/%zz/", "/advisories/%4", "/%FF%FE/", "/%C3/", "/a%00b/"] {
+    for bad in [
+        "/advisories/%zz/",
+        "/advisories/%4",
+        "/%FF%FE/",
+        "/%C3/",
+        "/a%00b/",
+    ] {
         let r = get(addr, bad);
         assert_eq!(r.status, 400, "GET {bad}: {}", r.text());
     }
@@ -343,13 +450,22 @@ fn request_limits() {
     // 20 KiB of header fields.
     let filler = "x".repeat(1000);
     let names: Vec<String> = (0..20).map(|i| format!("X-Filler-{i}")).collect();
-    let headers: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), filler.as_str())).collect();
+    let headers: Vec<(&str, &str)> = names
+        .iter()
+        .map(|n| (n.as_str(), filler.as_str()))
+        .collect();
     assert_eq!(request(addr, "GET", "/", &headers).status, 431);
     // 10 KiB is fine.
     assert_eq!(request(addr, "GET", "/", &headers[..10]).status, 200);
 
     // A body on GET.
-    let r = exchange(addr, format!("GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello").as_bytes());
+    let r = exchange(
+        addr,
+        format!(
+            "GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello"
+        )
+        .as_bytes(),
+    );
     assert_eq!(r.status, 413);
     let r = exchange(
         addr,
@@ -375,7 +491,11 @@ fn concurrent_clients() {
             let expected = expected.clone();
             std::thread::spawn(move || {
                 for j in 0..10 {
-                    let path = if (i + j) % 2 == 0 { "/api/v1/advisories.json" } else { "/" };
+                    let path = if (i + j) % 2 == 0 {
+                        "/api/v1/advisories.json"
+                    } else {
+                        "/"
+                    };
                     let r = get(addr, path);
                     assert_eq!(r.status, 200, "{path}");
                     if path != "/" {
@@ -408,7 +528,11 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .env("LC_ALL", "C")
         .output()
         .expect("run git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -418,13 +542,33 @@ fn upstream(root: &Path) -> Vec<u8> {
     let up = root.join("upstream");
     std::fs::create_dir_all(up.join("pkg/proxy")).unwrap();
     git(&up, &["init", "-q", "-b", "master"]);
-    std::fs::write(up.join("pkg/proxy/proxy.go"), "package proxy\n\nfunc Upgrade(redirect bool) bool {\n\treturn redirect\n}\n").unwrap();
+    std::fs::write(
+        up.join("pkg/proxy/proxy.go"),
+        "package proxy\n\nfunc Upgrade(redirect bool) bool {\n\treturn redirect\n}\n",
+    )
+    .unwrap();
     git(&up, &["add", "-A"]);
     git(&up, &["commit", "-q", "-m", "Initial proxy"]);
     git(&up, &["tag", "v1.17.0"]);
-    std::fs::write(up.join("pkg/proxy/proxy.go"), "package proxy\n\nfunc Upgrade(redirect bool) bool {\n\treturn false\n}\n").unwrap();
-    git(&up, &["commit", "-q", "-am", "proxy: do not follow redirects on upgrade (CVE-2020-8559)"]);
-    let out = Command::new("git").current_dir(&up).args(["format-patch", "--stdout", "-1"]).output().unwrap();
+    std::fs::write(
+        up.join("pkg/proxy/proxy.go"),
+        "package proxy\n\nfunc Upgrade(redirect bool) bool {\n\treturn false\n}\n",
+    )
+    .unwrap();
+    git(
+        &up,
+        &[
+            "commit",
+            "-q",
+            "-am",
+            "proxy: do not follow redirects on upgrade (CVE-2020-8559)",
+        ],
+    );
+    let out = Command::new("git")
+        .current_dir(&up)
+        .args(["format-patch", "--stdout", "-1"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     out.stdout
 }
@@ -447,7 +591,11 @@ fn poll_until(addr: SocketAddr, target: &str, what: &str, ok: impl Fn(&Reply) ->
         if ok(&r) {
             return r;
         }
-        assert!(Instant::now() < deadline, "after 10 s, {target} still does not show {what}:\n{}", r.text());
+        assert!(
+            Instant::now() < deadline,
+            "after 10 s, {target} still does not show {what}:\n{}",
+            r.text()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -460,18 +608,33 @@ fn a_broken_workspace_is_shown_then_rebuilt_live() {
     std::fs::create_dir_all(ws.join("patches")).unwrap();
     std::fs::write(ws.join("patches/CVE-2020-8559.patch"), &patch).unwrap();
     // Invalid YAML on line 4.
-    std::fs::write(ws.join("releases.yml"), "base: ../upstream\nreleases:\n  - name: v1.17.0-lts.1\n    patches: [CVE-2020-8559\n").unwrap();
+    std::fs::write(
+        ws.join("releases.yml"),
+        "base: ../upstream\nreleases:\n  - name: v1.17.0-lts.1\n    patches: [CVE-2020-8559\n",
+    )
+    .unwrap();
 
     let mut site = site_config();
     site.offline = false; // the upstream is a local path: "fetching" the tag is local
-    let mut server = Running::start(ServerConfig { workspace: Some(ws.clone()), site: site.clone(), ..config() });
+    let mut server = Running::start(ServerConfig {
+        workspace: Some(ws.clone()),
+        site: site.clone(),
+        ..config()
+    });
     let addr = server.addr;
 
     // The same data, built here: the error names the file and a line.
     let broken = data::build(Some(&ws), None, db(), &site);
-    let err = broken.errors.iter().find(|e| e.file.ends_with("releases.yml")).unwrap_or_else(|| panic!("{:?}", broken.errors));
+    let err = broken
+        .errors
+        .iter()
+        .find(|e| e.file.ends_with("releases.yml"))
+        .unwrap_or_else(|| panic!("{:?}", broken.errors));
     // `…/releases.yml:LINE:COL: …`
-    let at = err.message.find("releases.yml:").unwrap_or_else(|| panic!("no file:line in {:?}", err.message));
+    let at = err
+        .message
+        .find("releases.yml:")
+        .unwrap_or_else(|| panic!("no file:line in {:?}", err.message));
     let file_line: String = err.message[at..]
         .chars()
         .scan(0, |colons, c| {
@@ -481,25 +644,41 @@ fn a_broken_workspace_is_shown_then_rebuilt_live() {
             (*colons < 2).then_some(c)
         })
         .collect();
-    assert!(file_line.len() > "releases.yml:".len(), "no line in {:?}", err.message);
+    assert!(
+        file_line.len() > "releases.yml:".len(),
+        "no line in {:?}",
+        err.message
+    );
 
     let home = get(addr, "/");
     assert_eq!(home.status, 200);
     let text = home.text();
-    assert!(text.contains(&file_line), "the home page does not show {file_line:?}:\n{text}");
+    assert!(
+        text.contains(&file_line),
+        "the home page does not show {file_line:?}:\n{text}"
+    );
     let fragment = "invalid YAML";
     assert!(err.message.contains(fragment), "{:?}", err.message);
-    assert!(text.contains(fragment), "the home page does not show the error {:?}:\n{text}", err.message);
+    assert!(
+        text.contains(fragment),
+        "the home page does not show the error {:?}:\n{text}",
+        err.message
+    );
     // Everything else is still served.
     assert_eq!(get(addr, "/advisories/").status, 200);
     let adv = &broken.advisories[0].advisory.id;
-    assert_eq!(get(addr, &format!("/advisories/{}/", encode_path(adv))).status, 200);
+    assert_eq!(
+        get(addr, &format!("/advisories/{}/", encode_path(adv))).status,
+        200
+    );
     assert_eq!(get(addr, "/api/v1/advisories.json").status, 200);
     assert!(!get(addr, "/releases/").text().contains("v1.17.0-lts.1"));
 
     // Fix the manifest: the release appears without a restart.
     std::fs::write(ws.join("releases.yml"), MANIFEST).unwrap();
-    let releases = poll_until(addr, "/releases/", "the release", |r| r.status == 200 && r.text().contains("v1.17.0-lts.1"));
+    let releases = poll_until(addr, "/releases/", "the release", |r| {
+        r.status == 200 && r.text().contains("v1.17.0-lts.1")
+    });
     assert!(releases.text().contains("v1.17.0-lts.1"));
     let page = get(addr, "/releases/v1.17.0-lts.1/");
     assert_eq!(page.status, 200, "{}", page.text());
@@ -510,7 +689,9 @@ fn a_broken_workspace_is_shown_then_rebuilt_live() {
 
     // Break it again: the error comes back, the rest is still served.
     std::fs::write(ws.join("releases.yml"), "base: [\n").unwrap();
-    poll_until(addr, "/", "the error again", |r| r.status == 200 && r.text().contains(fragment));
+    poll_until(addr, "/", "the error again", |r| {
+        r.status == 200 && r.text().contains(fragment)
+    });
     assert_eq!(get(addr, "/advisories/").status, 200);
 
     server.stop().expect("clean shutdown");
@@ -523,15 +704,21 @@ fn graceful_shutdown_stops_accepting() {
     assert_eq!(get(addr, "/").status, 200);
     // An idle keep-alive connection does not hold the shutdown up.
     let mut idle = TcpStream::connect(addr).unwrap();
-    idle.write_all(format!("GET /assets/style.css HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).unwrap();
-    idle.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    idle.write_all(format!("GET /assets/style.css HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     let mut first = [0u8; 12];
     idle.read_exact(&mut first).unwrap();
     assert_eq!(&first, b"HTTP/1.1 200");
 
     let started = Instant::now();
     server.stop().expect("the server thread returns Ok");
-    assert!(started.elapsed() < Duration::from_secs(8), "shutdown took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "shutdown took {:?}",
+        started.elapsed()
+    );
     // Nothing listens any more.
     let refused = (0..50).any(|_| {
         if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
@@ -546,6 +733,7 @@ fn graceful_shutdown_stops_accepting() {
 #[test]
 fn the_port_in_use_is_an_error() {
     let (addr, _) = shared();
-    let err = bind_and_spawn(ServerConfig { addr, ..config() }, db()).expect_err("binding a port in use fails");
+    let err = bind_and_spawn(ServerConfig { addr, ..config() }, db())
+        .expect_err("binding a port in use fails");
     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
 }

@@ -34,7 +34,10 @@ impl TreeFiles for GitTree<'_> {
         if entry.is_tree() {
             return None;
         }
-        let (kind, body) = self.odb.read(&klts_forge::odb::oid_hex(&entry.oid)).ok()??;
+        let (kind, body) = self
+            .odb
+            .read(&klts_forge::odb::oid_hex(&entry.oid))
+            .ok()??;
         (kind == "blob").then_some(body)
     }
 }
@@ -48,7 +51,10 @@ pub struct InventoryReader {
 impl InventoryReader {
     /// A reader on the workspace mirror.
     pub fn open(ws: &Workspace) -> Result<InventoryReader, ForgeError> {
-        Ok(InventoryReader { odb: Odb::open(&ws.mirror_dir())?, memo: HashMap::new() })
+        Ok(InventoryReader {
+            odb: Odb::open(&ws.mirror_dir())?,
+            memo: HashMap::new(),
+        })
     }
 
     /// The inventory of `commit` (a commit id or any rev the mirror resolves).
@@ -57,7 +63,10 @@ impl InventoryReader {
         if let Some(inv) = self.memo.get(&tree) {
             return Some(inv.clone());
         }
-        let mut files = GitTree { odb: &mut self.odb, tree };
+        let mut files = GitTree {
+            odb: &mut self.odb,
+            tree,
+        };
         let inv = Inventory::read(&mut files);
         self.memo.insert(tree, inv.clone());
         Some(inv)
@@ -67,7 +76,9 @@ impl InventoryReader {
 /// The chain's patches with their `fixes:` metadata.
 pub fn chain_patches(ws: &Workspace, release: &str) -> Vec<PatchFacts> {
     let m = &ws.manifest;
-    let Ok(chain) = m.chain(release) else { return Vec::new() };
+    let Ok(chain) = m.chain(release) else {
+        return Vec::new();
+    };
     chain
         .releases
         .iter()
@@ -85,15 +96,27 @@ pub fn chain_patches(ws: &Workspace, release: &str) -> Vec<PatchFacts> {
 }
 
 /// Materialize every release (from the step cache when unchanged) and gather its facts.
-pub fn workspace_facts(ws: &Workspace, options: &VerifyOptions) -> Result<WorkspaceFacts, ForgeError> {
-    let names: Vec<String> = ws.manifest.releases.iter().map(|r| r.name.value.clone()).fold(Vec::new(), |mut acc, n| {
-        if !acc.contains(&n) {
-            acc.push(n);
-        }
-        acc
-    });
+pub fn workspace_facts(
+    ws: &Workspace,
+    options: &VerifyOptions,
+) -> Result<WorkspaceFacts, ForgeError> {
+    let names: Vec<String> = ws
+        .manifest
+        .releases
+        .iter()
+        .map(|r| r.name.value.clone())
+        .fold(Vec::new(), |mut acc, n| {
+            if !acc.contains(&n) {
+                acc.push(n);
+            }
+            acc
+        });
     let report = verify(ws, &names, options, &|_, _| {})?;
-    let mut reader = if Mirror::of(ws).exists() { Some(InventoryReader::open(ws)?) } else { None };
+    let mut reader = if Mirror::of(ws).exists() {
+        Some(InventoryReader::open(ws)?)
+    } else {
+        None
+    };
     let mut releases = Vec::new();
     let mut must = HashMap::new();
     for name in &names {
@@ -102,22 +125,42 @@ pub fn workspace_facts(ws: &Workspace, options: &VerifyOptions) -> Result<Worksp
         let upstream = Version::parse(&root).ok().map(|v| v.base());
         let (tree, base_tree) = match (&mut reader, r) {
             (Some(reader), Some(r)) => (
-                r.commit.as_deref().filter(|_| r.status == BuildStatus::Ok).and_then(|c| reader.commit(c)),
+                r.commit
+                    .as_deref()
+                    .filter(|_| r.status == BuildStatus::Ok)
+                    .and_then(|c| reader.commit(c)),
                 r.root_commit.as_deref().and_then(|c| reader.commit(c)),
             ),
             _ => (None, None),
         };
-        must.insert(name.clone(), ws.manifest.release(name).is_some_and(|r| r.must));
-        releases.push(ReleaseFacts { name: name.clone(), upstream, patches: chain_patches(ws, name), tree, base_tree });
+        must.insert(
+            name.clone(),
+            ws.manifest.release(name).is_some_and(|r| r.must),
+        );
+        releases.push(ReleaseFacts {
+            name: name.clone(),
+            upstream,
+            patches: chain_patches(ws, name),
+            tree,
+            base_tree,
+        });
     }
-    Ok(WorkspaceFacts { releases, must, verify: report })
+    Ok(WorkspaceFacts {
+        releases,
+        must,
+        verify: report,
+    })
 }
 
 /// Facts for a bare version (`1.17.17`): upstream ranges only, plus — when a workspace mirror
 /// has the tag — the inventory of the upstream tree.
 pub fn version_facts(version: &Version, ws: Option<&Workspace>) -> ReleaseFacts {
     let base = version.base();
-    let mut facts = ReleaseFacts { name: version.to_string(), upstream: Some(base.clone()), ..ReleaseFacts::default() };
+    let mut facts = ReleaseFacts {
+        name: version.to_string(),
+        upstream: Some(base.clone()),
+        ..ReleaseFacts::default()
+    };
     if let Some(ws) = ws {
         if Mirror::of(ws).exists() {
             if let Ok(mut reader) = InventoryReader::open(ws) {

@@ -18,6 +18,7 @@
 
 pub mod cvss;
 pub mod db;
+pub mod facts;
 pub mod feed;
 pub mod gover;
 pub mod inventory;
@@ -25,10 +26,9 @@ pub mod merge;
 pub mod model;
 pub mod osv;
 pub mod range;
-pub mod snapshot;
-pub mod facts;
 pub mod report;
+pub mod snapshot;
+pub mod sources;
 pub mod status;
 pub mod triage;
 pub mod vex;
-pub mod sources;

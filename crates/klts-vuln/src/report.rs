@@ -82,7 +82,12 @@ pub struct MatrixFilter {
 }
 
 /// Compute the matrix.
-pub fn matrix(db: &Database, releases: &[ReleaseFacts], triage: &Triage, filter: &MatrixFilter) -> Matrix {
+pub fn matrix(
+    db: &Database,
+    releases: &[ReleaseFacts],
+    triage: &Triage,
+    filter: &MatrixFilter,
+) -> Matrix {
     let columns: Vec<&ReleaseFacts> = releases
         .iter()
         .filter(|r| filter.lines.is_empty() || r.line().is_some_and(|l| filter.lines.contains(&l)))
@@ -99,10 +104,16 @@ pub fn matrix(db: &Database, releases: &[ReleaseFacts], triage: &Triage, filter:
             filter.all || cells.iter().any(|c| c.status != StatusKind::NotAffected)
         };
         if keep {
-            rows.push(MatrixRow { advisory: AdvisorySummary::of(adv), cells });
+            rows.push(MatrixRow {
+                advisory: AdvisorySummary::of(adv),
+                cells,
+            });
         }
     }
-    Matrix { releases: columns.iter().map(|r| r.name.clone()).collect(), rows }
+    Matrix {
+        releases: columns.iter().map(|r| r.name.clone()).collect(),
+        rows,
+    }
 }
 
 /// One advisory across releases.
@@ -135,14 +146,22 @@ pub fn show(adv: &Advisory, releases: &[ReleaseFacts], triage: &Triage) -> Advis
                     crate::model::Event::Limit(v) => format!("limit {v}"),
                 })
                 .collect();
-            format!("{} ({}): {}", a.package.name, a.package.ecosystem, events.join(" "))
+            format!(
+                "{} ({}): {}",
+                a.package.name,
+                a.package.ecosystem,
+                events.join(" ")
+            )
         })
         .collect();
     AdvisoryReport {
         advisory: AdvisorySummary::of(adv),
         references: adv.references.clone(),
         ranges,
-        releases: releases.iter().map(|r| (r.name.clone(), status(adv, r, triage))).collect(),
+        releases: releases
+            .iter()
+            .map(|r| (r.name.clone(), status(adv, r, triage)))
+            .collect(),
     }
 }
 
@@ -163,13 +182,20 @@ pub struct Exposure {
 /// `klts vulns check VERSION`: open advisories (affected or unknown) for `facts`, each with
 /// the lowest fixing release of the same line. `workspace` are the facts of the workspace's
 /// releases, if any, to find LTS fixes.
-pub fn check(db: &Database, facts: &ReleaseFacts, workspace: &[ReleaseFacts], triage: &Triage, include_unknown: bool) -> Vec<Exposure> {
+pub fn check(
+    db: &Database,
+    facts: &ReleaseFacts,
+    workspace: &[ReleaseFacts],
+    triage: &Triage,
+    include_unknown: bool,
+) -> Vec<Exposure> {
     let version = facts.upstream.clone();
     let asked = Version::parse(&facts.name).ok();
     let mut out = Vec::new();
     for adv in db.sorted_by_severity() {
         let st = status(adv, facts, triage);
-        let open = st.status == StatusKind::Affected || (include_unknown && st.status == StatusKind::Unknown && has_tree_need(&st));
+        let open = st.status == StatusKind::Affected
+            || (include_unknown && st.status == StatusKind::Unknown && has_tree_need(&st));
         if !open {
             continue;
         }
@@ -177,7 +203,9 @@ pub fn check(db: &Database, facts: &ReleaseFacts, workspace: &[ReleaseFacts], tr
             adv.affected
                 .iter()
                 .filter(|a| crate::status::is_kubernetes_component(a))
-                .filter_map(|a| lowest_fix_in_line(a, &format!("{}.{}.{}", v.major(), v.minor(), v.patch())))
+                .filter_map(|a| {
+                    lowest_fix_in_line(a, &format!("{}.{}.{}", v.major(), v.minor(), v.patch()))
+                })
                 .filter_map(|f| Version::parse(&f).ok())
                 .min()
                 .map(|v| v.to_string())
@@ -204,13 +232,20 @@ pub fn check(db: &Database, facts: &ReleaseFacts, workspace: &[ReleaseFacts], tr
             .filter(|(_, r)| status(adv, r, triage).status.is_fixed())
             .min_by(|a, b| a.0.cmp(&b.0))
             .map(|(v, _)| v.to_string());
-        out.push(Exposure { advisory: AdvisorySummary::of(adv), status: st, upstream_fix, lts_fix });
+        out.push(Exposure {
+            advisory: AdvisorySummary::of(adv),
+            status: st,
+            upstream_fix,
+            lts_fix,
+        });
     }
     out
 }
 
 fn has_tree_need(st: &Status) -> bool {
-    st.evidence.iter().any(|e| matches!(e, crate::status::Evidence::Missing { what } if what.contains("tree")))
+    st.evidence
+        .iter()
+        .any(|e| matches!(e, crate::status::Evidence::Missing { what } if what.contains("tree")))
 }
 
 /// A `must` release with an open advisory at or above the gate's severity.
@@ -225,7 +260,13 @@ pub struct GateViolation {
 }
 
 /// `klts vulns gate`: violations for the `must` releases.
-pub fn gate(db: &Database, releases: &[ReleaseFacts], must: &dyn Fn(&str) -> bool, triage: &Triage, min: Severity) -> Vec<GateViolation> {
+pub fn gate(
+    db: &Database,
+    releases: &[ReleaseFacts],
+    must: &dyn Fn(&str) -> bool,
+    triage: &Triage,
+    min: Severity,
+) -> Vec<GateViolation> {
     let mut out = Vec::new();
     for r in releases.iter().filter(|r| must(&r.name)) {
         for adv in db.sorted_by_severity() {
@@ -234,7 +275,11 @@ pub fn gate(db: &Database, releases: &[ReleaseFacts], must: &dyn Fn(&str) -> boo
             }
             let st = status(adv, r, triage);
             if st.status.is_open() {
-                out.push(GateViolation { release: r.name.clone(), advisory: AdvisorySummary::of(adv), status: st });
+                out.push(GateViolation {
+                    release: r.name.clone(),
+                    advisory: AdvisorySummary::of(adv),
+                    status: st,
+                });
             }
         }
     }

@@ -16,7 +16,8 @@ use std::time::Duration;
 pub const CVSS_OVERRIDES: &str = include_str!("../data/cvss-overrides.json");
 
 /// The official Kubernetes CVE feed (JSON Feed 1.1).
-pub const OFFICIAL_FEED: &str = "https://kubernetes.io/docs/reference/issues-security/official-cve-feed/index.json";
+pub const OFFICIAL_FEED: &str =
+    "https://kubernetes.io/docs/reference/issues-security/official-cve-feed/index.json";
 
 /// The feed cache directory: `$KLTS_FEED_CACHE`, else `$XDG_CACHE_HOME/klts/feeds`, else
 /// `~/.cache/klts/feeds`.
@@ -27,7 +28,9 @@ pub fn default_cache_dir() -> PathBuf {
     if let Some(p) = std::env::var_os("XDG_CACHE_HOME") {
         return PathBuf::from(p).join("klts/feeds");
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
     home.join(".cache/klts/feeds")
 }
 
@@ -79,12 +82,16 @@ pub struct SyncResult {
 }
 
 fn classify(bytes: &[u8]) -> Result<FeedKind, String> {
-    let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
+    let v: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
     if v.get("items").is_some_and(|i| i.is_array()) {
         Ok(FeedKind::JsonFeed)
     } else if v.get("id").is_some() && (v.get("affected").is_some() || v.get("aliases").is_some()) {
         Ok(FeedKind::OsvRecord)
-    } else if v.as_array().is_some_and(|a| a.iter().all(|r| r.get("id").is_some())) {
+    } else if v
+        .as_array()
+        .is_some_and(|a| a.iter().all(|r| r.get("id").is_some()))
+    {
         Ok(FeedKind::OsvArray)
     } else {
         Err("neither a JSON Feed (with items), an OSV record nor an array of OSV records".into())
@@ -102,7 +109,10 @@ fn source_for(url: &str) -> Source {
 }
 
 fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// Download each URL into `cache` (atomically: a failed or invalid download keeps the previous
@@ -125,19 +135,42 @@ pub fn sync(urls: &[String], cache: &Path) -> Result<Vec<SyncResult>, String> {
             .get(url)
             .call()
             .map_err(|e| e.to_string())
-            .and_then(|mut r| r.body_mut().with_config().limit(256 * 1024 * 1024).read_to_vec().map_err(|e| e.to_string()));
+            .and_then(|mut r| {
+                r.body_mut()
+                    .with_config()
+                    .limit(256 * 1024 * 1024)
+                    .read_to_vec()
+                    .map_err(|e| e.to_string())
+            });
         let result = got.and_then(|bytes| classify(&bytes).map(|k| (k, bytes)));
         match result {
             Ok((kind, bytes)) => {
                 let file = format!("{}.json", &sha256_hex(url.as_bytes())[..24]);
-                atomic_write(&cache.join(&file), &bytes).map_err(|e| format!("{}: {e}", cache.display()))?;
+                atomic_write(&cache.join(&file), &bytes)
+                    .map_err(|e| format!("{}: {e}", cache.display()))?;
                 index.feeds.insert(
                     url.clone(),
-                    FeedEntry { file, kind, sha256: sha256_hex(&bytes), synced_at: now(), source: source_for(url) },
+                    FeedEntry {
+                        file,
+                        kind,
+                        sha256: sha256_hex(&bytes),
+                        synced_at: now(),
+                        source: source_for(url),
+                    },
                 );
-                out.push(SyncResult { url: url.clone(), kind: Some(kind), bytes: bytes.len(), error: None });
+                out.push(SyncResult {
+                    url: url.clone(),
+                    kind: Some(kind),
+                    bytes: bytes.len(),
+                    error: None,
+                });
             }
-            Err(e) => out.push(SyncResult { url: url.clone(), kind: None, bytes: 0, error: Some(e) }),
+            Err(e) => out.push(SyncResult {
+                url: url.clone(),
+                kind: None,
+                bytes: 0,
+                error: Some(e),
+            }),
         }
     }
     let text = serde_json::to_vec_pretty(&index).map_err(|e| e.to_string())?;
@@ -163,11 +196,25 @@ pub fn load(cache: Option<&Path>) -> Result<Database, String> {
         .map(|(i, (source, bytes))| (format!("snapshot record {i}"), bytes, source))
         .collect();
     // Curated vectors for advisories whose sources carry none (data/cvss-overrides.json).
-    if let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(CVSS_OVERRIDES) {
-        for v in o.get("vectors").and_then(|v| v.as_array()).into_iter().flatten() {
-            if let (Some(id), Some(vector)) = (v.get("id").and_then(|x| x.as_str()), v.get("cvss_v3").and_then(|x| x.as_str())) {
+    if let Ok(serde_json::Value::Object(o)) =
+        serde_json::from_str::<serde_json::Value>(CVSS_OVERRIDES)
+    {
+        for v in o
+            .get("vectors")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+        {
+            if let (Some(id), Some(vector)) = (
+                v.get("id").and_then(|x| x.as_str()),
+                v.get("cvss_v3").and_then(|x| x.as_str()),
+            ) {
                 let record = serde_json::json!({"id": id, "severity": [{"type": "CVSS_V3", "score": vector}]});
-                osv.push((format!("cvss-overrides.json {id}"), record.to_string().into_bytes(), Source::KubernetesOsv));
+                osv.push((
+                    format!("cvss-overrides.json {id}"),
+                    record.to_string().into_bytes(),
+                    Source::KubernetesOsv,
+                ));
             }
         }
     }
@@ -182,9 +229,15 @@ pub fn load(cache: Option<&Path>) -> Result<Database, String> {
                 FeedKind::JsonFeed => feeds.push((url, bytes)),
                 FeedKind::OsvRecord => osv.push((url, bytes, entry.source)),
                 FeedKind::OsvArray => {
-                    if let Ok(serde_json::Value::Array(items)) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                    if let Ok(serde_json::Value::Array(items)) =
+                        serde_json::from_slice::<serde_json::Value>(&bytes)
+                    {
                         for (i, item) in items.iter().enumerate() {
-                            osv.push((format!("{url}[{i}]"), serde_json::to_vec(item).unwrap_or_default(), entry.source));
+                            osv.push((
+                                format!("{url}[{i}]"),
+                                serde_json::to_vec(item).unwrap_or_default(),
+                                entry.source,
+                            ));
                         }
                     }
                 }

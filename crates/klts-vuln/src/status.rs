@@ -88,7 +88,10 @@ impl StatusKind {
 
     /// Whether the status says the release is fixed (upstream, by patch or dependency).
     pub fn is_fixed(self) -> bool {
-        matches!(self, StatusKind::FixedUpstream | StatusKind::FixedByPatch | StatusKind::FixedByDependency)
+        matches!(
+            self,
+            StatusKind::FixedUpstream | StatusKind::FixedByPatch | StatusKind::FixedByDependency
+        )
     }
 }
 
@@ -144,16 +147,32 @@ pub enum Evidence {
 impl fmt::Display for Evidence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Evidence::Range { subject, version, range, verdict } => {
-                write!(f, "{subject} {version}: {verdict} ({} {}", range.package, range.range)?;
+            Evidence::Range {
+                subject,
+                version,
+                range,
+                verdict,
+            } => {
+                write!(
+                    f,
+                    "{subject} {version}: {verdict} ({} {}",
+                    range.package, range.range
+                )?;
                 if let Some(fixed) = &range.fixed {
                     write!(f, ", fixed in {fixed}")?;
                 }
                 f.write_str(")")
             }
-            Evidence::Patch { patch, release, via } => write!(f, "patch `{patch}` in {release} (by {via})"),
+            Evidence::Patch {
+                patch,
+                release,
+                via,
+            } => write!(f, "patch `{patch}` in {release} (by {via})"),
             Evidence::Absent { subject } => write!(f, "{subject} is not in the tree"),
-            Evidence::Triage { justification, note } => {
+            Evidence::Triage {
+                justification,
+                note,
+            } => {
                 write!(f, "triage: {justification}")?;
                 if let Some(n) = note {
                     write!(f, " — {n}")?;
@@ -210,7 +229,11 @@ impl ReleaseFacts {
 /// The advisory id a patch name carries: `CVE-2020-8554.1.18` → `CVE-2020-8554`.
 pub fn advisory_in_patch_name(name: &str) -> Option<&str> {
     let id = name.split('.').next()?;
-    let is_id = |prefix: &str| id.strip_prefix(prefix).is_some_and(|rest| rest.contains('-') && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    let is_id = |prefix: &str| {
+        id.strip_prefix(prefix).is_some_and(|rest| {
+            rest.contains('-') && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+    };
     (is_id("CVE-") || is_id("GHSA-") || is_id("GO-")).then_some(id)
 }
 
@@ -250,26 +273,61 @@ fn kind(a: &Affected) -> Kind {
 /// Whether a `kubernetes`-ecosystem package is built from kubernetes/kubernetes: the main
 /// module, its components, and the staging repositories.
 fn is_in_tree(name: &str) -> bool {
-    const COMPONENTS: &[&str] = &["kubernetes", "kube-apiserver", "kubeadm", "kube-controller-manager"];
-    name.strip_prefix("k8s.io/").is_some_and(|rest| COMPONENTS.contains(&rest)) || is_staging(name)
+    const COMPONENTS: &[&str] = &[
+        "kubernetes",
+        "kube-apiserver",
+        "kubeadm",
+        "kube-controller-manager",
+    ];
+    name.strip_prefix("k8s.io/")
+        .is_some_and(|rest| COMPONENTS.contains(&rest))
+        || is_staging(name)
 }
 
 /// The staging repositories published from kubernetes/kubernetes (versioned v0.M.P for 1.M.P).
 fn is_staging(name: &str) -> bool {
     const STAGING: &[&str] = &[
-        "api", "apiextensions-apiserver", "apimachinery", "apiserver", "cli-runtime", "client-go", "cloud-provider",
-        "cluster-bootstrap", "code-generator", "component-base", "component-helpers", "controller-manager", "cri-api",
-        "csi-translation-lib", "kube-aggregator", "kube-controller-manager", "kube-proxy", "kube-scheduler", "kubectl",
-        "kubelet", "legacy-cloud-providers", "metrics", "mount-utils", "pod-security-admission", "sample-apiserver",
-        "cri-client", "dynamic-resource-allocation", "endpointslice", "kms",
+        "api",
+        "apiextensions-apiserver",
+        "apimachinery",
+        "apiserver",
+        "cli-runtime",
+        "client-go",
+        "cloud-provider",
+        "cluster-bootstrap",
+        "code-generator",
+        "component-base",
+        "component-helpers",
+        "controller-manager",
+        "cri-api",
+        "csi-translation-lib",
+        "kube-aggregator",
+        "kube-controller-manager",
+        "kube-proxy",
+        "kube-scheduler",
+        "kubectl",
+        "kubelet",
+        "legacy-cloud-providers",
+        "metrics",
+        "mount-utils",
+        "pod-security-admission",
+        "sample-apiserver",
+        "cri-client",
+        "dynamic-resource-allocation",
+        "endpointslice",
+        "kms",
     ];
-    name.strip_prefix("k8s.io/").is_some_and(|rest| STAGING.contains(&rest))
+    name.strip_prefix("k8s.io/")
+        .is_some_and(|rest| STAGING.contains(&rest))
 }
 
 fn ranges_look_like_staging(a: &Affected) -> bool {
     a.ranges.iter().flat_map(|r| &r.events).any(|e| {
         let v = match e {
-            crate::model::Event::Introduced(v) | crate::model::Event::Fixed(v) | crate::model::Event::LastAffected(v) | crate::model::Event::Limit(v) => v,
+            crate::model::Event::Introduced(v)
+            | crate::model::Event::Fixed(v)
+            | crate::model::Event::LastAffected(v)
+            | crate::model::Event::Limit(v) => v,
         };
         v.trim_start_matches('v').starts_with("0.") && v != "0"
     })
@@ -314,7 +372,12 @@ fn range_evidence(subject: &str, version: &str, a: &Affected, v: &Verdict) -> Ev
             last_affected: None,
         },
     };
-    Evidence::Range { subject: subject.to_string(), version: version.to_string(), range, verdict: verdict_word(v).to_string() }
+    Evidence::Range {
+        subject: subject.to_string(),
+        version: version.to_string(),
+        range,
+        verdict: verdict_word(v).to_string(),
+    }
 }
 
 fn describe_ranges(a: &Affected) -> String {
@@ -338,17 +401,27 @@ fn describe_ranges(a: &Affected) -> String {
 
 /// Evaluate module/toolchain entries against one inventory. `None` when the inventory is
 /// missing; `Some(None)` when no entry's subject is present in it.
-fn evaluate_tree(entries: &[&Affected], inv: Option<&Inventory>, which: &str) -> Option<Option<(Verdict, Evidence)>> {
+fn evaluate_tree(
+    entries: &[&Affected],
+    inv: Option<&Inventory>,
+    which: &str,
+) -> Option<Option<(Verdict, Evidence)>> {
     let inv = inv?;
     let mut verdicts = Vec::new();
     for a in entries {
         let (subject, version) = match kind(a) {
             Kind::GoToolchain => match &inv.go {
-                Some(go) => (format!("Go in the {which} tree ({})", go.source), go.version.clone()),
+                Some(go) => (
+                    format!("Go in the {which} tree ({})", go.source),
+                    go.version.clone(),
+                ),
                 None => continue,
             },
             _ => match inv.effective_version(&a.package.name) {
-                Some(v) => (format!("{} in the {which} tree", a.package.name), v.to_string()),
+                Some(v) => (
+                    format!("{} in the {which} tree", a.package.name),
+                    v.to_string(),
+                ),
                 None => continue,
             },
         };
@@ -370,28 +443,52 @@ pub fn status(adv: &Advisory, rel: &ReleaseFacts, triage: &Triage) -> Status {
     if let Some(d) = triage.decision(adv.ids(), &rel.name) {
         return Status {
             status: StatusKind::Ignored,
-            evidence: vec![Evidence::Triage { justification: d.justification.clone(), note: d.note.clone() }],
+            evidence: vec![Evidence::Triage {
+                justification: d.justification.clone(),
+                note: d.note.clone(),
+            }],
         };
     }
     let patch = rel.patches.iter().find_map(|p| {
         if p.fixes.iter().any(|f| adv.is_named(f)) {
-            Some(Evidence::Patch { patch: p.name.clone(), release: p.release.clone(), via: "fixes".into() })
+            Some(Evidence::Patch {
+                patch: p.name.clone(),
+                release: p.release.clone(),
+                via: "fixes".into(),
+            })
         } else if advisory_in_patch_name(&p.name).is_some_and(|id| adv.is_named(id)) {
-            Some(Evidence::Patch { patch: p.name.clone(), release: p.release.clone(), via: "name".into() })
+            Some(Evidence::Patch {
+                patch: p.name.clone(),
+                release: p.release.clone(),
+                via: "name".into(),
+            })
         } else {
             None
         }
     });
 
-    let component: Vec<&Affected> = adv.affected.iter().filter(|a| kind(a) == Kind::Kubernetes).collect();
-    let deps: Vec<&Affected> = adv.affected.iter().filter(|a| matches!(kind(a), Kind::Module | Kind::GoToolchain)).collect();
+    let component: Vec<&Affected> = adv
+        .affected
+        .iter()
+        .filter(|a| kind(a) == Kind::Kubernetes)
+        .collect();
+    let deps: Vec<&Affected> = adv
+        .affected
+        .iter()
+        .filter(|a| matches!(kind(a), Kind::Module | Kind::GoToolchain))
+        .collect();
     let mut outcomes: Vec<Status> = Vec::new();
 
     if !component.is_empty() {
         match &rel.upstream {
             None => outcomes.push(Status {
                 status: StatusKind::Unknown,
-                evidence: vec![Evidence::Missing { what: format!("the upstream version of {} (its name is not a version)", rel.name) }],
+                evidence: vec![Evidence::Missing {
+                    what: format!(
+                        "the upstream version of {} (its name is not a version)",
+                        rel.name
+                    ),
+                }],
             }),
             Some(up) => {
                 let mut verdicts = Vec::new();
@@ -405,13 +502,27 @@ pub fn status(adv: &Advisory, rel: &ReleaseFacts, triage: &Triage) -> Status {
                 outcomes.push(match combine(verdicts) {
                     None => Status {
                         status: StatusKind::Unknown,
-                        evidence: vec![Evidence::Missing { what: "comparable version ranges".into() }],
+                        evidence: vec![Evidence::Missing {
+                            what: "comparable version ranges".into(),
+                        }],
                     },
-                    Some((Verdict::NotAffected, ev)) => Status { status: StatusKind::NotAffected, evidence: vec![ev] },
-                    Some((Verdict::Fixed(_), ev)) => Status { status: StatusKind::FixedUpstream, evidence: vec![ev] },
+                    Some((Verdict::NotAffected, ev)) => Status {
+                        status: StatusKind::NotAffected,
+                        evidence: vec![ev],
+                    },
+                    Some((Verdict::Fixed(_), ev)) => Status {
+                        status: StatusKind::FixedUpstream,
+                        evidence: vec![ev],
+                    },
                     Some((Verdict::Affected(_), ev)) => match &patch {
-                        Some(p) => Status { status: StatusKind::FixedByPatch, evidence: vec![p.clone(), ev] },
-                        None => Status { status: StatusKind::Affected, evidence: vec![ev] },
+                        Some(p) => Status {
+                            status: StatusKind::FixedByPatch,
+                            evidence: vec![p.clone(), ev],
+                        },
+                        None => Status {
+                            status: StatusKind::Affected,
+                            evidence: vec![ev],
+                        },
                     },
                 });
             }
@@ -421,24 +532,45 @@ pub fn status(adv: &Advisory, rel: &ReleaseFacts, triage: &Triage) -> Status {
     if !deps.is_empty() {
         let base = evaluate_tree(&deps, rel.base_tree.as_ref(), "upstream");
         let tree = evaluate_tree(&deps, rel.tree.as_ref(), "release");
-        let subjects = || deps.iter().map(|a| a.package.name.clone()).collect::<Vec<_>>().join(", ");
+        let subjects = || {
+            deps.iter()
+                .map(|a| a.package.name.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         outcomes.push(match (base, tree) {
             // Nothing to read at all.
             (None, None) => match &patch {
-                Some(p) => Status { status: StatusKind::FixedByPatch, evidence: vec![p.clone()] },
+                Some(p) => Status {
+                    status: StatusKind::FixedByPatch,
+                    evidence: vec![p.clone()],
+                },
                 None => Status {
                     status: StatusKind::Unknown,
-                    evidence: vec![Evidence::Missing { what: format!("the release tree, to find {}", subjects()) }],
+                    evidence: vec![Evidence::Missing {
+                        what: format!("the release tree, to find {}", subjects()),
+                    }],
                 },
             },
             (base, tree) => {
                 let base = base.flatten();
                 let tree = tree.flatten();
                 match (base, tree) {
-                    (None, None) => Status { status: StatusKind::NotAffected, evidence: vec![Evidence::Absent { subject: subjects() }] },
-                    (Some((Verdict::Fixed(_), ev)), _) => Status { status: StatusKind::FixedUpstream, evidence: vec![ev] },
+                    (None, None) => Status {
+                        status: StatusKind::NotAffected,
+                        evidence: vec![Evidence::Absent {
+                            subject: subjects(),
+                        }],
+                    },
+                    (Some((Verdict::Fixed(_), ev)), _) => Status {
+                        status: StatusKind::FixedUpstream,
+                        evidence: vec![ev],
+                    },
                     (Some((Verdict::NotAffected, ev)), None | Some((Verdict::NotAffected, _))) => {
-                        Status { status: StatusKind::NotAffected, evidence: vec![ev] }
+                        Status {
+                            status: StatusKind::NotAffected,
+                            evidence: vec![ev],
+                        }
                     }
                     (base, tree) => {
                         let base_ev = base.as_ref().map(|(_, e)| e.clone());
@@ -446,23 +578,42 @@ pub fn status(adv: &Advisory, rel: &ReleaseFacts, triage: &Triage) -> Status {
                         match (&patch, tree) {
                             (Some(p), _) => {
                                 evidence.insert(0, p.clone());
-                                Status { status: StatusKind::FixedByPatch, evidence }
+                                Status {
+                                    status: StatusKind::FixedByPatch,
+                                    evidence,
+                                }
                             }
                             (None, Some((Verdict::Affected(_), ev))) => {
                                 evidence.push(ev);
-                                Status { status: StatusKind::Affected, evidence }
+                                Status {
+                                    status: StatusKind::Affected,
+                                    evidence,
+                                }
                             }
                             (None, Some((_, ev))) => {
                                 evidence.push(ev);
-                                Status { status: StatusKind::FixedByDependency, evidence }
+                                Status {
+                                    status: StatusKind::FixedByDependency,
+                                    evidence,
+                                }
                             }
                             (None, None) if rel.tree.is_none() => {
-                                evidence.push(Evidence::Missing { what: "the release tree".into() });
-                                Status { status: StatusKind::Unknown, evidence }
+                                evidence.push(Evidence::Missing {
+                                    what: "the release tree".into(),
+                                });
+                                Status {
+                                    status: StatusKind::Unknown,
+                                    evidence,
+                                }
                             }
                             (None, None) => {
-                                evidence.push(Evidence::Absent { subject: format!("{} (removed by a patch)", subjects()) });
-                                Status { status: StatusKind::FixedByDependency, evidence }
+                                evidence.push(Evidence::Absent {
+                                    subject: format!("{} (removed by a patch)", subjects()),
+                                });
+                                Status {
+                                    status: StatusKind::FixedByDependency,
+                                    evidence,
+                                }
                             }
                         }
                     }
@@ -473,10 +624,15 @@ pub fn status(adv: &Advisory, rel: &ReleaseFacts, triage: &Triage) -> Status {
 
     if outcomes.is_empty() {
         return match patch {
-            Some(p) => Status { status: StatusKind::FixedByPatch, evidence: vec![p] },
+            Some(p) => Status {
+                status: StatusKind::FixedByPatch,
+                evidence: vec![p],
+            },
             None => Status {
                 status: StatusKind::Unknown,
-                evidence: vec![Evidence::Missing { what: "affected packages or version ranges for this advisory".into() }],
+                evidence: vec![Evidence::Missing {
+                    what: "affected packages or version ranges for this advisory".into(),
+                }],
             },
         };
     }
@@ -507,9 +663,18 @@ mod tests {
 
     #[test]
     fn patch_names_carry_advisory_ids() {
-        assert_eq!(advisory_in_patch_name("CVE-2020-8554.1.18"), Some("CVE-2020-8554"));
-        assert_eq!(advisory_in_patch_name("CVE-2021-3121"), Some("CVE-2021-3121"));
-        assert_eq!(advisory_in_patch_name("GHSA-c3h9-896r-86jm"), Some("GHSA-c3h9-896r-86jm"));
+        assert_eq!(
+            advisory_in_patch_name("CVE-2020-8554.1.18"),
+            Some("CVE-2020-8554")
+        );
+        assert_eq!(
+            advisory_in_patch_name("CVE-2021-3121"),
+            Some("CVE-2021-3121")
+        );
+        assert_eq!(
+            advisory_in_patch_name("GHSA-c3h9-896r-86jm"),
+            Some("GHSA-c3h9-896r-86jm")
+        );
         assert_eq!(advisory_in_patch_name("nokmem.1.20"), None);
         assert_eq!(advisory_in_patch_name("fix-run-docker.1.24"), None);
     }

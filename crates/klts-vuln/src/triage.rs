@@ -55,7 +55,9 @@ impl Decision {
         if self.lines.is_empty() && self.releases.is_empty() {
             return true;
         }
-        self.releases.iter().any(|r| r == release || r.trim_start_matches('v') == release.trim_start_matches('v'))
+        self.releases
+            .iter()
+            .any(|r| r == release || r.trim_start_matches('v') == release.trim_start_matches('v'))
             || line.is_some_and(|l| self.lines.contains(&l))
     }
 }
@@ -85,41 +87,81 @@ impl Triage {
         match std::fs::read_to_string(path) {
             Ok(text) => Triage::parse(&text, path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Triage::default()),
-            Err(e) => Err(TriageError { path: path.into(), loc: Location::default(), message: e.to_string() }),
+            Err(e) => Err(TriageError {
+                path: path.into(),
+                loc: Location::default(),
+                message: e.to_string(),
+            }),
         }
     }
 
     /// Parse triage text; `path` is used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Triage, TriageError> {
-        let err = |loc: Location, message: String| TriageError { path: path.into(), loc, message };
+        let err = |loc: Location, message: String| TriageError {
+            path: path.into(),
+            loc,
+            message,
+        };
         let docs = MarkedYaml::load_from_str(text).map_err(|e| {
-            err(Location { line: e.marker().line(), col: e.marker().col() + 1 }, format!("invalid YAML: {}", e.info()))
+            err(
+                Location {
+                    line: e.marker().line(),
+                    col: e.marker().col() + 1,
+                },
+                format!("invalid YAML: {}", e.info()),
+            )
         })?;
-        let Some(root) = docs.first() else { return Ok(Triage::default()) };
+        let Some(root) = docs.first() else {
+            return Ok(Triage::default());
+        };
         let list = match &root.data {
             YamlData::Mapping(map) => {
                 let mut found = None;
                 for (k, v) in map {
                     match scalar(k).as_deref() {
                         Some("triage") => found = Some(v),
-                        _ => return Err(err(loc(k), format!("unknown key `{}`: a triage file has one key, `triage`", scalar(k).unwrap_or_default()))),
+                        _ => {
+                            return Err(err(
+                                loc(k),
+                                format!(
+                                    "unknown key `{}`: a triage file has one key, `triage`",
+                                    scalar(k).unwrap_or_default()
+                                ),
+                            ))
+                        }
                     }
                 }
                 found
             }
             YamlData::Value(Scalar::Null) => None,
-            _ => return Err(err(loc(root), "expected a mapping with a `triage:` list".into())),
+            _ => {
+                return Err(err(
+                    loc(root),
+                    "expected a mapping with a `triage:` list".into(),
+                ))
+            }
         };
-        let Some(list) = list else { return Ok(Triage::default()) };
+        let Some(list) = list else {
+            return Ok(Triage::default());
+        };
         let items: &[MarkedYaml<'_>] = match &list.data {
             YamlData::Sequence(items) => items,
             YamlData::Value(Scalar::Null) => &[],
-            _ => return Err(err(loc(list), "`triage` must be a list of decisions".into())),
+            _ => {
+                return Err(err(
+                    loc(list),
+                    "`triage` must be a list of decisions".into(),
+                ))
+            }
         };
         let mut decisions = Vec::new();
         for item in items {
             let YamlData::Mapping(map) = &item.data else {
-                return Err(err(loc(item), "a decision is a mapping with advisory, justification, and lines or releases".into()));
+                return Err(err(
+                    loc(item),
+                    "a decision is a mapping with advisory, justification, and lines or releases"
+                        .into(),
+                ));
             };
             let mut d = Decision {
                 advisory: String::new(),
@@ -160,7 +202,14 @@ impl Triage {
                 return Err(err(d.loc, "decision without `advisory`".into()));
             }
             if d.justification.is_empty() {
-                return Err(err(d.loc, format!("decision on {} without `justification` (one of {})", d.advisory, JUSTIFICATIONS.join(", "))));
+                return Err(err(
+                    d.loc,
+                    format!(
+                        "decision on {} without `justification` (one of {})",
+                        d.advisory,
+                        JUSTIFICATIONS.join(", ")
+                    ),
+                ));
             }
             decisions.push(d);
         }
@@ -168,26 +217,35 @@ impl Triage {
     }
 
     /// The decision on `advisory_ids` (any of them) for `release`, if any.
-    pub fn decision<'a, I: IntoIterator<Item = &'a str>>(&self, advisory_ids: I, release: &str) -> Option<&Decision> {
+    pub fn decision<'a, I: IntoIterator<Item = &'a str>>(
+        &self,
+        advisory_ids: I,
+        release: &str,
+    ) -> Option<&Decision> {
         let ids: Vec<&str> = advisory_ids.into_iter().collect();
         let line = Version::parse(release).ok().map(|v| v.line());
-        self.decisions
-            .iter()
-            .find(|d| ids.iter().any(|i| i.eq_ignore_ascii_case(&d.advisory)) && d.covers(release, line))
+        self.decisions.iter().find(|d| {
+            ids.iter().any(|i| i.eq_ignore_ascii_case(&d.advisory)) && d.covers(release, line)
+        })
     }
 }
 
 use klts_core::yaml::{loc, scalar};
 
 fn strings(node: &MarkedYaml<'_>) -> Option<Vec<String>> {
-    strings_with_loc(node).ok().map(|v| v.into_iter().map(|(s, _)| s).collect())
+    strings_with_loc(node)
+        .ok()
+        .map(|v| v.into_iter().map(|(s, _)| s).collect())
 }
 
 /// The string items of a list; `Err` with the position of the first non-string item (or of
 /// the node when it is not a list).
 fn strings_with_loc(node: &MarkedYaml<'_>) -> Result<Vec<(String, Location)>, Location> {
     match &node.data {
-        YamlData::Sequence(items) => items.iter().map(|i| scalar(i).map(|s| (s, loc(i))).ok_or_else(|| loc(i))).collect(),
+        YamlData::Sequence(items) => items
+            .iter()
+            .map(|i| scalar(i).map(|s| (s, loc(i))).ok_or_else(|| loc(i)))
+            .collect(),
         _ => Err(loc(node)),
     }
 }
@@ -209,7 +267,9 @@ mod tests {
         assert_eq!(t.decisions.len(), 2);
         assert!(t.decision(["CVE-2020-8554"], "v1.17.17-lts.3").is_some());
         assert!(t.decision(["CVE-2020-8554"], "v1.18.20-lts.3").is_none());
-        assert!(t.decision(["cve-2021-3121", "GO-2021-0053"], "v1.16.15-lts.3").is_some());
+        assert!(t
+            .decision(["cve-2021-3121", "GO-2021-0053"], "v1.16.15-lts.3")
+            .is_some());
         assert!(t.decision(["GO-2021-0053"], "v1.16.15-lts.2").is_none());
     }
 
@@ -222,7 +282,8 @@ mod tests {
         assert!(e.to_string().contains("quote them"), "{e}");
         let e = parse("triage: [\n").unwrap_err();
         assert!(e.to_string().contains("invalid YAML"), "{e}");
-        let e = parse("triage:\n  - advisory: CVE-1\n    justificaton: component_not_present\n").unwrap_err();
+        let e = parse("triage:\n  - advisory: CVE-1\n    justificaton: component_not_present\n")
+            .unwrap_err();
         assert!(e.to_string().contains("unknown key `justificaton`"), "{e}");
         assert_eq!(parse("").unwrap(), Triage::default());
     }

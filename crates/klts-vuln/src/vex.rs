@@ -15,11 +15,22 @@ use std::collections::BTreeMap;
 
 /// The package URL of a Kubernetes release, as scanners identify it.
 pub fn purl(release: &str) -> String {
-    format!("pkg:golang/k8s.io/kubernetes@{}", if release.starts_with('v') { release.to_string() } else { format!("v{release}") })
+    format!(
+        "pkg:golang/k8s.io/kubernetes@{}",
+        if release.starts_with('v') {
+            release.to_string()
+        } else {
+            format!("v{release}")
+        }
+    )
 }
 
 fn notes(st: &Status) -> String {
-    st.evidence.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
+    st.evidence
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// One OpenVEX statement, or `None` for advisories that do not concern the release at all
@@ -27,11 +38,17 @@ fn notes(st: &Status) -> String {
 fn statement(adv: &Advisory, release: &str, st: &Status) -> Option<Value> {
     let mut s = serde_json::Map::new();
     let aliases: Vec<&String> = adv.aliases.iter().collect();
-    s.insert("vulnerability".into(), json!({"name": adv.id, "aliases": aliases}));
+    s.insert(
+        "vulnerability".into(),
+        json!({"name": adv.id, "aliases": aliases}),
+    );
     s.insert("products".into(), json!([{"@id": purl(release)}]));
     match st.status {
         StatusKind::NotAffected => {
-            let absent = st.evidence.iter().any(|e| matches!(e, Evidence::Absent { .. }));
+            let absent = st
+                .evidence
+                .iter()
+                .any(|e| matches!(e, Evidence::Absent { .. }));
             if !absent {
                 return None;
             }
@@ -44,17 +61,26 @@ fn statement(adv: &Advisory, release: &str, st: &Status) -> Option<Value> {
                 .evidence
                 .iter()
                 .find_map(|e| match e {
-                    Evidence::Triage { justification, note } => Some((justification.clone(), note.clone())),
+                    Evidence::Triage {
+                        justification,
+                        note,
+                    } => Some((justification.clone(), note.clone())),
                     _ => None,
                 })
                 .unwrap_or_else(|| ("vulnerable_code_not_in_execute_path".into(), None));
             s.insert("status".into(), json!("not_affected"));
             s.insert("justification".into(), json!(j));
-            s.insert("impact_statement".into(), json!(note.unwrap_or_else(|| "triaged by the LTS maintainers".into())));
+            s.insert(
+                "impact_statement".into(),
+                json!(note.unwrap_or_else(|| "triaged by the LTS maintainers".into())),
+            );
         }
         StatusKind::FixedUpstream | StatusKind::FixedByPatch | StatusKind::FixedByDependency => {
             s.insert("status".into(), json!("fixed"));
-            s.insert("status_notes".into(), json!(format!("{}: {}", st.status, notes(st))));
+            s.insert(
+                "status_notes".into(),
+                json!(format!("{}: {}", st.status, notes(st))),
+            );
         }
         StatusKind::Affected => {
             s.insert("status".into(), json!("affected"));
@@ -104,7 +130,12 @@ pub fn openvex(db: &Database, facts: &ReleaseFacts, triage: &Triage, timestamp: 
 /// minor line: `introduced` at the line's first version, `fixed` at the lowest fixing release.
 /// The range type is `ECOSYSTEM` because `-lts.N` sorts after x.y.z in the LTS ordering, not in
 /// semver.
-pub fn osv_export(db: &Database, releases: &[ReleaseFacts], triage: &Triage, timestamp: &str) -> Vec<Value> {
+pub fn osv_export(
+    db: &Database,
+    releases: &[ReleaseFacts],
+    triage: &Triage,
+    timestamp: &str,
+) -> Vec<Value> {
     let mut out = Vec::new();
     let mut advisories: Vec<&Advisory> = db.advisories.iter().collect();
     advisories.sort_by(|a, b| a.id.cmp(&b.id));
@@ -113,12 +144,19 @@ pub fn osv_export(db: &Database, releases: &[ReleaseFacts], triage: &Triage, tim
         let mut per_line: BTreeMap<(u64, u64), (Version, Vec<String>)> = BTreeMap::new();
         for r in releases {
             let st = status(adv, r, triage);
-            if !matches!(st.status, StatusKind::FixedByPatch | StatusKind::FixedByDependency) {
+            if !matches!(
+                st.status,
+                StatusKind::FixedByPatch | StatusKind::FixedByDependency
+            ) {
                 continue;
             }
-            let Ok(v) = Version::parse(&r.name) else { continue };
+            let Ok(v) = Version::parse(&r.name) else {
+                continue;
+            };
             let line = v.line();
-            let entry = per_line.entry((line.major, line.minor)).or_insert_with(|| (v.clone(), Vec::new()));
+            let entry = per_line
+                .entry((line.major, line.minor))
+                .or_insert_with(|| (v.clone(), Vec::new()));
             if v < entry.0 {
                 entry.0 = v.clone();
             }

@@ -182,7 +182,13 @@ fn flush_disk() {
 
 /// `cp -a from to`.
 fn copy_dir(from: &Path, to: &Path) {
-    let ok = Command::new("cp").arg("-a").arg(from).arg(to).status().map(|s| s.success()).unwrap_or(false);
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
     assert!(ok, "cp -a {} {}", from.display(), to.display());
 }
 
@@ -224,13 +230,34 @@ fn run(cfg: &Config, root: &Path) -> bool {
         copy_dir(&fetched, &cache);
         flush_disk();
         let cache_arg = cache.to_string_lossy().into_owned();
-        colds.push(klts(&ws_dir, &["--cache-dir", &cache_arg, "verify", "--all", "-j", "2", "-o", "json"]));
+        colds.push(klts(
+            &ws_dir,
+            &[
+                "--cache-dir",
+                &cache_arg,
+                "verify",
+                "--all",
+                "-j",
+                "2",
+                "-o",
+                "json",
+            ],
+        ));
     }
     let cold_times: Vec<Duration> = colds.iter().map(|r| r.time).collect();
     colds.sort_by_key(|r| r.time);
     let cold = colds.swap_remove(colds.len() / 2);
     let cache_arg = cache.to_string_lossy().into_owned();
-    let verify_args = ["--cache-dir", cache_arg.as_str(), "verify", "--all", "-j", "2", "-o", "json"];
+    let verify_args = [
+        "--cache-dir",
+        cache_arg.as_str(),
+        "verify",
+        "--all",
+        "-j",
+        "2",
+        "-o",
+        "json",
+    ];
     let warm: Vec<KltsRun> = (0..WARM_RUNS)
         .map(|_| klts(&ws_dir, &verify_args))
         .collect();
@@ -302,7 +329,11 @@ fn run(cfg: &Config, root: &Path) -> bool {
     );
     println!(
         "    cold runs                                  {}",
-        cold_times.iter().map(|t| secs(*t)).collect::<Vec<_>>().join(" ")
+        cold_times
+            .iter()
+            .map(|t| secs(*t))
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     println!(
         "  {:<48} {:>10}  {}",

@@ -32,7 +32,11 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_COMMITTER_DATE", "@1600000000 +0000")
         .output()
         .expect("git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -55,7 +59,8 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn main() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let manifest_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../klts-core/tests/fixtures/kubernetes-lts.releases.yml");
+    let manifest_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../klts-core/tests/fixtures/kubernetes-lts.releases.yml");
     let manifest = klts_core::Manifest::load(&manifest_path).expect("fixture manifest");
 
     // Upstream: one tag per root.
@@ -72,18 +77,35 @@ fn main() {
     roots.dedup();
     for v in &roots {
         let gogo = if v.minor() >= 18 { "v1.3.2" } else { "v1.3.1" };
-        let mut go_mod = format!("module k8s.io/kubernetes\n\ngo 1.{}\n\nrequire (\n\tgithub.com/gogo/protobuf {gogo}\n", 12 + v.minor() / 3);
-        let mut modules = format!("# github.com/gogo/protobuf {gogo}\n## explicit\ngithub.com/gogo/protobuf/proto\n");
+        let mut go_mod = format!(
+            "module k8s.io/kubernetes\n\ngo 1.{}\n\nrequire (\n\tgithub.com/gogo/protobuf {gogo}\n",
+            12 + v.minor() / 3
+        );
+        let mut modules = format!(
+            "# github.com/gogo/protobuf {gogo}\n## explicit\ngithub.com/gogo/protobuf/proto\n"
+        );
         for i in 0..200 {
-            go_mod.push_str(&format!("\tgithub.com/example/dep{i} v0.{}.{}\n", v.minor(), i % 7));
-            modules.push_str(&format!("# github.com/example/dep{i} v0.{}.{}\ngithub.com/example/dep{i}\n", v.minor(), i % 7));
+            go_mod.push_str(&format!(
+                "\tgithub.com/example/dep{i} v0.{}.{}\n",
+                v.minor(),
+                i % 7
+            ));
+            modules.push_str(&format!(
+                "# github.com/example/dep{i} v0.{}.{}\ngithub.com/example/dep{i}\n",
+                v.minor(),
+                i % 7
+            ));
         }
         go_mod.push_str(")\n");
         std::fs::write(up.join("go.mod"), go_mod).unwrap();
         std::fs::create_dir_all(up.join("vendor")).unwrap();
         std::fs::write(up.join("vendor/modules.txt"), modules).unwrap();
         std::fs::create_dir_all(up.join("build/build-image/cross")).unwrap();
-        std::fs::write(up.join("build/build-image/cross/VERSION"), format!("v1.{}.{}-1\n", 12 + v.minor() / 3, v.patch() % 10)).unwrap();
+        std::fs::write(
+            up.join("build/build-image/cross/VERSION"),
+            format!("v1.{}.{}-1\n", 12 + v.minor() / 3, v.patch() % 10),
+        )
+        .unwrap();
         git(&up, &["add", "-A"]);
         git(&up, &["commit", "-q", "-m", &format!("Release {v}")]);
         git(&up, &["tag", &v.to_string()]);
@@ -100,7 +122,11 @@ fn main() {
             r.name.value,
             r.base_release.value,
             r.must,
-            r.patches.iter().map(|p| p.value.clone()).collect::<Vec<_>>().join(", ")
+            r.patches
+                .iter()
+                .map(|p| p.value.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         names.extend(r.patches.iter().map(|p| p.value.clone()));
     }
@@ -109,11 +135,19 @@ fn main() {
     git(&up, &["checkout", "-q", "-b", "patches", &first]);
     for name in &names {
         std::fs::create_dir_all(up.join("klts")).unwrap();
-        std::fs::write(up.join("klts").join(format!("{name}.txt")), format!("{name}\n")).unwrap();
+        std::fs::write(
+            up.join("klts").join(format!("{name}.txt")),
+            format!("{name}\n"),
+        )
+        .unwrap();
         git(&up, &["add", "-A"]);
         git(&up, &["commit", "-q", "-m", &format!("Backport {name}")]);
         let patch = git(&up, &["format-patch", "-1", "--stdout", "HEAD"]);
-        std::fs::write(ws.join("patches").join(format!("{name}.patch")), patch + "\n").unwrap();
+        std::fs::write(
+            ws.join("patches").join(format!("{name}.patch")),
+            patch + "\n",
+        )
+        .unwrap();
         git(&up, &["rm", "-q", "-r", "klts"]);
         git(&up, &["commit", "-q", "-m", "reset"]);
     }
@@ -121,15 +155,27 @@ fn main() {
 
     let feeds = tmp.path().join("feeds");
     let (cold, out) = klts(&ws, &feeds, &["verify", "--all", "-o", "json"]);
-    assert!(out.status.success(), "verify failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "verify failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let mut runs = Vec::new();
     let mut size = (0, 0);
     for _ in 0..5 {
         let (t, out) = klts(&ws, &feeds, &["vulns", "matrix", "--all", "-o", "json"]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let m: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-        size = (m["releases"].as_array().map_or(0, |a| a.len()), m["rows"].as_array().map_or(0, |a| a.len()));
+        size = (
+            m["releases"].as_array().map_or(0, |a| a.len()),
+            m["rows"].as_array().map_or(0, |a| a.len()),
+        );
         runs.push(t);
     }
     let mut gate_runs = Vec::new();
@@ -138,10 +184,25 @@ fn main() {
         gate_runs.push(t);
     }
     println!("klts vulns benchmark");
-    println!("  releases × advisories     {} × {} = {} statuses", size.0, size.1, size.0 * size.1);
+    println!(
+        "  releases × advisories     {} × {} = {} statuses",
+        size.0,
+        size.1,
+        size.0 * size.1
+    );
     println!("  upstream root tags        {}", roots.len());
     println!("  patch names               {}", names.len());
-    println!("  verify --all (cold, trees) {:>8.0} ms", cold.as_secs_f64() * 1000.0);
-    println!("  vulns matrix --all (warm)  {:>8.0} ms  (median of 5: {:?})", median(runs.clone()).as_secs_f64() * 1000.0, runs);
-    println!("  vulns gate (warm)          {:>8.0} ms  (median of 5)", median(gate_runs).as_secs_f64() * 1000.0);
+    println!(
+        "  verify --all (cold, trees) {:>8.0} ms",
+        cold.as_secs_f64() * 1000.0
+    );
+    println!(
+        "  vulns matrix --all (warm)  {:>8.0} ms  (median of 5: {:?})",
+        median(runs.clone()).as_secs_f64() * 1000.0,
+        runs
+    );
+    println!(
+        "  vulns gate (warm)          {:>8.0} ms  (median of 5)",
+        median(gate_runs).as_secs_f64() * 1000.0
+    );
 }

@@ -54,7 +54,13 @@ use std::process::ExitCode;
 #[command(name = "klts", version, about, long_about, verbatim_doc_comment)]
 pub(crate) struct Cli {
     /// The LTS workspace (the directory holding releases.yml).
-    #[arg(long, short = 'w', global = true, default_value = ".", value_name = "DIR")]
+    #[arg(
+        long,
+        short = 'w',
+        global = true,
+        default_value = ".",
+        value_name = "DIR"
+    )]
     pub(crate) workspace: PathBuf,
     /// Where to keep the upstream mirror, downloads and the step cache [default: WORKSPACE/.klts].
     #[arg(long, global = true, value_name = "DIR", env = "KLTS_CACHE_DIR")]
@@ -273,7 +279,10 @@ pub(crate) struct Failure {
 
 impl From<ForgeError> for Failure {
     fn from(e: ForgeError) -> Self {
-        Failure { code: 2, message: e.to_string() }
+        Failure {
+            code: 2,
+            message: e.to_string(),
+        }
     }
 }
 
@@ -284,8 +293,11 @@ fn main() -> ExitCode {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KLTS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("klts={level},klts_forge={level},klts_core={level},klts_vuln={level},klts_site={level}")));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KLTS_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!(
+            "klts={level},klts_forge={level},klts_core={level},klts_vuln={level},klts_site={level}"
+        ))
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -307,14 +319,21 @@ pub(crate) fn open(cli: &Cli) -> Result<Workspace, Failure> {
 }
 
 pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Failure { code: 2, message: e.to_string() })?;
+    let text = serde_json::to_string_pretty(value).map_err(|e| Failure {
+        code: 2,
+        message: e.to_string(),
+    })?;
     outln!("{text}");
     Ok(())
 }
 
 pub(crate) fn jobs(run: &RunArgs) -> usize {
     run.jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
         .max(1)
 }
 
@@ -332,7 +351,10 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         Command::Lint(list) => {
             let ws = open(cli)?;
             let diags = klts_forge::lint::lint_workspace(&ws)?;
-            let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+            let errors = diags
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count();
             match list.output {
                 Format::Json => json(&serde_json::json!({
                     "errors": errors,
@@ -343,7 +365,11 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             }
             Ok(u8::from(errors > 0))
         }
-        Command::Fetch { tags_only, offline, list } => {
+        Command::Fetch {
+            tags_only,
+            offline,
+            list,
+        } => {
             let ws = open(cli)?;
             let report = klts_forge::sync::fetch(&ws, *tags_only, *offline)?;
             match list.output {
@@ -352,7 +378,11 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             }
             Ok(u8::from(!report.complete()))
         }
-        Command::Lock { update, offline, list } => {
+        Command::Lock {
+            update,
+            offline,
+            list,
+        } => {
             let ws = open(cli)?;
             let report = klts_forge::sync::lock(&ws, *update, *offline)?;
             match list.output {
@@ -361,7 +391,12 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             }
             Ok(u8::from(report.urls.iter().any(|u| u.error.is_some())))
         }
-        Command::Verify { releases, all, run, list } => {
+        Command::Verify {
+            releases,
+            all,
+            run,
+            list,
+        } => {
             let ws = open(cli)?;
             let names = select(&ws, releases, *all)?;
             if names.is_empty() {
@@ -370,9 +405,14 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
                     message: "nothing to verify: no release has `must: true`\n  help: name releases or use --all".into(),
                 });
             }
-            let options = VerifyOptions { jobs: jobs(run), offline: run.offline, use_cache: !run.no_cache };
+            let options = VerifyOptions {
+                jobs: jobs(run),
+                offline: run.offline,
+                use_cache: !run.no_cache,
+            };
             let started = std::time::Instant::now();
-            let progress = render::Progress::new(std::io::stderr().is_terminal() && cli.verbose == 0);
+            let progress =
+                render::Progress::new(std::io::stderr().is_terminal() && cli.verbose == 0);
             let report = verify(&ws, &names, &options, &|r, total| progress.done(r, total))?;
             progress.finish();
             match list.output {
@@ -381,7 +421,13 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             }
             Ok(u8::from(!report.all_ok()))
         }
-        Command::Lifecycle { date, lts_years, svg, supported, list } => {
+        Command::Lifecycle {
+            date,
+            lts_years,
+            svg,
+            supported,
+            list,
+        } => {
             let date = date.unwrap_or_else(klts_core::lifecycle::Date::today);
             let (calendar, policy) = klts_site::data::lifecycle(Some(&cli.workspace), *lts_years)
                 .map_err(|message| Failure { code: 2, message })?;
@@ -389,29 +435,62 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             if let Some(path) = svg {
                 let title = format!("{} lifecycle on {date}", calendar.product);
                 let chart = klts_site::chart::lifecycle_svg(&lines, date, &title);
-                klts_forge::fsutil::atomic_write(path, chart.as_bytes())
-                    .map_err(|e| Failure { code: 2, message: format!("{}: {e}", path.display()) })?;
+                klts_forge::fsutil::atomic_write(path, chart.as_bytes()).map_err(|e| Failure {
+                    code: 2,
+                    message: format!("{}: {e}", path.display()),
+                })?;
             }
             if *supported {
-                lines.retain(|l| matches!(l.phase, klts_core::lifecycle::Phase::Community | klts_core::lifecycle::Phase::Lts));
+                lines.retain(|l| {
+                    matches!(
+                        l.phase,
+                        klts_core::lifecycle::Phase::Community | klts_core::lifecycle::Phase::Lts
+                    )
+                });
             }
             match list.output {
-                Format::Json => json(&serde_json::json!({"date": date, "product": calendar.product, "lts_years": policy.lts_years, "lines": lines}))?,
-                Format::Table => render::lifecycle(&lines, date, &calendar.product, policy.lts_years),
+                Format::Json => json(
+                    &serde_json::json!({"date": date, "product": calendar.product, "lts_years": policy.lts_years, "lines": lines}),
+                )?,
+                Format::Table => {
+                    render::lifecycle(&lines, date, &calendar.product, policy.lts_years)
+                }
             }
             Ok(0)
         }
-        Command::Site(SiteCommand::Build { out, offline, portal }) => site::run_build(cli, out, portal, *offline),
+        Command::Site(SiteCommand::Build {
+            out,
+            offline,
+            portal,
+        }) => site::run_build(cli, out, portal, *offline),
         Command::Serve { addr, portal } => site::run_serve(cli, *addr, portal),
         Command::Vulns(cmd) => vulns::run_vulns(cli, cmd),
         Command::Vex { release, out, run } => vulns::run_vex(cli, release, run, out.as_ref()),
-        Command::Osv(OsvCommand::Export { out, run }) => vulns::run_osv_export(cli, run, out.as_ref()),
-        Command::Feed(FeedCommand::Sync { urls, offline, list }) => vulns::run_feed_sync(urls, *offline, list),
-        Command::Checkout { release, worktree, run } => {
+        Command::Osv(OsvCommand::Export { out, run }) => {
+            vulns::run_osv_export(cli, run, out.as_ref())
+        }
+        Command::Feed(FeedCommand::Sync {
+            urls,
+            offline,
+            list,
+        }) => vulns::run_feed_sync(urls, *offline, list),
+        Command::Checkout {
+            release,
+            worktree,
+            run,
+        } => {
             let ws = open(cli)?;
-            let options = VerifyOptions { jobs: jobs(run), offline: run.offline, use_cache: !run.no_cache };
+            let options = VerifyOptions {
+                jobs: jobs(run),
+                offline: run.offline,
+                use_cache: !run.no_cache,
+            };
             match checkout(&ws, release, worktree.as_deref(), &options)? {
-                CheckoutOutcome::Tagged { tag, commit, worktree } => {
+                CheckoutOutcome::Tagged {
+                    tag,
+                    commit,
+                    worktree,
+                } => {
                     outln!("tagged {tag} at {commit} in {}", ws.mirror_dir().display());
                     if let Some(dir) = worktree {
                         outln!("checked out in {}", dir.display());

@@ -46,7 +46,11 @@ pub fn releases_table(rows: &[ReleaseSummary]) {
             vec![
                 r.name.clone(),
                 if r.must { "yes".into() } else { "no".into() },
-                if r.latest_in_line { "latest".into() } else { String::new() },
+                if r.latest_in_line {
+                    "latest".into()
+                } else {
+                    String::new()
+                },
                 r.patches.len().to_string(),
                 match &r.error {
                     Some(e) => format!("error: {e}"),
@@ -93,8 +97,13 @@ fn origin_word(o: &Option<Origin>) -> String {
         Some(Origin::Workspace { .. }) => "workspace".into(),
         Some(Origin::Cache) => "cache".into(),
         Some(Origin::Download) => "downloaded".into(),
-        Some(Origin::UpstreamCommit { commit }) => format!("upstream commit {}", &commit[..12.min(commit.len())]),
-        Some(Origin::UpstreamPull { number, merge }) => format!("upstream PR #{number} (merge {})", &merge[..12.min(merge.len())]),
+        Some(Origin::UpstreamCommit { commit }) => {
+            format!("upstream commit {}", &commit[..12.min(commit.len())])
+        }
+        Some(Origin::UpstreamPull { number, merge }) => format!(
+            "upstream PR #{number} (merge {})",
+            &merge[..12.min(merge.len())]
+        ),
     }
 }
 
@@ -104,7 +113,10 @@ fn url_rows(urls: &[UrlReport]) {
         .map(|u| {
             vec![
                 u.patch.clone(),
-                u.sha256.as_deref().map(|s| s[..16].to_string()).unwrap_or_else(|| "-".into()),
+                u.sha256
+                    .as_deref()
+                    .map(|s| s[..16].to_string())
+                    .unwrap_or_else(|| "-".into()),
                 origin_word(&u.origin),
                 u.url.clone(),
             ]
@@ -126,11 +138,17 @@ pub fn fetch(r: &SyncReport) {
         r.tags.fetched.len(),
         r.tags.present.len(),
         r.tags.missing.len(),
-        if r.tags.head { "; default branch fetched" } else { "" }
+        if r.tags.head {
+            "; default branch fetched"
+        } else {
+            ""
+        }
     );
     for t in &r.tags.missing {
         if r.offline {
-            outln!("error: the mirror has no tag `{t}`: run `klts fetch` with access to the upstream");
+            outln!(
+                "error: the mirror has no tag `{t}`: run `klts fetch` with access to the upstream"
+            );
         } else {
             outln!("error: upstream has no tag `{t}`: fix base_release in releases.yml");
         }
@@ -141,11 +159,24 @@ pub fn fetch(r: &SyncReport) {
 pub fn lock(r: &LockReport, path: &Path) {
     url_rows(&r.urls);
     if r.written {
-        outln!("wrote {}: {} added, {} changed, {} removed", path.display(), r.added, r.changed, r.removed);
+        outln!(
+            "wrote {}: {} added, {} changed, {} removed",
+            path.display(),
+            r.added,
+            r.changed,
+            r.removed
+        );
     } else if r.urls.iter().any(|u| u.error.is_some()) {
-        outln!("{} left unchanged: some URLs could not be obtained", path.display());
+        outln!(
+            "{} left unchanged: some URLs could not be obtained",
+            path.display()
+        );
     } else {
-        outln!("{} is up to date ({} pins)", path.display(), r.urls.len() - r.unpinned);
+        outln!(
+            "{} is up to date ({} pins)",
+            path.display(),
+            r.urls.len() - r.unpinned
+        );
     }
     if r.unpinned > 0 {
         outln!(
@@ -156,11 +187,17 @@ pub fn lock(r: &LockReport, path: &Path) {
 }
 
 fn short(c: &Option<String>) -> String {
-    c.as_deref().map(|c| c[..12.min(c.len())].to_string()).unwrap_or_else(|| "-".into())
+    c.as_deref()
+        .map(|c| c[..12.min(c.len())].to_string())
+        .unwrap_or_else(|| "-".into())
 }
 
 pub fn verify(report: &VerifyReport, verbose: bool, elapsed: Duration) {
-    let shown: Vec<&ReleaseReport> = report.releases.iter().filter(|r| r.requested || r.status != Status::Ok).collect();
+    let shown: Vec<&ReleaseReport> = report
+        .releases
+        .iter()
+        .filter(|r| r.requested || r.status != Status::Ok)
+        .collect();
     let rows: Vec<Vec<String>> = shown
         .iter()
         .map(|r| {
@@ -169,15 +206,27 @@ pub fn verify(report: &VerifyReport, verbose: bool, elapsed: Duration) {
                 status_word(r.status).to_string(),
                 short(&r.commit),
                 format!("{}/{}", r.steps_cached, r.steps_cached + r.steps_applied),
-                if r.three_way > 0 { r.three_way.to_string() } else { String::new() },
+                if r.three_way > 0 {
+                    r.three_way.to_string()
+                } else {
+                    String::new()
+                },
                 format!("{:.2}s", r.millis as f64 / 1000.0),
             ]
         })
         .collect();
-    table(&["RELEASE", "STATUS", "COMMIT", "CACHED", "3-WAY", "TIME"], &rows);
+    table(
+        &["RELEASE", "STATUS", "COMMIT", "CACHED", "3-WAY", "TIME"],
+        &rows,
+    );
     if verbose {
         for r in &shown {
-            outln!("\n{} (root {} {})", r.release, r.root, short(&r.root_commit));
+            outln!(
+                "\n{} (root {} {})",
+                r.release,
+                r.root,
+                short(&r.root_commit)
+            );
             for p in &r.patches {
                 for f in &p.files {
                     outln!(
@@ -196,10 +245,25 @@ pub fn verify(report: &VerifyReport, verbose: bool, elapsed: Duration) {
         if let Some(c) = &r.conflict {
             outln!("\nerror: {}: patch `{}` does not apply", r.release, c.patch);
             outln!("  source:  {}", c.source);
-            outln!("  commit:  {:?} (message {} of the file)", c.subject, c.message_index + 1);
+            outln!(
+                "  commit:  {:?} (message {} of the file)",
+                c.subject,
+                c.message_index + 1
+            );
             outln!("  onto:    {}", c.onto);
-            outln!("  paths:   {}", if c.paths.is_empty() { "-".into() } else { c.paths.join(", ") });
-            if let Some(note) = c.detail.lines().find(|l| l.starts_with("3-way fallback impossible")) {
+            outln!(
+                "  paths:   {}",
+                if c.paths.is_empty() {
+                    "-".into()
+                } else {
+                    c.paths.join(", ")
+                }
+            );
+            if let Some(note) = c
+                .detail
+                .lines()
+                .find(|l| l.starts_with("3-way fallback impossible"))
+            {
                 outln!("  note:    {note}");
             }
             if verbose {
@@ -219,7 +283,11 @@ pub fn verify(report: &VerifyReport, verbose: bool, elapsed: Duration) {
     outln!(
         "\n{ok} of {} releases ok; {applied} steps applied, {cached} from cache{}",
         requested.len(),
-        if elapsed.is_zero() { String::new() } else { format!("; {:.2}s", elapsed.as_secs_f64()) }
+        if elapsed.is_zero() {
+            String::new()
+        } else {
+            format!("; {:.2}s", elapsed.as_secs_f64())
+        }
     );
 }
 
@@ -233,8 +301,10 @@ impl Progress {
         let bar = enabled.then(|| {
             let b = ProgressBar::new(0);
             b.set_style(
-                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             b
         });
@@ -256,8 +326,15 @@ impl Progress {
     }
 }
 
-pub fn lifecycle(lines: &[klts_core::lifecycle::LineStatus], date: klts_core::lifecycle::Date, product: &str, lts_years: u32) {
-    let d = |x: Option<klts_core::lifecycle::Date>| x.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
+pub fn lifecycle(
+    lines: &[klts_core::lifecycle::LineStatus],
+    date: klts_core::lifecycle::Date,
+    product: &str,
+    lts_years: u32,
+) {
+    let d = |x: Option<klts_core::lifecycle::Date>| {
+        x.map(|d| d.to_string()).unwrap_or_else(|| "-".into())
+    };
     let rows: Vec<Vec<String>> = lines
         .iter()
         .map(|l| {
@@ -267,11 +344,24 @@ pub fn lifecycle(lines: &[klts_core::lifecycle::LineStatus], date: klts_core::li
                 l.released.to_string(),
                 d(l.community_eol),
                 d(l.lts_end),
-                l.days_left.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
+                l.days_left
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "-".into()),
                 l.latest_patch.clone().unwrap_or_else(|| "-".into()),
             ]
         })
         .collect();
-    table(&["LINE", "PHASE", "RELEASED", "COMMUNITY EOL", "LTS END", "DAYS LEFT", "NEWEST PATCH"], &rows);
+    table(
+        &[
+            "LINE",
+            "PHASE",
+            "RELEASED",
+            "COMMUNITY EOL",
+            "LTS END",
+            "DAYS LEFT",
+            "NEWEST PATCH",
+        ],
+        &rows,
+    );
     outln!("\n{product} on {date}; LTS lasts {lts_years} years after community end of life");
 }

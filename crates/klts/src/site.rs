@@ -36,17 +36,38 @@ impl PortalArgs {
 
 fn database() -> Result<Arc<klts_vuln::db::Database>, Failure> {
     let cache = klts_vuln::sources::default_cache_dir();
-    klts_vuln::sources::load(Some(&cache)).map(Arc::new).map_err(|e| Failure { code: 2, message: e })
+    klts_vuln::sources::load(Some(&cache))
+        .map(Arc::new)
+        .map_err(|e| Failure {
+            code: 2,
+            message: e,
+        })
 }
 
 /// `klts site build OUT`.
-pub fn run_build(cli: &Cli, out: &std::path::Path, portal: &PortalArgs, offline: bool) -> Result<u8, Failure> {
+pub fn run_build(
+    cli: &Cli,
+    out: &std::path::Path,
+    portal: &PortalArgs,
+    offline: bool,
+) -> Result<u8, Failure> {
     let db = database()?;
-    let site = build(Some(&cli.workspace), cli.cache_dir.as_deref(), db, &portal.config(offline));
+    let site = build(
+        Some(&cli.workspace),
+        cli.cache_dir.as_deref(),
+        db,
+        &portal.config(offline),
+    );
     for e in &site.errors {
-        eprintln!("warning: {}: {} (shown on the {} pages)", e.file, e.message, e.scope);
+        eprintln!(
+            "warning: {}: {} (shown on the {} pages)",
+            e.file, e.message, e.scope
+        );
     }
-    let files = klts_site::export::write_site(&site, out).map_err(|e| Failure { code: 2, message: format!("{}: {e}", out.display()) })?;
+    let files = klts_site::export::write_site(&site, out).map_err(|e| Failure {
+        code: 2,
+        message: format!("{}: {e}", out.display()),
+    })?;
     outln!(
         "wrote {files} files to {} ({} lines, {} releases, {} advisories)",
         out.display(),
@@ -60,7 +81,11 @@ pub fn run_build(cli: &Cli, out: &std::path::Path, portal: &PortalArgs, offline:
 /// `klts serve`.
 pub fn run_serve(cli: &Cli, addr: SocketAddr, portal: &PortalArgs) -> Result<u8, Failure> {
     let db = database()?;
-    let workspace = cli.workspace.join(klts_forge::MANIFEST_FILE).is_file().then(|| cli.workspace.clone());
+    let workspace = cli
+        .workspace
+        .join(klts_forge::MANIFEST_FILE)
+        .is_file()
+        .then(|| cli.workspace.clone());
     let config = klts_site::server::ServerConfig {
         addr,
         workspace: workspace.or_else(|| Some(cli.workspace.clone())),
@@ -68,6 +93,9 @@ pub fn run_serve(cli: &Cli, addr: SocketAddr, portal: &PortalArgs) -> Result<u8,
         site: portal.config(true),
         poll: std::time::Duration::from_secs(1),
     };
-    klts_site::server::run_blocking(config, db).map_err(|e| Failure { code: 2, message: format!("cannot serve on {addr}: {e}") })?;
+    klts_site::server::run_blocking(config, db).map_err(|e| Failure {
+        code: 2,
+        message: format!("cannot serve on {addr}: {e}"),
+    })?;
     Ok(0)
 }

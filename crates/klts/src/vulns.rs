@@ -93,18 +93,25 @@ pub enum MatrixFormat {
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
-    Severity::parse(s).ok_or_else(|| format!("unknown severity `{s}`: use low, medium, high or critical"))
+    Severity::parse(s)
+        .ok_or_else(|| format!("unknown severity `{s}`: use low, medium, high or critical"))
 }
 
 fn parse_status(s: &str) -> Result<StatusKind, String> {
     StatusKind::parse(s).ok_or_else(|| {
-        format!("unknown status `{s}`: use one of {}", StatusKind::ALL.map(|k| k.as_str()).join(", "))
+        format!(
+            "unknown status `{s}`: use one of {}",
+            StatusKind::ALL.map(|k| k.as_str()).join(", ")
+        )
     })
 }
 
 fn database() -> Result<Database, Failure> {
     let cache = klts_vuln::sources::default_cache_dir();
-    let db = klts_vuln::sources::load(Some(&cache)).map_err(|e| Failure { code: 2, message: e })?;
+    let db = klts_vuln::sources::load(Some(&cache)).map_err(|e| Failure {
+        code: 2,
+        message: e,
+    })?;
     for w in &db.warnings {
         tracing::warn!("{w}");
     }
@@ -112,12 +119,23 @@ fn database() -> Result<Database, Failure> {
 }
 
 fn triage(ws: &Workspace) -> Result<Triage, Failure> {
-    Triage::load(&ws.root.join(TRIAGE_FILE)).map_err(|e| Failure { code: 2, message: e.to_string() })
+    Triage::load(&ws.root.join(TRIAGE_FILE)).map_err(|e| Failure {
+        code: 2,
+        message: e.to_string(),
+    })
 }
 
-fn gather(cli: &Cli, run: &RunArgs, db: &Database) -> Result<(Workspace, WorkspaceFacts, Triage), Failure> {
+fn gather(
+    cli: &Cli,
+    run: &RunArgs,
+    db: &Database,
+) -> Result<(Workspace, WorkspaceFacts, Triage), Failure> {
     let ws = open(cli)?;
-    let options = VerifyOptions { jobs: jobs(run), offline: run.offline, use_cache: !run.no_cache };
+    let options = VerifyOptions {
+        jobs: jobs(run),
+        offline: run.offline,
+        use_cache: !run.no_cache,
+    };
     let facts = workspace_facts(&ws, &options)?;
     for r in facts.verify.releases.iter().filter(|r| r.commit.is_none()) {
         tracing::warn!(
@@ -129,10 +147,23 @@ fn gather(cli: &Cli, run: &RunArgs, db: &Database) -> Result<(Workspace, Workspa
     let t = triage(&ws)?;
     for d in &t.decisions {
         if db.get(&d.advisory).is_none() {
-            tracing::warn!("{}:{}: triage names `{}`, which no advisory has (a typo, or run `klts feed sync`)", TRIAGE_FILE, d.loc, d.advisory);
+            tracing::warn!(
+                "{}:{}: triage names `{}`, which no advisory has (a typo, or run `klts feed sync`)",
+                TRIAGE_FILE,
+                d.loc,
+                d.advisory
+            );
         }
-        for r in d.releases.iter().filter(|r| ws.manifest.release(r).is_none()) {
-            tracing::warn!("{}:{}: triage names release `{r}`, which the manifest does not have", TRIAGE_FILE, d.loc);
+        for r in d
+            .releases
+            .iter()
+            .filter(|r| ws.manifest.release(r).is_none())
+        {
+            tracing::warn!(
+                "{}:{}: triage names release `{r}`, which the manifest does not have",
+                TRIAGE_FILE,
+                d.loc
+            );
         }
     }
     Ok((ws, facts, t))
@@ -177,7 +208,11 @@ fn render_matrix(m: &Matrix, format: MatrixFormat) -> Result<(), Failure> {
             header.extend(m.releases.iter().cloned());
             outln!("{}", header.join(","));
             for row in &m.rows {
-                let mut cells = vec![row.advisory.id.clone(), row.advisory.severity.to_string(), score(row.advisory.score)];
+                let mut cells = vec![
+                    row.advisory.id.clone(),
+                    row.advisory.severity.to_string(),
+                    score(row.advisory.score),
+                ];
                 cells.extend(row.cells.iter().map(|c| c.status.to_string()));
                 outln!("{}", cells.join(","));
             }
@@ -206,7 +241,12 @@ fn render_matrix(m: &Matrix, format: MatrixFormat) -> Result<(), Failure> {
             }
             outln!("{header}");
             for row in &m.rows {
-                let mut line = format!("{:<22} {:<9} {:>5}", row.advisory.id, row.advisory.severity.to_string(), score(row.advisory.score));
+                let mut line = format!(
+                    "{:<22} {:<9} {:>5}",
+                    row.advisory.id,
+                    row.advisory.severity.to_string(),
+                    score(row.advisory.score)
+                );
                 for c in &row.cells {
                     let text = format!("{:>width$}", short(c.status));
                     line.push(' ');
@@ -227,7 +267,11 @@ fn render_matrix(m: &Matrix, format: MatrixFormat) -> Result<(), Failure> {
 pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
     let db = database()?;
     match cmd {
-        VulnsCommand::Matrix { filter, output, run } => {
+        VulnsCommand::Matrix {
+            filter,
+            output,
+            run,
+        } => {
             let (_ws, facts, t) = gather(cli, run, &db)?;
             let f = MatrixFilter {
                 min_severity: filter.min_severity,
@@ -250,7 +294,11 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                 crate::Format::Json => json(&report)?,
                 crate::Format::Table => {
                     let a = &report.advisory;
-                    let aliases = if a.aliases.is_empty() { String::new() } else { format!(" ({})", a.aliases.join(", ")) };
+                    let aliases = if a.aliases.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", a.aliases.join(", "))
+                    };
                     outln!("{}{aliases} — {} {}", a.id, a.severity, score(a.score));
                     if let Some(v) = &a.cvss_v3 {
                         outln!("  cvss:      {v}");
@@ -278,17 +326,38 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
             }
             Ok(0)
         }
-        VulnsCommand::Check { version, include_unknown, list, run } => {
-            let v = Version::parse(version).map_err(|e| Failure { code: 2, message: e.to_string() })?;
+        VulnsCommand::Check {
+            version,
+            include_unknown,
+            list,
+            run,
+        } => {
+            let v = Version::parse(version).map_err(|e| Failure {
+                code: 2,
+                message: e.to_string(),
+            })?;
             // A workspace is optional here.
             let ws = Workspace::open(&cli.workspace, cli.cache_dir.as_deref()).ok();
             let (facts, workspace, t) = match &ws {
                 Some(ws) => {
-                    let options = VerifyOptions { jobs: jobs(run), offline: run.offline, use_cache: !run.no_cache };
+                    let options = VerifyOptions {
+                        jobs: jobs(run),
+                        offline: run.offline,
+                        use_cache: !run.no_cache,
+                    };
                     let all = workspace_facts(ws, &options)?;
-                    let own = all.releases.iter().find(|r| r.name == *version || Version::parse(&r.name).ok() == Some(v.clone())).cloned();
+                    let own = all
+                        .releases
+                        .iter()
+                        .find(|r| {
+                            r.name == *version || Version::parse(&r.name).ok() == Some(v.clone())
+                        })
+                        .cloned();
                     if own.is_none() && v.suffix().is_some() && !v.is_prerelease() {
-                        return Err(Failure::from(klts_forge::ForgeError::unknown_release(&ws.manifest, version)));
+                        return Err(Failure::from(klts_forge::ForgeError::unknown_release(
+                            &ws.manifest,
+                            version,
+                        )));
                     }
                     let facts = own.unwrap_or_else(|| version_facts(&v, Some(ws)));
                     (facts, all.releases, triage(ws)?)
@@ -307,10 +376,25 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                     outln!(
                         "{} (upstream {}){}",
                         facts.name,
-                        facts.upstream.as_ref().map(|v| v.to_string()).unwrap_or_default(),
-                        if ws.is_some() { ", with the LTS releases of this workspace" } else { "" }
+                        facts
+                            .upstream
+                            .as_ref()
+                            .map(|v| v.to_string())
+                            .unwrap_or_default(),
+                        if ws.is_some() {
+                            ", with the LTS releases of this workspace"
+                        } else {
+                            ""
+                        }
                     );
-                    outln!("{:<20} {:<9} {:>5}  {:<10} {:<16} LTS FIX", "ADVISORY", "SEVERITY", "SCORE", "STATUS", "UPSTREAM FIX");
+                    outln!(
+                        "{:<20} {:<9} {:>5}  {:<10} {:<16} LTS FIX",
+                        "ADVISORY",
+                        "SEVERITY",
+                        "SCORE",
+                        "STATUS",
+                        "UPSTREAM FIX"
+                    );
                     for e in &exposures {
                         outln!(
                             "{:<20} {:<9} {:>5}  {:<10} {:<16} {}",
@@ -318,7 +402,13 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                             e.advisory.severity.to_string(),
                             score(e.advisory.score),
                             e.status.status.to_string(),
-                            e.upstream_fix.as_deref().unwrap_or(if e.status.status == StatusKind::Unknown { "unknown" } else { "none known" }),
+                            e.upstream_fix.as_deref().unwrap_or(
+                                if e.status.status == StatusKind::Unknown {
+                                    "unknown"
+                                } else {
+                                    "none known"
+                                }
+                            ),
                             e.lts_fix.as_deref().unwrap_or("-")
                         );
                     }
@@ -337,15 +427,27 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
             }
             Ok(0)
         }
-        VulnsCommand::Gate { min_severity, list, run } => {
+        VulnsCommand::Gate {
+            min_severity,
+            list,
+            run,
+        } => {
             let (_ws, facts, t) = gather(cli, run, &db)?;
             let must = |n: &str| facts.must.get(n).copied().unwrap_or(false);
             let violations = gate(&db, &facts.releases, &must, &t, *min_severity);
             match list.output {
-                crate::Format::Json => json(&serde_json::json!({"min_severity": min_severity, "violations": violations}))?,
+                crate::Format::Json => json(
+                    &serde_json::json!({"min_severity": min_severity, "violations": violations}),
+                )?,
                 crate::Format::Table => {
                     for v in &violations {
-                        outln!("{:<22} {:<20} {} {}", v.release, v.advisory.id, v.advisory.severity, score(v.advisory.score));
+                        outln!(
+                            "{:<22} {:<20} {} {}",
+                            v.release,
+                            v.advisory.id,
+                            v.advisory.severity,
+                            score(v.advisory.score)
+                        );
                         for e in &v.status.evidence {
                             outln!("    {e}");
                         }
@@ -364,7 +466,10 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
 
 /// The timestamp of generated documents: SOURCE_DATE_EPOCH when set, else `fallback`.
 fn timestamp(fallback: Option<String>) -> String {
-    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok()) {
+    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+    {
         return rfc3339(secs);
     }
     fallback.unwrap_or_else(|| rfc3339(0))
@@ -374,23 +479,47 @@ fn timestamp(fallback: Option<String>) -> String {
 fn rfc3339(secs: i64) -> String {
     let date = klts_core::lifecycle::Date::from_days(secs.div_euclid(86_400));
     let rem = secs.rem_euclid(86_400);
-    format!("{date}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{date}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 fn commit_time(ws: &Workspace, commit: &str) -> Option<String> {
     let git = klts_forge::git::Git::new(ws.mirror_dir());
-    git.text(["show", "-s", "--format=%ct", commit]).ok()?.parse::<i64>().ok().map(rfc3339)
+    git.text(["show", "-s", "--format=%ct", commit])
+        .ok()?
+        .parse::<i64>()
+        .ok()
+        .map(rfc3339)
 }
 
-pub fn run_vex(cli: &Cli, release: &str, run: &RunArgs, out: Option<&PathBuf>) -> Result<u8, Failure> {
+pub fn run_vex(
+    cli: &Cli,
+    release: &str,
+    run: &RunArgs,
+    out: Option<&PathBuf>,
+) -> Result<u8, Failure> {
     let db = database()?;
     let (ws, facts, t) = gather(cli, run, &db)?;
     let r = facts
         .releases
         .iter()
         .find(|r| r.name == release)
-        .ok_or_else(|| Failure::from(klts_forge::ForgeError::unknown_release(&ws.manifest, release)))?;
-    let commit = facts.verify.releases.iter().find(|x| x.release == release).and_then(|x| x.commit.clone());
+        .ok_or_else(|| {
+            Failure::from(klts_forge::ForgeError::unknown_release(
+                &ws.manifest,
+                release,
+            ))
+        })?;
+    let commit = facts
+        .verify
+        .releases
+        .iter()
+        .find(|x| x.release == release)
+        .and_then(|x| x.commit.clone());
     let ts = timestamp(commit.and_then(|c| commit_time(&ws, &c)));
     let doc = klts_vuln::vex::openvex(&db, r, &t, &ts);
     write_json(&doc, out)?;
@@ -405,19 +534,32 @@ pub fn run_osv_export(cli: &Cli, run: &RunArgs, out: Option<&PathBuf>) -> Result
         .releases
         .iter()
         .filter_map(|r| r.commit.as_deref())
-        .filter_map(|c| klts_forge::git::Git::new(ws.mirror_dir()).text(["show", "-s", "--format=%ct", c]).ok())
+        .filter_map(|c| {
+            klts_forge::git::Git::new(ws.mirror_dir())
+                .text(["show", "-s", "--format=%ct", c])
+                .ok()
+        })
         .filter_map(|s| s.parse::<i64>().ok())
         .max();
     let ts = timestamp(newest.map(rfc3339));
     let records = klts_vuln::vex::osv_export(&db, &facts.releases, &t, &ts);
     match out {
         Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| Failure { code: 2, message: format!("{}: {e}", dir.display()) })?;
+            std::fs::create_dir_all(dir).map_err(|e| Failure {
+                code: 2,
+                message: format!("{}: {e}", dir.display()),
+            })?;
             for r in &records {
                 let id = r["id"].as_str().unwrap_or("KLTS-unknown");
-                let text = serde_json::to_vec_pretty(r).map_err(|e| Failure { code: 2, message: e.to_string() })?;
+                let text = serde_json::to_vec_pretty(r).map_err(|e| Failure {
+                    code: 2,
+                    message: e.to_string(),
+                })?;
                 let path = dir.join(format!("{id}.json"));
-                klts_forge::fsutil::atomic_write(&path, &text).map_err(|e| Failure { code: 2, message: format!("{}: {e}", path.display()) })?;
+                klts_forge::fsutil::atomic_write(&path, &text).map_err(|e| Failure {
+                    code: 2,
+                    message: format!("{}: {e}", path.display()),
+                })?;
             }
             outln!("wrote {} OSV records to {}", records.len(), dir.display());
         }
@@ -429,14 +571,24 @@ pub fn run_osv_export(cli: &Cli, run: &RunArgs, out: Option<&PathBuf>) -> Result
 fn write_json(value: &serde_json::Value, out: Option<&PathBuf>) -> Result<(), Failure> {
     match out {
         Some(path) => {
-            let text = serde_json::to_vec_pretty(value).map_err(|e| Failure { code: 2, message: e.to_string() })?;
-            klts_forge::fsutil::atomic_write(path, &text).map_err(|e| Failure { code: 2, message: format!("{}: {e}", path.display()) })
+            let text = serde_json::to_vec_pretty(value).map_err(|e| Failure {
+                code: 2,
+                message: e.to_string(),
+            })?;
+            klts_forge::fsutil::atomic_write(path, &text).map_err(|e| Failure {
+                code: 2,
+                message: format!("{}: {e}", path.display()),
+            })
         }
         None => json(value),
     }
 }
 
-pub fn run_feed_sync(urls: &[String], offline: bool, list: &crate::ListArgs) -> Result<u8, Failure> {
+pub fn run_feed_sync(
+    urls: &[String],
+    offline: bool,
+    list: &crate::ListArgs,
+) -> Result<u8, Failure> {
     let cache = klts_vuln::sources::default_cache_dir();
     if offline {
         let index = klts_vuln::sources::synced(&cache);
@@ -444,17 +596,31 @@ pub fn run_feed_sync(urls: &[String], offline: bool, list: &crate::ListArgs) -> 
             crate::Format::Json => json(&index)?,
             crate::Format::Table => {
                 if index.feeds.is_empty() {
-                    outln!("no feeds synced in {}: the embedded snapshot is used", cache.display());
+                    outln!(
+                        "no feeds synced in {}: the embedded snapshot is used",
+                        cache.display()
+                    );
                 }
                 for (url, e) in &index.feeds {
-                    outln!("{url}  {:?}  synced at {}", e.kind, rfc3339(e.synced_at as i64));
+                    outln!(
+                        "{url}  {:?}  synced at {}",
+                        e.kind,
+                        rfc3339(e.synced_at as i64)
+                    );
                 }
             }
         }
         return Ok(0);
     }
-    let urls: Vec<String> = if urls.is_empty() { vec![klts_vuln::sources::OFFICIAL_FEED.to_string()] } else { urls.to_vec() };
-    let results = klts_vuln::sources::sync(&urls, &cache).map_err(|e| Failure { code: 2, message: e })?;
+    let urls: Vec<String> = if urls.is_empty() {
+        vec![klts_vuln::sources::OFFICIAL_FEED.to_string()]
+    } else {
+        urls.to_vec()
+    };
+    let results = klts_vuln::sources::sync(&urls, &cache).map_err(|e| Failure {
+        code: 2,
+        message: e,
+    })?;
     match list.output {
         crate::Format::Json => json(&results)?,
         crate::Format::Table => {

@@ -22,17 +22,26 @@ fn fix_patch(up: &Repo) -> Vec<u8> {
 }
 
 fn ws_with(tmp: &std::path::Path, up: &Repo, releases: &str) -> Ws {
-    Ws::new(&tmp.join("ws"), &format!("base: {}\nreleases:\n{releases}", up.dir.display()))
+    Ws::new(
+        &tmp.join("ws"),
+        &format!("base: {}\nreleases:\n{releases}", up.dir.display()),
+    )
 }
 
 /// No stray temporary files in the cache after a run.
 fn assert_no_temp_files(ws: &Ws) {
     let mut stack = vec![ws.dir.join(".klts")];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            assert!(!name.starts_with(".klts-tmp-") && !name.starts_with("engine-"), "leftover {}", e.path().display());
+            assert!(
+                !name.starts_with(".klts-tmp-") && !name.starts_with("engine-"),
+                "leftover {}",
+                e.path().display()
+            );
             if e.file_type().unwrap().is_dir() && name != "upstream.git" {
                 stack.push(e.path());
             }
@@ -43,7 +52,10 @@ fn assert_no_temp_files(ws: &Ws) {
 #[test]
 fn malformed_yaml_names_line_and_column() {
     let tmp = tempfile::tempdir().unwrap();
-    let ws = Ws::new(tmp.path(), "base: x\nreleases:\n  - name: v1.0.0-lts.1\n    patches: [a, b\n");
+    let ws = Ws::new(
+        tmp.path(),
+        "base: x\nreleases:\n  - name: v1.0.0-lts.1\n    patches: [a, b\n",
+    );
     let out = ws.klts(&["verify"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
@@ -56,32 +68,54 @@ fn regex_like_line_col(s: &str) -> bool {
     // `releases.yml:<line>:<col>:`
     s.split("releases.yml:").nth(1).is_some_and(|rest| {
         let mut parts = rest.splitn(3, ':');
-        parts.next().is_some_and(|l| l.parse::<usize>().is_ok()) && parts.next().is_some_and(|c| c.parse::<usize>().is_ok())
+        parts.next().is_some_and(|l| l.parse::<usize>().is_ok())
+            && parts.next().is_some_and(|c| c.parse::<usize>().is_ok())
     })
 }
 
 #[test]
 fn wrong_types_are_schema_errors_with_position() {
     let tmp = tempfile::tempdir().unwrap();
-    let ws = Ws::new(tmp.path(), "base: x\nreleases:\n  - name: v1.0.0-lts.1\n    base_release: v1.0.0\n    must: maybe\n");
+    let ws = Ws::new(
+        tmp.path(),
+        "base: x\nreleases:\n  - name: v1.0.0-lts.1\n    base_release: v1.0.0\n    must: maybe\n",
+    );
     let out = ws.klts(&["releases"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("releases.yml:5:11: expected `true` or `false` for `must`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("releases.yml:5:11: expected `true` or `false` for `must`"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn no_manifest_and_unknown_release() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = Ws { dir: tmp.path().to_path_buf() }.klts(&["verify"]);
+    let out = Ws {
+        dir: tmp.path().to_path_buf(),
+    }
+    .klts(&["verify"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no manifest here"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no manifest here"),
+        "{}",
+        stderr(&out)
+    );
 
     let up = upstream(tmp.path());
-    let ws = ws_with(tmp.path(), &up, "  - name: v1.0.0-lts.1\n    base_release: v1.0.0\n    must: true\n");
+    let ws = ws_with(
+        tmp.path(),
+        &up,
+        "  - name: v1.0.0-lts.1\n    base_release: v1.0.0\n    must: true\n",
+    );
     let out = ws.klts(&["verify", "1.0.0-lts.1"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("unknown release `1.0.0-lts.1`, did you mean `v1.0.0-lts.1`?"), "{err}");
+    assert!(
+        err.contains("unknown release `1.0.0-lts.1`, did you mean `v1.0.0-lts.1`?"),
+        "{err}"
+    );
     let out = ws.klts(&["checkout", "v9.9.9"]);
     assert_eq!(out.status.code(), Some(2));
 }
@@ -107,12 +141,23 @@ fn missing_and_corrupt_patches_fail_that_release_only() {
     ws.patch("garbage", b"this is not a patch at all\n");
     let text = String::from_utf8(good.clone()).unwrap();
     let cut = text.find("@@").unwrap();
-    ws.patch("truncated", format!("{}@@ -1,3 +1,3 @@\n-line 1\n+broken", &text[..cut]).as_bytes());
+    ws.patch(
+        "truncated",
+        format!("{}@@ -1,3 +1,3 @@\n-line 1\n+broken", &text[..cut]).as_bytes(),
+    );
 
     let out = ws.klts(&["verify", "-o", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let get = |n: &str| report["releases"].as_array().unwrap().iter().find(|r| r["release"] == n).unwrap().clone();
+    let get = |n: &str| {
+        report["releases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["release"] == n)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(get("v1.0.0-lts.1")["status"], "ok");
     for (name, needle) in [
         ("v1.0.0-lts.2", "patches/gone.patch"),
@@ -127,18 +172,32 @@ fn missing_and_corrupt_patches_fail_that_release_only() {
         assert_eq!(ws.mirror_ref(&format!("refs/klts/releases/{name}")), None);
     }
     // The unknown name is reported with its manifest line.
-    assert!(get("v1.0.0-lts.2")["error"].as_str().unwrap().contains("releases.yml:10:15:"), "{}", get("v1.0.0-lts.2"));
+    assert!(
+        get("v1.0.0-lts.2")["error"]
+            .as_str()
+            .unwrap()
+            .contains("releases.yml:10:15:"),
+        "{}",
+        get("v1.0.0-lts.2")
+    );
     assert_no_temp_files(&ws);
 
     // Table output says the same to a person.
     let out = ws.klts(&["verify"]);
     let text = stdout(&out);
-    assert!(text.contains("error: v1.0.0-lts.3: corrupt patch patches/garbage.patch"), "{text}");
+    assert!(
+        text.contains("error: v1.0.0-lts.3: corrupt patch patches/garbage.patch"),
+        "{text}"
+    );
     assert!(text.contains("1 of 5 releases ok"), "{text}");
     // Lint finds the missing file with its line, as an error.
     let out = ws.klts(&["lint"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("releases.yml:25:13: error[missing-file]"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("releases.yml:25:13: error[missing-file]"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -157,12 +216,24 @@ fn upstream_without_tag_and_unreachable_upstream() {
     assert!(text.contains("1 of 2 releases ok"), "{text}");
     let out = ws.klts(&["fetch"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("upstream has no tag `v1.0.7`"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("upstream has no tag `v1.0.7`"),
+        "{}",
+        stdout(&out)
+    );
     let out = ws.klts(&["lint"]);
-    assert!(stdout(&out).contains("error[missing-tag]"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("error[missing-tag]"),
+        "{}",
+        stdout(&out)
+    );
     let out = ws.klts(&["fetch", "--offline"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("the mirror has no tag `v1.0.7`"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("the mirror has no tag `v1.0.7`"),
+        "{}",
+        stdout(&out)
+    );
 
     let ws2 = Ws::new(
         &tmp.path().join("ws2"),
@@ -170,10 +241,18 @@ fn upstream_without_tag_and_unreachable_upstream() {
     );
     let out = ws2.klts(&["verify"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("upstream /nonexistent/upstream: cannot be read"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("upstream /nonexistent/upstream: cannot be read"),
+        "{}",
+        stderr(&out)
+    );
     let out = ws2.klts(&["verify", "--offline"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--offline forbids fetching"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--offline forbids fetching"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -187,15 +266,26 @@ fn cycles_and_bad_lock_files() {
     );
     let out = ws.klts(&["lint"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("releases.yml:4:19: error[base-cycle]"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("releases.yml:4:19: error[base-cycle]"),
+        "{}",
+        stdout(&out)
+    );
     let out = ws.klts(&["verify"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("cycles"), "{}", stdout(&out));
 
-    let ws = Ws::new(&tmp.path().join("ws-lock"), &format!("base: {}\nreleases: []\n", up.dir.display()));
+    let ws = Ws::new(
+        &tmp.path().join("ws-lock"),
+        &format!("base: {}\nreleases: []\n", up.dir.display()),
+    );
     std::fs::write(ws.dir.join("klts.lock"), "version = 1\n[[pin]\nurl = 1\n").unwrap();
     let out = ws.klts(&["lint"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("klts.lock: invalid lock file"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("klts.lock: invalid lock file"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stderr(&out).contains("line 2"), "{}", stderr(&out));
 }

@@ -16,29 +16,70 @@ fn klts_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
 }
 
 fn phase(v: &Value, line: &str) -> (String, Option<i64>) {
-    let l = v["lines"].as_array().unwrap().iter().find(|l| l["line"] == line).unwrap_or_else(|| panic!("no {line}"));
-    (l["phase"].as_str().unwrap().to_string(), l["days_left"].as_i64())
+    let l = v["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["line"] == line)
+        .unwrap_or_else(|| panic!("no {line}"));
+    (
+        l["phase"].as_str().unwrap().to_string(),
+        l["days_left"].as_i64(),
+    )
 }
 
 #[test]
 fn lifecycle_on_a_date_without_a_workspace() {
     let tmp = tempfile::tempdir().unwrap();
     // 1.17's community end of life is 2021-01-13: still community that day, LTS the next.
-    let out = klts_in(tmp.path(), &["lifecycle", "--date", "2021-01-13", "-o", "json"]);
+    let out = klts_in(
+        tmp.path(),
+        &["lifecycle", "--date", "2021-01-13", "-o", "json"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(phase(&v, "1.17"), ("community".into(), Some(0)));
-    assert_eq!(phase(&v, "1.9").0, "eol", "lines before 1.10 are not in the program");
-    let v: Value = serde_json::from_slice(&klts_in(tmp.path(), &["lifecycle", "--date", "2021-01-14", "-o", "json"]).stdout).unwrap();
+    assert_eq!(
+        phase(&v, "1.9").0,
+        "eol",
+        "lines before 1.10 are not in the program"
+    );
+    let v: Value = serde_json::from_slice(
+        &klts_in(
+            tmp.path(),
+            &["lifecycle", "--date", "2021-01-14", "-o", "json"],
+        )
+        .stdout,
+    )
+    .unwrap();
     assert_eq!(phase(&v, "1.17").0, "lts");
-    let v: Value = serde_json::from_slice(&klts_in(tmp.path(), &["lifecycle", "--date", "2021-01-14", "--lts-years", "0", "-o", "json"]).stdout).unwrap();
+    let v: Value = serde_json::from_slice(
+        &klts_in(
+            tmp.path(),
+            &[
+                "lifecycle",
+                "--date",
+                "2021-01-14",
+                "--lts-years",
+                "0",
+                "-o",
+                "json",
+            ],
+        )
+        .stdout,
+    )
+    .unwrap();
     assert_eq!(phase(&v, "1.17").0, "eol");
     // The chart.
     let svg = tmp.path().join("chart.svg");
     let out = klts_in(tmp.path(), &["lifecycle", "--svg", svg.to_str().unwrap()]);
     assert!(out.status.success());
     let text = std::fs::read_to_string(&svg).unwrap();
-    assert!(text.contains("<svg") && text.contains("1.17"), "{}", &text[..200.min(text.len())]);
+    assert!(
+        text.contains("<svg") && text.contains("1.17"),
+        "{}",
+        &text[..200.min(text.len())]
+    );
     // Bad input.
     let out = klts_in(tmp.path(), &["lifecycle", "--date", "2021-02-30"]);
     assert_eq!(out.status.code(), Some(2));
@@ -52,17 +93,32 @@ fn workspace_lifecycle_file_and_dropped_lines() {
         "base: /nonexistent\nreleases:\n  - name: v1.17.17-lts.1\n    base_release: v1.17.17\n    must: true\n  - name: v1.16.15-lts.1\n    base_release: v1.16.15\n    must: false\n",
     );
     std::fs::write(ws.dir.join("lifecycle.yml"), "lts_years: 2\n").unwrap();
-    let out = klts_in(&ws.dir, &["lifecycle", "--date", "2021-06-01", "-o", "json"]);
+    let out = klts_in(
+        &ws.dir,
+        &["lifecycle", "--date", "2021-06-01", "-o", "json"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["lts_years"], 2);
     assert_eq!(phase(&v, "1.17").0, "lts");
-    assert_eq!(phase(&v, "1.16").0, "eol", "only must: false releases: the line was dropped");
+    assert_eq!(
+        phase(&v, "1.16").0,
+        "eol",
+        "only must: false releases: the line was dropped"
+    );
     assert_eq!(phase(&v, "1.15").0, "eol", "not in the manifest");
-    std::fs::write(ws.dir.join("lifecycle.yml"), "lines:\n  - line: \"1.40\"\n    released: 2027-13-01\n").unwrap();
+    std::fs::write(
+        ws.dir.join("lifecycle.yml"),
+        "lines:\n  - line: \"1.40\"\n    released: 2027-13-01\n",
+    )
+    .unwrap();
     let out = klts_in(&ws.dir, &["lifecycle"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("lifecycle.yml:3:"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("lifecycle.yml:3:"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -73,10 +129,18 @@ fn static_site_without_a_workspace() {
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("files to"), "{}", stdout(&out));
     let home = std::fs::read_to_string(out_dir.join("index.html")).unwrap();
-    assert!(home.starts_with("<!DOCTYPE html>") || home.starts_with("<!doctype html>"), "{}", &home[..100]);
-    let advisories: Value = serde_json::from_slice(&std::fs::read(out_dir.join("api/v1/advisories.json")).unwrap()).unwrap();
+    assert!(
+        home.starts_with("<!DOCTYPE html>") || home.starts_with("<!doctype html>"),
+        "{}",
+        &home[..100]
+    );
+    let advisories: Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("api/v1/advisories.json")).unwrap())
+            .unwrap();
     assert!(advisories.to_string().contains("CVE-2021-3121"));
-    assert!(out_dir.join("advisories/CVE-2021-3121/index.html").is_file());
+    assert!(out_dir
+        .join("advisories/CVE-2021-3121/index.html")
+        .is_file());
     assert!(out_dir.join("lifecycle.svg").is_file());
     // A second build replaces the first.
     let out = klts_in(tmp.path(), &["site", "build", out_dir.to_str().unwrap()]);

@@ -13,8 +13,21 @@ fn quickstart_script_runs() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("2 of 2 releases ok; 3 steps applied, 0 from cache"), "{text}");
-    assert!(text.contains("2 of 2 releases ok; 0 steps applied, 3 from cache"), "{text}");
-    assert!(tmp.path().join("v1.0.0-lts.1/pkg/server/server.go").is_file());
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("2 of 2 releases ok; 3 steps applied, 0 from cache"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2 of 2 releases ok; 0 steps applied, 3 from cache"),
+        "{text}"
+    );
+    assert!(tmp
+        .path()
+        .join("v1.0.0-lts.1/pkg/server/server.go")
+        .is_file());
 }

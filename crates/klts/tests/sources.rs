@@ -31,11 +31,26 @@ fn setup() -> Setup {
     up.checkout("master");
     let out = git_output(
         &up.dir,
-        &["merge", "-q", "--no-ff", "feature", "-m", "Merge pull request #42 from dev/feature\n\nHarden main"],
-        &[("GIT_AUTHOR_DATE", "@1700000000 +0000"), ("GIT_COMMITTER_DATE", "@1700000000 +0000")],
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "feature",
+            "-m",
+            "Merge pull request #42 from dev/feature\n\nHarden main",
+        ],
+        &[
+            ("GIT_AUTHOR_DATE", "@1700000000 +0000"),
+            ("GIT_COMMITTER_DATE", "@1700000000 +0000"),
+        ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    Setup { tmp, up, fix, fix_commit }
+    Setup {
+        tmp,
+        up,
+        fix,
+        fix_commit,
+    }
 }
 
 fn manifest(up: &Repo, url: &str) -> String {
@@ -46,7 +61,8 @@ fn manifest(up: &Repo, url: &str) -> String {
 }
 
 fn json(o: &std::process::Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}{}", stdout(o), stderr(o)))
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}{}", stdout(o), stderr(o)))
 }
 
 #[test]
@@ -76,7 +92,13 @@ fn url_patch_is_downloaded_once_pinned_and_tamper_is_refused() {
     let r = &report["releases"][0];
     assert_eq!(r["patches"][0]["files"][0]["sha256"], sha.as_str());
     // Same commit as `git am -3` of the downloaded patch.
-    let expected = reference_am(&s.up.dir, s.tmp.path(), "v2.0.0", std::slice::from_ref(&s.fix)).unwrap();
+    let expected = reference_am(
+        &s.up.dir,
+        s.tmp.path(),
+        "v2.0.0",
+        std::slice::from_ref(&s.fix),
+    )
+    .unwrap();
     assert_eq!(r["commit"], expected.as_str());
 
     // The server now returns something else; a fresh cache must refuse it.
@@ -88,9 +110,17 @@ fn url_patch_is_downloaded_once_pinned_and_tamper_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(text.contains("does not match its pin"), "{text}");
-    assert!(text.contains(&url) && text.contains(&sha) && text.contains(&klts_forge::fsutil::sha256_hex(&evil)), "{text}");
+    assert!(
+        text.contains(&url)
+            && text.contains(&sha)
+            && text.contains(&klts_forge::fsutil::sha256_hex(&evil)),
+        "{text}"
+    );
     // Nothing was tagged or cached for the tampered content.
-    assert!(!fresh.join("downloads/sha256").join(klts_forge::fsutil::sha256_hex(&evil)).exists());
+    assert!(!fresh
+        .join("downloads/sha256")
+        .join(klts_forge::fsutil::sha256_hex(&evil))
+        .exists());
 
     // `lock --update` re-pins after review; the lock file changes.
     let out = ws.klts(&["--cache-dir", fresh.to_str().unwrap(), "lock", "--update"]);
@@ -108,14 +138,21 @@ fn unreachable_url_fails_clearly_and_lock_is_not_written() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains(&url), "{}", stdout(&out));
     assert!(stdout(&out).contains("download failed"), "{}", stdout(&out));
-    assert!(!ws.dir.join("klts.lock").exists(), "no lock file after a failed lock");
+    assert!(
+        !ws.dir.join("klts.lock").exists(),
+        "no lock file after a failed lock"
+    );
     let out = ws.klts(&["verify"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("download failed"), "{}", stdout(&out));
     // Offline: says it is not available offline, and never tries the network.
     let out = ws.klts(&["verify", "--offline"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("not available offline"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("not available offline"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -134,10 +171,19 @@ fn offline_pull_and_commit_urls_come_from_the_upstream() {
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let report = json(&out);
     let r = &report["releases"][0];
-    assert_eq!(r["patches"][0]["files"][0]["origin"]["kind"], "upstream-pull");
+    assert_eq!(
+        r["patches"][0]["files"][0]["origin"]["kind"],
+        "upstream-pull"
+    );
     assert_eq!(r["patches"][0]["files"][0]["origin"]["number"], 42);
     // The PR's two commits, as git am -3 of the PR's own patch gives them.
-    let expected = reference_am(&s.up.dir, s.tmp.path(), "v2.0.0", std::slice::from_ref(&s.fix)).unwrap();
+    let expected = reference_am(
+        &s.up.dir,
+        s.tmp.path(),
+        "v2.0.0",
+        std::slice::from_ref(&s.fix),
+    )
+    .unwrap();
     assert_eq!(r["commit"], expected.as_str());
 
     // A commit URL: just that commit.
@@ -146,7 +192,10 @@ fn offline_pull_and_commit_urls_come_from_the_upstream() {
     let out = ws.klts(&["verify", "--offline", "-o", "json"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let report = json(&out);
-    assert_eq!(report["releases"][0]["patches"][0]["files"][0]["origin"]["kind"], "upstream-commit");
+    assert_eq!(
+        report["releases"][0]["patches"][0]["files"][0]["origin"]["kind"],
+        "upstream-commit"
+    );
     let single = s.up.format_patch(&format!("{0}^..{0}", s.fix_commit));
     let expected = reference_am(&s.up.dir, s.tmp.path(), "v2.0.0", &[single]).unwrap();
     assert_eq!(report["releases"][0]["commit"], expected.as_str());
@@ -156,7 +205,9 @@ fn offline_pull_and_commit_urls_come_from_the_upstream() {
     let out = ws.klts(&["lock", "--offline"]);
     assert!(out.status.success(), "{}", stdout(&out));
     assert!(stdout(&out).contains("not pinned"), "{}", stdout(&out));
-    assert!(!std::fs::read_to_string(ws.dir.join("klts.lock")).unwrap_or_default().contains(&commit_url));
+    assert!(!std::fs::read_to_string(ws.dir.join("klts.lock"))
+        .unwrap_or_default()
+        .contains(&commit_url));
     // Later, the real URL serves GitHub-style bytes of the same commit: accepted, and pinned.
     let server = HttpServer::start();
     let github = s.up.format_patch(&format!("{0}^..{0}", s.fix_commit));
@@ -165,7 +216,12 @@ fn offline_pull_and_commit_urls_come_from_the_upstream() {
     std::fs::write(ws.dir.join("releases.yml"), manifest(&s.up, &served_url)).unwrap();
     let out = ws.klts(&["lock"]);
     assert!(out.status.success(), "{}", stdout(&out));
-    assert!(std::fs::read_to_string(ws.dir.join("klts.lock")).unwrap().contains(&served_url));
+    assert!(std::fs::read_to_string(ws.dir.join("klts.lock"))
+        .unwrap()
+        .contains(&served_url));
     let out = ws.klts(&["verify", "--offline", "-o", "json"]);
-    assert_eq!(json(&out)["releases"][0]["patches"][0]["files"][0]["origin"]["kind"], "cache");
+    assert_eq!(
+        json(&out)["releases"][0]["patches"][0]["files"][0]["origin"]["kind"],
+        "cache"
+    );
 }

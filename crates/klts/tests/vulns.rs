@@ -60,7 +60,10 @@ fn setup() -> Setup {
     up.commit("Bump github.com/gogo/protobuf to v1.3.2");
     let bump = up.format_patch("v1.16.15..HEAD");
     up.branch("regen", "v1.17.17");
-    up.write("pkg/apis/generated.pb.go", lines(&[(7, "if skippy < 0 { return ErrInvalidLength }")]));
+    up.write(
+        "pkg/apis/generated.pb.go",
+        lines(&[(7, "if skippy < 0 { return ErrInvalidLength }")]),
+    );
     up.commit("Regenerate protobuf code with the skippy fix");
     let regen = up.format_patch("v1.17.17..HEAD");
     up.branch("ci", "v1.17.17");
@@ -113,7 +116,11 @@ patches:
     )
     .unwrap();
     let feeds = tmp.path().join("feeds");
-    Setup { _tmp: tmp, ws, feeds }
+    Setup {
+        _tmp: tmp,
+        ws,
+        feeds,
+    }
 }
 
 fn klts(s: &Setup, args: &[&str]) -> std::process::Output {
@@ -128,7 +135,8 @@ fn klts(s: &Setup, args: &[&str]) -> std::process::Output {
 }
 
 fn json(o: &std::process::Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}{}", stdout(o), stderr(o)))
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}{}", stdout(o), stderr(o)))
 }
 
 #[test]
@@ -138,7 +146,12 @@ fn cve_2021_3121_story() {
     assert!(out.status.success(), "{}", stderr(&out));
     let report = json(&out);
     assert_eq!(report["advisory"]["id"], "CVE-2021-3121");
-    let aliases: Vec<&str> = report["advisory"]["aliases"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    let aliases: Vec<&str> = report["advisory"]["aliases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
     assert!(aliases.contains(&"GO-2021-0053"), "{aliases:?}");
     let statuses: HashMap<String, Value> = report["releases"]
         .as_array()
@@ -150,12 +163,19 @@ fn cve_2021_3121_story() {
     assert_eq!(st("v1.18.20-lts.3"), "fixed-upstream");
     assert_eq!(st("v1.17.17-lts.3"), "fixed-by-patch");
     assert_eq!(st("v1.17.17-ci"), "affected");
-    assert_eq!(st("v1.16.15-lts.3"), "fixed-by-patch", "bump-gogo says `fixes: [GO-2021-0053]`");
+    assert_eq!(
+        st("v1.16.15-lts.3"),
+        "fixed-by-patch",
+        "bump-gogo says `fixes: [GO-2021-0053]`"
+    );
     assert_eq!(st("v1.15.12-lts.1"), "ignored");
     assert_eq!(st("v1.14.10-lts.2"), "affected");
     // Evidence: the range and the module version that decided.
     let ev = statuses["v1.14.10-lts.2"]["evidence"].to_string();
-    assert!(ev.contains("github.com/gogo/protobuf") && ev.contains("v1.0.0"), "{ev}");
+    assert!(
+        ev.contains("github.com/gogo/protobuf") && ev.contains("v1.0.0"),
+        "{ev}"
+    );
     let ev = statuses["v1.17.17-lts.3"]["evidence"].to_string();
     assert!(ev.contains("\"patch\":\"CVE-2021-3121\""), "{ev}");
     let ev = statuses["v1.15.12-lts.1"]["evidence"].to_string();
@@ -170,10 +190,26 @@ fn cve_2021_3121_story() {
 
     // check on a version the mirror has no tree for: the dependency advisory is unknown there,
     // and the lowest upstream tag of the line whose tree is fixed is named.
-    let out = klts(&s, &["vulns", "check", "1.18.10", "--include-unknown", "-o", "json"]);
+    let out = klts(
+        &s,
+        &[
+            "vulns",
+            "check",
+            "1.18.10",
+            "--include-unknown",
+            "-o",
+            "json",
+        ],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let c = json(&out);
-    let e = c["exposures"].as_array().unwrap().iter().find(|e| e["advisory"]["id"] == "CVE-2021-3121").expect("listed").clone();
+    let e = c["exposures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["advisory"]["id"] == "CVE-2021-3121")
+        .expect("listed")
+        .clone();
     assert_eq!(e["status"]["status"], "unknown");
     assert_eq!(e["upstream_fix"], "v1.18.20");
     // An LTS release name the workspace does not have is an error, not upstream 1.17.17.
@@ -185,10 +221,18 @@ fn cve_2021_3121_story() {
 fn dependency_bump_without_metadata_is_fixed_by_dependency() {
     let s = setup();
     // Drop the `fixes:` metadata: the bump is then recognized from the tree alone.
-    let m = std::fs::read_to_string(s.ws.dir.join("releases.yml")).unwrap().replace("    fixes: [GO-2021-0053]\n", "");
+    let m = std::fs::read_to_string(s.ws.dir.join("releases.yml"))
+        .unwrap()
+        .replace("    fixes: [GO-2021-0053]\n", "");
     std::fs::write(s.ws.dir.join("releases.yml"), m).unwrap();
     let report = json(&klts(&s, &["vulns", "show", "GO-2021-0053", "-o", "json"]));
-    let row = report["releases"].as_array().unwrap().iter().find(|p| p[0] == "v1.16.15-lts.3").unwrap().clone();
+    let row = report["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p[0] == "v1.16.15-lts.3")
+        .unwrap()
+        .clone();
     assert_eq!(row[1]["status"], "fixed-by-dependency", "{row}");
     assert!(row[1]["evidence"].to_string().contains("v1.3.2"), "{row}");
 }
@@ -196,31 +240,88 @@ fn dependency_bump_without_metadata_is_fixed_by_dependency() {
 #[test]
 fn matrix_formats_gate_check_and_vex() {
     let s = setup();
-    let out = klts(&s, &["vulns", "matrix", "-o", "json", "--status", "fixed-by-patch"]);
+    let out = klts(
+        &s,
+        &[
+            "vulns",
+            "matrix",
+            "-o",
+            "json",
+            "--status",
+            "fixed-by-patch",
+        ],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let m = json(&out);
     assert_eq!(m["releases"].as_array().unwrap().len(), 6);
-    assert!(m["rows"].as_array().unwrap().iter().any(|r| r["advisory"]["id"] == "CVE-2021-3121"));
+    assert!(m["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["advisory"]["id"] == "CVE-2021-3121"));
     // Same inputs, same bytes.
-    let again = klts(&s, &["vulns", "matrix", "-o", "json", "--status", "fixed-by-patch"]);
+    let again = klts(
+        &s,
+        &[
+            "vulns",
+            "matrix",
+            "-o",
+            "json",
+            "--status",
+            "fixed-by-patch",
+        ],
+    );
     assert_eq!(out.stdout, again.stdout);
-    let csv = stdout(&klts(&s, &["vulns", "matrix", "-o", "csv", "--line", "1.17"]));
-    assert!(csv.starts_with("advisory,severity,score,v1.17.17-lts.3,v1.17.17-ci\n"), "{csv}");
-    let md = stdout(&klts(&s, &["vulns", "matrix", "-o", "markdown", "--min-severity", "high"]));
+    let csv = stdout(&klts(
+        &s,
+        &["vulns", "matrix", "-o", "csv", "--line", "1.17"],
+    ));
+    assert!(
+        csv.starts_with("advisory,severity,score,v1.17.17-lts.3,v1.17.17-ci\n"),
+        "{csv}"
+    );
+    let md = stdout(&klts(
+        &s,
+        &[
+            "vulns",
+            "matrix",
+            "-o",
+            "markdown",
+            "--min-severity",
+            "high",
+        ],
+    ));
     assert!(md.starts_with("| advisory | severity |"), "{md}");
 
     // The gate fails: v1.14.10-lts.2 is must and open on a high advisory.
-    let out = klts(&s, &["vulns", "gate", "--min-severity", "high", "-o", "json"]);
+    let out = klts(
+        &s,
+        &["vulns", "gate", "--min-severity", "high", "-o", "json"],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let g = json(&out);
-    assert!(g["violations"].as_array().unwrap().iter().any(|v| v["release"] == "v1.14.10-lts.2" && v["advisory"]["id"] == "CVE-2021-3121"));
-    assert!(!g["violations"].as_array().unwrap().iter().any(|v| v["release"] == "v1.17.17-lts.3" && v["advisory"]["id"] == "CVE-2021-3121"));
+    assert!(g["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["release"] == "v1.14.10-lts.2" && v["advisory"]["id"] == "CVE-2021-3121"));
+    assert!(!g["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["release"] == "v1.17.17-lts.3" && v["advisory"]["id"] == "CVE-2021-3121"));
 
     // check: 1.17.17 in this workspace is exposed; the LTS release of the line fixes it.
     let out = klts(&s, &["vulns", "check", "1.17.17", "-o", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let c = json(&out);
-    let e = c["exposures"].as_array().unwrap().iter().find(|e| e["advisory"]["id"] == "CVE-2021-3121").expect("exposed").clone();
+    let e = c["exposures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["advisory"]["id"] == "CVE-2021-3121")
+        .expect("exposed")
+        .clone();
     assert_eq!(e["lts_fix"], "v1.17.17-lts.3");
 
     // VEX for the 1.17 LTS release: fixed, deterministic.
@@ -228,12 +329,27 @@ fn matrix_formats_gate_check_and_vex() {
     assert!(out.status.success(), "{}", stderr(&out));
     let vex = json(&out);
     assert_eq!(vex["@context"], "https://openvex.dev/ns/v0.2.0");
-    let st = vex["statements"].as_array().unwrap().iter().find(|s| s["vulnerability"]["name"] == "CVE-2021-3121").unwrap().clone();
+    let st = vex["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["vulnerability"]["name"] == "CVE-2021-3121")
+        .unwrap()
+        .clone();
     assert_eq!(st["status"], "fixed");
-    assert_eq!(st["products"][0]["@id"], "pkg:golang/k8s.io/kubernetes@v1.17.17-lts.3");
+    assert_eq!(
+        st["products"][0]["@id"],
+        "pkg:golang/k8s.io/kubernetes@v1.17.17-lts.3"
+    );
     assert_eq!(klts(&s, &["vex", "v1.17.17-lts.3"]).stdout, out.stdout);
     let vex15 = json(&klts(&s, &["vex", "v1.15.12-lts.1"]));
-    let st = vex15["statements"].as_array().unwrap().iter().find(|s| s["vulnerability"]["name"] == "CVE-2021-3121").unwrap().clone();
+    let st = vex15["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["vulnerability"]["name"] == "CVE-2021-3121")
+        .unwrap()
+        .clone();
     assert_eq!(st["status"], "not_affected");
     assert_eq!(st["justification"], "vulnerable_code_not_in_execute_path");
 
@@ -241,9 +357,29 @@ fn matrix_formats_gate_check_and_vex() {
     let out = klts(&s, &["osv", "export"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let records = json(&out);
-    let r = records.as_array().unwrap().iter().find(|r| r["id"] == "KLTS-CVE-2021-3121").expect("exported").clone();
-    let fixed: Vec<String> = r["affected"].as_array().unwrap().iter().map(|a| a["ranges"][0]["events"][1]["fixed"].as_str().unwrap().to_string()).collect();
-    assert!(fixed.contains(&"1.17.17-lts.3".to_string()) && fixed.contains(&"1.16.15-lts.3".to_string()), "{fixed:?}");
+    let r = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "KLTS-CVE-2021-3121")
+        .expect("exported")
+        .clone();
+    let fixed: Vec<String> = r["affected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            a["ranges"][0]["events"][1]["fixed"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        fixed.contains(&"1.17.17-lts.3".to_string())
+            && fixed.contains(&"1.16.15-lts.3".to_string()),
+        "{fixed:?}"
+    );
 }
 
 #[test]
@@ -260,7 +396,12 @@ fn check_without_a_workspace() {
     assert_eq!(c["workspace"], false);
     // A Kubernetes advisory fixed upstream in a later 1.17 release would list that fix; for
     // CVE-2021-25741 (subPath symlink) the 1.17 line has none and the status is affected.
-    let ids: Vec<&str> = c["exposures"].as_array().unwrap().iter().map(|e| e["advisory"]["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = c["exposures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["advisory"]["id"].as_str().unwrap())
+        .collect();
     assert!(ids.contains(&"CVE-2021-25741"), "{ids:?}");
     let bad = std::process::Command::new(env!("CARGO_BIN_EXE_klts"))
         .current_dir(tmp.path())
@@ -273,8 +414,16 @@ fn check_without_a_workspace() {
 #[test]
 fn malformed_triage_is_an_error_with_position() {
     let s = setup();
-    std::fs::write(s.ws.dir.join("triage.yml"), "triage:\n  - advisory: CVE-2021-3121\n    justification: trust-me\n").unwrap();
+    std::fs::write(
+        s.ws.dir.join("triage.yml"),
+        "triage:\n  - advisory: CVE-2021-3121\n    justification: trust-me\n",
+    )
+    .unwrap();
     let out = klts(&s, &["vulns", "matrix"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("triage.yml:3:20: unknown justification `trust-me`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("triage.yml:3:20: unknown justification `trust-me`"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -50,7 +50,10 @@ impl Repo {
     pub fn init(dir: &Path) -> Repo {
         std::fs::create_dir_all(dir).unwrap();
         git(dir, &["init", "-q", "-b", "master"]);
-        Repo { dir: dir.to_path_buf(), clock: AtomicUsize::new(0) }
+        Repo {
+            dir: dir.to_path_buf(),
+            clock: AtomicUsize::new(0),
+        }
     }
 
     pub fn write(&self, path: &str, content: impl AsRef<[u8]>) {
@@ -80,7 +83,11 @@ impl Repo {
             &["commit", "-q", "--allow-empty", "-m", message],
             &[("GIT_AUTHOR_DATE", &date), ("GIT_COMMITTER_DATE", &date)],
         );
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         git(&self.dir, &["rev-parse", "HEAD"])
     }
 
@@ -97,7 +104,11 @@ impl Repo {
     }
 
     pub fn format_patch(&self, range: &str) -> Vec<u8> {
-        let out = git_output(&self.dir, &["format-patch", "-M", "--stdout", "--binary", range], &[]);
+        let out = git_output(
+            &self.dir,
+            &["format-patch", "-M", "--stdout", "--binary", range],
+            &[],
+        );
         assert!(out.status.success());
         out.stdout
     }
@@ -131,11 +142,17 @@ impl Ws {
     pub fn new(dir: &Path, manifest: &str) -> Ws {
         std::fs::create_dir_all(dir.join("patches")).unwrap();
         std::fs::write(dir.join("releases.yml"), manifest).unwrap();
-        Ws { dir: dir.to_path_buf() }
+        Ws {
+            dir: dir.to_path_buf(),
+        }
     }
 
     pub fn patch(&self, name: &str, bytes: &[u8]) {
-        std::fs::write(self.dir.join("patches").join(format!("{name}.patch")), bytes).unwrap();
+        std::fs::write(
+            self.dir.join("patches").join(format!("{name}.patch")),
+            bytes,
+        )
+        .unwrap();
     }
 
     pub fn mirror(&self) -> PathBuf {
@@ -161,7 +178,9 @@ impl Ws {
             .args(["rev-parse", "--verify", "--quiet", r])
             .output()
             .unwrap();
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 }
 
@@ -175,18 +194,40 @@ pub fn stderr(o: &Output) -> String {
 
 /// The reference: clone `upstream`, check out `tag`, `git am -3` each patch file in order with
 /// the same committer klts uses; return the resulting commit id, or None if `git am` fails.
-pub fn reference_am(upstream: &Path, scratch: &Path, tag: &str, patches: &[Vec<u8>]) -> Option<String> {
+pub fn reference_am(
+    upstream: &Path,
+    scratch: &Path,
+    tag: &str,
+    patches: &[Vec<u8>],
+) -> Option<String> {
     let dir = scratch.join(format!("ref-{tag}-{}", patches.len()));
     let _ = std::fs::remove_dir_all(&dir);
-    git(scratch, &["clone", "-q", upstream.to_str().unwrap(), dir.to_str().unwrap()]);
+    git(
+        scratch,
+        &[
+            "clone",
+            "-q",
+            upstream.to_str().unwrap(),
+            dir.to_str().unwrap(),
+        ],
+    );
     git(&dir, &["checkout", "-q", tag]);
     for (i, p) in patches.iter().enumerate() {
         let f = scratch.join(format!("ref-patch-{i}"));
         std::fs::write(&f, p).unwrap();
         let out = git_output(
             &dir,
-            &["am", "-3", "-q", "--committer-date-is-author-date", f.to_str().unwrap()],
-            &[("GIT_COMMITTER_NAME", "klts"), ("GIT_COMMITTER_EMAIL", "klts@localhost")],
+            &[
+                "am",
+                "-3",
+                "-q",
+                "--committer-date-is-author-date",
+                f.to_str().unwrap(),
+            ],
+            &[
+                ("GIT_COMMITTER_NAME", "klts"),
+                ("GIT_COMMITTER_EMAIL", "klts@localhost"),
+            ],
         );
         if !out.status.success() {
             return None;
@@ -225,7 +266,11 @@ impl HttpServer {
                     }
                 }
                 h.fetch_add(1, Ordering::SeqCst);
-                let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
+                let path = request_line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("/")
+                    .to_string();
                 let body = b.lock().unwrap().get(&path).cloned();
                 let response = match body {
                     Some(body) => {
@@ -237,7 +282,10 @@ impl HttpServer {
                         r.extend_from_slice(&body);
                         r
                     }
-                    None => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+                    None => {
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            .to_vec()
+                    }
                 };
                 let _ = stream.write_all(&response);
                 let _ = stream.flush();
@@ -250,7 +298,10 @@ impl HttpServer {
     }
 
     pub fn serve(&self, path: &str, body: &[u8]) {
-        self.bodies.lock().unwrap().insert(path.to_string(), body.to_vec());
+        self.bodies
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), body.to_vec());
     }
 }
 

@@ -65,7 +65,7 @@ use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
@@ -518,48 +518,8 @@ pub struct LifecycleFile {
     pub lines: Vec<LineFacts>,
 }
 
-/// Why a `lifecycle.yml` could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum LifecycleError {
-    /// The file could not be read.
-    #[error("{}: cannot read lifecycle file: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file is not valid YAML.
-    #[error("{}:{loc}: invalid YAML: {message}", path.display())]
-    Yaml {
-        /// The file.
-        path: PathBuf,
-        /// Where the parser stopped.
-        loc: Location,
-        /// The parser's message.
-        message: String,
-    },
-    /// Valid YAML, but not the shape of a lifecycle file, or an invalid value (a bad date).
-    #[error("{}:{loc}: {message}", path.display())]
-    Schema {
-        /// The file.
-        path: PathBuf,
-        /// Where the offending value starts.
-        loc: Location,
-        /// What was expected and what was found.
-        message: String,
-    },
-}
-
-impl LifecycleError {
-    /// The position of the error in the file, if it has one.
-    pub fn location(&self) -> Option<Location> {
-        match self {
-            LifecycleError::Io { .. } => None,
-            LifecycleError::Yaml { loc, .. } | LifecycleError::Schema { loc, .. } => Some(*loc),
-        }
-    }
-}
+/// Why a `lifecycle.yml` could not be read (see [`crate::yaml::YamlFileError`]).
+pub type LifecycleError = crate::yaml::YamlFileError;
 
 /// Reads and parses a `lifecycle.yml`.
 pub fn load_lifecycle_file(path: &Path) -> Result<LifecycleFile, LifecycleError> {

@@ -167,48 +167,8 @@ pub enum ChainError {
     Cycle(Vec<String>),
 }
 
-/// Why a manifest could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum ManifestError {
-    /// The file could not be read.
-    #[error("{}: cannot read manifest: {source}", path.display())]
-    Io {
-        /// The manifest path.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file is not valid YAML.
-    #[error("{}:{loc}: invalid YAML: {message}", path.display())]
-    Yaml {
-        /// The manifest path.
-        path: PathBuf,
-        /// Where the parser stopped.
-        loc: Location,
-        /// The parser's message.
-        message: String,
-    },
-    /// Valid YAML, but not the shape of a KLTS manifest.
-    #[error("{}:{loc}: {message}", path.display())]
-    Schema {
-        /// The manifest path.
-        path: PathBuf,
-        /// Where the offending value starts.
-        loc: Location,
-        /// What was expected and what was found.
-        message: String,
-    },
-}
-
-impl ManifestError {
-    /// The location of the error in the manifest, if it has one.
-    pub fn location(&self) -> Option<Location> {
-        match self {
-            ManifestError::Io { .. } => None,
-            ManifestError::Yaml { loc, .. } | ManifestError::Schema { loc, .. } => Some(*loc),
-        }
-    }
-}
+/// Why a manifest could not be read (see [`crate::yaml::YamlFileError`]).
+pub type ManifestError = crate::yaml::YamlFileError;
 
 /// A parsed `releases.yml`.
 #[derive(Clone, Debug)]

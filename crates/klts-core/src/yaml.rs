@@ -3,6 +3,51 @@
 
 use crate::diag::Location;
 use saphyr::{MarkedYaml, Scalar, YamlData};
+use std::path::PathBuf;
+
+/// Why a YAML file of the workspace (`releases.yml`, `lifecycle.yml`) could not be used. The
+/// message always starts with `file:line:col` when there is a position.
+#[derive(Debug, thiserror::Error)]
+pub enum YamlFileError {
+    /// The file could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid YAML.
+    #[error("{}:{loc}: invalid YAML: {message}", path.display())]
+    Yaml {
+        /// The file.
+        path: PathBuf,
+        /// Where the parser stopped.
+        loc: Location,
+        /// The parser's message.
+        message: String,
+    },
+    /// Valid YAML, but not the expected shape, or an invalid value.
+    #[error("{}:{loc}: {message}", path.display())]
+    Schema {
+        /// The file.
+        path: PathBuf,
+        /// Where the offending value starts.
+        loc: Location,
+        /// What was expected and what was found.
+        message: String,
+    },
+}
+
+impl YamlFileError {
+    /// The position of the error in the file, if it has one.
+    pub fn location(&self) -> Option<Location> {
+        match self {
+            YamlFileError::Io { .. } => None,
+            YamlFileError::Yaml { loc, .. } | YamlFileError::Schema { loc, .. } => Some(*loc),
+        }
+    }
+}
 
 /// Where a node starts, 1-based line and column.
 pub fn loc(node: &MarkedYaml<'_>) -> Location {

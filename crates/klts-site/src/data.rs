@@ -130,7 +130,7 @@ pub struct ReleaseView {
     pub patches: Vec<PatchView>,
     /// Advisories fixed (upstream, by patch, by dependency) that affected the upstream line.
     pub fixed: Vec<AdvisoryRef>,
-    /// Advisories still open (affected) or unknown.
+    /// Advisories still open (affected). Unknown statuses (facts missing) are on the matrix and advisory pages.
     pub open: Vec<AdvisoryRef>,
     /// Advisories ignored by triage.
     pub ignored: Vec<AdvisoryRef>,

@@ -816,6 +816,29 @@ fn layout(site: &SiteData, p: Page<'_>) -> String {
     o
 }
 
+/// A page whose heading is its title and whose search box is empty: most pages.
+fn page(
+    site: &SiteData,
+    title: String,
+    canonical: Option<String>,
+    nav: Nav,
+    errors: Vec<&SiteError>,
+    body: String,
+) -> String {
+    layout(
+        site,
+        Page {
+            title,
+            h1: None,
+            canonical,
+            nav,
+            errors,
+            body,
+            q: "",
+        },
+    )
+}
+
 fn notices(errors: &[&SiteError]) -> String {
     if errors.is_empty() {
         return String::new();
@@ -1125,17 +1148,13 @@ fn home(site: &SiteData) -> String {
         count(Severity::High)
     );
     o.push_str("</ul>\n");
-    layout(
+    page(
         site,
-        Page {
-            title: format!("{product} Long Term Support"),
-            h1: None,
-            canonical: Some("/".into()),
-            nav: Nav::Home,
-            errors: site.errors.iter().collect(),
-            body: o,
-            q: "",
-        },
+        format!("{product} Long Term Support"),
+        Some("/".into()),
+        Nav::Home,
+        site.errors.iter().collect(),
+        o,
     )
 }
 
@@ -1192,17 +1211,13 @@ fn lines_page(site: &SiteData) -> String {
         lines_table(site, &mut o, &all);
     }
     o.push_str(&json_link("/api/v1/lines.json"));
-    layout(
+    page(
         site,
-        Page {
-            title: "Lines".into(),
-            h1: None,
-            canonical: Some("/lines/".into()),
-            nav: Nav::Lines,
-            errors: errors_of(site, &["releases", "lifecycle"]),
-            body: o,
-            q: "",
-        },
+        "Lines".into(),
+        Some("/lines/".into()),
+        Nav::Lines,
+        errors_of(site, &["releases", "lifecycle"]),
+        o,
     )
 }
 
@@ -1324,17 +1339,13 @@ fn line_page(site: &SiteData, l: &LineView) -> String {
         "/api/v1/lines/{}.json",
         encode_segment(&l.line)
     )));
-    layout(
+    page(
         site,
-        Page {
-            title: format!("{product} {}", l.line),
-            h1: None,
-            canonical: Some(line_href(&l.line)),
-            nav: Nav::Lines,
-            errors: errors_of(site, &["releases", "lifecycle"]),
-            body: o,
-            q: "",
-        },
+        format!("{product} {}", l.line),
+        Some(line_href(&l.line)),
+        Nav::Lines,
+        errors_of(site, &["releases", "lifecycle"]),
+        o,
     )
 }
 
@@ -1354,17 +1365,13 @@ fn releases_page(site: &SiteData) -> String {
         releases_table(site, &mut o, &all);
     }
     o.push_str(&json_link("/api/v1/releases.json"));
-    layout(
+    page(
         site,
-        Page {
-            title: "Releases".into(),
-            h1: None,
-            canonical: Some("/releases/".into()),
-            nav: Nav::Releases,
-            errors: errors_of(site, &["releases"]),
-            body: o,
-            q: "",
-        },
+        "Releases".into(),
+        Some("/releases/".into()),
+        Nav::Releases,
+        errors_of(site, &["releases"]),
+        o,
     )
 }
 
@@ -1539,17 +1546,13 @@ fn release_page(site: &SiteData, r: &ReleaseView) -> String {
         seg = Esc(&encode_segment(&r.name)),
         name = Esc(&r.name)
     );
-    layout(
+    page(
         site,
-        Page {
-            title: format!("Release {}", r.name),
-            h1: None,
-            canonical: Some(release_href(&r.name)),
-            nav: Nav::Releases,
-            errors: errors_of(site, &["releases"]),
-            body: o,
-            q: "",
-        },
+        format!("Release {}", r.name),
+        Some(release_href(&r.name)),
+        Nav::Releases,
+        errors_of(site, &["releases"]),
+        o,
     )
 }
 
@@ -1633,17 +1636,13 @@ fn advisories_page(site: &SiteData, f: &Filters) -> String {
         "/api/v1/advisories.json{}",
         f.query_string()
     )));
-    layout(
+    page(
         site,
-        Page {
-            title: "Advisories".into(),
-            h1: None,
-            canonical: Some("/advisories/".into()),
-            nav: Nav::Advisories,
-            errors: errors_of(site, &["advisories"]),
-            body: o,
-            q: "",
-        },
+        "Advisories".into(),
+        Some("/advisories/".into()),
+        Nav::Advisories,
+        errors_of(site, &["advisories"]),
+        o,
     )
 }
 
@@ -1771,17 +1770,13 @@ fn advisory_page(site: &SiteData, a: &AdvisoryView) -> String {
         "/api/v1/advisories/{}.json",
         encode_segment(&s.id)
     )));
-    layout(
+    page(
         site,
-        Page {
-            title: s.id.clone(),
-            h1: None,
-            canonical: Some(advisory_href(&s.id)),
-            nav: Nav::Advisories,
-            errors: errors_of(site, &["advisories"]),
-            body: o,
-            q: "",
-        },
+        s.id.clone(),
+        Some(advisory_href(&s.id)),
+        Nav::Advisories,
+        errors_of(site, &["advisories"]),
+        o,
     )
 }
 
@@ -2013,17 +2008,13 @@ fn lifecycle_page(site: &SiteData) -> String {
         lines_table(site, &mut o, &all);
     }
     o.push_str(&json_link("/api/v1/lines.json"));
-    layout(
+    page(
         site,
-        Page {
-            title: "Lifecycle".into(),
-            h1: None,
-            canonical: Some("/lifecycle/".into()),
-            nav: Nav::Lifecycle,
-            errors: errors_of(site, &["lifecycle"]),
-            body: o,
-            q: "",
-        },
+        "Lifecycle".into(),
+        Some("/lifecycle/".into()),
+        Nav::Lifecycle,
+        errors_of(site, &["lifecycle"]),
+        o,
     )
 }
 

@@ -665,14 +665,7 @@ impl Parser<'_> {
         node: &'a MarkedYaml<'y>,
         what: &str,
     ) -> Result<&'a [MarkedYaml<'y>], LifecycleError> {
-        match &node.data {
-            YamlData::Sequence(items) => Ok(items),
-            YamlData::Value(Scalar::Null) => Ok(&[]),
-            _ => Err(self.err(
-                loc(node),
-                format!("expected a list for `{what}`, found {}", describe(node)),
-            )),
-        }
+        crate::yaml::sequence(self.path, node, what)
     }
 
     /// A string scalar, trimmed, with its position.

@@ -378,15 +378,7 @@ impl<'p> Parser<'p> {
         node: &'a MarkedYaml<'y>,
         what: &str,
     ) -> Result<&'a [MarkedYaml<'y>], ManifestError> {
-        match &node.data {
-            YamlData::Sequence(items) => Ok(items),
-            // `patches:` with nothing after it is an empty list in the KLTS tooling.
-            YamlData::Value(Scalar::Null) => Ok(&[]),
-            _ => Err(self.err(
-                loc(node),
-                format!("expected a list for `{what}`, found {}", describe(node)),
-            )),
-        }
+        crate::yaml::sequence(self.path, node, what)
     }
 
     fn string(&self, node: &MarkedYaml<'_>, what: &str) -> Result<Spanned<String>, ManifestError> {

@@ -3,7 +3,7 @@
 
 use crate::diag::Location;
 use saphyr::{MarkedYaml, Scalar, YamlData};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Why a YAML file of the workspace (`releases.yml`, `lifecycle.yml`) could not be used. The
 /// message always starts with `file:line:col` when there is a position.
@@ -80,5 +80,23 @@ pub fn scalar(node: &MarkedYaml<'_>) -> Option<String> {
         YamlData::Value(Scalar::String(s)) => Some(s.trim().to_string()),
         YamlData::Representation(s, _, _) => Some(s.trim().to_string()),
         _ => None,
+    }
+}
+
+/// The items of a list node; a null node (`key:` with nothing after it) is an empty list, as
+/// the KLTS tooling reads it. Anything else is a schema error naming `what`.
+pub fn sequence<'a, 'y>(
+    path: &Path,
+    node: &'a MarkedYaml<'y>,
+    what: &str,
+) -> Result<&'a [MarkedYaml<'y>], YamlFileError> {
+    match &node.data {
+        YamlData::Sequence(items) => Ok(items),
+        YamlData::Value(Scalar::Null) => Ok(&[]),
+        _ => Err(YamlFileError::Schema {
+            path: path.to_path_buf(),
+            loc: loc(node),
+            message: format!("expected a list for `{what}`, found {}", describe(node)),
+        }),
     }
 }

@@ -34,14 +34,9 @@ impl PortalArgs {
     }
 }
 
+/// The advisory database (snapshot + synced feeds), shared by the site's builds.
 fn database() -> Result<Arc<klts_vuln::db::Database>, Failure> {
-    let cache = klts_vuln::sources::default_cache_dir();
-    klts_vuln::sources::load(Some(&cache))
-        .map(Arc::new)
-        .map_err(|e| Failure {
-            code: 2,
-            message: e,
-        })
+    crate::vulns::database().map(Arc::new)
 }
 
 /// `klts site build OUT`.

@@ -106,7 +106,8 @@ fn parse_status(s: &str) -> Result<StatusKind, String> {
     })
 }
 
-fn database() -> Result<Database, Failure> {
+/// The advisory database: the embedded snapshot plus synced feeds; warnings are logged.
+pub(crate) fn database() -> Result<Database, Failure> {
     let cache = klts_vuln::sources::default_cache_dir();
     let db = klts_vuln::sources::load(Some(&cache)).map_err(|e| Failure {
         code: 2,

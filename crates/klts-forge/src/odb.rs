@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::Arc;
 
 /// A 20-byte SHA-1 object id.
 pub type Oid = [u8; 20];
@@ -108,7 +109,8 @@ pub struct Odb {
     child: Child,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
-    trees: HashMap<Oid, Vec<TreeEntry>>,
+    /// Parsed trees, shared: lookups walk them without copying.
+    trees: HashMap<Oid, Arc<Vec<TreeEntry>>>,
 }
 
 impl Odb {
@@ -178,9 +180,9 @@ impl Odb {
     }
 
     /// The entries of a tree (cached).
-    pub fn tree(&mut self, oid: &Oid) -> Result<Vec<TreeEntry>, GitError> {
+    pub fn tree(&mut self, oid: &Oid) -> Result<Arc<Vec<TreeEntry>>, GitError> {
         if let Some(t) = self.trees.get(oid) {
-            return Ok(t.clone());
+            return Ok(Arc::clone(t));
         }
         let (kind, body) = self
             .read(&oid_hex(oid))?
@@ -193,7 +195,8 @@ impl Odb {
         }
         let entries = parse_tree(&body)
             .ok_or_else(|| Self::broken(&format!("tree {} is malformed", oid_hex(oid))))?;
-        self.trees.insert(*oid, entries.clone());
+        let entries = Arc::new(entries);
+        self.trees.insert(*oid, Arc::clone(&entries));
         Ok(entries)
     }
 
@@ -219,7 +222,7 @@ impl Odb {
         let parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
         for (i, part) in parts.iter().enumerate() {
             let entries = self.tree(&current)?;
-            let Some(e) = entries.into_iter().find(|e| e.name == *part) else {
+            let Some(e) = entries.iter().find(|e| e.name == *part).cloned() else {
                 return Ok(None);
             };
             if i + 1 == parts.len() {
@@ -237,7 +240,7 @@ impl Odb {
     pub fn write_tree(&mut self, entries: &mut [TreeEntry]) -> Result<Oid, GitError> {
         let body = serialize_tree(entries);
         let oid = write_loose(&self.git_dir, "tree", &body).map_err(GitError::Spawn)?;
-        self.trees.insert(oid, entries.to_vec());
+        self.trees.insert(oid, Arc::new(entries.to_vec()));
         Ok(oid)
     }
 
@@ -258,7 +261,7 @@ impl Odb {
         changes: &[(&[u8], &Change)],
     ) -> Result<Option<Oid>, GitError> {
         let mut entries = match tree {
-            Some(t) => self.tree(&t)?,
+            Some(t) => self.tree(&t)?.as_ref().clone(),
             None => Vec::new(),
         };
         // Group changes by their first component.

@@ -346,22 +346,35 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                         offline: run.offline,
                         use_cache: !run.no_cache,
                     };
-                    let all = workspace_facts(ws, &options)?;
-                    let own = all
-                        .releases
+                    // `check` works without a workspace, so a workspace whose releases cannot
+                    // be materialized (no mirror, no network) degrades to the bare version.
+                    let releases = match workspace_facts(ws, &options) {
+                        Ok(all) => all.releases,
+                        Err(e) => {
+                            tracing::warn!(
+                                "the workspace's releases are not available ({e}); checking the upstream version only"
+                            );
+                            Vec::new()
+                        }
+                    };
+                    let own = releases
                         .iter()
                         .find(|r| {
                             r.name == *version || Version::parse(&r.name).ok() == Some(v.clone())
                         })
                         .cloned();
-                    if own.is_none() && v.suffix().is_some() && !v.is_prerelease() {
+                    let in_manifest = ws.manifest.releases.iter().any(|r| {
+                        r.name.value == *version
+                            || Version::parse(&r.name.value).ok() == Some(v.clone())
+                    });
+                    if !in_manifest && v.suffix().is_some() && !v.is_prerelease() {
                         return Err(Failure::from(klts_forge::ForgeError::unknown_release(
                             &ws.manifest,
                             version,
                         )));
                     }
                     let facts = own.unwrap_or_else(|| version_facts(&v, Some(ws)));
-                    (facts, all.releases, triage(ws)?)
+                    (facts, releases, triage(ws)?)
                 }
                 None => (version_facts(&v, None), Vec::new(), Triage::default()),
             };
@@ -382,7 +395,7 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                             .as_ref()
                             .map(|v| v.to_string())
                             .unwrap_or_default(),
-                        if ws.is_some() {
+                        if !workspace.is_empty() {
                             ", with the LTS releases of this workspace"
                         } else {
                             ""

@@ -1,0 +1,31 @@
+//! `klts-dist` — everything after a release materializes: turning it into things users install.
+//!
+//! It owns, each in its own module:
+//!
+//! * **build** (`build`, `provenance`): run the manifest's build command in a materialized
+//!   working tree per platform, collect artifacts, write checksums and an in-toto/SLSA
+//!   provenance statement;
+//! * **test** (`gotest`, `junit`): run the test command, parse `go test` output, subtract the
+//!   release chain's tolerated failures, retry, and report as JUnit XML;
+//! * **packages** (`pkgversion`, `deb`, `rpm`): native, byte-reproducible `.deb` and `.rpm`
+//!   writers for kubeadm, kubelet and kubectl, with a version mapping that sorts right in dpkg
+//!   and rpm;
+//! * **repositories** (`sign`, `apt`, `yum`, `publish`): OpenPGP keys and signatures, apt and yum
+//!   repository metadata, atomic publishing;
+//! * **images** (`oci`, `registry`): OCI image layouts with a multi-arch index, and a client for
+//!   the OCI distribution API;
+//! * **CI fan-out** (`ci`): GitHub Actions workflows generated from the manifest.
+//!
+//! ## The output directory (`out/`), the contract between the steps
+//!
+//! ```text
+//! out/<release>/<os>/<arch>/<target>          binaries collected by `klts build`
+//! out/<release>/SHA256SUMS                    sha256sum(1) format, paths relative to out/<release>
+//! out/<release>/provenance.intoto.json        in-toto statement, SLSA provenance v1 predicate
+//! out/<release>/test/junit.xml                `klts test` report
+//! out/<release>/deb/*.deb, out/<release>/rpm/*.rpm    `klts package`
+//! out/<release>/oci/                          `klts image`: OCI image layout
+//! ```
+//!
+//! Everything is written to a temporary path and renamed, so an interrupted step leaves the
+//! previous output (or none), never half of one.

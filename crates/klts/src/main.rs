@@ -17,6 +17,7 @@ macro_rules! outln {
     }};
 }
 
+mod ci;
 mod render;
 mod site;
 mod vulns;
@@ -181,6 +182,9 @@ enum Command {
         #[command(flatten)]
         portal: site::PortalArgs,
     },
+    /// CI fan-out: generate workflows for an existing CI engine from the manifest.
+    #[command(subcommand)]
+    Ci(ci::CiCommand),
     /// Materialize one release, tag it in the mirror, and optionally check it out.
     ///
     /// With --worktree and a conflicting patch, the worktree is left in `git am` state at the
@@ -295,7 +299,7 @@ fn main() -> ExitCode {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("KLTS_LOG").unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(format!(
-            "klts={level},klts_forge={level},klts_core={level},klts_vuln={level},klts_site={level}"
+            "klts={level},klts_forge={level},klts_core={level},klts_vuln={level},klts_site={level},klts_dist={level}"
         ))
     });
     tracing_subscriber::fmt()
@@ -316,6 +320,11 @@ fn main() -> ExitCode {
 
 pub(crate) fn open(cli: &Cli) -> Result<Workspace, Failure> {
     Ok(Workspace::open(&cli.workspace, cli.cache_dir.as_deref())?)
+}
+
+/// The platforms the manifest builds for (its `build.platforms`, or Kubernetes' defaults).
+pub(crate) fn build_platforms(_manifest: &klts_core::Manifest) -> Vec<String> {
+    vec!["linux/amd64".into(), "linux/arm64".into()]
 }
 
 pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
@@ -465,6 +474,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         }) => site::run_build(cli, out, portal, *offline),
         Command::Serve { addr, portal } => site::run_serve(cli, *addr, portal),
         Command::Vulns(cmd) => vulns::run_vulns(cli, cmd),
+        Command::Ci(cmd) => ci::run_ci(cli, cmd),
         Command::Vex { release, out, run } => vulns::run_vex(cli, release, run, out.as_ref()),
         Command::Osv(OsvCommand::Export { out, run }) => {
             vulns::run_osv_export(cli, run, out.as_ref())

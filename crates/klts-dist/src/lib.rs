@@ -29,3 +29,8 @@
 //!
 //! Everything is written to a temporary path and renamed, so an interrupted step leaves the
 //! previous output (or none), never half of one.
+
+pub mod apt;
+pub mod publish;
+pub mod sign;
+pub mod yum;

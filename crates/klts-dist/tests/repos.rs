@@ -297,9 +297,8 @@ fn apt_get_updates_and_downloads_from_a_published_repository() {
     let tampered = packages.replacen("Section: admin", "Section: admiN", 1);
     assert_ne!(tampered, packages);
     std::fs::write(dir.join("Packages"), &tampered).unwrap();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(tampered.as_bytes()).unwrap();
-    std::fs::write(dir.join("Packages.gz"), gz.finish().unwrap()).unwrap();
+    // Without Packages.gz apt falls back to the (same-size, tampered) Packages.
+    std::fs::remove_file(dir.join("Packages.gz")).unwrap();
     let apt = Apt::new(&format!("{}\n", apt::sources_line(&url, "v1.17", &keyring.display().to_string())));
     let o = apt.run(&["update"]);
     let t = text(&o);

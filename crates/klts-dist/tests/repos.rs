@@ -9,7 +9,7 @@
 
 use klts_dist::apt::{self, AptOptions};
 use klts_dist::sign::{self, KeyParams, SigningKey};
-//YUM
+use klts_dist::yum::{self, YumOptions};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -355,4 +355,144 @@ fn apt_publishing_is_deterministic() {
     let text = String::from_utf8(release.clone()).unwrap();
     assert!(text.contains("Date: Tue, 14 Nov 2023 22:13:20 UTC\n"), "{text}");
     assert!(text.contains(" main/binary-amd64/Packages.gz\n"), "{text}");
+}
+
+/// Build `<dir>/<name>-<version>-<release>.<arch>.rpm` with rpmbuild.
+fn make_rpm(dir: &Path, name: &str, version: &str, release: &str) -> PathBuf {
+    let top = tempfile::tempdir().unwrap();
+    let spec = top.path().join(format!("{name}.spec"));
+    std::fs::write(
+        &spec,
+        format!("Name: {name}\nVersion: {version}\nRelease: {release}\nSummary: {name} test package <&>\nLicense: Apache-2.0\nBuildArch: noarch\nAutoReqProv: no\n%description\nbuilt by the klts-dist tests\n%install\nmkdir -p %{{buildroot}}/usr/bin\nprintf '#!/bin/sh\\necho {name}\\n' > %{{buildroot}}/usr/bin/{name}\nchmod 755 %{{buildroot}}/usr/bin/{name}\n%files\n/usr/bin/{name}\n"),
+    )
+    .unwrap();
+    let o = run(Command::new("rpmbuild")
+        .arg("-bb")
+        .arg("--define")
+        .arg(format!("_topdir {}", top.path().display()))
+        .args(["--define", "_build_id_links none", "--define", "__os_install_post %{nil}"])
+        .arg(&spec)
+        .env("SOURCE_DATE_EPOCH", T0.to_string())
+        .env("HOME", top.path()));
+    assert!(o.status.success(), "{}", text(&o));
+    let built = top
+        .path()
+        .join(format!("RPMS/noarch/{name}-{version}-{release}.noarch.rpm"));
+    std::fs::create_dir_all(dir).unwrap();
+    let dest = dir.join(built.file_name().unwrap());
+    std::fs::copy(&built, &dest).unwrap();
+    dest
+}
+
+fn rpm_out(tmp: &Path) -> PathBuf {
+    let out = tmp.join("out");
+    make_rpm(&out.join("v1.17.16-lts.1/rpm"), "kubectl", "1.17.16", "lts.1");
+    make_rpm(&out.join("v1.17.17-lts.3/rpm"), "kubectl", "1.17.17", "lts.3");
+    make_rpm(&out.join("v1.17.17-lts.3/rpm"), "kubeadm", "1.17.17", "lts.3");
+    out
+}
+
+fn yum_opts() -> YumOptions {
+    YumOptions {
+        date: T0,
+        sign_time: T0,
+    }
+}
+
+/// dnf with a private configuration and cache; `gpgkey` is the key it trusts for the repo.
+fn dnf(state: &Path, url: &str, gpgkey: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new("dnf");
+    cmd.arg("-y")
+        .arg(format!("--config={}", state.join("dnf.conf").display()))
+        .arg("--setopt=reposdir=/dev/null")
+        .arg(format!("--setopt=cachedir={}", state.join("cache").display()))
+        .arg(format!("--setopt=persistdir={}", state.join("persist").display()))
+        .arg(format!("--setopt=logdir={}", state.join("log").display()))
+        .arg(format!("--installroot={}", state.join("root").display()))
+        .arg("--releasever=1")
+                .arg(format!("--repofrompath=klts,{url}"))
+        .arg("--repo=klts")
+        .arg("--setopt=klts.gpgcheck=0")
+        .arg("--setopt=klts.repo_gpgcheck=1")
+        .arg(format!("--setopt=klts.gpgkey=file://{}", gpgkey.display()))
+        .args(args)
+        .current_dir(state);
+    for d in ["root", "cache", "persist", "log"] {
+        std::fs::create_dir_all(state.join(d)).unwrap();
+    }
+    if !state.join("dnf.conf").exists() {
+        std::fs::write(state.join("dnf.conf"), "[main]\n").unwrap();
+    }
+    run(&mut cmd)
+}
+
+#[test]
+fn dnf_makecache_and_download_from_a_published_repository() {
+    if tool("dnf", "dnf").is_none() || tool("rpmbuild", "rpm").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = rpm_out(tmp.path());
+    let k = key("KLTS Test");
+    let repo = tmp.path().join("repo");
+    let report = yum::publish(&out, &[], &k.key, &yum_opts(), &repo).unwrap();
+    let suites: Vec<&str> = report.suites.iter().map(|s| s.suite.as_str()).collect();
+    assert_eq!(suites, ["v1.17", "v1.17.16-lts.1", "v1.17.17-lts.3"]);
+    let addr = serve(&repo);
+    let url = format!("http://{addr}/v1.17/");
+    let pubkey = repo.join("klts.asc");
+
+    let state = tempfile::tempdir().unwrap();
+    let o = dnf(state.path(), &url, &pubkey, &["makecache"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let dest = state.path().join("dl");
+    let o = dnf(state.path(), &url, &pubkey, &["install", "--downloadonly", "--destdir", &dest.display().to_string(), "kubectl"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let got = std::fs::read(dest.join("kubectl-1.17.17-lts.3.noarch.rpm")).unwrap();
+    assert_eq!(got, std::fs::read(out.join("v1.17.17-lts.3/rpm/kubectl-1.17.17-lts.3.noarch.rpm")).unwrap());
+    let o = dnf(state.path(), &url, &pubkey, &["install", "--downloadonly", "--destdir", &dest.display().to_string(), "kubectl-1.17.16-lts.1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(dest.join("kubectl-1.17.16-lts.1.noarch.rpm").is_file());
+
+    // A wrong key: repomd.xml's signature does not verify.
+    let other = key("Someone Else");
+    let wrong = tmp.path().join("wrong.asc");
+    std::fs::write(&wrong, &other.public_armored).unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let o = dnf(state.path(), &url, &wrong, &["makecache"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("GPG signature verification error"), "{}", text(&o));
+
+    // Tampered repomd.xml: the signature does not match.
+    let repomd = repo.join("v1.17/repodata/repomd.xml");
+    let text0 = std::fs::read_to_string(&repomd).unwrap();
+    std::fs::write(&repomd, text0.replace("<revision>", "<revision>1")).unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let o = dnf(state.path(), &url, &pubkey, &["makecache"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("GPG signature verification error"), "{}", text(&o));
+}
+
+#[test]
+fn yum_publishing_is_deterministic_and_atomic() {
+    if tool("rpmbuild", "rpm").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = rpm_out(tmp.path());
+    let k = key("KLTS Test");
+    yum::publish(&out, &[], &k.key, &yum_opts(), &tmp.path().join("a")).unwrap();
+    yum::publish(&out, &[], &k.key, &yum_opts(), &tmp.path().join("b")).unwrap();
+    let a = snapshot(&tmp.path().join("a"));
+    assert_eq!(a, snapshot(&tmp.path().join("b")));
+    let repomd = &a[Path::new("v1.17/repodata/repomd.xml")];
+    let sig = String::from_utf8(a[Path::new("v1.17/repodata/repomd.xml.asc")].clone()).unwrap();
+    sign::verify_detached(&k.public_armored, &sig, repomd).unwrap();
+    // A corrupt rpm fails the publish and leaves the previous repository as it was.
+    let bad = out.join("v1.17.18-lts.1/rpm/kubectl-1.17.18-lts.1.noarch.rpm");
+    std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
+    std::fs::write(&bad, b"\xed\xab\xee\xdb not really").unwrap();
+    let e = yum::publish(&out, &[], &k.key, &yum_opts(), &tmp.path().join("a")).unwrap_err();
+    assert!(e.to_string().contains("kubectl-1.17.18-lts.1.noarch.rpm"), "{e}");
+    assert_eq!(snapshot(&tmp.path().join("a")), a);
 }

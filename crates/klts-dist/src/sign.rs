@@ -56,6 +56,13 @@ pub enum SignError {
     },
     #[error("cannot sign {what}: {msg}")]
     Sign { what: String, msg: String },
+    #[error("{path}: already exists\nhelp: choose another --out, or pass --force to replace it")]
+    Exists { path: PathBuf },
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid key parameters: {0}\nhelp: a user id needs a name; --expires takes e.g. 2y, 18m, 90d or never")]
     Params(String),
 }
@@ -194,6 +201,42 @@ pub fn generate(params: &KeyParams) -> Result<GeneratedKey, SignError> {
             .map_err(&err)?,
         fingerprint: hex::encode_upper(key.primary_key.fingerprint().as_bytes()),
     })
+}
+
+/// Where [`write_key_files`] puts the public key: `key.asc` → `key.pub.asc`.
+pub fn public_key_path(secret: &Path) -> PathBuf {
+    let name = secret
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "key".into());
+    let stem = name.strip_suffix(".asc").unwrap_or(&name);
+    secret.with_file_name(format!("{stem}.pub.asc"))
+}
+
+/// Write a generated key: the secret key to `secret` (mode 0600) and the public key next to it
+/// ([`public_key_path`], 0644), each atomically. Refuses to replace an existing file unless
+/// `force`. Returns the public key's path.
+pub fn write_key_files(key: &GeneratedKey, secret: &Path, force: bool) -> Result<PathBuf, SignError> {
+    let public = public_key_path(secret);
+    for p in [secret, public.as_path()] {
+        if !force && p.exists() {
+            return Err(SignError::Exists { path: p.to_path_buf() });
+        }
+    }
+    let werr = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SignError::Write { path, source }
+    };
+    // atomic_write's temporary file is created 0600, and rename keeps the mode.
+    klts_forge::fsutil::atomic_write(secret, key.secret_armored.as_bytes()).map_err(werr(secret))?;
+    klts_forge::fsutil::atomic_write(&public, key.public_armored.as_bytes()).map_err(werr(&public))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(secret, std::fs::Permissions::from_mode(0o600)).map_err(werr(secret))?;
+        std::fs::set_permissions(&public, std::fs::Permissions::from_mode(0o644)).map_err(werr(&public))?;
+    }
+    Ok(public)
 }
 
 /// The signature time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
@@ -542,6 +585,25 @@ mod tests {
         assert!(matches!(e, SignError::Unusable { .. }), "{e}");
         SigningKey::from_bytes(k.secret_armored.as_bytes(), Path::new("p.asc"), Some("s3cret"), NOW)
             .unwrap();
+    }
+
+    #[test]
+    fn key_files_are_private_and_not_overwritten() {
+        let tmp = tempfile::tempdir().unwrap();
+        let k = generate(&params(None, NOW)).unwrap();
+        let secret = tmp.path().join("key.asc");
+        let public = write_key_files(&k, &secret, false).unwrap();
+        assert_eq!(public, tmp.path().join("key.pub.asc"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(std::fs::metadata(&public).unwrap().permissions().mode() & 0o777, 0o644);
+        }
+        let e = write_key_files(&k, &secret, false).unwrap_err();
+        assert!(matches!(e, SignError::Exists { .. }), "{e}");
+        write_key_files(&k, &secret, true).unwrap();
+        assert_eq!(std::fs::read_to_string(&secret).unwrap(), k.secret_armored);
     }
 
     #[test]

@@ -81,7 +81,10 @@ pub fn ar_members(bytes: &[u8]) -> Result<Vec<(String, &[u8])>, String> {
         if &h[58..60] != b"`\n" {
             return Err(format!("bad ar header at byte {}", pos + 8));
         }
-        let name = String::from_utf8_lossy(&h[..16]).trim_end().trim_end_matches('/').to_string();
+        let name = String::from_utf8_lossy(&h[..16])
+            .trim_end()
+            .trim_end_matches('/')
+            .to_string();
         let size: usize = std::str::from_utf8(&h[48..58])
             .ok()
             .and_then(|s| s.trim().parse().ok())
@@ -110,7 +113,10 @@ pub fn parse_control(text: &str) -> Result<Vec<(String, String)>, String> {
         }
         if line.starts_with(' ') || line.starts_with('\t') {
             let Some(last) = fields.last_mut() else {
-                return Err(format!("control line {}: continuation before any field", n + 1));
+                return Err(format!(
+                    "control line {}: continuation before any field",
+                    n + 1
+                ));
             };
             last.1.push('\n');
             last.1.push_str(line);
@@ -119,7 +125,11 @@ pub fn parse_control(text: &str) -> Result<Vec<(String, String)>, String> {
         let (k, v) = line
             .split_once(':')
             .ok_or_else(|| format!("control line {}: expected `Field: value`", n + 1))?;
-        if k.is_empty() || k.contains(char::is_whitespace) || k.starts_with('-') || k.starts_with('#') {
+        if k.is_empty()
+            || k.contains(char::is_whitespace)
+            || k.starts_with('-')
+            || k.starts_with('#')
+        {
             return Err(format!("control line {}: bad field name {k:?}", n + 1));
         }
         fields.push((k.to_string(), v.trim().to_string()));
@@ -139,7 +149,9 @@ fn decompress(name: &str, data: &[u8]) -> Result<Vec<u8>, String> {
         out.extend_from_slice(data);
         Ok(0)
     } else {
-        return Err(format!("{name}: unsupported compression (supported: none, gz, xz, zst)"));
+        return Err(format!(
+            "{name}: unsupported compression (supported: none, gz, xz, zst)"
+        ));
     };
     r.map_err(|e| format!("{name}: {e}"))?;
     Ok(out)
@@ -209,9 +221,15 @@ pub fn parse_deb(bytes: &[u8], path: &Path) -> Result<Deb, AptError> {
             && s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+-.~:_".contains(c))
     };
-    let package = get("Package").filter(|s| valid(s) && !s.contains([':', '_', '~'])).ok_or_else(|| bad("control has no valid Package field".into()))?;
-    let version = get("Version").filter(|s| valid(s)).ok_or_else(|| bad("control has no valid Version field".into()))?;
-    let architecture = get("Architecture").filter(|s| valid(s) && !s.contains([':', '_', '~'])).ok_or_else(|| bad("control has no valid Architecture field".into()))?;
+    let package = get("Package")
+        .filter(|s| valid(s) && !s.contains([':', '_', '~']))
+        .ok_or_else(|| bad("control has no valid Package field".into()))?;
+    let version = get("Version")
+        .filter(|s| valid(s))
+        .ok_or_else(|| bad("control has no valid Version field".into()))?;
+    let architecture = get("Architecture")
+        .filter(|s| valid(s) && !s.contains([':', '_', '~']))
+        .ok_or_else(|| bad("control has no valid Architecture field".into()))?;
     let source = get("Source")
         .map(|s| s.split_whitespace().next().unwrap_or("").to_string())
         .filter(|s| valid(s) && !s.contains([':', '_', '~']))
@@ -344,7 +362,14 @@ pub fn write_repo(
     let mut suites = Vec::new();
     for (suite, files) in publish::suites(inputs) {
         let mut members: Vec<&Deb> = files.iter().map(|f| &debs[f]).collect();
-        members.sort_by(|a, b| (&a.package, &a.version, &a.architecture, a.pool_path()).cmp(&(&b.package, &b.version, &b.architecture, b.pool_path())));
+        members.sort_by(|a, b| {
+            (&a.package, &a.version, &a.architecture, a.pool_path()).cmp(&(
+                &b.package,
+                &b.version,
+                &b.architecture,
+                b.pool_path(),
+            ))
+        });
         members.dedup_by_key(|d| d.pool_path());
         let mut arches: BTreeSet<String> = members
             .iter()
@@ -378,11 +403,19 @@ pub fn write_repo(
         );
         release.push_str("MD5Sum:\n");
         for (rel, bytes) in &index_files {
-            release.push_str(&format!(" {} {:>8} {rel}\n", hex::encode(Md5::digest(bytes)), bytes.len()));
+            release.push_str(&format!(
+                " {} {:>8} {rel}\n",
+                hex::encode(Md5::digest(bytes)),
+                bytes.len()
+            ));
         }
         release.push_str("SHA256:\n");
         for (rel, bytes) in &index_files {
-            release.push_str(&format!(" {} {:>8} {rel}\n", hex::encode(Sha256::digest(bytes)), bytes.len()));
+            release.push_str(&format!(
+                " {} {:>8} {rel}\n",
+                hex::encode(Sha256::digest(bytes)),
+                bytes.len()
+            ));
         }
         let base = format!("dists/{suite}");
         for (rel, bytes) in &index_files {
@@ -432,7 +465,10 @@ pub fn publish(
 
 /// The `sources.list` line for one suite (deb822 one-line style with `signed-by`).
 pub fn sources_line(url: &str, suite: &str, keyring: &str) -> String {
-    format!("deb [signed-by={keyring}] {} {suite} main", url.trim_end_matches('/'))
+    format!(
+        "deb [signed-by={keyring}] {} {suite} main",
+        url.trim_end_matches('/')
+    )
 }
 
 #[cfg(test)]
@@ -449,7 +485,9 @@ mod tests {
 
     #[test]
     fn control_fields_parse_with_continuations() {
-        let f = parse_control("Package: kubectl\nVersion: 1.17.17-lts.3\nDescription: x\n more\n .\n").unwrap();
+        let f =
+            parse_control("Package: kubectl\nVersion: 1.17.17-lts.3\nDescription: x\n more\n .\n")
+                .unwrap();
         assert_eq!(f[0], ("Package".into(), "kubectl".into()));
         assert_eq!(f[2].1, "x\n more\n .");
         assert!(parse_control(" lead\n").is_err());
@@ -459,7 +497,18 @@ mod tests {
     fn ar(members: &[(&str, &[u8])]) -> Vec<u8> {
         let mut out = b"!<arch>\n".to_vec();
         for (n, d) in members {
-            out.extend_from_slice(format!("{:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n", n, 0, 0, 0, 100644, d.len()).as_bytes());
+            out.extend_from_slice(
+                format!(
+                    "{:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n",
+                    n,
+                    0,
+                    0,
+                    0,
+                    100644,
+                    d.len()
+                )
+                .as_bytes(),
+            );
             out.extend_from_slice(d);
             if d.len() % 2 == 1 {
                 out.push(b'\n');
@@ -472,11 +521,20 @@ mod tests {
     fn ar_members_roundtrip_and_errors() {
         let a = ar(&[("debian-binary", b"2.0\n"), ("odd", b"abc")]);
         let m = ar_members(&a).unwrap();
-        assert_eq!(m, vec![("debian-binary".to_string(), &b"2.0\n"[..]), ("odd".to_string(), &b"abc"[..])]);
+        assert_eq!(
+            m,
+            vec![
+                ("debian-binary".to_string(), &b"2.0\n"[..]),
+                ("odd".to_string(), &b"abc"[..])
+            ]
+        );
         assert!(ar_members(&a[..a.len() - 3]).is_err());
         assert!(ar_members(b"garbage").is_err());
         let e = parse_deb(&ar(&[("debian-binary", b"2.0\n")]), Path::new("x.deb")).unwrap_err();
-        assert!(e.to_string().contains("x.deb") && e.to_string().contains("no control.tar"), "{e}");
+        assert!(
+            e.to_string().contains("x.deb") && e.to_string().contains("no control.tar"),
+            "{e}"
+        );
     }
 
     proptest! {

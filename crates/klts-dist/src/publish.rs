@@ -195,10 +195,7 @@ fn recover(target: &Path) -> Result<(), PublishError> {
 
 /// Build a repository with `build` into a fresh sibling directory of `target`, then swap it in.
 /// On error, `target` is left exactly as it was.
-pub fn publish_dir<T, E>(
-    target: &Path,
-    build: impl FnOnce(&Path) -> Result<T, E>,
-) -> Result<T, E>
+pub fn publish_dir<T, E>(target: &Path, build: impl FnOnce(&Path) -> Result<T, E>) -> Result<T, E>
 where
     E: From<PublishError>,
 {
@@ -332,7 +329,11 @@ mod tests {
         assert!(!target.join("a/x").exists());
         assert_eq!(std::fs::read(target.join("b")).unwrap(), b"three");
         // Nothing left beside the target.
-        let names: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("repo")]);
     }
 

@@ -16,13 +16,9 @@ use pgp::composed::{
     SecretKeyParamsBuilder, SignedPublicKey, SignedSecretKey,
 };
 use pgp::crypto::hash::HashAlgorithm;
-use pgp::packet::{
-    KeyFlags, Signature, SignatureConfig, SignatureType, Subpacket, SubpacketData,
-};
+use pgp::packet::{KeyFlags, Signature, SignatureConfig, SignatureType, Subpacket, SubpacketData};
 use pgp::ser::Serialize;
-use pgp::types::{
-    Duration, KeyDetails, Password, SignedUser, Tag, Timestamp, VerifyingKey,
-};
+use pgp::types::{Duration, KeyDetails, Password, SignedUser, Tag, Timestamp};
 use std::path::{Path, PathBuf};
 
 /// Environment variable holding the passphrase of an encrypted secret key.
@@ -38,7 +34,9 @@ pub enum SignError {
     },
     #[error("{path}: not an OpenPGP secret key: {msg}\nhelp: export one with `gpg --export-secret-keys --armor KEYID`, or make one with `klts key generate`")]
     Parse { path: PathBuf, msg: String },
-    #[error("{path}: the key {fingerprint} is revoked\nhelp: use another key (`klts key generate`)")]
+    #[error(
+        "{path}: the key {fingerprint} is revoked\nhelp: use another key (`klts key generate`)"
+    )]
     Revoked { path: PathBuf, fingerprint: String },
     #[error("{path}: the key {fingerprint} expired at {expired} (unix time)\nhelp: extend it (`gpg --quick-set-expire`) or make a new one (`klts key generate`)")]
     Expired {
@@ -94,7 +92,11 @@ pub fn parse_expiry(s: &str) -> Result<Option<u32>, SignError> {
     if s.eq_ignore_ascii_case("never") || s == "0" {
         return Ok(None);
     }
-    let bad = || SignError::Params(format!("--expires {s:?}: expected e.g. 2y, 18m, 90d, 12w or never"));
+    let bad = || {
+        SignError::Params(format!(
+            "--expires {s:?}: expected e.g. 2y, 18m, 90d, 12w or never"
+        ))
+    };
     let (num, unit) = s.split_at(s.len().saturating_sub(1));
     let n: u64 = num.parse().map_err(|_| bad())?;
     let mult: u64 = match unit {
@@ -105,7 +107,10 @@ pub fn parse_expiry(s: &str) -> Result<Option<u32>, SignError> {
         "s" => 1,
         _ => return Err(bad()),
     };
-    let secs = n.checked_mul(mult).filter(|v| *v > 0 && *v <= u32::MAX as u64).ok_or_else(bad)?;
+    let secs = n
+        .checked_mul(mult)
+        .filter(|v| *v > 0 && *v <= u32::MAX as u64)
+        .ok_or_else(bad)?;
     Ok(Some(secs as u32))
 }
 
@@ -174,10 +179,11 @@ pub fn generate(params: &KeyParams) -> Result<GeneratedKey, SignError> {
         .map(Subpacket::regular)
         .collect::<Result<_, _>>()
         .map_err(&err)?;
-    config.unhashed_subpackets = vec![Subpacket::regular(SubpacketData::IssuerKeyId(
-        key.primary_key.legacy_key_id(),
-    ))
-    .map_err(&err)?];
+    config.unhashed_subpackets =
+        vec![
+            Subpacket::regular(SubpacketData::IssuerKeyId(key.primary_key.legacy_key_id()))
+                .map_err(&err)?,
+        ];
     let user = key.details.users[0].id.clone();
     let sig = config
         .sign_certification(
@@ -216,11 +222,17 @@ pub fn public_key_path(secret: &Path) -> PathBuf {
 /// Write a generated key: the secret key to `secret` (mode 0600) and the public key next to it
 /// ([`public_key_path`], 0644), each atomically. Refuses to replace an existing file unless
 /// `force`. Returns the public key's path.
-pub fn write_key_files(key: &GeneratedKey, secret: &Path, force: bool) -> Result<PathBuf, SignError> {
+pub fn write_key_files(
+    key: &GeneratedKey,
+    secret: &Path,
+    force: bool,
+) -> Result<PathBuf, SignError> {
     let public = public_key_path(secret);
     for p in [secret, public.as_path()] {
         if !force && p.exists() {
-            return Err(SignError::Exists { path: p.to_path_buf() });
+            return Err(SignError::Exists {
+                path: p.to_path_buf(),
+            });
         }
     }
     let werr = |path: &Path| {
@@ -228,13 +240,17 @@ pub fn write_key_files(key: &GeneratedKey, secret: &Path, force: bool) -> Result
         move |source| SignError::Write { path, source }
     };
     // atomic_write's temporary file is created 0600, and rename keeps the mode.
-    klts_forge::fsutil::atomic_write(secret, key.secret_armored.as_bytes()).map_err(werr(secret))?;
-    klts_forge::fsutil::atomic_write(&public, key.public_armored.as_bytes()).map_err(werr(&public))?;
+    klts_forge::fsutil::atomic_write(secret, key.secret_armored.as_bytes())
+        .map_err(werr(secret))?;
+    klts_forge::fsutil::atomic_write(&public, key.public_armored.as_bytes())
+        .map_err(werr(&public))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(secret, std::fs::Permissions::from_mode(0o600)).map_err(werr(secret))?;
-        std::fs::set_permissions(&public, std::fs::Permissions::from_mode(0o644)).map_err(werr(&public))?;
+        std::fs::set_permissions(secret, std::fs::Permissions::from_mode(0o600))
+            .map_err(werr(secret))?;
+        std::fs::set_permissions(&public, std::fs::Permissions::from_mode(0o644))
+            .map_err(werr(&public))?;
     }
     Ok(public)
 }
@@ -268,8 +284,8 @@ impl std::fmt::Debug for SigningKey {
     }
 }
 
-/// Newest signature among `sigs` of one of `types` (by creation time).
-fn newest<'a>(sigs: &'a [Signature], pred: impl Fn(&Signature) -> bool) -> Option<&'a Signature> {
+/// Newest signature among `sigs` that `pred` accepts (by creation time).
+fn newest(sigs: &[Signature], pred: impl Fn(&Signature) -> bool) -> Option<&Signature> {
     sigs.iter()
         .filter(|s| pred(s))
         .max_by_key(|s| s.created().map(|t| t.as_secs()).unwrap_or(0))
@@ -297,7 +313,9 @@ impl SigningKey {
             path: path.to_path_buf(),
             msg,
         };
-        let key = if bytes.starts_with(b"-----BEGIN") || bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
+        let key = if bytes.starts_with(b"-----BEGIN")
+            || bytes.trim_ascii_start().starts_with(b"-----BEGIN")
+        {
             SignedSecretKey::from_armor_single(bytes)
                 .map(|(k, _)| k)
                 .map_err(|e| parse_err(e.to_string()))?
@@ -325,7 +343,9 @@ impl SigningKey {
         let primary_fpr = key.primary_key.fingerprint();
         let self_sig = newest(&all_user_sigs, |s| {
             s.issuer_fingerprint().iter().any(|f| **f == primary_fpr)
-                || s.issuer_key_id().iter().any(|k| **k == key.primary_key.legacy_key_id())
+                || s.issuer_key_id()
+                    .iter()
+                    .any(|k| **k == key.primary_key.legacy_key_id())
         });
         let created = key.primary_key.created_at().as_secs() as u64;
         if let Some(exp) = self_sig.and_then(|s| s.key_expiration_time()) {
@@ -374,7 +394,9 @@ impl SigningKey {
         let this = SigningKey {
             key,
             signer,
-            password: passphrase.map(Password::from).unwrap_or_else(Password::empty),
+            password: passphrase
+                .map(Password::from)
+                .unwrap_or_else(Password::empty),
             path: path_buf,
         };
         // Probe: sign and verify, so a wrong passphrase fails here, before anything is written.
@@ -450,9 +472,7 @@ impl SigningKey {
         let err = pgp_err("data");
         match self.signer {
             Signer::Primary => config.sign(&self.key.primary_key, &self.password, data),
-            Signer::Subkey(i) => {
-                config.sign(&self.key.secret_subkeys[i].key, &self.password, data)
-            }
+            Signer::Subkey(i) => config.sign(&self.key.secret_subkeys[i].key, &self.password, data),
         }
         .map_err(err)
     }
@@ -490,14 +510,17 @@ impl SigningKey {
             ),
         }
         .map_err(&err)?;
-        msg.to_armored_string(ArmorOptions::default())
-            .map_err(err)
+        msg.to_armored_string(ArmorOptions::default()).map_err(err)
     }
 }
 
 /// Verify an armored detached signature of `data` against an armored public key (for tests and
 /// for checking a published repository).
-pub fn verify_detached(public_armored: &str, sig_armored: &str, data: &[u8]) -> Result<(), SignError> {
+pub fn verify_detached(
+    public_armored: &str,
+    sig_armored: &str,
+    data: &[u8],
+) -> Result<(), SignError> {
     let err = pgp_err("verification");
     let (public, _) = SignedPublicKey::from_string(public_armored).map_err(&err)?;
     let (sig, _) = DetachedSignature::from_string(sig_armored).map_err(&err)?;
@@ -514,9 +537,6 @@ pub fn verify_detached(public_armored: &str, sig_armored: &str, data: &[u8]) -> 
         msg: "no key of the certificate made this signature".into(),
     })
 }
-
-#[allow(dead_code)]
-fn _assert_verifying_key<T: VerifyingKey>() {}
 
 #[cfg(test)]
 mod tests {
@@ -539,8 +559,9 @@ mod tests {
         let k = generate(&params(Some(86400 * 365), NOW - 10)).unwrap();
         assert!(k.secret_armored.contains("PRIVATE KEY BLOCK"));
         assert!(k.public_armored.contains("PUBLIC KEY BLOCK"));
-        let key = SigningKey::from_bytes(k.secret_armored.as_bytes(), Path::new("k.asc"), None, NOW)
-            .unwrap();
+        let key =
+            SigningKey::from_bytes(k.secret_armored.as_bytes(), Path::new("k.asc"), None, NOW)
+                .unwrap();
         assert_eq!(key.fingerprint(), k.fingerprint);
         let a = key.detached(b"hello", NOW).unwrap();
         let b = key.detached(b"hello", NOW).unwrap();
@@ -550,26 +571,38 @@ mod tests {
         let other = generate(&params(None, NOW)).unwrap();
         assert!(verify_detached(&other.public_armored, &a, b"hello").is_err());
         let clear = key.clearsign("Origin: x\nSuite: y\n", NOW).unwrap();
-        assert!(clear.starts_with("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nOrigin: x\nSuite: y\n"), "{clear}");
+        assert!(
+            clear.starts_with(
+                "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nOrigin: x\nSuite: y\n"
+            ),
+            "{clear}"
+        );
     }
 
     #[test]
     fn expired_key_is_refused() {
         let k = generate(&params(Some(100), NOW - 1000)).unwrap();
-        let e = SigningKey::from_bytes(k.secret_armored.as_bytes(), Path::new("old.asc"), None, NOW)
-            .unwrap_err();
+        let e =
+            SigningKey::from_bytes(k.secret_armored.as_bytes(), Path::new("old.asc"), None, NOW)
+                .unwrap_err();
         assert!(matches!(e, SignError::Expired { .. }), "{e}");
         assert!(e.to_string().contains("old.asc"), "{e}");
         // The same key was fine before it expired.
-        SigningKey::from_bytes(k.secret_armored.as_bytes(), Path::new("old.asc"), None, NOW - 950)
-            .unwrap();
+        SigningKey::from_bytes(
+            k.secret_armored.as_bytes(),
+            Path::new("old.asc"),
+            None,
+            NOW - 950,
+        )
+        .unwrap();
     }
 
     #[test]
     fn public_key_and_garbage_are_refused() {
         let k = generate(&params(None, NOW)).unwrap();
-        let e = SigningKey::from_bytes(k.public_armored.as_bytes(), Path::new("pub.asc"), None, NOW)
-            .unwrap_err();
+        let e =
+            SigningKey::from_bytes(k.public_armored.as_bytes(), Path::new("pub.asc"), None, NOW)
+                .unwrap_err();
         assert!(matches!(e, SignError::Parse { .. }), "{e}");
         let e = SigningKey::from_bytes(b"not a key", Path::new("x"), None, NOW).unwrap_err();
         assert!(matches!(e, SignError::Parse { .. }), "{e}");
@@ -583,8 +616,13 @@ mod tests {
         let e = SigningKey::from_bytes(k.secret_armored.as_bytes(), Path::new("p.asc"), None, NOW)
             .unwrap_err();
         assert!(matches!(e, SignError::Unusable { .. }), "{e}");
-        SigningKey::from_bytes(k.secret_armored.as_bytes(), Path::new("p.asc"), Some("s3cret"), NOW)
-            .unwrap();
+        SigningKey::from_bytes(
+            k.secret_armored.as_bytes(),
+            Path::new("p.asc"),
+            Some("s3cret"),
+            NOW,
+        )
+        .unwrap();
     }
 
     #[test]
@@ -597,8 +635,14 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777, 0o600);
-            assert_eq!(std::fs::metadata(&public).unwrap().permissions().mode() & 0o777, 0o644);
+            assert_eq!(
+                std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+            assert_eq!(
+                std::fs::metadata(&public).unwrap().permissions().mode() & 0o777,
+                0o644
+            );
         }
         let e = write_key_files(&k, &secret, false).unwrap_err();
         assert!(matches!(e, SignError::Exists { .. }), "{e}");

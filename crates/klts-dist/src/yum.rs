@@ -82,7 +82,10 @@ pub struct Rpm {
 impl Rpm {
     /// `<name>-<version>-<release>.<arch>.rpm`.
     pub fn file_name(&self) -> String {
-        format!("{}-{}-{}.{}.rpm", self.name, self.version, self.release, self.arch)
+        format!(
+            "{}-{}-{}.{}.rpm",
+            self.name, self.version, self.release, self.arch
+        )
     }
 }
 
@@ -124,9 +127,12 @@ pub fn read_rpm(path: &Path) -> Result<Rpm, YumError> {
         msg,
     };
     let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-    let meta = rpm::PackageMetadata::parse(&mut bytes.as_slice()).map_err(|e| bad(e.to_string()))?;
+    let meta =
+        rpm::PackageMetadata::parse(&mut bytes.as_slice()).map_err(|e| bad(e.to_string()))?;
     if meta.is_source_package() {
-        return Err(bad("a source package; only binary packages are published".into()));
+        return Err(bad(
+            "a source package; only binary packages are published".into()
+        ));
     }
     let s = |r: Result<&str, rpm::Error>| r.map(str::to_string).unwrap_or_default();
     let need = |what: &str, r: Result<&str, rpm::Error>| {
@@ -165,7 +171,11 @@ pub fn read_rpm(path: &Path) -> Result<Rpm, YumError> {
             meta.signature
                 .get_entry_data_as_u64(IndexSignatureTag::RPMSIGTAG_LONGARCHIVESIZE)
         })
-        .or_else(|_| meta.header.get_entry_data_as_u32(IndexTag::RPMTAG_ARCHIVESIZE).map(u64::from))
+        .or_else(|_| {
+            meta.header
+                .get_entry_data_as_u32(IndexTag::RPMTAG_ARCHIVESIZE)
+                .map(u64::from)
+        })
         .unwrap_or(0);
     Ok(Rpm {
         path: path.to_path_buf(),
@@ -233,7 +243,11 @@ fn deps_el(tag: &str, deps: &[Dep]) -> String {
     for d in deps {
         s.push_str(&format!("      <rpm:entry name=\"{}\"", esc(&d.name)));
         if let Some(f) = d.flags {
-            s.push_str(&format!(" flags=\"{f}\" epoch=\"{}\" ver=\"{}\"", esc(&d.epoch), esc(&d.ver)));
+            s.push_str(&format!(
+                " flags=\"{f}\" epoch=\"{}\" ver=\"{}\"",
+                esc(&d.epoch),
+                esc(&d.ver)
+            ));
             if let Some(rel) = &d.rel {
                 s.push_str(&format!(" rel=\"{}\"", esc(rel)));
             }
@@ -381,13 +395,15 @@ pub fn write_repo(
             .iter()
             .map(|f| by_name[&rpms[f].file_name()])
             .collect();
-        pkgs.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+        pkgs.sort_by_key(|r| r.file_name());
         pkgs.dedup_by_key(|r| r.file_name());
         for r in &pkgs {
             let rel = format!("{suite}/Packages/{}", r.file_name());
             let first = placed.get(&r.file_name()).cloned();
             publish::place_file(&r.path, dir, &rel, first.as_deref())?;
-            placed.entry(r.file_name()).or_insert_with(|| dir.join(&rel));
+            placed
+                .entry(r.file_name())
+                .or_insert_with(|| dir.join(&rel));
         }
         let mut data = String::new();
         for (kind, xml) in [
@@ -412,9 +428,21 @@ pub fn write_repo(
             opts.date
         );
         let sig = key.detached(repomd.as_bytes(), opts.sign_time)?;
-        publish::write_file(dir, &format!("{suite}/repodata/repomd.xml"), repomd.as_bytes())?;
-        publish::write_file(dir, &format!("{suite}/repodata/repomd.xml.asc"), sig.as_bytes())?;
-        publish::write_file(dir, &format!("{suite}/repodata/repomd.xml.key"), public.as_bytes())?;
+        publish::write_file(
+            dir,
+            &format!("{suite}/repodata/repomd.xml"),
+            repomd.as_bytes(),
+        )?;
+        publish::write_file(
+            dir,
+            &format!("{suite}/repodata/repomd.xml.asc"),
+            sig.as_bytes(),
+        )?;
+        publish::write_file(
+            dir,
+            &format!("{suite}/repodata/repomd.xml.key"),
+            public.as_bytes(),
+        )?;
         let mut packages: Vec<YumPackage> = pkgs
             .iter()
             .map(|r| YumPackage {

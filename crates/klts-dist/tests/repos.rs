@@ -133,7 +133,11 @@ fn make_deb(dir: &Path, name: &str, version: &str, arch: &str) -> PathBuf {
         format!("Package: {name}\nVersion: {version}\nArchitecture: {arch}\nMaintainer: KLTS <klts@example.com>\nSection: admin\nPriority: optional\nDescription: {name} test package\n built by the klts-dist tests\n"),
     )
     .unwrap();
-    std::fs::write(root.path().join("usr/bin").join(name), format!("#!/bin/sh\necho {name} {version}\n")).unwrap();
+    std::fs::write(
+        root.path().join("usr/bin").join(name),
+        format!("#!/bin/sh\necho {name} {version}\n"),
+    )
+    .unwrap();
     std::fs::create_dir_all(dir).unwrap();
     let out = dir.join(format!("{name}_{version}_{arch}.deb"));
     let o = run(Command::new("dpkg-deb")
@@ -176,7 +180,10 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             if p.is_dir() {
                 walk(base, &p, map);
             } else {
-                map.insert(p.strip_prefix(base).unwrap().to_path_buf(), std::fs::read(&p).unwrap());
+                map.insert(
+                    p.strip_prefix(base).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                );
             }
         }
     }
@@ -196,9 +203,24 @@ fn apt_opts() -> AptOptions {
 /// out/<release>/deb/ with kubectl in two releases of 1.17 and kubeadm in the newer one.
 fn deb_out(tmp: &Path, arch: &str) -> PathBuf {
     let out = tmp.join("out");
-    make_deb(&out.join("v1.17.16-lts.1/deb"), "kubectl", "1.17.16-lts.1", arch);
-    make_deb(&out.join("v1.17.17-lts.3/deb"), "kubectl", "1.17.17-lts.3", arch);
-    make_deb(&out.join("v1.17.17-lts.3/deb"), "kubeadm", "1.17.17-lts.3", arch);
+    make_deb(
+        &out.join("v1.17.16-lts.1/deb"),
+        "kubectl",
+        "1.17.16-lts.1",
+        arch,
+    );
+    make_deb(
+        &out.join("v1.17.17-lts.3/deb"),
+        "kubectl",
+        "1.17.17-lts.3",
+        arch,
+    );
+    make_deb(
+        &out.join("v1.17.17-lts.3/deb"),
+        "kubeadm",
+        "1.17.17-lts.3",
+        arch,
+    );
     out
 }
 
@@ -211,7 +233,14 @@ impl Apt {
     fn new(sources: &str) -> Apt {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        for sub in ["state/lists/partial", "cache/archives/partial", "parts", "trusted.d", "work", "log"] {
+        for sub in [
+            "state/lists/partial",
+            "cache/archives/partial",
+            "parts",
+            "trusted.d",
+            "work",
+            "log",
+        ] {
             std::fs::create_dir_all(d.join(sub)).unwrap();
         }
         std::fs::write(d.join("sources.list"), sources).unwrap();
@@ -260,33 +289,62 @@ fn apt_get_updates_and_downloads_from_a_published_repository() {
     let url = format!("http://{addr}/");
 
     // The line suite: newest wins, older versions can be pinned.
-    let apt = Apt::new(&format!("{}\n", apt::sources_line(&url, "v1.17", &keyring.display().to_string())));
+    let apt = Apt::new(&format!(
+        "{}\n",
+        apt::sources_line(&url, "v1.17", &keyring.display().to_string())
+    ));
     let o = apt.run(&["update"]);
     assert!(o.status.success(), "{}", text(&o));
-    assert!(!String::from_utf8_lossy(&o.stderr).contains("W:"), "{}", text(&o));
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("W:"),
+        "{}",
+        text(&o)
+    );
     let o = apt.run(&["download", "kubectl"]);
     assert!(o.status.success(), "{}", text(&o));
     let got = std::fs::read(apt.work().join(format!("kubectl_1.17.17-lts.3_{arch}.deb"))).unwrap();
-    assert_eq!(got, std::fs::read(out.join(format!("v1.17.17-lts.3/deb/kubectl_1.17.17-lts.3_{arch}.deb"))).unwrap());
+    assert_eq!(
+        got,
+        std::fs::read(out.join(format!(
+            "v1.17.17-lts.3/deb/kubectl_1.17.17-lts.3_{arch}.deb"
+        )))
+        .unwrap()
+    );
     let o = apt.run(&["download", "kubectl=1.17.16-lts.1"]);
     assert!(o.status.success(), "{}", text(&o));
-    assert!(apt.work().join(format!("kubectl_1.17.16-lts.1_{arch}.deb")).is_file());
+    assert!(apt
+        .work()
+        .join(format!("kubectl_1.17.16-lts.1_{arch}.deb"))
+        .is_file());
 
     // A release suite holds only that release.
-    let apt = Apt::new(&format!("{}\n", apt::sources_line(&url, "v1.17.16-lts.1", &keyring.display().to_string())));
+    let apt = Apt::new(&format!(
+        "{}\n",
+        apt::sources_line(&url, "v1.17.16-lts.1", &keyring.display().to_string())
+    ));
     let o = apt.run(&["update"]);
     assert!(o.status.success(), "{}", text(&o));
     let o = apt.run(&["download", "kubeadm"]);
-    assert!(!o.status.success(), "kubeadm is not in v1.17.16-lts.1: {}", text(&o));
+    assert!(
+        !o.status.success(),
+        "kubeadm is not in v1.17.16-lts.1: {}",
+        text(&o)
+    );
 
     // A wrong key: the signature does not verify.
     let other = key("Someone Else");
     let wrong = tmp.path().join("wrong.gpg");
     std::fs::write(&wrong, other.key.public_binary().unwrap()).unwrap();
-    let apt = Apt::new(&format!("{}\n", apt::sources_line(&url, "v1.17", &wrong.display().to_string())));
+    let apt = Apt::new(&format!(
+        "{}\n",
+        apt::sources_line(&url, "v1.17", &wrong.display().to_string())
+    ));
     let o = apt.run(&["update"]);
     let t = text(&o);
-    assert!(!o.status.success() || t.contains("NO_PUBKEY") || t.contains("is not signed"), "{t}");
+    assert!(
+        !o.status.success() || t.contains("NO_PUBKEY") || t.contains("is not signed"),
+        "{t}"
+    );
     assert!(t.contains("NO_PUBKEY") || t.contains("signature"), "{t}");
     let o = apt.run(&["download", "kubectl"]);
     assert!(!o.status.success(), "{}", text(&o));
@@ -299,11 +357,17 @@ fn apt_get_updates_and_downloads_from_a_published_repository() {
     std::fs::write(dir.join("Packages"), &tampered).unwrap();
     // Without Packages.gz apt falls back to the (same-size, tampered) Packages.
     std::fs::remove_file(dir.join("Packages.gz")).unwrap();
-    let apt = Apt::new(&format!("{}\n", apt::sources_line(&url, "v1.17", &keyring.display().to_string())));
+    let apt = Apt::new(&format!(
+        "{}\n",
+        apt::sources_line(&url, "v1.17", &keyring.display().to_string())
+    ));
     let o = apt.run(&["update"]);
     let t = text(&o);
     assert!(!o.status.success(), "{t}");
-    assert!(t.contains("Hash Sum mismatch"), "same size, other bytes: {t}");
+    assert!(
+        t.contains("Hash Sum mismatch"),
+        "same size, other bytes: {t}"
+    );
 }
 
 #[test]
@@ -321,18 +385,26 @@ fn failed_publish_leaves_previous_apt_repository_byte_identical() {
     // A corrupt .deb in a new release.
     let bad = out.join("v1.17.18-lts.1/deb/kubectl_1.17.18-lts.1_amd64.deb");
     std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
-    let mut bytes = std::fs::read(out.join("v1.17.17-lts.3/deb/kubectl_1.17.17-lts.3_amd64.deb")).unwrap();
+    let mut bytes =
+        std::fs::read(out.join("v1.17.17-lts.3/deb/kubectl_1.17.17-lts.3_amd64.deb")).unwrap();
     bytes.truncate(bytes.len() / 2);
     std::fs::write(&bad, &bytes).unwrap();
     let e = apt::publish(&out, &[], &k.key, &apt_opts(), &repo).unwrap_err();
-    assert!(e.to_string().contains("kubectl_1.17.18-lts.1_amd64.deb"), "{e}");
+    assert!(
+        e.to_string().contains("kubectl_1.17.18-lts.1_amd64.deb"),
+        "{e}"
+    );
     assert_eq!(snapshot(&repo), before);
     // A release that was asked for but has no packages.
     let e = apt::publish(&out, &["v1.17.99".into()], &k.key, &apt_opts(), &repo).unwrap_err();
     assert!(e.to_string().contains("v1.17.99"), "{e}");
     assert_eq!(snapshot(&repo), before);
     // Nothing left next to the repository.
-    let names: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
     assert!(names.iter().all(|n| !n.contains("klts-")), "{names:?}");
 }
 
@@ -353,7 +425,10 @@ fn apt_publishing_is_deterministic() {
     let sig = String::from_utf8(a[Path::new("dists/v1.17/Release.gpg")].clone()).unwrap();
     sign::verify_detached(&k.public_armored, &sig, release).unwrap();
     let text = String::from_utf8(release.clone()).unwrap();
-    assert!(text.contains("Date: Tue, 14 Nov 2023 22:13:20 UTC\n"), "{text}");
+    assert!(
+        text.contains("Date: Tue, 14 Nov 2023 22:13:20 UTC\n"),
+        "{text}"
+    );
     assert!(text.contains(" main/binary-amd64/Packages.gz\n"), "{text}");
 }
 
@@ -370,7 +445,12 @@ fn make_rpm(dir: &Path, name: &str, version: &str, release: &str) -> PathBuf {
         .arg("-bb")
         .arg("--define")
         .arg(format!("_topdir {}", top.path().display()))
-        .args(["--define", "_build_id_links none", "--define", "__os_install_post %{nil}"])
+        .args([
+            "--define",
+            "_build_id_links none",
+            "--define",
+            "__os_install_post %{nil}",
+        ])
         .arg(&spec)
         .env("SOURCE_DATE_EPOCH", T0.to_string())
         .env("HOME", top.path()));
@@ -386,9 +466,24 @@ fn make_rpm(dir: &Path, name: &str, version: &str, release: &str) -> PathBuf {
 
 fn rpm_out(tmp: &Path) -> PathBuf {
     let out = tmp.join("out");
-    make_rpm(&out.join("v1.17.16-lts.1/rpm"), "kubectl", "1.17.16", "lts.1");
-    make_rpm(&out.join("v1.17.17-lts.3/rpm"), "kubectl", "1.17.17", "lts.3");
-    make_rpm(&out.join("v1.17.17-lts.3/rpm"), "kubeadm", "1.17.17", "lts.3");
+    make_rpm(
+        &out.join("v1.17.16-lts.1/rpm"),
+        "kubectl",
+        "1.17.16",
+        "lts.1",
+    );
+    make_rpm(
+        &out.join("v1.17.17-lts.3/rpm"),
+        "kubectl",
+        "1.17.17",
+        "lts.3",
+    );
+    make_rpm(
+        &out.join("v1.17.17-lts.3/rpm"),
+        "kubeadm",
+        "1.17.17",
+        "lts.3",
+    );
     out
 }
 
@@ -405,12 +500,18 @@ fn dnf(state: &Path, url: &str, gpgkey: &Path, args: &[&str]) -> Output {
     cmd.arg("-y")
         .arg(format!("--config={}", state.join("dnf.conf").display()))
         .arg("--setopt=reposdir=/dev/null")
-        .arg(format!("--setopt=cachedir={}", state.join("cache").display()))
-        .arg(format!("--setopt=persistdir={}", state.join("persist").display()))
+        .arg(format!(
+            "--setopt=cachedir={}",
+            state.join("cache").display()
+        ))
+        .arg(format!(
+            "--setopt=persistdir={}",
+            state.join("persist").display()
+        ))
         .arg(format!("--setopt=logdir={}", state.join("log").display()))
         .arg(format!("--installroot={}", state.join("root").display()))
         .arg("--releasever=1")
-                .arg(format!("--repofrompath=klts,{url}"))
+        .arg(format!("--repofrompath=klts,{url}"))
         .arg("--repo=klts")
         .arg("--setopt=klts.gpgcheck=0")
         .arg("--setopt=klts.repo_gpgcheck=1")
@@ -446,11 +547,36 @@ fn dnf_makecache_and_download_from_a_published_repository() {
     let o = dnf(state.path(), &url, &pubkey, &["makecache"]);
     assert!(o.status.success(), "{}", text(&o));
     let dest = state.path().join("dl");
-    let o = dnf(state.path(), &url, &pubkey, &["install", "--downloadonly", "--destdir", &dest.display().to_string(), "kubectl"]);
+    let o = dnf(
+        state.path(),
+        &url,
+        &pubkey,
+        &[
+            "install",
+            "--downloadonly",
+            "--destdir",
+            &dest.display().to_string(),
+            "kubectl",
+        ],
+    );
     assert!(o.status.success(), "{}", text(&o));
     let got = std::fs::read(dest.join("kubectl-1.17.17-lts.3.noarch.rpm")).unwrap();
-    assert_eq!(got, std::fs::read(out.join("v1.17.17-lts.3/rpm/kubectl-1.17.17-lts.3.noarch.rpm")).unwrap());
-    let o = dnf(state.path(), &url, &pubkey, &["install", "--downloadonly", "--destdir", &dest.display().to_string(), "kubectl-1.17.16-lts.1"]);
+    assert_eq!(
+        got,
+        std::fs::read(out.join("v1.17.17-lts.3/rpm/kubectl-1.17.17-lts.3.noarch.rpm")).unwrap()
+    );
+    let o = dnf(
+        state.path(),
+        &url,
+        &pubkey,
+        &[
+            "install",
+            "--downloadonly",
+            "--destdir",
+            &dest.display().to_string(),
+            "kubectl-1.17.16-lts.1",
+        ],
+    );
     assert!(o.status.success(), "{}", text(&o));
     assert!(dest.join("kubectl-1.17.16-lts.1.noarch.rpm").is_file());
 
@@ -461,7 +587,11 @@ fn dnf_makecache_and_download_from_a_published_repository() {
     let state = tempfile::tempdir().unwrap();
     let o = dnf(state.path(), &url, &wrong, &["makecache"]);
     assert!(!o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("GPG signature verification error"), "{}", text(&o));
+    assert!(
+        text(&o).contains("GPG signature verification error"),
+        "{}",
+        text(&o)
+    );
 
     // Tampered repomd.xml: the signature does not match.
     let repomd = repo.join("v1.17/repodata/repomd.xml");
@@ -470,7 +600,11 @@ fn dnf_makecache_and_download_from_a_published_repository() {
     let state = tempfile::tempdir().unwrap();
     let o = dnf(state.path(), &url, &pubkey, &["makecache"]);
     assert!(!o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("GPG signature verification error"), "{}", text(&o));
+    assert!(
+        text(&o).contains("GPG signature verification error"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
@@ -493,6 +627,111 @@ fn yum_publishing_is_deterministic_and_atomic() {
     std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
     std::fs::write(&bad, b"\xed\xab\xee\xdb not really").unwrap();
     let e = yum::publish(&out, &[], &k.key, &yum_opts(), &tmp.path().join("a")).unwrap_err();
-    assert!(e.to_string().contains("kubectl-1.17.18-lts.1.noarch.rpm"), "{e}");
+    assert!(
+        e.to_string().contains("kubectl-1.17.18-lts.1.noarch.rpm"),
+        "{e}"
+    );
     assert_eq!(snapshot(&tmp.path().join("a")), a);
+}
+
+fn gpg(home: &Path, args: &[&str]) -> Output {
+    let o = run(Command::new("gpg")
+        .arg("--homedir")
+        .arg(home)
+        .args([
+            "--batch",
+            "--yes",
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            "",
+        ])
+        .args(args));
+    assert!(o.status.success(), "gpg {args:?}: {}", text(&o));
+    o
+}
+
+/// A key made by GnuPG (certify-only primary, Ed25519 signing subkey) signs through its subkey
+/// and `gpgv` accepts the result; once revoked, it is refused before anything is written.
+#[test]
+fn gnupg_keys_with_signing_subkeys_work_and_revoked_keys_are_refused() {
+    if tool("gpg", "gpg").is_none() || tool("gpgv", "gpgv").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("gnupg");
+    std::fs::create_dir_all(&home).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    gpg(
+        &home,
+        &[
+            "--quick-generate-key",
+            "GnuPG Made <g@example.com>",
+            "ed25519",
+            "cert",
+            "never",
+        ],
+    );
+    let o = gpg(&home, &["--with-colons", "--list-keys"]);
+    let listing = String::from_utf8_lossy(&o.stdout).into_owned();
+    let fpr = listing
+        .lines()
+        .find(|l| l.starts_with("fpr:"))
+        .and_then(|l| l.split(':').nth(9))
+        .unwrap()
+        .to_string();
+    gpg(
+        &home,
+        &["--quick-add-key", &fpr, "ed25519", "sign", "never"],
+    );
+    let secret = gpg(&home, &["--armor", "--export-secret-keys", &fpr]).stdout;
+    let public = gpg(&home, &["--export", &fpr]).stdout;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as u32;
+    let key = SigningKey::from_bytes(&secret, Path::new("gnupg.asc"), None, now).unwrap();
+    assert_eq!(key.fingerprint(), fpr);
+    let data = b"Origin: KLTS\n";
+    let sig = key.detached(data, now).unwrap();
+    std::fs::write(tmp.path().join("keyring.gpg"), &public).unwrap();
+    std::fs::write(tmp.path().join("data"), data).unwrap();
+    std::fs::write(tmp.path().join("data.asc"), &sig).unwrap();
+    let o = run(Command::new("gpgv")
+        .arg("--keyring")
+        .arg(tmp.path().join("keyring.gpg"))
+        .arg(tmp.path().join("data.asc"))
+        .arg(tmp.path().join("data")));
+    assert!(o.status.success(), "{}", text(&o));
+    let clear = key.clearsign("Suite: v1.17\n", now).unwrap();
+    std::fs::write(tmp.path().join("InRelease"), &clear).unwrap();
+    let o = run(Command::new("gpgv")
+        .arg("--keyring")
+        .arg(tmp.path().join("keyring.gpg"))
+        .arg(tmp.path().join("InRelease")));
+    assert!(o.status.success(), "{}", text(&o));
+
+    // Revoke it (GnuPG's pre-made revocation certificate) and try again.
+    let rev_path = home.join("openpgp-revocs.d").join(format!("{fpr}.rev"));
+    let rev = std::fs::read_to_string(&rev_path)
+        .unwrap()
+        .replace(":-----BEGIN", "-----BEGIN");
+    std::fs::write(tmp.path().join("rev.asc"), rev).unwrap();
+    gpg(
+        &home,
+        &[
+            "--import",
+            &tmp.path().join("rev.asc").display().to_string(),
+        ],
+    );
+    let secret = gpg(&home, &["--armor", "--export-secret-keys", &fpr]).stdout;
+    let e = SigningKey::from_bytes(&secret, Path::new("revoked.asc"), None, now).unwrap_err();
+    assert!(
+        e.to_string().contains("revoked") && e.to_string().contains("revoked.asc"),
+        "{e}"
+    );
 }

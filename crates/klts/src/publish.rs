@@ -82,7 +82,11 @@ pub struct RepoArgs {
     #[arg(long, value_name = "DIR", default_value = "out")]
     out_dir: PathBuf,
     /// The URL REPO will be served at, for the printed sources.list / .repo snippet.
-    #[arg(long, value_name = "URL", default_value = "https://packages.example.com")]
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://packages.example.com"
+    )]
     url: String,
     /// `Origin:` and `Label:` of apt's Release files.
     #[arg(long, default_value = "KLTS")]
@@ -106,7 +110,9 @@ fn now() -> u32 {
 }
 
 fn passphrase() -> Option<String> {
-    std::env::var(sign::PASSPHRASE_ENV).ok().filter(|p| !p.is_empty())
+    std::env::var(sign::PASSPHRASE_ENV)
+        .ok()
+        .filter(|p| !p.is_empty())
 }
 
 pub fn run_key(cmd: &KeyCommand) -> Result<u8, Failure> {

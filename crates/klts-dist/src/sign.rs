@@ -1,14 +1,15 @@
 //! OpenPGP signing keys and signatures for apt and yum repositories (pure Rust, `pgp` crate).
 //!
 //! * [`generate`] makes a new key: an Ed25519 (legacy EdDSA, v4) primary key that certifies and
-//!   signs, one user id, an optional expiry. GnuPG's `gpgv` (apt, and dnf through gpgme) and
-//!   rpm 4.18 verify such signatures.
+//!   signs, one user id, an optional expiry. The tests check that GnuPG's `gpgv` (apt) and
+//!   gpgme (dnf's repo_gpgcheck) verify its signatures; rpm 4.18 also supports EdDSA.
 //! * [`SigningKey::load`] reads an armored (or binary) secret key, unlocks it with a passphrase
 //!   if needed, and refuses a revoked or expired key, or one without a signing-capable (sub)key,
 //!   **before** anything is written: it signs and verifies a probe.
 //! * [`SigningKey::clearsign`] (apt's `InRelease`) and [`SigningKey::detached`] (`Release.gpg`,
 //!   `repomd.xml.asc`) make SHA-256 signatures whose creation time is given by the caller;
-//!   [`signature_time`] is `SOURCE_DATE_EPOCH` when set, else the current time. EdDSA signatures
+//!   [`signature_time`] is `SOURCE_DATE_EPOCH` when set, else the current time, but never earlier
+//!   than the signing key's creation (GnuPG rejects such signatures). EdDSA signatures
 //!   are deterministic, so with a fixed time the same input gives the same signature bytes.
 
 use pgp::composed::{
@@ -443,17 +444,26 @@ impl SigningKey {
 
     fn config(&self, typ: SignatureType, created: u32) -> Result<SignatureConfig, SignError> {
         let err = pgp_err("signature subpackets");
-        let (alg, fpr, kid) = match self.signer {
+        let (alg, fpr, kid, key_created) = match self.signer {
             Signer::Primary => (
                 self.key.primary_key.algorithm(),
                 self.key.primary_key.fingerprint(),
                 self.key.primary_key.legacy_key_id(),
+                self.key.primary_key.created_at().as_secs(),
             ),
             Signer::Subkey(i) => {
                 let k = &self.key.secret_subkeys[i].key;
-                (k.algorithm(), k.fingerprint(), k.legacy_key_id())
+                (
+                    k.algorithm(),
+                    k.fingerprint(),
+                    k.legacy_key_id(),
+                    k.created_at().as_secs(),
+                )
             }
         };
+        // GnuPG (gpgv, gpgme) rejects a signature older than its key, which a SOURCE_DATE_EPOCH
+        // from an old commit would give: sign at the key's creation time at the earliest.
+        let created = created.max(key_created);
         let mut config = SignatureConfig::v4(typ, alg, HashAlgorithm::Sha256);
         config.hashed_subpackets = vec![
             Subpacket::regular(SubpacketData::SignatureCreationTime(Timestamp::from_secs(
@@ -577,6 +587,20 @@ mod tests {
             ),
             "{clear}"
         );
+    }
+
+    #[test]
+    fn signatures_are_never_older_than_the_key() {
+        let k = generate(&params(None, NOW)).unwrap();
+        let key =
+            SigningKey::from_bytes(k.secret_armored.as_bytes(), Path::new("k.asc"), None, NOW)
+                .unwrap();
+        let (sig, _) =
+            DetachedSignature::from_string(&key.detached(b"x", NOW - 5000).unwrap()).unwrap();
+        assert_eq!(sig.signature.created().unwrap().as_secs(), NOW);
+        let (sig, _) =
+            DetachedSignature::from_string(&key.detached(b"x", NOW + 7).unwrap()).unwrap();
+        assert_eq!(sig.signature.created().unwrap().as_secs(), NOW + 7);
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub enum PublishCommand {
     /// fails before anything changes; the previous repository stays as it was.
     ///
     /// Dates in Release are $SOURCE_DATE_EPOCH when set (reproducible output), else now;
-    /// signatures are made at the same time.
+    /// signatures are made at the same time (but never before the key was created).
     ///
     /// Example:
     ///
@@ -59,7 +59,8 @@ pub enum PublishCommand {
     ///
     /// One repository per release and per minor line: REPO/<suite>/ with Packages/ and
     /// repodata/ (primary, filelists, other, repomd.xml, repomd.xml.asc, repomd.xml.key).
-    /// Point a .repo file's baseurl at URL/<suite>/ with repo_gpgcheck=1.
+    /// Point a .repo file's baseurl at URL/<suite>/ with repo_gpgcheck=1. The revision and
+    /// timestamps are $SOURCE_DATE_EPOCH when set, else now.
     ///
     /// Example:
     ///

@@ -31,3 +31,7 @@
 //! previous output (or none), never half of one.
 
 pub mod ci;
+pub mod apt;
+pub mod publish;
+pub mod sign;
+pub mod yum;

@@ -18,6 +18,7 @@ macro_rules! outln {
 }
 
 mod ci;
+mod publish;
 mod render;
 mod site;
 mod vulns;
@@ -170,6 +171,12 @@ enum Command {
     /// The LTS portal as a static site.
     #[command(subcommand)]
     Site(SiteCommand),
+    /// OpenPGP signing keys for the apt and yum repositories.
+    #[command(subcommand)]
+    Key(publish::KeyCommand),
+    /// Signed apt and yum repositories from `klts package` output, replaced atomically.
+    #[command(subcommand)]
+    Publish(publish::PublishCommand),
     /// Serve the LTS portal live from the workspace (rebuilt when its files change).
     ///
     /// Without a workspace it serves the embedded lifecycle and advisory data. Pages, the JSON
@@ -473,6 +480,8 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             portal,
         }) => site::run_build(cli, out, portal, *offline),
         Command::Serve { addr, portal } => site::run_serve(cli, *addr, portal),
+        Command::Key(cmd) => publish::run_key(cmd),
+        Command::Publish(cmd) => publish::run_publish(cmd),
         Command::Vulns(cmd) => vulns::run_vulns(cli, cmd),
         Command::Ci(cmd) => ci::run_ci(cli, cmd),
         Command::Vex { release, out, run } => vulns::run_vex(cli, release, run, out.as_ref()),

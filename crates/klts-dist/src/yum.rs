@@ -1,0 +1,537 @@
+//! yum/dnf repositories, createrepo_c-compatible metadata signed with OpenPGP.
+//!
+//! Layout (one repository per suite: each release, and each minor line with all its releases):
+//!
+//! ```text
+//! REPO/klts.asc                                  the public key (armored)
+//! REPO/<suite>/Packages/<name>-<ver>-<rel>.<arch>.rpm   hard links to one copy per package
+//! REPO/<suite>/repodata/<sha256>-primary.xml.gz, -filelists.xml.gz, -other.xml.gz
+//! REPO/<suite>/repodata/repomd.xml, repomd.xml.asc (detached signature), repomd.xml.key
+//! ```
+//!
+//! A `.repo` file points `baseurl=` at `URL/<suite>/` with `repo_gpgcheck=1` and
+//! `gpgkey=URL/<suite>/repodata/repomd.xml.key` (the pkgs.k8s.io convention).
+
+use crate::publish::{self, PublishError, ReleaseInput};
+use crate::sign::{SignError, SigningKey};
+use rpm::{DependencyFlags, FileType, IndexSignatureTag, IndexTag};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Errors of reading packages and writing a yum repository.
+#[derive(Debug, thiserror::Error)]
+pub enum YumError {
+    #[error("{path}: not a valid .rpm: {msg}\nhelp: rebuild it with `klts package` (or rpmbuild); check it with `rpm -qip`")]
+    BadRpm { path: PathBuf, msg: String },
+    #[error("{path}: and {other}: both are {file} but differ\nhelp: two builds of the same package version must not be published; bump the release")]
+    Conflict {
+        path: PathBuf,
+        other: PathBuf,
+        file: String,
+    },
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+    #[error(transparent)]
+    Sign(#[from] SignError),
+}
+
+/// A dependency entry (`rpm:entry`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dep {
+    pub name: String,
+    pub flags: Option<&'static str>,
+    pub epoch: String,
+    pub ver: String,
+    pub rel: Option<String>,
+}
+
+/// What one `.rpm` says about itself, for the metadata.
+#[derive(Debug, Clone)]
+pub struct Rpm {
+    pub path: PathBuf,
+    pub name: String,
+    pub arch: String,
+    pub epoch: u32,
+    pub version: String,
+    pub release: String,
+    pub sha256: String,
+    pub summary: String,
+    pub description: String,
+    pub packager: String,
+    pub url: String,
+    pub license: String,
+    pub vendor: String,
+    pub group: String,
+    pub buildhost: String,
+    pub sourcerpm: String,
+    pub build_time: u64,
+    pub size_package: u64,
+    pub size_installed: u64,
+    pub size_archive: u64,
+    pub header_start: u64,
+    pub header_end: u64,
+    pub provides: Vec<Dep>,
+    pub requires: Vec<Dep>,
+    pub conflicts: Vec<Dep>,
+    pub obsoletes: Vec<Dep>,
+    /// (path, is_dir), sorted.
+    pub files: Vec<(String, bool)>,
+}
+
+impl Rpm {
+    /// `<name>-<version>-<release>.<arch>.rpm`.
+    pub fn file_name(&self) -> String {
+        format!(
+            "{}-{}-{}.{}.rpm",
+            self.name, self.version, self.release, self.arch
+        )
+    }
+}
+
+fn flags_name(f: DependencyFlags) -> Option<&'static str> {
+    let cmp = f & (DependencyFlags::LESS | DependencyFlags::GREATER | DependencyFlags::EQUAL);
+    match cmp.bits() {
+        b if b == DependencyFlags::EQUAL.bits() => Some("EQ"),
+        b if b == DependencyFlags::LE.bits() => Some("LE"),
+        b if b == DependencyFlags::GE.bits() => Some("GE"),
+        b if b == DependencyFlags::LESS.bits() => Some("LT"),
+        b if b == DependencyFlags::GREATER.bits() => Some("GT"),
+        _ => None,
+    }
+}
+
+fn dep(d: &rpm::Dependency) -> Dep {
+    let flags = flags_name(d.flags);
+    let (epoch, rest) = match d.version.split_once(':') {
+        Some((e, r)) if e.chars().all(|c| c.is_ascii_digit()) => (e.to_string(), r),
+        _ => ("0".to_string(), d.version.as_str()),
+    };
+    let (ver, rel) = match rest.rsplit_once('-') {
+        Some((v, r)) => (v.to_string(), Some(r.to_string())),
+        None => (rest.to_string(), None),
+    };
+    Dep {
+        name: d.name.clone(),
+        flags,
+        epoch,
+        ver,
+        rel,
+    }
+}
+
+/// Read an `.rpm`'s header (not its payload) and checksum the file.
+pub fn read_rpm(path: &Path) -> Result<Rpm, YumError> {
+    let bad = |msg: String| YumError::BadRpm {
+        path: path.to_path_buf(),
+        msg,
+    };
+    let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let meta =
+        rpm::PackageMetadata::parse(&mut bytes.as_slice()).map_err(|e| bad(e.to_string()))?;
+    if meta.is_source_package() {
+        return Err(bad(
+            "a source package; only binary packages are published".into()
+        ));
+    }
+    let s = |r: Result<&str, rpm::Error>| r.map(str::to_string).unwrap_or_default();
+    let need = |what: &str, r: Result<&str, rpm::Error>| {
+        r.map(str::to_string)
+            .map_err(|e| bad(format!("no {what}: {e}")))
+    };
+    let offsets = meta.get_package_segment_offsets();
+    let files = meta
+        .get_file_entries()
+        .map_err(|e| bad(e.to_string()))?
+        .iter()
+        .map(|f| {
+            (
+                f.path().to_string_lossy().into_owned(),
+                f.file_type() == FileType::Dir,
+            )
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let deps = |r: Result<Vec<rpm::Dependency>, rpm::Error>, skip_rpmlib: bool| -> Vec<Dep> {
+        let mut v: Vec<Dep> = r
+            .unwrap_or_default()
+            .iter()
+            .filter(|d| !(skip_rpmlib && d.name.starts_with("rpmlib(")))
+            .map(dep)
+            .collect();
+        v.dedup();
+        v
+    };
+    let size_archive = meta
+        .signature
+        .get_entry_data_as_u32(IndexSignatureTag::RPMSIGTAG_PAYLOADSIZE)
+        .map(u64::from)
+        .or_else(|_| {
+            meta.signature
+                .get_entry_data_as_u64(IndexSignatureTag::RPMSIGTAG_LONGARCHIVESIZE)
+        })
+        .or_else(|_| {
+            meta.header
+                .get_entry_data_as_u32(IndexTag::RPMTAG_ARCHIVESIZE)
+                .map(u64::from)
+        })
+        .unwrap_or(0);
+    Ok(Rpm {
+        path: path.to_path_buf(),
+        name: need("Name", meta.get_name())?,
+        arch: need("Arch", meta.get_arch())?,
+        epoch: meta.get_epoch().unwrap_or(0),
+        version: need("Version", meta.get_version())?,
+        release: need("Release", meta.get_release())?,
+        sha256: hex::encode(Sha256::digest(&bytes)),
+        summary: s(meta.get_summary()),
+        description: s(meta.get_description()),
+        packager: s(meta.get_packager()),
+        url: s(meta.get_url()),
+        license: s(meta.get_license()),
+        vendor: s(meta.get_vendor()),
+        group: s(meta.get_group()),
+        buildhost: s(meta.get_build_host()),
+        sourcerpm: s(meta.get_source_rpm()),
+        build_time: meta.get_build_time().unwrap_or(0),
+        size_package: bytes.len() as u64,
+        size_installed: meta.get_installed_size().unwrap_or(0),
+        size_archive,
+        header_start: offsets.header,
+        header_end: offsets.payload,
+        provides: deps(meta.get_provides(), false),
+        requires: deps(meta.get_requires(), true),
+        conflicts: deps(meta.get_conflicts(), false),
+        obsoletes: deps(meta.get_obsoletes(), false),
+        files,
+    })
+}
+
+/// XML text/attribute escaping.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            // Characters XML 1.0 cannot carry at all.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+fn version_el(r: &Rpm) -> String {
+    format!(
+        "<version epoch=\"{}\" ver=\"{}\" rel=\"{}\"/>",
+        r.epoch,
+        esc(&r.version),
+        esc(&r.release)
+    )
+}
+
+fn deps_el(tag: &str, deps: &[Dep]) -> String {
+    if deps.is_empty() {
+        return String::new();
+    }
+    let mut s = format!("    <rpm:{tag}>\n");
+    for d in deps {
+        s.push_str(&format!("      <rpm:entry name=\"{}\"", esc(&d.name)));
+        if let Some(f) = d.flags {
+            s.push_str(&format!(
+                " flags=\"{f}\" epoch=\"{}\" ver=\"{}\"",
+                esc(&d.epoch),
+                esc(&d.ver)
+            ));
+            if let Some(rel) = &d.rel {
+                s.push_str(&format!(" rel=\"{}\"", esc(rel)));
+            }
+        }
+        s.push_str("/>\n");
+    }
+    s.push_str(&format!("    </rpm:{tag}>\n"));
+    s
+}
+
+/// Files createrepo lists in primary.xml (the rest are only in filelists.xml).
+fn primary_file(path: &str) -> bool {
+    path.starts_with("/etc/") || path.contains("bin/") || path == "/usr/lib/sendmail"
+}
+
+fn primary_xml(pkgs: &[&Rpm], time: u32) -> String {
+    let mut s = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<metadata xmlns=\"http://linux.duke.edu/metadata/common\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"{}\">\n", pkgs.len());
+    for r in pkgs {
+        s.push_str(&format!(
+            "<package type=\"rpm\">\n  <name>{}</name>\n  <arch>{}</arch>\n  {}\n  <checksum type=\"sha256\" pkgid=\"YES\">{}</checksum>\n  <summary>{}</summary>\n  <description>{}</description>\n  <packager>{}</packager>\n  <url>{}</url>\n  <time file=\"{time}\" build=\"{}\"/>\n  <size package=\"{}\" installed=\"{}\" archive=\"{}\"/>\n  <location href=\"Packages/{}\"/>\n  <format>\n    <rpm:license>{}</rpm:license>\n    <rpm:vendor>{}</rpm:vendor>\n    <rpm:group>{}</rpm:group>\n    <rpm:buildhost>{}</rpm:buildhost>\n    <rpm:sourcerpm>{}</rpm:sourcerpm>\n    <rpm:header-range start=\"{}\" end=\"{}\"/>\n",
+            esc(&r.name), esc(&r.arch), version_el(r), r.sha256, esc(&r.summary), esc(&r.description),
+            esc(&r.packager), esc(&r.url), r.build_time, r.size_package, r.size_installed, r.size_archive,
+            esc(&r.file_name()), esc(&r.license), esc(&r.vendor), esc(&r.group), esc(&r.buildhost),
+            esc(&r.sourcerpm), r.header_start, r.header_end,
+        ));
+        s.push_str(&deps_el("provides", &r.provides));
+        s.push_str(&deps_el("requires", &r.requires));
+        s.push_str(&deps_el("conflicts", &r.conflicts));
+        s.push_str(&deps_el("obsoletes", &r.obsoletes));
+        for (f, dir) in &r.files {
+            if primary_file(f) {
+                let t = if *dir { " type=\"dir\"" } else { "" };
+                s.push_str(&format!("    <file{t}>{}</file>\n", esc(f)));
+            }
+        }
+        s.push_str("  </format>\n</package>\n");
+    }
+    s.push_str("</metadata>\n");
+    s
+}
+
+fn filelists_xml(pkgs: &[&Rpm]) -> String {
+    let mut s = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"{}\">\n", pkgs.len());
+    for r in pkgs {
+        s.push_str(&format!(
+            "<package pkgid=\"{}\" name=\"{}\" arch=\"{}\">\n  {}\n",
+            r.sha256,
+            esc(&r.name),
+            esc(&r.arch),
+            version_el(r)
+        ));
+        for (f, dir) in &r.files {
+            let t = if *dir { " type=\"dir\"" } else { "" };
+            s.push_str(&format!("  <file{t}>{}</file>\n", esc(f)));
+        }
+        s.push_str("</package>\n");
+    }
+    s.push_str("</filelists>\n");
+    s
+}
+
+fn other_xml(pkgs: &[&Rpm]) -> String {
+    let mut s = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<otherdata xmlns=\"http://linux.duke.edu/metadata/other\" packages=\"{}\">\n", pkgs.len());
+    for r in pkgs {
+        s.push_str(&format!(
+            "<package pkgid=\"{}\" name=\"{}\" arch=\"{}\">\n  {}\n</package>\n",
+            r.sha256,
+            esc(&r.name),
+            esc(&r.arch),
+            version_el(r)
+        ));
+    }
+    s.push_str("</otherdata>\n");
+    s
+}
+
+/// Repository options.
+#[derive(Debug, Clone)]
+pub struct YumOptions {
+    /// `revision` and timestamps of repomd.xml (unix seconds).
+    pub date: u32,
+    /// Signature creation time.
+    pub sign_time: u32,
+}
+
+/// One published yum repository (suite).
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
+pub struct YumSuite {
+    pub suite: String,
+    pub packages: Vec<YumPackage>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct YumPackage {
+    pub name: String,
+    pub version: String,
+    pub release: String,
+    pub arch: String,
+    pub location: String,
+}
+
+/// What was published.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct YumReport {
+    pub suites: Vec<YumSuite>,
+    pub fingerprint: String,
+}
+
+/// Write complete yum repositories for `inputs` into the empty directory `dir`.
+pub fn write_repo(
+    inputs: &[ReleaseInput],
+    key: &SigningKey,
+    opts: &YumOptions,
+    dir: &Path,
+) -> Result<YumReport, YumError> {
+    let mut rpms: BTreeMap<PathBuf, Rpm> = BTreeMap::new();
+    for input in inputs {
+        for f in &input.files {
+            if !rpms.contains_key(f) {
+                rpms.insert(f.clone(), read_rpm(f)?);
+            }
+        }
+    }
+    let mut by_name: BTreeMap<String, &Rpm> = BTreeMap::new();
+    for r in rpms.values() {
+        if let Some(other) = by_name.get(&r.file_name()) {
+            if other.sha256 != r.sha256 {
+                return Err(YumError::Conflict {
+                    path: r.path.clone(),
+                    other: other.path.clone(),
+                    file: r.file_name(),
+                });
+            }
+        } else {
+            by_name.insert(r.file_name(), r);
+        }
+    }
+    let public = key.public_armored()?;
+    publish::write_file(dir, "klts.asc", public.as_bytes())?;
+    // First placement of each package file, for hard links in the other suites.
+    let mut placed: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut suites = Vec::new();
+    for (suite, files) in publish::suites(inputs) {
+        let mut pkgs: Vec<&Rpm> = files
+            .iter()
+            .map(|f| by_name[&rpms[f].file_name()])
+            .collect();
+        pkgs.sort_by_key(|r| r.file_name());
+        pkgs.dedup_by_key(|r| r.file_name());
+        for r in &pkgs {
+            let rel = format!("{suite}/Packages/{}", r.file_name());
+            let first = placed.get(&r.file_name()).cloned();
+            publish::place_file(&r.path, dir, &rel, first.as_deref())?;
+            placed
+                .entry(r.file_name())
+                .or_insert_with(|| dir.join(&rel));
+        }
+        let mut data = String::new();
+        for (kind, xml) in [
+            ("primary", primary_xml(&pkgs, opts.date)),
+            ("filelists", filelists_xml(&pkgs)),
+            ("other", other_xml(&pkgs)),
+        ] {
+            let gz = publish::gzip(xml.as_bytes());
+            let sum = hex::encode(Sha256::digest(&gz));
+            let href = format!("repodata/{sum}-{kind}.xml.gz");
+            publish::write_file(dir, &format!("{suite}/{href}"), &gz)?;
+            data.push_str(&format!(
+                "  <data type=\"{kind}\">\n    <checksum type=\"sha256\">{sum}</checksum>\n    <open-checksum type=\"sha256\">{}</open-checksum>\n    <location href=\"{href}\"/>\n    <timestamp>{}</timestamp>\n    <size>{}</size>\n    <open-size>{}</open-size>\n  </data>\n",
+                hex::encode(Sha256::digest(xml.as_bytes())),
+                opts.date,
+                gz.len(),
+                xml.len(),
+            ));
+        }
+        let repomd = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<repomd xmlns=\"http://linux.duke.edu/metadata/repo\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\">\n  <revision>{}</revision>\n{data}</repomd>\n",
+            opts.date
+        );
+        let sig = key.detached(repomd.as_bytes(), opts.sign_time)?;
+        publish::write_file(
+            dir,
+            &format!("{suite}/repodata/repomd.xml"),
+            repomd.as_bytes(),
+        )?;
+        publish::write_file(
+            dir,
+            &format!("{suite}/repodata/repomd.xml.asc"),
+            sig.as_bytes(),
+        )?;
+        publish::write_file(
+            dir,
+            &format!("{suite}/repodata/repomd.xml.key"),
+            public.as_bytes(),
+        )?;
+        let mut packages: Vec<YumPackage> = pkgs
+            .iter()
+            .map(|r| YumPackage {
+                name: r.name.clone(),
+                version: r.version.clone(),
+                release: r.release.clone(),
+                arch: r.arch.clone(),
+                location: format!("{suite}/Packages/{}", r.file_name()),
+            })
+            .collect();
+        packages.sort();
+        suites.push(YumSuite { suite, packages });
+    }
+    Ok(YumReport {
+        suites,
+        fingerprint: key.fingerprint(),
+    })
+}
+
+/// Collect `out_dir/<release>/rpm/*.rpm` and publish them atomically as yum repositories at
+/// `target`. On any error the previous repositories at `target` are left as they were.
+pub fn publish(
+    out_dir: &Path,
+    releases: &[String],
+    key: &SigningKey,
+    opts: &YumOptions,
+    target: &Path,
+) -> Result<YumReport, YumError> {
+    let inputs = publish::collect(out_dir, "rpm", releases)?;
+    publish::publish_dir(target, |dir| write_repo(&inputs, key, opts, dir))
+}
+
+/// A `.repo` file section for one suite.
+pub fn repo_file(url: &str, suite: &str) -> String {
+    let base = format!("{}/{suite}/", url.trim_end_matches('/'));
+    let id = format!("klts-{}", suite.replace('.', "_"));
+    format!(
+        "[{id}]\nname=KLTS {suite}\nbaseurl={base}\nenabled=1\ngpgcheck=1\nrepo_gpgcheck=1\ngpgkey={base}repodata/repomd.xml.key\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(esc("a<b>&\"'\u{1}c"), "a&lt;b&gt;&amp;&quot;&apos;c");
+    }
+
+    #[test]
+    fn dependency_versions_split() {
+        let d = dep(&rpm::Dependency::greater_eq("kubelet", "1:1.17.17-lts.3"));
+        assert_eq!(
+            d,
+            Dep {
+                name: "kubelet".into(),
+                flags: Some("GE"),
+                epoch: "1".into(),
+                ver: "1.17.17".into(),
+                rel: Some("lts.3".into())
+            }
+        );
+        let d = dep(&rpm::Dependency::any("/bin/sh"));
+        assert_eq!(d.flags, None);
+    }
+
+    #[test]
+    fn garbage_is_a_clear_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("x.rpm");
+        std::fs::write(&p, b"\xed\xab\xee\xdbgarbage").unwrap();
+        let e = read_rpm(&p).unwrap_err();
+        assert!(e.to_string().contains("x.rpm"), "{e}");
+    }
+
+    proptest! {
+        #[test]
+        fn escaped_text_has_no_markup(s in ".{0,40}") {
+            let e = esc(&s);
+            prop_assert!(!e.contains('<') && !e.contains('>') && !e.contains('"'));
+        }
+
+        #[test]
+        fn rpm_header_parsing_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let mut b = vec![0xed, 0xab, 0xee, 0xdb];
+            b.extend_from_slice(&bytes);
+            let _ = rpm::PackageMetadata::parse(&mut b.as_slice());
+        }
+    }
+}

@@ -1,0 +1,737 @@
+//! apt and yum repositories checked with the real clients: packages are built with
+//! `dpkg-deb` and `rpmbuild`, published with klts-dist, served over HTTP on 127.0.0.1, and
+//! fetched with `apt-get update` + `apt-get download` (key as `signed-by`) and
+//! `dnf makecache` + `dnf download` (repo_gpgcheck=1). Tampered metadata and a wrong key must
+//! fail; a failing publish must leave the previous repository byte-identical.
+//!
+//! A missing tool skips its test with a message, except under `CI` (set by the CI runner),
+//! where `.ci/run` installs them and their absence is a failure.
+
+use klts_dist::apt::{self, AptOptions};
+use klts_dist::sign::{self, KeyParams, SigningKey};
+use klts_dist::yum::{self, YumOptions};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const T0: u32 = 1_700_000_000;
+
+fn ci() -> bool {
+    std::env::var("CI")
+        .map(|v| !v.is_empty() && v != "0" && v != "false")
+        .unwrap_or(false)
+}
+
+/// `name` on PATH, or None (skip) — a panic under CI.
+fn tool(name: &str, package: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            !ci(),
+            "{name} is missing under CI: .ci/run installs Debian's `{package}` package"
+        );
+        eprintln!("SKIPPED: {name} not found (apt-get install {package}); set CI=true to make this a failure");
+    }
+    found
+}
+
+/// A tiny static file server for `root` on 127.0.0.1 (GET and HEAD, one thread per connection).
+fn serve(root: &Path) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let root = root.to_path_buf();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let _ = handle(stream, &root);
+            });
+        }
+    });
+    addr
+}
+
+fn handle(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let mut parts = line.split_whitespace();
+        let method = parts.next().unwrap_or("").to_string();
+        let target = parts.next().unwrap_or("/").to_string();
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h)? == 0 || h.trim().is_empty() {
+                break;
+            }
+        }
+        let path = target.split('?').next().unwrap_or("/");
+        let rel: PathBuf = path
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != "." && *c != "..")
+            .collect();
+        let file = root.join(rel);
+        match std::fs::read(&file) {
+            Ok(body) if file.is_file() => {
+                write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\n\r\n",
+                    body.len()
+                )?;
+                if method != "HEAD" {
+                    stream.write_all(&body)?;
+                }
+            }
+            _ => {
+                write!(
+                    stream,
+                    "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\n"
+                )?;
+                if method != "HEAD" {
+                    stream.write_all(b"not found")?;
+                }
+            }
+        }
+        stream.flush()?;
+    }
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    out
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status {}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn host_deb_arch() -> String {
+    let out = run(Command::new("dpkg").arg("--print-architecture"));
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Build `<dir>/<name>_<version>_<arch>.deb` with dpkg-deb.
+fn make_deb(dir: &Path, name: &str, version: &str, arch: &str) -> PathBuf {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("DEBIAN")).unwrap();
+    std::fs::create_dir_all(root.path().join("usr/bin")).unwrap();
+    std::fs::write(
+        root.path().join("DEBIAN/control"),
+        format!("Package: {name}\nVersion: {version}\nArchitecture: {arch}\nMaintainer: KLTS <klts@example.com>\nSection: admin\nPriority: optional\nDescription: {name} test package\n built by the klts-dist tests\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.path().join("usr/bin").join(name),
+        format!("#!/bin/sh\necho {name} {version}\n"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let out = dir.join(format!("{name}_{version}_{arch}.deb"));
+    let o = run(Command::new("dpkg-deb")
+        .args(["--build", "-Zgzip", "--root-owner-group"])
+        .arg(root.path())
+        .arg(&out)
+        .env("SOURCE_DATE_EPOCH", T0.to_string()));
+    assert!(o.status.success(), "{}", text(&o));
+    out
+}
+
+struct Key {
+    key: SigningKey,
+    public_armored: String,
+}
+
+fn key(name: &str) -> Key {
+    let g = sign::generate(&KeyParams {
+        name: name.into(),
+        email: Some("repo@example.com".into()),
+        expires_in: None,
+        created: T0 - 100,
+        passphrase: None,
+    })
+    .unwrap();
+    let key = SigningKey::from_bytes(g.secret_armored.as_bytes(), Path::new("key.asc"), None, T0)
+        .unwrap();
+    Key {
+        key,
+        public_armored: g.public_armored,
+    }
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut map = BTreeMap::new();
+    fn walk(base: &Path, dir: &Path, map: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, map);
+            } else {
+                map.insert(
+                    p.strip_prefix(base).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    walk(dir, dir, &mut map);
+    map
+}
+
+fn apt_opts() -> AptOptions {
+    AptOptions {
+        origin: "KLTS".into(),
+        label: "KLTS".into(),
+        date: T0,
+        sign_time: T0,
+    }
+}
+
+/// out/<release>/deb/ with kubectl in two releases of 1.17 and kubeadm in the newer one.
+fn deb_out(tmp: &Path, arch: &str) -> PathBuf {
+    let out = tmp.join("out");
+    make_deb(
+        &out.join("v1.17.16-lts.1/deb"),
+        "kubectl",
+        "1.17.16-lts.1",
+        arch,
+    );
+    make_deb(
+        &out.join("v1.17.17-lts.3/deb"),
+        "kubectl",
+        "1.17.17-lts.3",
+        arch,
+    );
+    make_deb(
+        &out.join("v1.17.17-lts.3/deb"),
+        "kubeadm",
+        "1.17.17-lts.3",
+        arch,
+    );
+    out
+}
+
+/// apt-get with a private configuration: no system sources, keys, lists or config snippets.
+struct Apt {
+    dir: tempfile::TempDir,
+}
+
+impl Apt {
+    fn new(sources: &str) -> Apt {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for sub in [
+            "state/lists/partial",
+            "cache/archives/partial",
+            "parts",
+            "trusted.d",
+            "work",
+            "log",
+        ] {
+            std::fs::create_dir_all(d.join(sub)).unwrap();
+        }
+        std::fs::write(d.join("sources.list"), sources).unwrap();
+        std::fs::write(d.join("state/status"), "").unwrap();
+        std::fs::write(
+            d.join("apt.conf"),
+            format!(
+                "Dir::Etc::Parts \"{0}/parts\";\nDir::Etc::Main \"/dev/null\";\nDir::Etc::SourceList \"{0}/sources.list\";\nDir::Etc::SourceParts \"{0}/parts\";\nDir::Etc::Trusted \"{0}/trusted.gpg\";\nDir::Etc::TrustedParts \"{0}/trusted.d\";\nDir::State \"{0}/state\";\nDir::State::status \"{0}/state/status\";\nDir::Cache \"{0}/cache\";\nDir::Log \"{0}/log\";\nDebug::NoLocking \"1\";\nAPT::Sandbox::User \"root\";\nAcquire::Languages \"none\";\nAcquire::http::Proxy \"DIRECT\";\nAcquire::Retries \"0\";\n",
+                d.display()
+            ),
+        )
+        .unwrap();
+        Apt { dir }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        run(Command::new("apt-get")
+            .args(args)
+            .env("APT_CONFIG", self.dir.path().join("apt.conf"))
+            .env_remove("http_proxy")
+            .env_remove("HTTP_PROXY")
+            .current_dir(self.dir.path().join("work")))
+    }
+
+    fn work(&self) -> PathBuf {
+        self.dir.path().join("work")
+    }
+}
+
+#[test]
+fn apt_get_updates_and_downloads_from_a_published_repository() {
+    if tool("apt-get", "apt").is_none() || tool("dpkg-deb", "dpkg").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let arch = host_deb_arch();
+    let out = deb_out(tmp.path(), &arch);
+    let k = key("KLTS Test");
+    let repo = tmp.path().join("repo");
+    let report = apt::publish(&out, &[], &k.key, &apt_opts(), &repo).unwrap();
+    let suites: Vec<&str> = report.suites.iter().map(|s| s.suite.as_str()).collect();
+    assert_eq!(suites, ["v1.17", "v1.17.16-lts.1", "v1.17.17-lts.3"]);
+    assert_eq!(report.suites[0].packages.len(), 3);
+    let addr = serve(&repo);
+    let keyring = repo.join("klts.gpg");
+    let url = format!("http://{addr}/");
+
+    // The line suite: newest wins, older versions can be pinned.
+    let apt = Apt::new(&format!(
+        "{}\n",
+        apt::sources_line(&url, "v1.17", &keyring.display().to_string())
+    ));
+    let o = apt.run(&["update"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("W:"),
+        "{}",
+        text(&o)
+    );
+    let o = apt.run(&["download", "kubectl"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let got = std::fs::read(apt.work().join(format!("kubectl_1.17.17-lts.3_{arch}.deb"))).unwrap();
+    assert_eq!(
+        got,
+        std::fs::read(out.join(format!(
+            "v1.17.17-lts.3/deb/kubectl_1.17.17-lts.3_{arch}.deb"
+        )))
+        .unwrap()
+    );
+    let o = apt.run(&["download", "kubectl=1.17.16-lts.1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(apt
+        .work()
+        .join(format!("kubectl_1.17.16-lts.1_{arch}.deb"))
+        .is_file());
+
+    // A release suite holds only that release.
+    let apt = Apt::new(&format!(
+        "{}\n",
+        apt::sources_line(&url, "v1.17.16-lts.1", &keyring.display().to_string())
+    ));
+    let o = apt.run(&["update"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = apt.run(&["download", "kubeadm"]);
+    assert!(
+        !o.status.success(),
+        "kubeadm is not in v1.17.16-lts.1: {}",
+        text(&o)
+    );
+
+    // A wrong key: the signature does not verify.
+    let other = key("Someone Else");
+    let wrong = tmp.path().join("wrong.gpg");
+    std::fs::write(&wrong, other.key.public_binary().unwrap()).unwrap();
+    let apt = Apt::new(&format!(
+        "{}\n",
+        apt::sources_line(&url, "v1.17", &wrong.display().to_string())
+    ));
+    let o = apt.run(&["update"]);
+    let t = text(&o);
+    assert!(
+        !o.status.success() || t.contains("NO_PUBKEY") || t.contains("is not signed"),
+        "{t}"
+    );
+    assert!(t.contains("NO_PUBKEY") || t.contains("signature"), "{t}");
+    let o = apt.run(&["download", "kubectl"]);
+    assert!(!o.status.success(), "{}", text(&o));
+
+    // Tampered Packages (and Packages.gz): hash sum mismatch.
+    let dir = repo.join(format!("dists/v1.17/main/binary-{arch}"));
+    let packages = std::fs::read_to_string(dir.join("Packages")).unwrap();
+    let tampered = packages.replacen("Section: admin", "Section: admiN", 1);
+    assert_ne!(tampered, packages);
+    std::fs::write(dir.join("Packages"), &tampered).unwrap();
+    // Without Packages.gz apt falls back to the (same-size, tampered) Packages.
+    std::fs::remove_file(dir.join("Packages.gz")).unwrap();
+    let apt = Apt::new(&format!(
+        "{}\n",
+        apt::sources_line(&url, "v1.17", &keyring.display().to_string())
+    ));
+    let o = apt.run(&["update"]);
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    assert!(
+        t.contains("Hash Sum mismatch"),
+        "same size, other bytes: {t}"
+    );
+}
+
+#[test]
+fn failed_publish_leaves_previous_apt_repository_byte_identical() {
+    if tool("dpkg-deb", "dpkg").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = deb_out(tmp.path(), "amd64");
+    let k = key("KLTS Test");
+    let repo = tmp.path().join("repo");
+    apt::publish(&out, &[], &k.key, &apt_opts(), &repo).unwrap();
+    let before = snapshot(&repo);
+    assert!(before.contains_key(Path::new("dists/v1.17/InRelease")));
+    // A corrupt .deb in a new release.
+    let bad = out.join("v1.17.18-lts.1/deb/kubectl_1.17.18-lts.1_amd64.deb");
+    std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
+    let mut bytes =
+        std::fs::read(out.join("v1.17.17-lts.3/deb/kubectl_1.17.17-lts.3_amd64.deb")).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&bad, &bytes).unwrap();
+    let e = apt::publish(&out, &[], &k.key, &apt_opts(), &repo).unwrap_err();
+    assert!(
+        e.to_string().contains("kubectl_1.17.18-lts.1_amd64.deb"),
+        "{e}"
+    );
+    assert_eq!(snapshot(&repo), before);
+    // A release that was asked for but has no packages.
+    let e = apt::publish(&out, &["v1.17.99".into()], &k.key, &apt_opts(), &repo).unwrap_err();
+    assert!(e.to_string().contains("v1.17.99"), "{e}");
+    assert_eq!(snapshot(&repo), before);
+    // Nothing left next to the repository.
+    let names: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains("klts-")), "{names:?}");
+}
+
+#[test]
+fn apt_publishing_is_deterministic() {
+    if tool("dpkg-deb", "dpkg").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = deb_out(tmp.path(), "amd64");
+    let k = key("KLTS Test");
+    apt::publish(&out, &[], &k.key, &apt_opts(), &tmp.path().join("a")).unwrap();
+    apt::publish(&out, &[], &k.key, &apt_opts(), &tmp.path().join("b")).unwrap();
+    let a = snapshot(&tmp.path().join("a"));
+    assert_eq!(a, snapshot(&tmp.path().join("b")));
+    // The detached signature verifies with the exported public key.
+    let release = &a[Path::new("dists/v1.17/Release")];
+    let sig = String::from_utf8(a[Path::new("dists/v1.17/Release.gpg")].clone()).unwrap();
+    sign::verify_detached(&k.public_armored, &sig, release).unwrap();
+    let text = String::from_utf8(release.clone()).unwrap();
+    assert!(
+        text.contains("Date: Tue, 14 Nov 2023 22:13:20 UTC\n"),
+        "{text}"
+    );
+    assert!(text.contains(" main/binary-amd64/Packages.gz\n"), "{text}");
+}
+
+/// Build `<dir>/<name>-<version>-<release>.<arch>.rpm` with rpmbuild.
+fn make_rpm(dir: &Path, name: &str, version: &str, release: &str) -> PathBuf {
+    let top = tempfile::tempdir().unwrap();
+    let spec = top.path().join(format!("{name}.spec"));
+    std::fs::write(
+        &spec,
+        format!("Name: {name}\nVersion: {version}\nRelease: {release}\nSummary: {name} test package <&>\nLicense: Apache-2.0\nBuildArch: noarch\nAutoReqProv: no\n%description\nbuilt by the klts-dist tests\n%install\nmkdir -p %{{buildroot}}/usr/bin\nprintf '#!/bin/sh\\necho {name}\\n' > %{{buildroot}}/usr/bin/{name}\nchmod 755 %{{buildroot}}/usr/bin/{name}\n%files\n/usr/bin/{name}\n"),
+    )
+    .unwrap();
+    let o = run(Command::new("rpmbuild")
+        .arg("-bb")
+        .arg("--define")
+        .arg(format!("_topdir {}", top.path().display()))
+        .args([
+            "--define",
+            "_build_id_links none",
+            "--define",
+            "__os_install_post %{nil}",
+        ])
+        .arg(&spec)
+        .env("SOURCE_DATE_EPOCH", T0.to_string())
+        .env("HOME", top.path()));
+    assert!(o.status.success(), "{}", text(&o));
+    let built = top
+        .path()
+        .join(format!("RPMS/noarch/{name}-{version}-{release}.noarch.rpm"));
+    std::fs::create_dir_all(dir).unwrap();
+    let dest = dir.join(built.file_name().unwrap());
+    std::fs::copy(&built, &dest).unwrap();
+    dest
+}
+
+fn rpm_out(tmp: &Path) -> PathBuf {
+    let out = tmp.join("out");
+    make_rpm(
+        &out.join("v1.17.16-lts.1/rpm"),
+        "kubectl",
+        "1.17.16",
+        "lts.1",
+    );
+    make_rpm(
+        &out.join("v1.17.17-lts.3/rpm"),
+        "kubectl",
+        "1.17.17",
+        "lts.3",
+    );
+    make_rpm(
+        &out.join("v1.17.17-lts.3/rpm"),
+        "kubeadm",
+        "1.17.17",
+        "lts.3",
+    );
+    out
+}
+
+fn yum_opts() -> YumOptions {
+    YumOptions {
+        date: T0,
+        sign_time: T0,
+    }
+}
+
+/// dnf with a private configuration and cache; `gpgkey` is the key it trusts for the repo.
+fn dnf(state: &Path, url: &str, gpgkey: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new("dnf");
+    cmd.arg("-y")
+        .arg(format!("--config={}", state.join("dnf.conf").display()))
+        .arg("--setopt=reposdir=/dev/null")
+        .arg(format!(
+            "--setopt=cachedir={}",
+            state.join("cache").display()
+        ))
+        .arg(format!(
+            "--setopt=persistdir={}",
+            state.join("persist").display()
+        ))
+        .arg(format!("--setopt=logdir={}", state.join("log").display()))
+        .arg(format!("--installroot={}", state.join("root").display()))
+        .arg("--releasever=1")
+        .arg(format!("--repofrompath=klts,{url}"))
+        .arg("--repo=klts")
+        .arg("--setopt=klts.gpgcheck=0")
+        .arg("--setopt=klts.repo_gpgcheck=1")
+        .arg(format!("--setopt=klts.gpgkey=file://{}", gpgkey.display()))
+        .args(args)
+        .current_dir(state);
+    for d in ["root", "cache", "persist", "log"] {
+        std::fs::create_dir_all(state.join(d)).unwrap();
+    }
+    if !state.join("dnf.conf").exists() {
+        std::fs::write(state.join("dnf.conf"), "[main]\n").unwrap();
+    }
+    run(&mut cmd)
+}
+
+#[test]
+fn dnf_makecache_and_download_from_a_published_repository() {
+    if tool("dnf", "dnf").is_none() || tool("rpmbuild", "rpm").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = rpm_out(tmp.path());
+    let k = key("KLTS Test");
+    let repo = tmp.path().join("repo");
+    let report = yum::publish(&out, &[], &k.key, &yum_opts(), &repo).unwrap();
+    let suites: Vec<&str> = report.suites.iter().map(|s| s.suite.as_str()).collect();
+    assert_eq!(suites, ["v1.17", "v1.17.16-lts.1", "v1.17.17-lts.3"]);
+    let addr = serve(&repo);
+    let url = format!("http://{addr}/v1.17/");
+    let pubkey = repo.join("klts.asc");
+
+    let state = tempfile::tempdir().unwrap();
+    let o = dnf(state.path(), &url, &pubkey, &["makecache"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let dest = state.path().join("dl");
+    let o = dnf(
+        state.path(),
+        &url,
+        &pubkey,
+        &[
+            "install",
+            "--downloadonly",
+            "--destdir",
+            &dest.display().to_string(),
+            "kubectl",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let got = std::fs::read(dest.join("kubectl-1.17.17-lts.3.noarch.rpm")).unwrap();
+    assert_eq!(
+        got,
+        std::fs::read(out.join("v1.17.17-lts.3/rpm/kubectl-1.17.17-lts.3.noarch.rpm")).unwrap()
+    );
+    let o = dnf(
+        state.path(),
+        &url,
+        &pubkey,
+        &[
+            "install",
+            "--downloadonly",
+            "--destdir",
+            &dest.display().to_string(),
+            "kubectl-1.17.16-lts.1",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(dest.join("kubectl-1.17.16-lts.1.noarch.rpm").is_file());
+
+    // A wrong key: repomd.xml's signature does not verify.
+    let other = key("Someone Else");
+    let wrong = tmp.path().join("wrong.asc");
+    std::fs::write(&wrong, &other.public_armored).unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let o = dnf(state.path(), &url, &wrong, &["makecache"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("GPG signature verification error"),
+        "{}",
+        text(&o)
+    );
+
+    // Tampered repomd.xml: the signature does not match.
+    let repomd = repo.join("v1.17/repodata/repomd.xml");
+    let text0 = std::fs::read_to_string(&repomd).unwrap();
+    std::fs::write(&repomd, text0.replace("<revision>", "<revision>1")).unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let o = dnf(state.path(), &url, &pubkey, &["makecache"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("GPG signature verification error"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn yum_publishing_is_deterministic_and_atomic() {
+    if tool("rpmbuild", "rpm").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = rpm_out(tmp.path());
+    let k = key("KLTS Test");
+    yum::publish(&out, &[], &k.key, &yum_opts(), &tmp.path().join("a")).unwrap();
+    yum::publish(&out, &[], &k.key, &yum_opts(), &tmp.path().join("b")).unwrap();
+    let a = snapshot(&tmp.path().join("a"));
+    assert_eq!(a, snapshot(&tmp.path().join("b")));
+    let repomd = &a[Path::new("v1.17/repodata/repomd.xml")];
+    let sig = String::from_utf8(a[Path::new("v1.17/repodata/repomd.xml.asc")].clone()).unwrap();
+    sign::verify_detached(&k.public_armored, &sig, repomd).unwrap();
+    // A corrupt rpm fails the publish and leaves the previous repository as it was.
+    let bad = out.join("v1.17.18-lts.1/rpm/kubectl-1.17.18-lts.1.noarch.rpm");
+    std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
+    std::fs::write(&bad, b"\xed\xab\xee\xdb not really").unwrap();
+    let e = yum::publish(&out, &[], &k.key, &yum_opts(), &tmp.path().join("a")).unwrap_err();
+    assert!(
+        e.to_string().contains("kubectl-1.17.18-lts.1.noarch.rpm"),
+        "{e}"
+    );
+    assert_eq!(snapshot(&tmp.path().join("a")), a);
+}
+
+fn gpg(home: &Path, args: &[&str]) -> Output {
+    let o = run(Command::new("gpg")
+        .arg("--homedir")
+        .arg(home)
+        .args([
+            "--batch",
+            "--yes",
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            "",
+        ])
+        .args(args));
+    assert!(o.status.success(), "gpg {args:?}: {}", text(&o));
+    o
+}
+
+/// A key made by GnuPG (certify-only primary, Ed25519 signing subkey) signs through its subkey
+/// and `gpgv` accepts the result; once revoked, it is refused before anything is written.
+#[test]
+fn gnupg_keys_with_signing_subkeys_work_and_revoked_keys_are_refused() {
+    if tool("gpg", "gpg").is_none() || tool("gpgv", "gpgv").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("gnupg");
+    std::fs::create_dir_all(&home).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    gpg(
+        &home,
+        &[
+            "--quick-generate-key",
+            "GnuPG Made <g@example.com>",
+            "ed25519",
+            "cert",
+            "never",
+        ],
+    );
+    let o = gpg(&home, &["--with-colons", "--list-keys"]);
+    let listing = String::from_utf8_lossy(&o.stdout).into_owned();
+    let fpr = listing
+        .lines()
+        .find(|l| l.starts_with("fpr:"))
+        .and_then(|l| l.split(':').nth(9))
+        .unwrap()
+        .to_string();
+    gpg(
+        &home,
+        &["--quick-add-key", &fpr, "ed25519", "sign", "never"],
+    );
+    let secret = gpg(&home, &["--armor", "--export-secret-keys", &fpr]).stdout;
+    let public = gpg(&home, &["--export", &fpr]).stdout;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as u32;
+    let key = SigningKey::from_bytes(&secret, Path::new("gnupg.asc"), None, now).unwrap();
+    assert_eq!(key.fingerprint(), fpr);
+    let data = b"Origin: KLTS\n";
+    let sig = key.detached(data, now).unwrap();
+    std::fs::write(tmp.path().join("keyring.gpg"), &public).unwrap();
+    std::fs::write(tmp.path().join("data"), data).unwrap();
+    std::fs::write(tmp.path().join("data.asc"), &sig).unwrap();
+    let o = run(Command::new("gpgv")
+        .arg("--keyring")
+        .arg(tmp.path().join("keyring.gpg"))
+        .arg(tmp.path().join("data.asc"))
+        .arg(tmp.path().join("data")));
+    assert!(o.status.success(), "{}", text(&o));
+    let clear = key.clearsign("Suite: v1.17\n", now).unwrap();
+    std::fs::write(tmp.path().join("InRelease"), &clear).unwrap();
+    let o = run(Command::new("gpgv")
+        .arg("--keyring")
+        .arg(tmp.path().join("keyring.gpg"))
+        .arg(tmp.path().join("InRelease")));
+    assert!(o.status.success(), "{}", text(&o));
+
+    // Revoke it (GnuPG's pre-made revocation certificate) and try again.
+    let rev_path = home.join("openpgp-revocs.d").join(format!("{fpr}.rev"));
+    let rev = std::fs::read_to_string(&rev_path)
+        .unwrap()
+        .replace(":-----BEGIN", "-----BEGIN");
+    std::fs::write(tmp.path().join("rev.asc"), rev).unwrap();
+    gpg(
+        &home,
+        &[
+            "--import",
+            &tmp.path().join("rev.asc").display().to_string(),
+        ],
+    );
+    let secret = gpg(&home, &["--armor", "--export-secret-keys", &fpr]).stdout;
+    let e = SigningKey::from_bytes(&secret, Path::new("revoked.asc"), None, now).unwrap_err();
+    assert!(
+        e.to_string().contains("revoked") && e.to_string().contains("revoked.asc"),
+        "{e}"
+    );
+}

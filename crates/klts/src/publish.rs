@@ -1,0 +1,243 @@
+//! `klts key generate` and `klts publish apt|yum`: arguments and output over `klts-dist`.
+
+use crate::{json, Failure, Format, ListArgs};
+use clap::{Args, Subcommand};
+use klts_dist::sign::{self, SigningKey};
+use klts_dist::{apt, publish, yum};
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Make a new OpenPGP signing key (Ed25519) for apt and yum repositories.
+    ///
+    /// Writes the armored secret key to --out (mode 0600; keep it out of the repository and
+    /// in your CI's secret store) and the public key next to it (`key.asc` → `key.pub.asc`).
+    /// With $KLTS_SIGNING_PASSPHRASE set, the secret key is protected with that passphrase.
+    ///
+    /// Example:
+    ///
+    ///   klts key generate --name "KLTS Example" --email release@example.com --out key.asc --expires 2y
+    #[command(verbatim_doc_comment)]
+    Generate {
+        /// The user id's name.
+        #[arg(long)]
+        name: String,
+        /// The user id's email address.
+        #[arg(long)]
+        email: Option<String>,
+        /// Where to write the secret key (armored).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Expiry after creation: e.g. 2y, 18m, 90d, or never.
+        #[arg(long, default_value = "2y", value_name = "DURATION")]
+        expires: String,
+        /// Replace existing key files.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PublishCommand {
+    /// Build a signed apt repository from out/<release>/deb/*.deb, replacing REPO atomically.
+    ///
+    /// One suite per release (`v1.17.17-lts.3`) and one per minor line (`v1.17`: every
+    /// release of the line, newest wins, `apt-get install kubeadm=<version>` pins). Writes
+    /// pool/, dists/<suite>/{Release,InRelease,Release.gpg,main/binary-<arch>/Packages{,.gz}}
+    /// and the public key as klts.asc and klts.gpg (for `signed-by`). A bad key or package
+    /// fails before anything changes; the previous repository stays as it was.
+    ///
+    /// Dates in Release are $SOURCE_DATE_EPOCH when set (reproducible output), else now;
+    /// signatures are made at the same time (but never before the key was created).
+    ///
+    /// Example:
+    ///
+    ///   klts publish apt --out public/apt --key key.asc --url https://packages.example.com/apt
+    #[command(verbatim_doc_comment)]
+    Apt(RepoArgs),
+    /// Build signed yum repositories from out/<release>/rpm/*.rpm, replacing REPO atomically.
+    ///
+    /// One repository per release and per minor line: REPO/<suite>/ with Packages/ and
+    /// repodata/ (primary, filelists, other, repomd.xml, repomd.xml.asc, repomd.xml.key).
+    /// Point a .repo file's baseurl at URL/<suite>/ with repo_gpgcheck=1. The revision and
+    /// timestamps are $SOURCE_DATE_EPOCH when set, else now.
+    ///
+    /// Example:
+    ///
+    ///   klts publish yum --out public/rpm --key key.asc --url https://packages.example.com/rpm
+    #[command(verbatim_doc_comment)]
+    Yum(RepoArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RepoArgs {
+    /// Releases to publish [default: every release with packages under --out-dir].
+    releases: Vec<String>,
+    /// The repository directory to (re)place.
+    #[arg(long, value_name = "REPO")]
+    out: PathBuf,
+    /// The armored secret key (passphrase from $KLTS_SIGNING_PASSPHRASE).
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+    /// The output directory of `klts package` (out/<release>/deb|rpm/).
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    out_dir: PathBuf,
+    /// The URL REPO will be served at, for the printed sources.list / .repo snippet.
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://packages.example.com"
+    )]
+    url: String,
+    /// `Origin:` and `Label:` of apt's Release files.
+    #[arg(long, default_value = "KLTS")]
+    origin: String,
+    #[command(flatten)]
+    list: ListArgs,
+}
+
+fn fail(e: impl std::fmt::Display) -> Failure {
+    Failure {
+        code: 2,
+        message: e.to_string(),
+    }
+}
+
+fn now() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs().min(u32::MAX as u64) as u32)
+        .unwrap_or(0)
+}
+
+fn passphrase() -> Option<String> {
+    std::env::var(sign::PASSPHRASE_ENV)
+        .ok()
+        .filter(|p| !p.is_empty())
+}
+
+pub fn run_key(cmd: &KeyCommand) -> Result<u8, Failure> {
+    let KeyCommand::Generate {
+        name,
+        email,
+        out,
+        expires,
+        force,
+    } = cmd;
+    let params = sign::KeyParams {
+        name: name.clone(),
+        email: email.clone(),
+        expires_in: sign::parse_expiry(expires).map_err(fail)?,
+        created: now(),
+        passphrase: passphrase(),
+    };
+    let key = sign::generate(&params).map_err(fail)?;
+    let public = sign::write_key_files(&key, out, *force).map_err(fail)?;
+    outln!("fingerprint {}", key.fingerprint);
+    outln!("secret key  {} (0600: keep it secret)", out.display());
+    outln!("public key  {}", public.display());
+    Ok(0)
+}
+
+/// Load the key, checking it at the current time (not SOURCE_DATE_EPOCH).
+fn load_key(path: &Path) -> Result<SigningKey, Failure> {
+    SigningKey::load(path, passphrase().as_deref(), now()).map_err(fail)
+}
+
+pub fn run_publish(cmd: &PublishCommand) -> Result<u8, Failure> {
+    let date = publish::metadata_time();
+    let sign_time = sign::signature_time();
+    match cmd {
+        PublishCommand::Apt(a) => {
+            let key = load_key(&a.key)?;
+            let opts = apt::AptOptions {
+                origin: a.origin.clone(),
+                label: a.origin.clone(),
+                date,
+                sign_time,
+            };
+            let report =
+                apt::publish(&a.out_dir, &a.releases, &key, &opts, &a.out).map_err(fail)?;
+            match a.list.output {
+                Format::Json => json(&report)?,
+                Format::Table => {
+                    outln!("{:<22} {:<14} PACKAGES", "SUITE", "ARCHITECTURES");
+                    for s in &report.suites {
+                        let pkgs: Vec<String> = s
+                            .packages
+                            .iter()
+                            .map(|p| format!("{}={}", p.package, p.version))
+                            .collect::<std::collections::BTreeSet<_>>()
+                            .into_iter()
+                            .collect();
+                        outln!(
+                            "{:<22} {:<14} {}",
+                            s.suite,
+                            s.architectures.join(","),
+                            pkgs.join(" ")
+                        );
+                    }
+                    outln!(
+                        "\npublished {} suites to {} (key {})",
+                        report.suites.len(),
+                        a.out.display(),
+                        report.fingerprint
+                    );
+                    let suite = newest_line(report.suites.iter().map(|s| s.suite.as_str()));
+                    let url = a.url.trim_end_matches('/');
+                    outln!("users of the {suite} line add:");
+                    outln!("  sudo curl -fsSLo /etc/apt/keyrings/klts.gpg {url}/klts.gpg");
+                    outln!(
+                        "  echo '{}' | sudo tee /etc/apt/sources.list.d/klts.list",
+                        apt::sources_line(url, &suite, "/etc/apt/keyrings/klts.gpg")
+                    );
+                }
+            }
+            Ok(0)
+        }
+        PublishCommand::Yum(a) => {
+            let key = load_key(&a.key)?;
+            let opts = yum::YumOptions { date, sign_time };
+            let report =
+                yum::publish(&a.out_dir, &a.releases, &key, &opts, &a.out).map_err(fail)?;
+            match a.list.output {
+                Format::Json => json(&report)?,
+                Format::Table => {
+                    outln!("{:<22} PACKAGES", "REPOSITORY");
+                    for s in &report.suites {
+                        let pkgs: Vec<String> = s
+                            .packages
+                            .iter()
+                            .map(|p| format!("{}-{}-{}.{}", p.name, p.version, p.release, p.arch))
+                            .collect();
+                        outln!("{:<22} {}", format!("{}/", s.suite), pkgs.join(" "));
+                    }
+                    outln!(
+                        "\npublished {} repositories to {} (key {})",
+                        report.suites.len(),
+                        a.out.display(),
+                        report.fingerprint
+                    );
+                    let suite = newest_line(report.suites.iter().map(|s| s.suite.as_str()));
+                    outln!("users of the {suite} line put in /etc/yum.repos.d/klts.repo:");
+                    for line in yum::repo_file(&a.url, &suite).lines() {
+                        outln!("  {line}");
+                    }
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// The newest minor-line suite (`v1.17` beats `v1.9`), for the printed snippet.
+fn newest_line<'a>(suites: impl Iterator<Item = &'a str>) -> String {
+    suites
+        .filter_map(|s| {
+            let l: klts_core::MinorLine = s.parse().ok()?;
+            s.starts_with('v').then_some((l, s.to_string()))
+        })
+        .max()
+        .map(|(_, s)| s)
+        .unwrap_or_else(|| "SUITE".into())
+}

@@ -1,0 +1,214 @@
+//! `klts key generate` and `klts publish apt|yum` end to end through the binary: exit codes,
+//! reproducible output under SOURCE_DATE_EPOCH (signatures included), and a bad key or package
+//! that leaves the published repository byte-identical.
+//!
+//! Packages are built with Debian's `dpkg-deb`; without it the test is skipped with a message,
+//! except under `CI`, where `.ci/run` installs it and its absence is a failure.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn klts(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_klts"))
+        .args(args)
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env_remove("KLTS_SIGNING_PASSPHRASE")
+        .output()
+        .unwrap()
+}
+
+fn show(o: &Output) -> String {
+    format!(
+        "{}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn have_dpkg_deb() -> bool {
+    if Path::new("/usr/bin/dpkg-deb").is_file() {
+        return true;
+    }
+    let ci = std::env::var("CI")
+        .map(|v| !v.is_empty() && v != "0" && v != "false")
+        .unwrap_or(false);
+    assert!(
+        !ci,
+        "dpkg-deb is missing under CI: .ci/run installs Debian's `dpkg`"
+    );
+    eprintln!(
+        "SKIPPED: dpkg-deb not found (apt-get install dpkg); set CI=true to make this a failure"
+    );
+    false
+}
+
+fn make_deb(dir: &Path, name: &str, version: &str) -> PathBuf {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("DEBIAN")).unwrap();
+    std::fs::write(
+        root.path().join("DEBIAN/control"),
+        format!("Package: {name}\nVersion: {version}\nArchitecture: amd64\nMaintainer: KLTS <klts@example.com>\nDescription: test\n"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let out = dir.join(format!("{name}_{version}_amd64.deb"));
+    let o = Command::new("dpkg-deb")
+        .args(["--build", "-Zgzip", "--root-owner-group"])
+        .arg(root.path())
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", show(&o));
+    out
+}
+
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, map: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, map);
+            } else {
+                map.insert(
+                    p.strip_prefix(base).unwrap().into(),
+                    std::fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    let mut map = BTreeMap::new();
+    walk(dir, dir, &mut map);
+    map
+}
+
+#[test]
+fn publish_apt_is_reproducible_and_bad_input_changes_nothing() {
+    if !have_dpkg_deb() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let o = klts(
+        d,
+        &[
+            "key",
+            "generate",
+            "--name",
+            "KLTS Test",
+            "--email",
+            "t@example.com",
+            "--out",
+            "key.asc",
+        ],
+    );
+    assert!(o.status.success(), "{}", show(&o));
+    assert!(d.join("key.pub.asc").is_file());
+    // Refuses to overwrite a key.
+    let o = klts(
+        d,
+        &["key", "generate", "--name", "KLTS Test", "--out", "key.asc"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+
+    make_deb(
+        &d.join("out/v1.17.17-lts.3/deb"),
+        "kubectl",
+        "1.17.17-lts.3",
+    );
+    make_deb(
+        &d.join("out/v1.18.20-lts.1/deb"),
+        "kubectl",
+        "1.18.20-lts.1",
+    );
+    let o = klts(
+        d,
+        &[
+            "publish", "apt", "--out", "repo", "--key", "key.asc", "-o", "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", show(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let suites: Vec<&str> = report["suites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["suite"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        suites,
+        ["v1.17", "v1.17.17-lts.3", "v1.18", "v1.18.20-lts.1"]
+    );
+    let o = klts(d, &["publish", "apt", "--out", "repo2", "--key", "key.asc"]);
+    assert!(o.status.success(), "{}", show(&o));
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        table.contains(
+            "signed-by=/etc/apt/keyrings/klts.gpg] https://packages.example.com v1.18 main"
+        ),
+        "{table}"
+    );
+    let before = snapshot(&d.join("repo"));
+    assert_eq!(
+        before,
+        snapshot(&d.join("repo2")),
+        "same inputs and SOURCE_DATE_EPOCH, same bytes"
+    );
+    assert!(String::from_utf8_lossy(&before[Path::new("klts.asc")]).contains("PUBLIC KEY BLOCK"));
+
+    // Not a secret key; an expired key; a corrupt package: exit 2, repository untouched.
+    let o = klts(
+        d,
+        &["publish", "apt", "--out", "repo", "--key", "key.pub.asc"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("help:"),
+        "{}",
+        show(&o)
+    );
+    let o = klts(
+        d,
+        &[
+            "key",
+            "generate",
+            "--name",
+            "Old",
+            "--out",
+            "old.asc",
+            "--expires",
+            "1s",
+        ],
+    );
+    assert!(o.status.success(), "{}", show(&o));
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let o = klts(d, &["publish", "apt", "--out", "repo", "--key", "old.asc"]);
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("expired"),
+        "{}",
+        show(&o)
+    );
+    std::fs::write(
+        d.join("out/v1.18.20-lts.1/deb/kubeadm_1.18.20-lts.1_amd64.deb"),
+        b"!<arch>\nbroken",
+    )
+    .unwrap();
+    let o = klts(d, &["publish", "apt", "--out", "repo", "--key", "key.asc"]);
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("kubeadm_1.18.20-lts.1_amd64.deb"),
+        "{}",
+        show(&o)
+    );
+    assert_eq!(snapshot(&d.join("repo")), before);
+    // yum: no rpm packages at all is a clear error too.
+    let o = klts(
+        d,
+        &["publish", "yum", "--out", "rpmrepo", "--key", "key.asc"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert!(!d.join("rpmrepo").exists());
+}

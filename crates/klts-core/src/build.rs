@@ -297,16 +297,20 @@ impl Parser<'_> {
         for (key, value) in self.mapping(node, "`build.test`")? {
             match key.value.as_str() {
                 "command" => t.command = self.command(value, "build.test.command")?,
-                "retries" => t.retries = match &value.data {
-                    YamlData::Value(Scalar::Integer(n)) if (0..=100).contains(n) => *n as u32,
-                    _ => return Err(self.err(
-                        loc(value),
-                        format!(
+                "retries" => {
+                    t.retries = match &value.data {
+                        YamlData::Value(Scalar::Integer(n)) if (0..=100).contains(n) => *n as u32,
+                        _ => {
+                            return Err(self.err(
+                                loc(value),
+                                format!(
                             "expected a number from 0 to 100 for `build.test.retries`, found {}",
                             describe(value)
                         ),
-                    )),
-                },
+                            ))
+                        }
+                    }
+                }
                 "timeout" => {
                     let s = self.scalar_text(value, "build.test.timeout")?;
                     let d = parse_duration(&s).map_err(|m| self.err(loc(value), m))?;

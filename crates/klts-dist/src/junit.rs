@@ -5,7 +5,8 @@
 //! (durations are not included for that reason).
 //!
 //! * a failed test is a `<testcase>` with a `<failure>` holding its output;
-//! * a panic without a failed test, and a build failure, is a `[package]` / `[build]` case with
+//! * a panic is the failure of the last test that failed (with the package's output), or,
+//!   without a failed test, of a `[package]` case; a build failure is a `[package]` / `[build]` case with
 //!   a `<failure>` / `<error>` holding the package's output;
 //! * a tolerated failure is `<skipped message="tolerated …">`;
 //! * a flaky package passes, with `<system-out>` saying on which attempt;
@@ -107,23 +108,30 @@ fn cases(p: &PackageReport) -> Vec<Case> {
             vec![c]
         }
         Verdict::Fail => {
+            let last = r.failed_tests.len().saturating_sub(1);
             let mut out: Vec<Case> = r
                 .failed_tests
                 .iter()
-                .map(|t| {
+                .enumerate()
+                .map(|(i, t)| {
+                    // A panic ends the test binary: it belongs to the last test that failed.
+                    let (kind, text) = match &r.panic {
+                        Some(_) if i == last => ("panic", format!("{}{}", t.output, r.output)),
+                        _ => ("test-failed", t.output.clone()),
+                    };
                     let mut c = case(
                         &t.name,
                         format!(
-                            "<failure message=\"{}\" type=\"test-failed\">{}</failure>",
+                            "<failure message=\"{}\" type=\"{kind}\">{}</failure>",
                             escape(&format!("{} failed ({} attempts)", t.name, p.attempts)),
-                            escape(&t.output)
+                            escape(&text)
                         ),
                     );
                     c.failure = true;
                     c
                 })
                 .collect();
-            if out.is_empty() || r.panic.is_some() {
+            if out.is_empty() {
                 let message = r
                     .panic
                     .clone()

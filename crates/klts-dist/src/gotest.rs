@@ -1,13 +1,13 @@
 //! A parser of `go test` output (plain or `-v`, not `-json`), as printed by `go test ./...` or
 //! by Kubernetes' `make test`.
 //!
-//! Recognized lines:
+//! Recognized lines (tabs shown as spaces):
 //!
 //! ```text
-//! ok  	example.com/kube/pkg/a	0.01s            package passed ("(cached)" too)
-//! FAIL	example.com/kube/pkg/b	0.02s            package failed
-//! FAIL	example.com/kube/pkg/c [build failed]    package did not compile (also [setup failed])
-//! ?   	example.com/kube/pkg/d	[no test files]  nothing to run
+//! ok      example.com/kube/pkg/a    0.01s            package passed ("(cached)" too)
+//! FAIL    example.com/kube/pkg/b    0.02s            package failed
+//! FAIL    example.com/kube/pkg/c [build failed]    package did not compile (also [setup failed])
+//! ?       example.com/kube/pkg/d    [no test files]  nothing to run
 //! --- FAIL: TestX (0.00s)                          a failed test; subtests are indented by 4
 //!     --- FAIL: TestX/case (0.00s)
 //!         x_test.go:9: message                     its output: lines indented deeper

@@ -17,6 +17,7 @@ macro_rules! outln {
     }};
 }
 
+mod build;
 mod render;
 mod site;
 mod vulns;
@@ -181,6 +182,8 @@ enum Command {
         #[command(flatten)]
         portal: site::PortalArgs,
     },
+    Build(build::BuildArgs),
+    Test(build::TestArgs),
     /// Materialize one release, tag it in the mirror, and optionally check it out.
     ///
     /// With --worktree and a conflicting patch, the worktree is left in `git am` state at the
@@ -463,6 +466,8 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             offline,
             portal,
         }) => site::run_build(cli, out, portal, *offline),
+        Command::Build(args) => build::run_build(cli, args),
+        Command::Test(args) => build::run_test(cli, args),
         Command::Serve { addr, portal } => site::run_serve(cli, *addr, portal),
         Command::Vulns(cmd) => vulns::run_vulns(cli, cmd),
         Command::Vex { release, out, run } => vulns::run_vex(cli, release, run, out.as_ref()),

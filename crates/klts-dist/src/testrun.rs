@@ -228,7 +228,21 @@ pub fn test(
             &env,
             &log,
             cfg.test.timeout,
-        )?;
+        );
+        let ran = match ran {
+            Ok(ran) => ran,
+            Err(BuildError::Timeout { what, limit, .. }) => {
+                // Keep the log of the run that was stopped.
+                let kept =
+                    staging.keep_as(&options.out_dir.join(format!(".failed-{release}-test")));
+                return Err(BuildError::Timeout {
+                    what,
+                    limit,
+                    log: kept.join("test.log"),
+                });
+            }
+            Err(e) => return Err(e),
+        };
         let bytes = std::fs::read(&log).map_err(io(&log))?;
         let text =
             String::from_utf8_lossy(&bytes[(start as usize).min(bytes.len())..]).into_owned();

@@ -333,3 +333,40 @@ fn a_test_command_that_cannot_run_is_an_error_not_a_failure() {
     );
     assert!(!out.join(RELEASE).join("test").exists());
 }
+
+#[test]
+fn a_test_run_over_its_timeout_is_stopped() {
+    if !go_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (up, _) = upstream(&tmp.path().join("up"));
+    let patch = greeting_patch(&up);
+    let dir = workspace(tmp.path(), &up, &patch, BUILD);
+    let manifest = dir.join("releases.yml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let text = text
+        .replace(
+            "command: go test -count=1",
+            "command: echo started; sleep 30; go test",
+        )
+        .replace("timeout: 10m", "timeout: 1s");
+    std::fs::write(&manifest, text).unwrap();
+    let out = tmp.path().join("out");
+    let opts = TestOptions {
+        out_dir: out.clone(),
+        ..TestOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let err = test(&ws(&dir), RELEASE, &opts, &|_| {}).unwrap_err();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "stopped, not waited for"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains("did not finish within 1s"), "{msg}");
+    let log = out.join(format!(".failed-{RELEASE}-test/test.log"));
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "started\n");
+    assert!(msg.contains(&log.display().to_string()), "{msg}");
+    assert!(!out.join(RELEASE).join("test").exists());
+}

@@ -151,6 +151,33 @@ fn missing_toolchain_is_a_clear_error_and_nothing_is_written() {
         );
         assert!(!ws.join("out").exists(), "nothing written for {cmd}");
     }
+    // `build:` is a known key; a typo inside it is a lint warning with its position.
+    let manifest = ws.join("releases.yml");
+    let t = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, t.replace("  images:", "  imagez:")).unwrap();
+    let o = klts(&ws, &["lint", "-o", "json"], None);
+    let lint: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let unknown: Vec<String> = lint["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "unknown-key")
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["location"]["line"],
+                d["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        unknown,
+        ["16 unknown key `imagez` is ignored"],
+        "{}",
+        text(&o)
+    );
+    std::fs::write(&manifest, t).unwrap();
+
     let o = klts(&ws, &["build", "v9.9.9-lts.1"], None);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("unknown release"), "{}", text(&o));

@@ -121,6 +121,17 @@ fn builds_cross_compiled_binaries_with_checksums_and_provenance() {
         .as_str()
         .unwrap()
         .starts_with("go version go"));
+    // SOURCE_DATE_EPOCH is the release commit's committer time (the patch's author date, as
+    // `git am --committer-date-is-author-date` sets it), and the artifacts' mtime.
+    assert_eq!(def["internalParameters"]["sourceDateEpoch"], 1_600_003_600);
+    let mtime = std::fs::metadata(rel.join("linux/amd64/kubectl"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(
+        mtime,
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_600_003_600)
+    );
     assert!(prov["predicate"]["runDetails"]["metadata"]["startedOn"]
         .as_str()
         .unwrap()

@@ -49,6 +49,7 @@ fn build_and_test_from_the_command_line() {
             "linux/amd64,linux/arm64",
             "--targets",
             "kubectl",
+            "--keep-worktree",
             "-o",
             "json",
         ],
@@ -68,6 +69,12 @@ fn build_and_test_from_the_command_line() {
         0xB7
     );
     assert!(ws.join("out/v1.0.1-lts.1/provenance.intoto.json").is_file());
+    let kept = Path::new(report["worktree"].as_str().unwrap());
+    assert!(
+        kept.join("go.mod").is_file(),
+        "--keep-worktree keeps {}",
+        kept.display()
+    );
 
     let o = klts(&ws, &["build", "v1.0.1-lts.1", "--platform", "linux"], None);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));

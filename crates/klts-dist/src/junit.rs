@@ -10,7 +10,8 @@
 //!   a `<failure>` / `<error>` holding the package's output;
 //! * a tolerated failure is `<skipped message="tolerated …">`;
 //! * a flaky package passes, with `<system-out>` saying on which attempt;
-//! * a passing package whose tests are not listed (no `-v`) is one `[package]` case.
+//! * a passing package whose tests are not listed (no `-v`) is one `[package]` case;
+//! * a package without test files is an empty `<testsuite>`.
 
 use crate::testrun::{PackageReport, TestReport, Verdict};
 use std::fmt::Write;
@@ -52,7 +53,9 @@ fn cases(p: &PackageReport) -> Vec<Case> {
         skipped: false,
     };
     match p.verdict {
-        Verdict::Pass | Verdict::NoTests => {
+        // No test files: an empty suite, not a test.
+        Verdict::NoTests => Vec::new(),
+        Verdict::Pass => {
             if r.passed_tests.is_empty() {
                 vec![case("[package]", String::new())]
             } else {

@@ -289,6 +289,10 @@ fn tests_fail_flake_panic_and_are_tolerated_along_the_chain() {
     assert!(xml.contains("type=\"panic\""), "{xml}");
     assert!(xml.contains("<skipped message=\"tolerated"), "{xml}");
     assert!(
+        xml.contains("<testsuite name=\"example.com/kube/cmd/kubectl\" tests=\"0\""),
+        "no test files: an empty suite: {xml}"
+    );
+    assert!(
         xml.contains("flaky: failed on the first run, passed on attempt 2"),
         "{xml}"
     );

@@ -228,7 +228,7 @@ pub fn run_test(cli: &Cli, a: &TestArgs) -> Result<u8, Failure> {
             }
             let n = |v| report.count(v);
             outln!(
-                "\n{}: {} — {} pass, {} flaky, {} tolerated, {} fail, {} build-failed, {} without tests ({} runs); JUnit: {}",
+                "\n{}: {} — {} pass, {} flaky, {} tolerated, {} fail, {} build-failed, {} without tests ({} run{}); JUnit: {}",
                 report.release,
                 if report.passed { "PASS" } else { "FAIL" },
                 n(Verdict::Pass),
@@ -238,6 +238,7 @@ pub fn run_test(cli: &Cli, a: &TestArgs) -> Result<u8, Failure> {
                 n(Verdict::BuildFailed),
                 n(Verdict::NoTests),
                 report.runs,
+                if report.runs == 1 { "" } else { "s" },
                 report.junit.display()
             );
         }

@@ -220,4 +220,27 @@ mod tests {
             "a&lt;b&gt;&amp;&quot;c&apos;\u{FFFD}\td"
         );
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn escaped_text_carries_no_markup(s in "\\PC{0,80}|[<>&\"'\u{0}-\u{1f}a-z]{0,40}") {
+                let e = escape(&s);
+                prop_assert!(!e.contains('<') && !e.contains('>') && !e.contains('"'));
+                prop_assert!(!e.chars().any(|c| (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')));
+                // Every & starts an entity.
+                for (i, _) in e.match_indices('&') {
+                    let rest = &e[i..];
+                    prop_assert!(["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"].iter().any(|x| rest.starts_with(x)));
+                }
+                // Unescaping gives the input back (control characters aside).
+                let back = e.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&");
+                let want: String = s.chars().map(|c| if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') { '\u{FFFD}' } else { c }).collect();
+                prop_assert_eq!(back, want);
+            }
+        }
+    }
 }

@@ -8,12 +8,15 @@
 //!   patch-name resolution (the catalog first, then `patches/<name>.patch` by convention).
 //! * [`lifecycle`] — the calendar of Kubernetes minor lines (release, community end of life,
 //!   newest patch), the LTS policy, and each line's phase (`community`, `lts`, `eol`) on a date.
+//! * [`build`] — the optional `build:` section (build and test commands, platforms, targets)
+//!   with Kubernetes' defaults.
 //! * [`lint`] — static checks of a manifest against its workspace, reported as [`diag::Diagnostic`]s.
 //! * [`diag`] — diagnostics with a severity, a stable code and a `file:line:col` location.
 //!
 //! Git, downloads and caches live in `klts-forge`; this crate is pure so that it can be tested
 //! and fuzzed in isolation.
 
+pub mod build;
 pub mod diag;
 pub mod lifecycle;
 pub mod lint;

@@ -22,7 +22,7 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
     for key in &manifest.unknown_keys {
         out.push(
             diag(Severity::Warning, "unknown-key", key.loc, format!("unknown key `{}` is ignored", key.value))
-                .with_help("check the spelling; known release keys are name, base_release, must, patches, test_failures_tolerated, test_integration_failures_tolerated"),
+                .with_help("check the spelling; known release keys are name, base_release, must, patches, test_failures_tolerated, test_integration_failures_tolerated; build keys are platforms, targets, images, command, artifacts, env, test (command, retries, timeout)"),
         );
     }
 

@@ -181,6 +181,9 @@ pub struct Manifest {
     pub releases: Vec<Release>,
     /// `patches`, in file order.
     pub patches: Vec<PatchEntry>,
+    /// `build`: how releases are built and tested (klts extension; Kubernetes' defaults
+    /// when absent, see [`crate::build`]).
+    pub build: crate::build::BuildConfig,
     /// Keys the parser does not know, with their position (reported by lint).
     pub unknown_keys: Vec<Spanned<String>>,
     release_index: HashMap<String, usize>,
@@ -228,6 +231,7 @@ impl Manifest {
         let mut base = None;
         let mut releases = Vec::new();
         let mut patches = Vec::new();
+        let mut build = crate::build::BuildConfig::default();
         for (key, value) in map {
             match key.value.as_str() {
                 "base" => base = Some(p.string(value, "base")?),
@@ -241,6 +245,7 @@ impl Manifest {
                         patches.push(p.patch_entry(item)?);
                     }
                 }
+                "build" => build = p.build_section(value, key.loc)?,
                 _ => p.unknown.push(key),
             }
         }
@@ -263,6 +268,7 @@ impl Manifest {
             base,
             releases,
             patches,
+            build,
             unknown_keys: p.unknown,
             release_index,
             patch_index,
@@ -330,6 +336,21 @@ impl Manifest {
         }
     }
 
+    /// The Go packages whose test failures `name` tolerates: its own
+    /// `test_failures_tolerated` and those of every release down its base chain (as the KLTS
+    /// tooling inherits them), sorted and without duplicates.
+    pub fn tolerated_test_failures(
+        &self,
+        name: &str,
+    ) -> Result<std::collections::BTreeSet<String>, ChainError> {
+        Ok(self
+            .chain(name)?
+            .releases
+            .iter()
+            .flat_map(|r| r.test_failures_tolerated.iter().cloned())
+            .collect())
+    }
+
     /// The releases verified by default: those with `must: true`, in file order.
     pub fn must_releases(&self) -> impl Iterator<Item = &Release> {
         self.releases.iter().filter(|r| r.must)
@@ -338,13 +359,13 @@ impl Manifest {
 
 use crate::yaml::{describe, loc};
 
-struct Parser<'p> {
+pub(crate) struct Parser<'p> {
     path: &'p Path,
-    unknown: Vec<Spanned<String>>,
+    pub(crate) unknown: Vec<Spanned<String>>,
 }
 
 impl<'p> Parser<'p> {
-    fn err(&self, loc: Location, message: impl Into<String>) -> ManifestError {
+    pub(crate) fn err(&self, loc: Location, message: impl Into<String>) -> ManifestError {
         ManifestError::Schema {
             path: self.path.to_path_buf(),
             loc,
@@ -352,7 +373,7 @@ impl<'p> Parser<'p> {
         }
     }
 
-    fn mapping<'a, 'y>(
+    pub(crate) fn mapping<'a, 'y>(
         &self,
         node: &'a MarkedYaml<'y>,
         what: &str,
@@ -381,7 +402,11 @@ impl<'p> Parser<'p> {
         crate::yaml::sequence(self.path, node, what)
     }
 
-    fn string(&self, node: &MarkedYaml<'_>, what: &str) -> Result<Spanned<String>, ManifestError> {
+    pub(crate) fn string(
+        &self,
+        node: &MarkedYaml<'_>,
+        what: &str,
+    ) -> Result<Spanned<String>, ManifestError> {
         match &node.data {
             YamlData::Value(Scalar::String(s)) => Ok(Spanned::new(s.trim().to_string(), loc(node))),
             YamlData::Representation(s, _, _) => Ok(Spanned::new(s.trim().to_string(), loc(node))),
@@ -399,7 +424,11 @@ impl<'p> Parser<'p> {
         }
     }
 
-    fn non_empty(&self, s: Spanned<String>, what: &str) -> Result<Spanned<String>, ManifestError> {
+    pub(crate) fn non_empty(
+        &self,
+        s: Spanned<String>,
+        what: &str,
+    ) -> Result<Spanned<String>, ManifestError> {
         if s.value.is_empty() {
             Err(self.err(s.loc, format!("`{what}` is empty")))
         } else {
@@ -421,7 +450,7 @@ impl<'p> Parser<'p> {
         }
     }
 
-    fn strings(
+    pub(crate) fn strings(
         &self,
         node: &MarkedYaml<'_>,
         what: &str,
@@ -598,6 +627,26 @@ patches:
             m.chain("nope"),
             Err(ChainError::UnknownRelease("nope".into()))
         );
+    }
+
+    #[test]
+    fn tolerated_failures_are_inherited_along_the_chain() {
+        let m = parse(SAMPLE).unwrap();
+        let t = m.tolerated_test_failures("v1.17.17-lts.3").unwrap();
+        assert_eq!(
+            t.into_iter().collect::<Vec<_>>(),
+            ["k8s.io/kubernetes/pkg/util/mount"]
+        );
+        let src = "base: x\nreleases:\n  - {name: a, base_release: v1, test_failures_tolerated: [p/one, p/two]}\n  - {name: b, base_release: a, test_failures_tolerated: [p/three, p/one]}\n  - {name: c, base_release: v1}\n";
+        let m = parse(src).unwrap();
+        let b: Vec<String> = m
+            .tolerated_test_failures("b")
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert_eq!(b, ["p/one", "p/three", "p/two"]);
+        assert!(m.tolerated_test_failures("c").unwrap().is_empty());
+        assert!(m.tolerated_test_failures("zz").is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! * **build** (`build`, `provenance`): run the manifest's build command in a materialized
 //!   working tree per platform, collect artifacts, write checksums and an in-toto/SLSA
 //!   provenance statement;
-//! * **test** (`gotest`, `junit`): run the test command, parse `go test` output, subtract the
+//! * **test** (`testrun`, `gotest`, `junit`): run the test command, parse `go test` output, subtract the
 //!   release chain's tolerated failures, retry, and report as JUnit XML;
 //! * **packages** (`pkgversion`, `deb`, `rpm`): native, byte-reproducible `.deb` and `.rpm`
 //!   writers for kubeadm, kubelet and kubectl, with a version mapping that sorts right in dpkg
@@ -35,3 +35,8 @@ pub mod apt;
 pub mod publish;
 pub mod sign;
 pub mod yum;
+pub mod build;
+pub mod gotest;
+pub mod junit;
+pub mod provenance;
+pub mod testrun;

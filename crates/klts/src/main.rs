@@ -19,6 +19,7 @@ macro_rules! outln {
 
 mod ci;
 mod publish;
+mod build;
 mod render;
 mod site;
 mod vulns;
@@ -192,6 +193,8 @@ enum Command {
     /// CI fan-out: generate workflows for an existing CI engine from the manifest.
     #[command(subcommand)]
     Ci(ci::CiCommand),
+    Build(build::BuildArgs),
+    Test(build::TestArgs),
     /// Materialize one release, tag it in the mirror, and optionally check it out.
     ///
     /// With --worktree and a conflicting patch, the worktree is left in `git am` state at the
@@ -479,6 +482,8 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             offline,
             portal,
         }) => site::run_build(cli, out, portal, *offline),
+        Command::Build(args) => build::run_build(cli, args),
+        Command::Test(args) => build::run_test(cli, args),
         Command::Serve { addr, portal } => site::run_serve(cli, *addr, portal),
         Command::Key(cmd) => publish::run_key(cmd),
         Command::Publish(cmd) => publish::run_publish(cmd),

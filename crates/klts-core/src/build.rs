@@ -1,0 +1,481 @@
+//! The optional `build:` section of `releases.yml` (a klts extension the KLTS shell tooling
+//! ignores): how a release is built and tested.
+//!
+//! ```yaml
+//! build:
+//!   platforms: [linux/amd64, linux/arm64]           # os/arch pairs, built one after another
+//!   targets: [kubectl, kubelet, kubeadm]            # binaries packaged as deb/rpm
+//!   images: [kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy]
+//!   command: make all WHAT="$KLTS_WHAT" KUBE_BUILD_PLATFORMS=$KLTS_PLATFORM
+//!   artifacts: _output/local/bin/{os}/{arch}        # where the binaries land; {os}/{arch} substituted
+//!   env: {KUBE_BUILD_CONFORMANCE: "n"}              # extra environment, literal values
+//!   test:
+//!     command: make test WHAT="$KLTS_TEST_DIRS"     # $KLTS_TEST_DIRS is empty = every package
+//!     retries: 2                                    # re-runs of the packages still failing
+//!     timeout: 2h                                   # per run: 90s, 30m, 2h, 1h30m
+//! ```
+//!
+//! Every key is optional; a missing key (or a missing section) takes the Kubernetes default
+//! shown above ([`BuildConfig::default`]). `command` runs with `sh -c` at the root of the
+//! release's working tree, once per platform, with this environment:
+//!
+//! | variable | value |
+//! | --- | --- |
+//! | `KLTS_RELEASE`, `KLTS_VERSION` | the release name (`v1.17.17-lts.3`) |
+//! | `KLTS_OS`, `KLTS_ARCH`, `GOOS`, `GOARCH` | the platform being built |
+//! | `KLTS_PLATFORM` | `linux/amd64` |
+//! | `KLTS_TARGETS` | target names, space-separated (images included when building images) |
+//! | `KLTS_WHAT` | `cmd/<name>` for each target, space-separated |
+//! | `SOURCE_DATE_EPOCH` | the committer time of the release commit |
+//!
+//! The test command gets the same variables (for the build machine's platform) plus
+//! `KLTS_TEST_PACKAGES` (Go import paths) and `KLTS_TEST_DIRS` (`./relative/dirs`): empty on
+//! the first run, the packages still failing on retries.
+//!
+//! Unknown keys inside `build:` are kept in [`crate::Manifest::unknown_keys`] and reported by
+//! `klts lint` as warnings, like every other unknown key.
+
+use crate::diag::Location;
+use crate::manifest::{ManifestError, Parser, Spanned};
+use crate::yaml::{describe, loc};
+use saphyr::{MarkedYaml, Scalar, YamlData};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+/// An `os/arch` pair such as `linux/arm64`, in Go's spelling.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Platform {
+    /// `GOOS`: `linux`, `windows`, `darwin`.
+    pub os: String,
+    /// `GOARCH`: `amd64`, `arm64`, `ppc64le`, `s390x`, `arm`.
+    pub arch: String,
+}
+
+impl Platform {
+    /// Parse `os/arch`. Both parts are lowercase letters and digits.
+    pub fn parse(s: &str) -> Result<Platform, String> {
+        let s = s.trim();
+        let ok = |p: &str| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        };
+        match s.split_once('/') {
+            Some((os, arch)) if ok(os) && ok(arch) => Ok(Platform {
+                os: os.to_string(),
+                arch: arch.to_string(),
+            }),
+            _ => Err(format!(
+                "`{s}` is not a platform: write os/arch in Go's spelling, e.g. linux/amd64 or linux/arm64"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.os, self.arch)
+    }
+}
+
+/// `build.test`: how the release's unit tests run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestConfig {
+    /// `command`, run with `sh -c` in the working tree.
+    pub command: Spanned<String>,
+    /// `retries`: how many times the packages still failing are run again.
+    pub retries: u32,
+    /// `timeout`: the limit of one run of the command, if any.
+    pub timeout: Option<Duration>,
+}
+
+/// The `build:` section, with defaults filled in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildConfig {
+    /// `platforms`.
+    pub platforms: Vec<Spanned<Platform>>,
+    /// `targets`: binaries packaged as deb/rpm.
+    pub targets: Vec<Spanned<String>>,
+    /// `images`: binaries put in server images.
+    pub images: Vec<Spanned<String>>,
+    /// `command`: the build command, run once per platform.
+    pub command: Spanned<String>,
+    /// `artifacts`: the directory, relative to the working tree, where the binaries of one
+    /// platform land; `{os}` and `{arch}` are substituted.
+    pub artifacts: Spanned<String>,
+    /// `env`: extra environment for both commands, sorted by name.
+    pub env: BTreeMap<String, String>,
+    /// `test`.
+    pub test: TestConfig,
+    /// Where the `build:` key is, when the manifest has one.
+    pub loc: Option<Location>,
+}
+
+/// Kubernetes' defaults.
+pub const DEFAULT_PLATFORMS: &[&str] = &["linux/amd64", "linux/arm64"];
+/// Binaries packaged as deb/rpm by default.
+pub const DEFAULT_TARGETS: &[&str] = &["kubectl", "kubelet", "kubeadm"];
+/// Binaries put in server images by default.
+pub const DEFAULT_IMAGES: &[&str] = &[
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kube-proxy",
+];
+/// The default build command (Kubernetes' Makefile).
+pub const DEFAULT_COMMAND: &str =
+    "make all WHAT=\"$KLTS_WHAT\" KUBE_BUILD_PLATFORMS=$KLTS_PLATFORM";
+/// Where Kubernetes' Makefile puts the binaries of one platform.
+pub const DEFAULT_ARTIFACTS: &str = "_output/local/bin/{os}/{arch}";
+/// The default test command.
+pub const DEFAULT_TEST_COMMAND: &str = "make test WHAT=\"$KLTS_TEST_DIRS\"";
+/// Default retries of failing test packages.
+pub const DEFAULT_RETRIES: u32 = 2;
+
+fn unplaced(s: &str) -> Spanned<String> {
+    Spanned {
+        value: s.to_string(),
+        loc: Location::default(),
+    }
+}
+
+impl Default for BuildConfig {
+    fn default() -> Self {
+        BuildConfig {
+            platforms: DEFAULT_PLATFORMS
+                .iter()
+                .map(|p| Spanned {
+                    value: Platform::parse(p).expect("default platforms are valid"),
+                    loc: Location::default(),
+                })
+                .collect(),
+            targets: DEFAULT_TARGETS.iter().map(|s| unplaced(s)).collect(),
+            images: DEFAULT_IMAGES.iter().map(|s| unplaced(s)).collect(),
+            command: unplaced(DEFAULT_COMMAND),
+            artifacts: unplaced(DEFAULT_ARTIFACTS),
+            env: BTreeMap::new(),
+            test: TestConfig {
+                command: unplaced(DEFAULT_TEST_COMMAND),
+                retries: DEFAULT_RETRIES,
+                timeout: None,
+            },
+            loc: None,
+        }
+    }
+}
+
+impl BuildConfig {
+    /// The artifacts directory of one platform (relative to the working tree).
+    pub fn artifacts_dir(&self, platform: &Platform) -> String {
+        self.artifacts
+            .value
+            .replace("{os}", &platform.os)
+            .replace("{arch}", &platform.arch)
+    }
+}
+
+/// Parse a duration: `90s`, `30m`, `2h`, `1h30m`, `1d`. A bare number is seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let bad = || format!("`{s}` is not a duration: write e.g. 90s, 30m, 2h or 1h30m");
+    if t.is_empty() {
+        return Err(bad());
+    }
+    if let Ok(n) = t.parse::<u64>() {
+        return Ok(Duration::from_secs(n));
+    }
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    for c in t.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            _ => return Err(bad()),
+        };
+        let n: u64 = digits.parse().map_err(|_| bad())?;
+        digits.clear();
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
+    }
+    if !digits.is_empty() {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs(total))
+}
+
+impl Parser<'_> {
+    /// Parse the `build:` mapping at `node` (the value of the `build` key at `key_loc`).
+    pub(crate) fn build_section(
+        &mut self,
+        node: &MarkedYaml<'_>,
+        key_loc: Location,
+    ) -> Result<BuildConfig, ManifestError> {
+        let mut cfg = BuildConfig {
+            loc: Some(key_loc),
+            ..BuildConfig::default()
+        };
+        if matches!(node.data, YamlData::Value(Scalar::Null)) {
+            return Ok(cfg);
+        }
+        for (key, value) in self.mapping(node, "`build`")? {
+            match key.value.as_str() {
+                "platforms" => {
+                    let mut list = Vec::new();
+                    for s in self.strings(value, "build.platforms")? {
+                        let p = Platform::parse(&s.value).map_err(|m| self.err(s.loc, m))?;
+                        if list.iter().any(|q: &Spanned<Platform>| q.value == p) {
+                            return Err(self.err(s.loc, format!("platform `{p}` is listed twice")));
+                        }
+                        list.push(Spanned {
+                            value: p,
+                            loc: s.loc,
+                        });
+                    }
+                    if list.is_empty() {
+                        return Err(self.err(
+                            loc(value),
+                            "`build.platforms` is empty: list at least one, e.g. [linux/amd64]",
+                        ));
+                    }
+                    cfg.platforms = list;
+                }
+                "targets" => cfg.targets = self.names(value, "build.targets")?,
+                "images" => cfg.images = self.names(value, "build.images")?,
+                "command" => cfg.command = self.command(value, "build.command")?,
+                "artifacts" => {
+                    let a =
+                        self.non_empty(self.string(value, "build.artifacts")?, "build.artifacts")?;
+                    if a.value.starts_with('/') || a.value.split('/').any(|c| c == "..") {
+                        return Err(self.err(
+                            a.loc,
+                            format!("`build.artifacts` must be a path inside the working tree, found `{}`", a.value),
+                        ));
+                    }
+                    cfg.artifacts = a;
+                }
+                "env" => {
+                    for (k, v) in self.mapping(value, "`build.env`")? {
+                        if k.value.is_empty()
+                            || !k
+                                .value
+                                .bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                        {
+                            return Err(self.err(
+                                k.loc,
+                                format!(
+                                    "`{}` is not an environment variable name (letters, digits, _)",
+                                    k.value
+                                ),
+                            ));
+                        }
+                        let v = self.scalar_text(v, &format!("build.env.{}", k.value))?;
+                        cfg.env.insert(k.value, v);
+                    }
+                }
+                "test" => cfg.test = self.test_section(value)?,
+                _ => self.unknown.push(key),
+            }
+        }
+        Ok(cfg)
+    }
+
+    fn test_section(&mut self, node: &MarkedYaml<'_>) -> Result<TestConfig, ManifestError> {
+        let mut t = BuildConfig::default().test;
+        if matches!(node.data, YamlData::Value(Scalar::Null)) {
+            return Ok(t);
+        }
+        for (key, value) in self.mapping(node, "`build.test`")? {
+            match key.value.as_str() {
+                "command" => t.command = self.command(value, "build.test.command")?,
+                "retries" => {
+                    t.retries = match &value.data {
+                        YamlData::Value(Scalar::Integer(n)) if (0..=100).contains(n) => *n as u32,
+                        _ => {
+                            return Err(self.err(
+                                loc(value),
+                                format!(
+                            "expected a number from 0 to 100 for `build.test.retries`, found {}",
+                            describe(value)
+                        ),
+                            ))
+                        }
+                    }
+                }
+                "timeout" => {
+                    let s = self.scalar_text(value, "build.test.timeout")?;
+                    let d = parse_duration(&s).map_err(|m| self.err(loc(value), m))?;
+                    t.timeout = (!d.is_zero()).then_some(d);
+                }
+                _ => self.unknown.push(key),
+            }
+        }
+        Ok(t)
+    }
+
+    fn names(
+        &self,
+        node: &MarkedYaml<'_>,
+        what: &str,
+    ) -> Result<Vec<Spanned<String>>, ManifestError> {
+        let list = self.strings(node, what)?;
+        for (i, s) in list.iter().enumerate() {
+            if !s
+                .value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                || s.value.starts_with('.')
+            {
+                return Err(self.err(
+                    s.loc,
+                    format!(
+                        "`{}` in `{what}` is not a binary name (letters, digits, -, _, .)",
+                        s.value
+                    ),
+                ));
+            }
+            if list[..i].iter().any(|p| p.value == s.value) {
+                return Err(self.err(s.loc, format!("`{}` is listed twice in `{what}`", s.value)));
+            }
+        }
+        Ok(list)
+    }
+
+    fn command(&self, node: &MarkedYaml<'_>, what: &str) -> Result<Spanned<String>, ManifestError> {
+        self.non_empty(self.string(node, what)?, what)
+    }
+
+    /// A scalar as text: strings, numbers and booleans (for `env` values and durations).
+    fn scalar_text(&self, node: &MarkedYaml<'_>, what: &str) -> Result<String, ManifestError> {
+        match &node.data {
+            YamlData::Value(Scalar::Integer(i)) => Ok(i.to_string()),
+            YamlData::Value(Scalar::Boolean(b)) => Ok(b.to_string()),
+            YamlData::Value(Scalar::FloatingPoint(f)) => Ok(f.to_string()),
+            YamlData::Value(Scalar::Null) => Ok(String::new()),
+            _ => Ok(self.string(node, what)?.value),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Manifest;
+    use std::path::Path;
+
+    fn parse(s: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse(s, Path::new("releases.yml"))
+    }
+
+    #[test]
+    fn defaults_are_kubernetes() {
+        let m = parse("base: x\nreleases: []\n").unwrap();
+        let b = &m.build;
+        assert_eq!(b.loc, None);
+        let p: Vec<String> = b.platforms.iter().map(|p| p.value.to_string()).collect();
+        assert_eq!(p, ["linux/amd64", "linux/arm64"]);
+        let t: Vec<&str> = b.targets.iter().map(|t| t.value.as_str()).collect();
+        assert_eq!(t, ["kubectl", "kubelet", "kubeadm"]);
+        assert_eq!(b.images.len(), 4);
+        assert_eq!(
+            b.artifacts_dir(&Platform::parse("linux/arm64").unwrap()),
+            "_output/local/bin/linux/arm64"
+        );
+        assert_eq!(b.test.retries, 2);
+    }
+
+    #[test]
+    fn section_is_parsed_with_positions() {
+        let m = parse(
+            "base: x\nbuild:\n  platforms: [linux/arm64]\n  targets: [kubectl]\n  images: []\n  command: ./build.sh\n  artifacts: out/{os}-{arch}\n  env: {A: 1, B_2: two}\n  colour: red\n  test:\n    command: go test ./...\n    retries: 3\n    timeout: 1h30m\n    flaky: yes\n",
+        )
+        .unwrap();
+        let b = &m.build;
+        assert_eq!(b.loc, Some(Location { line: 2, col: 1 }));
+        assert_eq!(b.platforms[0].value.arch, "arm64");
+        assert_eq!(b.platforms[0].loc, Location { line: 3, col: 15 });
+        assert!(b.images.is_empty());
+        assert_eq!(b.command.value, "./build.sh");
+        assert_eq!(b.command.loc.line, 6);
+        assert_eq!(b.artifacts_dir(&b.platforms[0].value), "out/linux-arm64");
+        assert_eq!(b.env.get("A").map(String::as_str), Some("1"));
+        assert_eq!(b.test.retries, 3);
+        assert_eq!(b.test.timeout, Some(Duration::from_secs(5400)));
+        let unknown: Vec<(&str, usize)> = m
+            .unknown_keys
+            .iter()
+            .map(|k| (k.value.as_str(), k.loc.line))
+            .collect();
+        assert_eq!(unknown, [("colour", 9), ("flaky", 14)]);
+    }
+
+    #[test]
+    fn bad_values_point_at_them() {
+        let cases: &[(&str, usize, &str)] = &[
+            ("build:\n  platforms: [linux]\n", 2, "os/arch"),
+            ("build:\n  platforms: []\n", 2, "is empty"),
+            ("build:\n  targets: [../etc]\n", 2, "not a binary name"),
+            ("build:\n  targets: [a, a]\n", 2, "twice"),
+            ("build:\n  command: ''\n", 2, "is empty"),
+            ("build:\n  artifacts: /abs\n", 2, "inside the working tree"),
+            ("build:\n  test:\n    retries: many\n", 3, "0 to 100"),
+            ("build:\n  test:\n    timeout: soon\n", 3, "not a duration"),
+            ("build:\n  env: {'A B': x}\n", 2, "environment variable"),
+            ("build: [x]\n", 1, "expected a mapping"),
+        ];
+        for (yaml, line, text) in cases {
+            let err = parse(&format!("base: x\n{yaml}")).unwrap_err();
+            let msg = err.to_string();
+            assert!(msg.contains(text), "{yaml}: {msg}");
+            assert_eq!(
+                err.location().map(|l| l.line),
+                Some(line + 1),
+                "{yaml}: {msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("10x").is_err());
+        assert!(parse_duration("5m3").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn build_section_never_panics(s in "build:\n(  (platforms|targets|images|command|artifacts|env|test|retries|timeout): [a-z0-9/{}\\[\\], :-]{0,16}\n){0,6}") {
+                let _ = parse(&format!("base: x\n{s}"));
+            }
+
+            #[test]
+            fn durations_never_panic(s in "\\PC{0,12}") {
+                let _ = parse_duration(&s);
+            }
+
+            #[test]
+            fn generated_durations_round_trip(h in 0u64..100, m in 0u64..60, sec in 0u64..60) {
+                let text = format!("{h}h{m}m{sec}s");
+                prop_assert_eq!(parse_duration(&text), Ok(Duration::from_secs(h * 3600 + m * 60 + sec)));
+            }
+        }
+    }
+}

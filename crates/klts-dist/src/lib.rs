@@ -29,3 +29,8 @@
 //!
 //! Everything is written to a temporary path and renamed, so an interrupted step leaves the
 //! previous output (or none), never half of one.
+
+pub mod deb;
+pub mod package;
+pub mod pkgversion;
+pub mod rpmpkg;

@@ -316,7 +316,9 @@ impl TarWriter {
 
 /// gzip at maximum compression, without name or timestamp (mtime 0).
 pub fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut enc = GzBuilder::new().mtime(0).write(Vec::new(), Compression::best());
+    let mut enc = GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), Compression::best());
     enc.write_all(data)?;
     enc.finish()
 }
@@ -387,7 +389,9 @@ mod tests {
         let p = pkg();
         assert_eq!(p.installed_size(), 3 + 2);
         let bytes = p.to_bytes(1_600_000_000).unwrap();
-        assert!(bytes.starts_with(b"!<arch>\ndebian-binary   1600000000  0     0     100644  4         `\n2.0\n"));
+        assert!(bytes.starts_with(
+            b"!<arch>\ndebian-binary   1600000000  0     0     100644  4         `\n2.0\n"
+        ));
         assert!(p
             .control_text()
             .unwrap()
@@ -399,10 +403,7 @@ mod tests {
         for bad in ["usr/bin/x", "/usr//x", "/usr/../x", "/usr/b x"] {
             let mut p = pkg();
             p.files[0].path = bad.into();
-            assert!(
-                matches!(p.to_bytes(0), Err(DebError::Path { .. })),
-                "{bad}"
-            );
+            assert!(matches!(p.to_bytes(0), Err(DebError::Path { .. })), "{bad}");
         }
         let mut p = pkg();
         p.files.push(p.files[0].clone());

@@ -9,7 +9,7 @@
 //! * `kubelet`: `/usr/bin/kubelet` and the upstream `kubelet.service` (deb:
 //!   `/lib/systemd/system/`, rpm: `/usr/lib/systemd/system/`). Depends on the node tools the
 //!   upstream package declared (`iptables (>= 1.4.21)`, `iproute2`/`iproute`, `mount`,
-//!   `util-linux`, `ethtool`, `socat`, `conntrack`, `ebtables`), all in the distributions'
+//!   `util-linux` (rpm only: it is Essential in Debian), `ethtool`, `socat`, `conntrack`, `ebtables`), all in the distributions'
 //!   own repositories. **Not** `kubernetes-cni`: KLTS does not ship it and a dependency that
 //!   cannot be satisfied would make the package uninstallable; install CNI plugins yourself
 //!   (or from the upstream repository).
@@ -20,8 +20,8 @@
 //!   Depends on `kubelet` and `kubectl` of at least the previous minor (kubeadm's skew
 //!   policy). **Not** `cri-tools` (not shipped; kubeadm only warns when crictl is missing).
 //! * deb packages also carry `/usr/share/doc/<pkg>/copyright` (Apache-2.0),
-//!   `changelog.Debian.gz` and a lintian override file for what a Go binary inevitably
-//!   triggers.
+//!   `changelog.Debian.gz` and a lintian override file for the three tags that are true by
+//!   design (`statically-linked-binary`, `no-manual-page`, `initial-upload-closes-no-bugs`).
 //! * No maintainer scripts: as upstream documents, run `systemctl enable --now kubelet`.
 //!
 //! Output is replaced atomically per format: packages are written to a sibling temporary
@@ -358,7 +358,7 @@ Upstream-Contact: https://github.com/kubernetes/kubernetes
 Source: https://github.com/kubernetes/kubernetes
 
 Files: *
-Copyright: The Kubernetes Authors
+Copyright: 2014 The Kubernetes Authors.
 License: Apache-2.0
 
 License: Apache-2.0
@@ -381,8 +381,10 @@ License: Apache-2.0
 /// Lintian tags that a Kubernetes binary package triggers by design.
 fn lintian_overrides(package: &str) -> String {
     format!(
-        "# Go binaries are statically linked by design.
+        "# Go binaries are statically linked by design (CGO_ENABLED=0), as upstream builds them.
 {package}: statically-linked-binary [usr/bin/{package}]
+# Not an upload to the Debian archive: there is no ITP bug to close.
+{package}: initial-upload-closes-no-bugs
 # Kubernetes ships no manual pages; `{package} --help` is the documentation.
 {package}: no-manual-page [usr/bin/{package}]
 "
@@ -414,8 +416,7 @@ pub fn deb_package(
     match package {
         "kubelet" => control.push((
             "Depends".into(),
-            "iptables (>= 1.4.21), iproute2, mount, util-linux, ethtool, socat, conntrack, ebtables"
-                .into(),
+            "iptables (>= 1.4.21), iproute2, mount, ethtool, socat, conntrack, ebtables".into(),
         )),
         "kubeadm" => control.push((
             "Depends".into(),
@@ -684,8 +685,15 @@ fn write_format(
         let binary = std::fs::read(path).map_err(io(path))?;
         let (name, bytes, signed) = match format {
             Format::Deb => {
-                let pkg =
-                    deb_package(bin, binary, release, version, *arch, &opts.maintainer, epoch)?;
+                let pkg = deb_package(
+                    bin,
+                    binary,
+                    release,
+                    version,
+                    *arch,
+                    &opts.maintainer,
+                    epoch,
+                )?;
                 let name = format!("{bin}_{}_{}.deb", version.deb(), arch.deb());
                 (name, pkg.to_bytes(epoch)?, false)
             }

@@ -80,11 +80,19 @@ pub enum PkgVersionError {
 }
 
 /// Maps a release to its package versions with packaging revision `revision` (≥ 1).
-pub fn package_version(release: &Version, revision: u32) -> Result<PackageVersion, PkgVersionError> {
+pub fn package_version(
+    release: &Version,
+    revision: u32,
+) -> Result<PackageVersion, PkgVersionError> {
     if revision == 0 {
         return Err(PkgVersionError::ZeroRevision);
     }
-    let base = format!("{}.{}.{}", release.major(), release.minor(), release.patch());
+    let base = format!(
+        "{}.{}.{}",
+        release.major(),
+        release.minor(),
+        release.patch()
+    );
     let Some(suffix) = release.suffix() else {
         return Ok(PackageVersion {
             upstream: base,

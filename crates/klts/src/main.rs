@@ -17,6 +17,7 @@ macro_rules! outln {
     }};
 }
 
+mod package;
 mod render;
 mod site;
 mod vulns;
@@ -169,6 +170,7 @@ enum Command {
     /// The LTS portal as a static site.
     #[command(subcommand)]
     Site(SiteCommand),
+    Package(package::PackageArgs),
     /// Serve the LTS portal live from the workspace (rebuilt when its files change).
     ///
     /// Without a workspace it serves the embedded lifecycle and advisory data. Pages, the JSON
@@ -465,6 +467,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         }) => site::run_build(cli, out, portal, *offline),
         Command::Serve { addr, portal } => site::run_serve(cli, *addr, portal),
         Command::Vulns(cmd) => vulns::run_vulns(cli, cmd),
+        Command::Package(args) => package::run(args),
         Command::Vex { release, out, run } => vulns::run_vex(cli, release, run, out.as_ref()),
         Command::Osv(OsvCommand::Export { out, run }) => {
             vulns::run_osv_export(cli, run, out.as_ref())

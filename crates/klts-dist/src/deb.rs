@@ -3,11 +3,13 @@
 //! A `.deb` is an `ar(1)` archive with three members, in this order: `debian-binary`
 //! (`2.0\n`), `control.tar.gz` (the `control` file, `md5sums`, `conffiles`) and `data.tar.gz`
 //! (the files, as `./usr/bin/kubeadm` ...). Everything that could vary between two builds of
-//! the same input is pinned: tar entries are sorted, every parent directory is listed with mode
-//! 0755, owners are `root:root` (uid/gid 0), mtimes are the given epoch, gzip headers carry no
-//! name and no timestamp, and ar headers have mtime 0, uid/gid 0 and mode 0644 (what
-//! `dpkg-deb --build` writes with `SOURCE_DATE_EPOCH`... except that dpkg-deb uses the epoch;
-//! we use it too).
+//! the same input is pinned: tar entries (ustar) are sorted, every parent directory is listed
+//! with mode 0755, owners are `root:root` (uid/gid 0), mtimes are the given epoch
+//! (`SOURCE_DATE_EPOCH`), gzip headers carry no name and no timestamp, and ar headers have the
+//! epoch as mtime, uid/gid 0 and mode 100644 — as `dpkg-deb --build` writes them.
+//!
+//! The package is assembled in memory (peak memory is about the binary plus its compressed
+//! copy, ~175 MB for a 45 MB kubelet in both formats).
 
 use flate2::{Compression, GzBuilder};
 use std::collections::{BTreeMap, BTreeSet};

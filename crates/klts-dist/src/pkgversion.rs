@@ -186,4 +186,34 @@ mod tests {
             PkgVersionError::ZeroRevision
         );
     }
+
+    proptest::proptest! {
+        /// Any version klts accepts maps or is refused with a message, never panics, and what
+        /// it maps to uses only characters that both dpkg and rpm allow, starts with a digit,
+        /// and keeps the release's numbers.
+        #[test]
+        fn any_version_maps_to_valid_characters_or_a_clear_error(
+            s in "v?[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}(-[0-9A-Za-z-]{1,6}(\\.[0-9A-Za-z-]{1,6}){0,3})?",
+            revision in 0u32..5,
+        ) {
+            let Ok(version) = Version::parse(&s) else { return Ok(()) };
+            match package_version(&version, revision) {
+                Ok(p) => {
+                    let deb = p.deb();
+                    proptest::prop_assert!(deb.starts_with(|c: char| c.is_ascii_digit()), "{}", deb);
+                    proptest::prop_assert!(
+                        deb.chars().all(|c| c.is_ascii_alphanumeric() || ".+~-".contains(c)),
+                        "{}", deb
+                    );
+                    proptest::prop_assert!(!p.rpm_version().contains('-'), "{}", p.rpm_version());
+                    proptest::prop_assert!(
+                        deb.starts_with(&format!("{}.{}.{}", version.major(), version.minor(), version.patch())),
+                        "{}", deb
+                    );
+                    proptest::prop_assert!(revision >= 1);
+                }
+                Err(e) => proptest::prop_assert!(e.to_string().contains("help:"), "{}", e),
+            }
+        }
+    }
 }

@@ -40,3 +40,7 @@ pub mod gotest;
 pub mod junit;
 pub mod provenance;
 pub mod testrun;
+pub mod deb;
+pub mod package;
+pub mod pkgversion;
+pub mod rpmpkg;

@@ -766,7 +766,7 @@ mod tests {
             sorted.sort();
             sorted.dedup();
             let events: Vec<Event> = sorted.iter().enumerate()
-                .map(|(n, b)| if n % 2 == 0 { i(&s(*b)) } else { f(&s(*b)) })
+                .map(|(n, b)| if n.is_multiple_of(2) { i(&s(*b)) } else { f(&s(*b)) })
                 .collect();
             let mut shuffled = events.clone();
             let len = shuffled.len();

@@ -1895,7 +1895,7 @@ impl Generator {
                     _ => 3,
                 }
             };
-            let catalog = split || self.entries.len() % 2 == 0;
+            let catalog = split || self.entries.len().is_multiple_of(2);
             let author = PATCH_AUTHORS[(li + j) % PATCH_AUTHORS.len()];
             let pool = if is_ci { &build_pool } else { &cve_pool };
             let start = tip;

@@ -20,6 +20,7 @@ macro_rules! outln {
 mod ci;
 mod publish;
 mod build;
+mod package;
 mod render;
 mod site;
 mod vulns;
@@ -178,6 +179,7 @@ enum Command {
     /// Signed apt and yum repositories from `klts package` output, replaced atomically.
     #[command(subcommand)]
     Publish(publish::PublishCommand),
+    Package(package::PackageArgs),
     /// Serve the LTS portal live from the workspace (rebuilt when its files change).
     ///
     /// Without a workspace it serves the embedded lifecycle and advisory data. Pages, the JSON
@@ -489,6 +491,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         Command::Publish(cmd) => publish::run_publish(cmd),
         Command::Vulns(cmd) => vulns::run_vulns(cli, cmd),
         Command::Ci(cmd) => ci::run_ci(cli, cmd),
+        Command::Package(args) => package::run(args),
         Command::Vex { release, out, run } => vulns::run_vex(cli, release, run, out.as_ref()),
         Command::Osv(OsvCommand::Export { out, run }) => {
             vulns::run_osv_export(cli, run, out.as_ref())

@@ -1,0 +1,791 @@
+//! The kubeadm, kubelet and kubectl packages of a release, and `klts package`: turning
+//! `out/<release>/linux/<arch>/{kubeadm,kubelet,kubectl}` into `out/<release>/deb/*.deb` and
+//! `out/<release>/rpm/*.rpm`.
+//!
+//! What the packages contain and declare (decisions, compared with the upstream Kubernetes
+//! packages of the 1.17 era that KLTS users are upgrading from):
+//!
+//! * `kubectl`: `/usr/bin/kubectl`. No dependencies.
+//! * `kubelet`: `/usr/bin/kubelet` and the upstream `kubelet.service` (deb:
+//!   `/lib/systemd/system/`, rpm: `/usr/lib/systemd/system/`). Depends on the node tools the
+//!   upstream package declared (`iptables (>= 1.4.21)`, `iproute2`/`iproute`, `mount`,
+//!   `util-linux` (rpm only: it is Essential in Debian), `ethtool`, `socat`, `conntrack`, `ebtables`), all in the distributions'
+//!   own repositories. **Not** `kubernetes-cni`: KLTS does not ship it and a dependency that
+//!   cannot be satisfied would make the package uninstallable; install CNI plugins yourself
+//!   (or from the upstream repository).
+//! * `kubeadm`: `/usr/bin/kubeadm` and the kubeadm drop-in `10-kubeadm.conf` for the kubelet
+//!   unit, at the path the upstream packages of each family used, so that upgrades replace it
+//!   in place: deb `/etc/systemd/system/kubelet.service.d/10-kubeadm.conf` (a conffile), rpm
+//!   `/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf` (`%config(noreplace)`).
+//!   Depends on `kubelet` and `kubectl` of at least the previous minor (kubeadm's skew
+//!   policy). **Not** `cri-tools` (not shipped; kubeadm only warns when crictl is missing).
+//! * deb packages also carry `/usr/share/doc/<pkg>/copyright` (Apache-2.0),
+//!   `changelog.Debian.gz` and a lintian override file for the three tags that are true by
+//!   design (`statically-linked-binary`, `no-manual-page`, `initial-upload-closes-no-bugs`).
+//! * No maintainer scripts: as upstream documents, run `systemctl enable --now kubelet`.
+//!
+//! Output is replaced atomically per format: packages are written to a sibling temporary
+//! directory which is then swapped in, so a failure leaves the previous `deb/` (or none).
+//! Packages of architectures not packaged in this run are carried over from the previous
+//! directory.
+
+use crate::deb::{DebError, DebFile, DebPackage};
+use crate::pkgversion::{package_version, PackageVersion, PkgVersionError};
+use crate::rpmpkg::{RpmError, RpmFile, RpmPackage, RpmRequire, RpmSigner};
+use klts_core::version::Version;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// The binaries that are packaged, in package order.
+pub const BINARIES: [&str; 3] = ["kubeadm", "kubectl", "kubelet"];
+
+/// Default maintainer / packager.
+pub const DEFAULT_MAINTAINER: &str = "KLTS Maintainers <maintainers@klts.io>";
+
+/// The project homepage recorded in the packages.
+pub const HOMEPAGE: &str = "https://github.com/klts-io/klts";
+
+/// The upstream `kubelet.service`.
+pub const KUBELET_SERVICE: &str = "[Unit]
+Description=kubelet: The Kubernetes Node Agent
+Documentation=https://kubernetes.io/docs/home/
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+ExecStart=/usr/bin/kubelet
+Restart=always
+StartLimitInterval=0
+RestartSec=10
+
+[Install]
+WantedBy=multi-user.target
+";
+
+/// The upstream kubeadm drop-in for the kubelet unit; `{env}` is the distribution's
+/// environment file (`/etc/default/kubelet` on Debian, `/etc/sysconfig/kubelet` on Red Hat).
+fn kubeadm_dropin(env_file: &str) -> String {
+    format!(
+        "# Note: This dropin only works with kubeadm and kubelet v1.11+
+[Service]
+Environment=\"KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf\"
+Environment=\"KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml\"
+# This is a file that \"kubeadm init\" and \"kubeadm join\" generates at runtime, populating the KUBELET_KUBEADM_ARGS variable dynamically
+EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env
+# This is a file that the user can use for overrides of the kubelet args as a last resort. Preferably, the user should use
+# the .NodeRegistration.KubeletExtraArgs object in the configuration files instead. KUBELET_EXTRA_ARGS should be sourced from this file.
+EnvironmentFile=-{env_file}
+ExecStart=
+ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
+"
+    )
+}
+
+/// A package format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Format {
+    /// Debian `.deb`.
+    Deb,
+    /// Red Hat `.rpm`.
+    Rpm,
+}
+
+impl Format {
+    /// `deb` or `rpm`: the output directory and file extension.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Deb => "deb",
+            Format::Rpm => "rpm",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Format, String> {
+        match s {
+            "deb" => Ok(Format::Deb),
+            "rpm" => Ok(Format::Rpm),
+            _ => Err(format!("unknown package format {s:?}; expected deb or rpm")),
+        }
+    }
+}
+
+/// A Linux architecture, named as Go (and `out/<release>/linux/<arch>/`) names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Arch {
+    /// `amd64` (deb `amd64`, rpm `x86_64`).
+    Amd64,
+    /// `arm64` (deb `arm64`, rpm `aarch64`).
+    Arm64,
+    /// `ppc64le` (deb `ppc64el`, rpm `ppc64le`).
+    Ppc64le,
+    /// `s390x` (deb and rpm `s390x`).
+    S390x,
+}
+
+impl Arch {
+    /// All supported architectures.
+    pub const ALL: [Arch; 4] = [Arch::Amd64, Arch::Arm64, Arch::Ppc64le, Arch::S390x];
+
+    /// The Go name: the directory under `out/<release>/linux/`.
+    pub fn go(self) -> &'static str {
+        match self {
+            Arch::Amd64 => "amd64",
+            Arch::Arm64 => "arm64",
+            Arch::Ppc64le => "ppc64le",
+            Arch::S390x => "s390x",
+        }
+    }
+
+    /// The Debian architecture.
+    pub fn deb(self) -> &'static str {
+        match self {
+            Arch::Amd64 => "amd64",
+            Arch::Arm64 => "arm64",
+            Arch::Ppc64le => "ppc64el",
+            Arch::S390x => "s390x",
+        }
+    }
+
+    /// The rpm architecture.
+    pub fn rpm(self) -> &'static str {
+        match self {
+            Arch::Amd64 => "x86_64",
+            Arch::Arm64 => "aarch64",
+            Arch::Ppc64le => "ppc64le",
+            Arch::S390x => "s390x",
+        }
+    }
+
+    fn in_format(self, format: Format) -> &'static str {
+        match format {
+            Format::Deb => self.deb(),
+            Format::Rpm => self.rpm(),
+        }
+    }
+}
+
+impl fmt::Display for Arch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.go())
+    }
+}
+
+impl FromStr for Arch {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Arch, String> {
+        Arch::ALL
+            .into_iter()
+            .find(|a| a.go() == s || a.deb() == s || a.rpm() == s)
+            .ok_or_else(|| {
+                format!("unknown architecture {s:?}; expected one of amd64, arm64, ppc64le, s390x")
+            })
+    }
+}
+
+/// What to build.
+#[derive(Clone, Debug)]
+pub struct PackageOptions {
+    /// Formats to write (`deb`, `rpm`).
+    pub formats: Vec<Format>,
+    /// Architectures; empty means every supported one found under `out/<release>/linux/`.
+    pub arches: Vec<Arch>,
+    /// Packaging revision (≥ 1), see [`crate::pkgversion`].
+    pub revision: u32,
+    /// deb `Maintainer`, rpm `Packager`/`Vendor`.
+    pub maintainer: String,
+    /// Timestamp for everything (`SOURCE_DATE_EPOCH`); `None` means the newest mtime of the
+    /// input binaries, which is stable for a given `out/` tree.
+    pub source_date_epoch: Option<u64>,
+    /// Signs the rpm packages when given.
+    pub signer: Option<RpmSigner>,
+}
+
+impl Default for PackageOptions {
+    fn default() -> Self {
+        PackageOptions {
+            formats: vec![Format::Deb, Format::Rpm],
+            arches: Vec::new(),
+            revision: 1,
+            maintainer: DEFAULT_MAINTAINER.to_owned(),
+            source_date_epoch: None,
+            signer: None,
+        }
+    }
+}
+
+/// One written package.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Written {
+    /// `kubeadm`, `kubelet` or `kubectl`.
+    pub package: String,
+    /// The package version (`1.17.17+lts.3-1`).
+    pub version: String,
+    /// `deb` or `rpm`.
+    pub format: String,
+    /// Architecture as the format names it.
+    pub arch: String,
+    /// Final path of the file.
+    pub path: PathBuf,
+    /// Size in bytes.
+    pub size: u64,
+    /// Hex SHA-256 of the file.
+    pub sha256: String,
+    /// Whether it carries an OpenPGP signature.
+    pub signed: bool,
+}
+
+/// Why packaging failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PackageError {
+    /// The release has no package version.
+    #[error(transparent)]
+    Version(#[from] PkgVersionError),
+    /// No binaries were built for the release.
+    #[error("no binaries for {release}: {dir} has no architecture directory ({known}); help: run `klts build {release} --platform linux/amd64` first")]
+    NothingBuilt {
+        /// The release.
+        release: String,
+        /// `out/<release>/linux`.
+        dir: PathBuf,
+        /// The architectures looked for.
+        known: String,
+    },
+    /// One binary is missing.
+    #[error("{path} is missing; help: run `klts build {release} --platform linux/{arch}` first, or leave {arch} out with --arch")]
+    Missing {
+        /// The binary that should be there.
+        path: PathBuf,
+        /// The release.
+        release: String,
+        /// The architecture.
+        arch: Arch,
+    },
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A .deb could not be written.
+    #[error(transparent)]
+    Deb(#[from] DebError),
+    /// An .rpm could not be written.
+    #[error(transparent)]
+    Rpm(#[from] RpmError),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PackageError + '_ {
+    move |source| PackageError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// The description of a package: (summary, extended paragraphs).
+fn describe(package: &str, release: &Version) -> (&'static str, String) {
+    let (summary, long) = match package {
+        "kubeadm" => (
+            "Kubernetes cluster bootstrapping tool",
+            "Command-line utility for creating and upgrading Kubernetes clusters: kubeadm init, kubeadm join and kubeadm upgrade. It also ships the kubelet drop-in that lets kubeadm configure the kubelet.",
+        ),
+        "kubelet" => (
+            "Kubernetes node agent",
+            "The primary node agent of Kubernetes: it runs on every node and starts the containers of the pods scheduled there, through the container runtime.",
+        ),
+        _ => (
+            "Kubernetes command-line client",
+            "Command-line client for the Kubernetes API: deploy applications, inspect and manage cluster resources, view logs.",
+        ),
+    };
+    let origin = match release.suffix() {
+        Some(_) => format!(
+            "This is Kubernetes LTS release {release}: upstream Kubernetes {} with back-ported fixes, maintained by the KLTS project.",
+            release.base()
+        ),
+        None => format!("This is upstream Kubernetes {release}, built by the KLTS project."),
+    };
+    (summary, format!("{long}\n\n{origin}"))
+}
+
+/// Wraps text for a Debian extended description: lines start with a space, blank lines
+/// become ` .`, lines stay under 80 columns.
+fn deb_description(summary: &str, long: &str) -> String {
+    let mut out = summary.to_owned();
+    for (i, para) in long.split("\n\n").enumerate() {
+        if i > 0 {
+            out.push_str("\n .");
+        }
+        let mut line = String::new();
+        for word in para.split_whitespace() {
+            if !line.is_empty() && line.len() + 1 + word.len() > 78 {
+                out.push_str(&format!("\n {line}"));
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        if !line.is_empty() {
+            out.push_str(&format!("\n {line}"));
+        }
+    }
+    out
+}
+
+fn rfc2822(epoch: u64) -> String {
+    let secs = i64::try_from(epoch).unwrap_or(i64::MAX);
+    rpm::chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .format("%a, %d %b %Y %H:%M:%S +0000")
+        .to_string()
+}
+
+const COPYRIGHT: &str = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: kubernetes
+Upstream-Contact: https://github.com/kubernetes/kubernetes
+Source: https://github.com/kubernetes/kubernetes
+
+Files: *
+Copyright: 2014 The Kubernetes Authors.
+License: Apache-2.0
+
+License: Apache-2.0
+ Licensed under the Apache License, Version 2.0 (the \"License\");
+ you may not use this file except in compliance with the License.
+ You may obtain a copy of the License at
+ .
+ https://www.apache.org/licenses/LICENSE-2.0
+ .
+ Unless required by applicable law or agreed to in writing, software
+ distributed under the License is distributed on an \"AS IS\" BASIS,
+ WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ See the License for the specific language governing permissions and
+ limitations under the License.
+ .
+ On Debian systems, the complete text of the Apache License, Version 2.0
+ can be found in \"/usr/share/common-licenses/Apache-2.0\".
+";
+
+/// Lintian tags that a Kubernetes binary package triggers by design.
+fn lintian_overrides(package: &str) -> String {
+    format!(
+        "# Go binaries are statically linked by design (CGO_ENABLED=0), as upstream builds them.
+{package}: statically-linked-binary [usr/bin/{package}]
+# Not an upload to the Debian archive: there is no ITP bug to close.
+{package}: initial-upload-closes-no-bugs
+# Kubernetes ships no manual pages; `{package} --help` is the documentation.
+{package}: no-manual-page [usr/bin/{package}]
+"
+    )
+}
+
+/// `kubelet (>= 1.16.0)`-style lower bound: the previous minor, per kubeadm's skew policy.
+fn skew_floor(release: &Version) -> Option<String> {
+    (release.minor() > 0).then(|| format!("{}.{}.0", release.major(), release.minor() - 1))
+}
+
+/// The .deb of one binary.
+pub fn deb_package(
+    package: &str,
+    binary: Vec<u8>,
+    release: &Version,
+    version: &PackageVersion,
+    arch: Arch,
+    maintainer: &str,
+    epoch: u64,
+) -> Result<DebPackage, PackageError> {
+    let (summary, long) = describe(package, release);
+    let mut control = vec![
+        ("Package".to_owned(), package.to_owned()),
+        ("Version".to_owned(), version.deb()),
+        ("Architecture".to_owned(), arch.deb().to_owned()),
+        ("Maintainer".to_owned(), maintainer.to_owned()),
+    ];
+    match package {
+        "kubelet" => control.push((
+            "Depends".into(),
+            "iptables (>= 1.4.21), iproute2, mount, ethtool, socat, conntrack, ebtables".into(),
+        )),
+        "kubeadm" => control.push((
+            "Depends".into(),
+            match skew_floor(release) {
+                Some(v) => format!("kubelet (>= {v}), kubectl (>= {v})"),
+                None => "kubelet, kubectl".to_owned(),
+            },
+        )),
+        _ => {}
+    }
+    control.extend([
+        ("Section".to_owned(), "admin".to_owned()),
+        ("Priority".to_owned(), "optional".to_owned()),
+        ("Homepage".to_owned(), HOMEPAGE.to_owned()),
+        ("Description".to_owned(), deb_description(summary, &long)),
+    ]);
+    let changelog = format!(
+        "{package} ({}) stable; urgency=medium\n\n  * Kubernetes {release}, packaged by klts.\n\n -- {maintainer}  {}\n",
+        version.deb(),
+        rfc2822(epoch)
+    );
+    let doc = format!("/usr/share/doc/{package}");
+    let mut files = vec![
+        DebFile {
+            path: format!("/usr/bin/{package}"),
+            mode: 0o755,
+            contents: binary,
+            conffile: false,
+        },
+        DebFile {
+            path: format!("{doc}/copyright"),
+            mode: 0o644,
+            contents: COPYRIGHT.as_bytes().to_vec(),
+            conffile: false,
+        },
+        DebFile {
+            path: format!("{doc}/changelog.Debian.gz"),
+            mode: 0o644,
+            contents: crate::deb::gzip(changelog.as_bytes()).map_err(io(Path::new(&doc)))?,
+            conffile: false,
+        },
+        DebFile {
+            path: format!("/usr/share/lintian/overrides/{package}"),
+            mode: 0o644,
+            contents: lintian_overrides(package).into_bytes(),
+            conffile: false,
+        },
+    ];
+    match package {
+        "kubelet" => files.push(DebFile {
+            path: "/lib/systemd/system/kubelet.service".into(),
+            mode: 0o644,
+            contents: KUBELET_SERVICE.as_bytes().to_vec(),
+            conffile: false,
+        }),
+        "kubeadm" => files.push(DebFile {
+            path: "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf".into(),
+            mode: 0o644,
+            contents: kubeadm_dropin("/etc/default/kubelet").into_bytes(),
+            conffile: true,
+        }),
+        _ => {}
+    }
+    Ok(DebPackage { control, files })
+}
+
+/// The .rpm of one binary.
+pub fn rpm_package(
+    package: &str,
+    binary: Vec<u8>,
+    release: &Version,
+    version: &PackageVersion,
+    arch: Arch,
+    maintainer: &str,
+) -> RpmPackage {
+    let (summary, long) = describe(package, release);
+    let mut files = vec![RpmFile {
+        path: format!("/usr/bin/{package}"),
+        mode: 0o755,
+        contents: binary,
+        config: false,
+    }];
+    let mut dirs = Vec::new();
+    let req = |name: &str, at_least: Option<&str>| RpmRequire {
+        name: name.to_owned(),
+        at_least: at_least.map(str::to_owned),
+    };
+    let requires = match package {
+        "kubelet" => {
+            files.push(RpmFile {
+                path: "/usr/lib/systemd/system/kubelet.service".into(),
+                mode: 0o644,
+                contents: KUBELET_SERVICE.as_bytes().to_vec(),
+                config: false,
+            });
+            vec![
+                req("iptables", Some("1.4.21")),
+                req("iproute", None),
+                req("util-linux", None),
+                req("ethtool", None),
+                req("socat", None),
+                req("conntrack", None),
+                req("ebtables", None),
+            ]
+        }
+        "kubeadm" => {
+            dirs.push("/usr/lib/systemd/system/kubelet.service.d".to_owned());
+            files.push(RpmFile {
+                path: "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf".into(),
+                mode: 0o644,
+                contents: kubeadm_dropin("/etc/sysconfig/kubelet").into_bytes(),
+                config: true,
+            });
+            let floor = skew_floor(release);
+            vec![
+                req("kubelet", floor.as_deref()),
+                req("kubectl", floor.as_deref()),
+            ]
+        }
+        _ => Vec::new(),
+    };
+    RpmPackage {
+        name: package.to_owned(),
+        version: version.rpm_version().to_owned(),
+        release: version.rpm_release(),
+        arch: arch.rpm().to_owned(),
+        license: "Apache-2.0".to_owned(),
+        summary: summary.to_owned(),
+        description: long,
+        url: HOMEPAGE.to_owned(),
+        packager: maintainer.to_owned(),
+        files,
+        dirs,
+        requires,
+    }
+}
+
+/// The directory holding the binaries of one platform: `out/<release>/linux/<arch>`.
+pub fn binaries_dir(out_dir: &Path, release: &Version, arch: Arch) -> PathBuf {
+    out_dir
+        .join(release.to_string())
+        .join("linux")
+        .join(arch.go())
+}
+
+/// Packages `release` from `out_dir` as described by `opts`; returns the written packages.
+pub fn package_release(
+    out_dir: &Path,
+    release: &Version,
+    opts: &PackageOptions,
+) -> Result<Vec<Written>, PackageError> {
+    let version = package_version(release, opts.revision)?;
+    let release_dir = out_dir.join(release.to_string());
+    let arches: Vec<Arch> = if opts.arches.is_empty() {
+        let found: Vec<Arch> = Arch::ALL
+            .into_iter()
+            .filter(|a| binaries_dir(out_dir, release, *a).is_dir())
+            .collect();
+        if found.is_empty() {
+            return Err(PackageError::NothingBuilt {
+                release: release.to_string(),
+                dir: release_dir.join("linux"),
+                known: Arch::ALL.map(|a| a.go()).join(", "),
+            });
+        }
+        found
+    } else {
+        let mut a = opts.arches.clone();
+        a.sort();
+        a.dedup();
+        a
+    };
+
+    // Check everything exists before writing anything.
+    let mut inputs = Vec::new();
+    for &arch in &arches {
+        for bin in BINARIES {
+            let path = binaries_dir(out_dir, release, arch).join(bin);
+            if !path.is_file() {
+                return Err(PackageError::Missing {
+                    path,
+                    release: release.to_string(),
+                    arch,
+                });
+            }
+            inputs.push((arch, bin, path));
+        }
+    }
+    let epoch = match opts.source_date_epoch {
+        Some(e) => e,
+        None => {
+            let mut newest = 0;
+            for (_, _, path) in &inputs {
+                let m = std::fs::metadata(path).and_then(|m| m.modified());
+                let m = m.map_err(io(path))?;
+                let secs = m
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                newest = newest.max(secs);
+            }
+            newest
+        }
+    };
+
+    let mut formats = opts.formats.clone();
+    formats.sort();
+    formats.dedup();
+    let mut written = Vec::new();
+    for format in formats {
+        let final_dir = release_dir.join(format.name());
+        let tmp = release_dir.join(format!(".{}.tmp-{}", format.name(), std::process::id()));
+        let result = write_format(
+            format, &inputs, &tmp, &final_dir, &arches, release, &version, opts, epoch,
+        );
+        match result {
+            Ok(mut w) => {
+                swap_dir(&tmp, &final_dir)?;
+                written.append(&mut w);
+            }
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&tmp);
+                return Err(e);
+            }
+        }
+    }
+    Ok(written)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_format(
+    format: Format,
+    inputs: &[(Arch, &str, PathBuf)],
+    tmp: &Path,
+    final_dir: &Path,
+    arches: &[Arch],
+    release: &Version,
+    version: &PackageVersion,
+    opts: &PackageOptions,
+    epoch: u64,
+) -> Result<Vec<Written>, PackageError> {
+    if tmp.exists() {
+        std::fs::remove_dir_all(tmp).map_err(io(tmp))?;
+    }
+    std::fs::create_dir_all(tmp).map_err(io(tmp))?;
+    // Carry over packages of architectures this run does not rebuild.
+    if let Ok(entries) = std::fs::read_dir(final_dir) {
+        for entry in entries {
+            let entry = entry.map_err(io(final_dir))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let of_this_run = arches.iter().any(|a| {
+                let arch = a.in_format(format);
+                match format {
+                    Format::Deb => name.ends_with(&format!("_{arch}.deb")),
+                    Format::Rpm => name.ends_with(&format!(".{arch}.rpm")),
+                }
+            });
+            if !of_this_run && entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+                let to = tmp.join(&name);
+                std::fs::copy(entry.path(), &to).map_err(io(&to))?;
+            }
+        }
+    }
+    let mut written = Vec::new();
+    for (arch, bin, path) in inputs {
+        let binary = std::fs::read(path).map_err(io(path))?;
+        let (name, bytes, signed) = match format {
+            Format::Deb => {
+                let pkg = deb_package(
+                    bin,
+                    binary,
+                    release,
+                    version,
+                    *arch,
+                    &opts.maintainer,
+                    epoch,
+                )?;
+                let name = format!("{bin}_{}_{}.deb", version.deb(), arch.deb());
+                (name, pkg.to_bytes(epoch)?, false)
+            }
+            Format::Rpm => {
+                let pkg = rpm_package(bin, binary, release, version, *arch, &opts.maintainer);
+                let bytes = pkg.to_bytes(epoch, opts.signer.as_ref())?;
+                (pkg.file_name(), bytes, opts.signer.is_some())
+            }
+        };
+        let target = tmp.join(&name);
+        std::fs::write(&target, &bytes).map_err(io(&target))?;
+        written.push(Written {
+            package: bin.to_string(),
+            version: match format {
+                Format::Deb => version.deb(),
+                Format::Rpm => format!("{}-{}", version.rpm_version(), version.rpm_release()),
+            },
+            format: format.name().to_owned(),
+            arch: arch.in_format(format).to_owned(),
+            path: final_dir.join(&name),
+            size: bytes.len() as u64,
+            sha256: klts_forge::fsutil::sha256_hex(&bytes),
+            signed,
+        });
+    }
+    Ok(written)
+}
+
+/// Replaces `dir` by `new` (both in the same parent): rename the old one aside, rename the new
+/// one in, delete the old one.
+fn swap_dir(new: &Path, dir: &Path) -> Result<(), PackageError> {
+    let old = dir.with_file_name(format!(
+        ".{}.old-{}",
+        dir.file_name().unwrap_or_default().to_string_lossy(),
+        std::process::id()
+    ));
+    let had_old = dir.exists();
+    if had_old {
+        std::fs::rename(dir, &old).map_err(io(dir))?;
+    }
+    if let Err(e) = std::fs::rename(new, dir) {
+        if had_old {
+            let _ = std::fs::rename(&old, dir);
+        }
+        return Err(PackageError::Io {
+            path: dir.to_owned(),
+            source: e,
+        });
+    }
+    if had_old {
+        std::fs::remove_dir_all(&old).map_err(io(&old))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arch_names() {
+        assert_eq!("arm64".parse::<Arch>().unwrap().rpm(), "aarch64");
+        assert_eq!("x86_64".parse::<Arch>().unwrap(), Arch::Amd64);
+        assert_eq!("ppc64le".parse::<Arch>().unwrap().deb(), "ppc64el");
+        assert!("i386".parse::<Arch>().unwrap_err().contains("amd64"));
+        assert!("zip".parse::<Format>().is_err());
+    }
+
+    #[test]
+    fn description_wraps_under_80_columns() {
+        let v = Version::parse("v1.17.17-lts.3").unwrap();
+        let (s, long) = describe("kubeadm", &v);
+        let d = deb_description(s, &long);
+        assert!(d.contains("\n .\n"), "{d}");
+        assert!(d.lines().all(|l| l.len() <= 80), "{d}");
+        assert!(d.lines().skip(1).all(|l| l.starts_with(' ')), "{d}");
+        assert!(d.contains("v1.17.17-lts.3"), "{d}");
+    }
+
+    #[test]
+    fn changelog_date_is_rfc2822() {
+        assert_eq!(rfc2822(1_600_000_000), "Sun, 13 Sep 2020 12:26:40 +0000");
+    }
+
+    #[test]
+    fn kubeadm_requires_the_previous_minor() {
+        let v = Version::parse("v1.17.17-lts.3").unwrap();
+        let pv = package_version(&v, 1).unwrap();
+        let r = rpm_package("kubeadm", vec![], &v, &pv, Arch::Amd64, "m");
+        assert_eq!(r.requires[0].at_least.as_deref(), Some("1.16.0"));
+        let d = deb_package("kubeadm", vec![], &v, &pv, Arch::Arm64, "m <m@x.io>", 0).unwrap();
+        let depends = &d.control.iter().find(|(k, _)| k == "Depends").unwrap().1;
+        assert_eq!(depends, "kubelet (>= 1.16.0), kubectl (>= 1.16.0)");
+    }
+}

@@ -1,0 +1,205 @@
+//! A native, byte-reproducible `.rpm` writer (over the pure-Rust `rpm` crate), optionally
+//! signed with an OpenPGP key.
+//!
+//! Reproducibility: the build time, every file's mtime and the signature's creation time are
+//! the given epoch (`SOURCE_DATE_EPOCH`); no build host or cookie is recorded; the payload is
+//! gzip (readable by every rpm, CentOS 7's 4.11 included). OpenPGP signatures by RSA and
+//! EdDSA keys are deterministic, so a signed package is byte-identical too as long as the epoch
+//! is in the past (the `rpm` crate signs with the current time otherwise).
+
+use rpm::signature::pgp::Signer;
+use std::path::{Path, PathBuf};
+
+/// One regular file of a package.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RpmFile {
+    /// Absolute path on the installed system.
+    pub path: String,
+    /// Permission bits.
+    pub mode: u16,
+    /// The bytes.
+    pub contents: Vec<u8>,
+    /// `%config(noreplace)`: an admin's edits survive upgrades (the new file lands as `.rpmnew`).
+    pub config: bool,
+}
+
+/// A requirement: `name` or `name >= version`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RpmRequire {
+    /// The capability.
+    pub name: String,
+    /// `>=` this version, if any.
+    pub at_least: Option<String>,
+}
+
+/// A binary package to write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RpmPackage {
+    /// `Name`.
+    pub name: String,
+    /// `Version` (see [`crate::pkgversion`]).
+    pub version: String,
+    /// `Release`.
+    pub release: String,
+    /// `Arch`: `x86_64`, `aarch64`, ...
+    pub arch: String,
+    /// `License` (SPDX).
+    pub license: String,
+    /// One-line `Summary`.
+    pub summary: String,
+    /// `Description`.
+    pub description: String,
+    /// `URL`.
+    pub url: String,
+    /// `Vendor` and `Packager`.
+    pub packager: String,
+    /// Files, any order.
+    pub files: Vec<RpmFile>,
+    /// Directories the package owns (created empty if no file is in them).
+    pub dirs: Vec<String>,
+    /// `Requires`.
+    pub requires: Vec<RpmRequire>,
+}
+
+/// An OpenPGP signing key for packages.
+#[derive(Clone, Debug)]
+pub struct RpmSigner {
+    signer: Signer,
+    source: PathBuf,
+}
+
+/// Why a package could not be written or a key could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum RpmError {
+    /// The key file could not be read.
+    #[error("cannot read signing key {path}: {source}; help: pass an ASCII-armored OpenPGP secret key with --sign-key (klts key generate writes one)")]
+    KeyRead {
+        /// The key file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The key file is not a usable armored secret key.
+    #[error("{path} is not a usable ASCII-armored OpenPGP secret key ({message}); help: export one with `gpg --armor --export-secret-keys KEYID > key.asc`")]
+    KeyParse {
+        /// The key file.
+        path: PathBuf,
+        /// What the parser said.
+        message: String,
+    },
+    /// Signing failed (usually a wrong passphrase).
+    #[error("signing {package} with {key} failed ({message}); help: check the passphrase in KLTS_SIGNING_PASSPHRASE")]
+    Sign {
+        /// The package.
+        package: String,
+        /// The key file.
+        key: PathBuf,
+        /// What the signer said.
+        message: String,
+    },
+    /// The epoch does not fit rpm's 32-bit timestamps.
+    #[error("SOURCE_DATE_EPOCH {0} is beyond 2106, which rpm cannot represent; help: use the commit time of the release")]
+    Epoch(u64),
+    /// The package metadata was refused.
+    #[error("cannot build {package}: {message}")]
+    Build {
+        /// The package.
+        package: String,
+        /// What the rpm builder said.
+        message: String,
+    },
+}
+
+impl RpmSigner {
+    /// Loads an ASCII-armored secret key; `passphrase` unlocks it when it is protected.
+    pub fn from_file(path: &Path, passphrase: Option<String>) -> Result<RpmSigner, RpmError> {
+        let text = std::fs::read(path).map_err(|source| RpmError::KeyRead {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut signer = Signer::from_asc_bytes(&text).map_err(|e| RpmError::KeyParse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        if let Some(p) = passphrase {
+            signer = signer.with_key_passphrase(p);
+        }
+        Ok(RpmSigner {
+            signer,
+            source: path.to_owned(),
+        })
+    }
+}
+
+impl RpmPackage {
+    /// The conventional file name: `kubeadm-1.17.17+lts.3-1.x86_64.rpm`.
+    pub fn file_name(&self) -> String {
+        format!(
+            "{}-{}-{}.{}.rpm",
+            self.name, self.version, self.release, self.arch
+        )
+    }
+
+    /// Writes the package with every timestamp set to `epoch`, signed when `signer` is given.
+    pub fn to_bytes(&self, epoch: u64, signer: Option<&RpmSigner>) -> Result<Vec<u8>, RpmError> {
+        let t: u32 = epoch.try_into().map_err(|_| RpmError::Epoch(epoch))?;
+        let build = |e: rpm::Error| RpmError::Build {
+            package: self.name.clone(),
+            message: e.to_string(),
+        };
+        let config = rpm::BuildConfig::v4()
+            .compression(rpm::CompressionWithLevel::Gzip(9))
+            .source_date(t);
+        let mut b = rpm::PackageBuilder::new(
+            &self.name,
+            &self.version,
+            &self.license,
+            &self.arch,
+            &self.summary,
+        );
+        b.using_config(config)
+            .release(self.release.clone())
+            .description(self.description.clone())
+            .url(self.url.clone())
+            .vendor(self.packager.clone())
+            .packager(self.packager.clone());
+        let mut files = self.files.clone();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut dirs = self.dirs.clone();
+        dirs.sort();
+        for d in &dirs {
+            b.with_dir_entry(rpm::FileOptions::dir(d.clone()).permissions(0o755))
+                .map_err(build)?;
+        }
+        for f in &files {
+            let mut opts = rpm::FileOptions::new(f.path.clone())
+                .permissions(f.mode)
+                .user("root")
+                .group("root");
+            if f.config {
+                opts = opts.config().noreplace();
+            }
+            b.with_file_contents(f.contents.clone(), opts)
+                .map_err(build)?;
+        }
+        for r in &self.requires {
+            b.requires(match &r.at_least {
+                Some(v) => rpm::Dependency::greater_eq(r.name.clone(), v.clone()),
+                None => rpm::Dependency::any(r.name.clone()),
+            });
+        }
+        let pkg = match signer {
+            None => b.build().map_err(build)?,
+            Some(s) => b
+                .build_and_sign(s.signer.clone())
+                .map_err(|e| RpmError::Sign {
+                    package: self.name.clone(),
+                    key: s.source.clone(),
+                    message: e.to_string(),
+                })?,
+        };
+        let mut out = Vec::new();
+        pkg.write(&mut out).map_err(build)?;
+        Ok(out)
+    }
+}

@@ -1,0 +1,124 @@
+//! `klts package`: arguments over `klts_dist::package`.
+
+use crate::{Failure, ListArgs};
+use clap::Args;
+use klts_core::version::Version;
+use klts_dist::package::{package_release, Arch, Format, PackageOptions, Written};
+use klts_dist::rpmpkg::RpmSigner;
+use std::path::PathBuf;
+
+/// Build .deb and .rpm packages of kubeadm, kubelet and kubectl from `klts build` output.
+///
+/// Reads out/RELEASE/linux/ARCH/{kubeadm,kubelet,kubectl} and writes
+/// out/RELEASE/deb/*.deb and out/RELEASE/rpm/*.rpm natively (no dpkg-buildpackage, rpmbuild
+/// or docker). Output is byte-reproducible: every timestamp is SOURCE_DATE_EPOCH (or, when
+/// unset, the newest mtime of the input binaries). Each format's directory is replaced
+/// atomically; packages of architectures not built in this run are kept.
+///
+/// Versions sort right in both worlds, above the upstream packages of the same patch and
+/// below the next patch:
+///
+///   v1.17.17-lts.3  ->  deb 1.17.17+lts.3-1, rpm 1.17.17+lts.3-1
+///   v1.18.0-rc.1    ->  deb 1.18.0~rc.1-1,   rpm 1.18.0~rc.1-1
+///
+/// Examples:
+///
+///   klts package v1.17.17-lts.3
+///   klts package v1.17.17-lts.3 --format deb --arch amd64,arm64
+///   SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) \
+///   KLTS_SIGNING_PASSPHRASE=... klts package v1.17.17-lts.3 --sign-key key.asc -o json
+///
+/// rpms are signed with --sign-key (the apt repository, not the .deb, carries the signature
+/// for Debian). Exit codes: 0 all packaged; 2 something could not be packaged (missing
+/// binaries, a -ci release, an unreadable key).
+#[derive(Args, Debug)]
+#[command(verbatim_doc_comment)]
+pub struct PackageArgs {
+    /// Releases to package (v1.17.17-lts.3 ...).
+    #[arg(required = true, value_name = "RELEASE")]
+    releases: Vec<String>,
+    /// The output directory of `klts build`.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    out_dir: PathBuf,
+    /// Package formats, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "deb,rpm",
+        value_name = "FORMAT"
+    )]
+    format: Vec<Format>,
+    /// Architectures (Go names), comma-separated [default: every one built under out/RELEASE/linux/].
+    #[arg(long, value_delimiter = ',', value_name = "ARCH")]
+    arch: Vec<Arch>,
+    /// ASCII-armored OpenPGP secret key to sign the rpms with; its passphrase, if any, comes
+    /// from KLTS_SIGNING_PASSPHRASE.
+    #[arg(long, value_name = "FILE", env = "KLTS_SIGNING_KEY")]
+    sign_key: Option<PathBuf>,
+    /// Packaging revision: bump it to re-publish a release with fixed packaging.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    revision: u32,
+    /// deb Maintainer and rpm Packager.
+    #[arg(long, value_name = "NAME <EMAIL>", default_value = klts_dist::package::DEFAULT_MAINTAINER)]
+    maintainer: String,
+    /// Timestamp of every file, the changelog and the rpm build time and signature.
+    #[arg(long, value_name = "SECONDS", env = "SOURCE_DATE_EPOCH")]
+    source_date_epoch: Option<u64>,
+    #[command(flatten)]
+    list: ListArgs,
+}
+
+/// `klts package`.
+pub fn run(args: &PackageArgs) -> Result<u8, Failure> {
+    let cannot = |message: String| Failure { code: 2, message };
+    let versions = args
+        .releases
+        .iter()
+        .map(|r| Version::parse(r).map_err(|e| cannot(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let signer = match &args.sign_key {
+        None => None,
+        Some(path) => {
+            let passphrase = std::env::var("KLTS_SIGNING_PASSPHRASE").ok();
+            Some(RpmSigner::from_file(path, passphrase).map_err(|e| cannot(e.to_string()))?)
+        }
+    };
+    let options = PackageOptions {
+        formats: args.format.clone(),
+        arches: args.arch.clone(),
+        revision: args.revision,
+        maintainer: args.maintainer.clone(),
+        source_date_epoch: args.source_date_epoch,
+        signer,
+    };
+    let mut written: Vec<Written> = Vec::new();
+    let mut errors = Vec::new();
+    for v in &versions {
+        match package_release(&args.out_dir, v, &options) {
+            Ok(mut w) => written.append(&mut w),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    match args.list.output {
+        crate::Format::Json => crate::json(&written)?,
+        crate::Format::Table => {
+            for w in &written {
+                outln!(
+                    "{:<8} {:<4} {:<8} {:<20} {:>10}  {}{}",
+                    w.package,
+                    w.format,
+                    w.arch,
+                    w.version,
+                    w.size,
+                    w.path.display(),
+                    if w.signed { "  (signed)" } else { "" }
+                );
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(0)
+    } else {
+        Err(cannot(errors.join("\nerror: ")))
+    }
+}

@@ -29,3 +29,6 @@
 //!
 //! Everything is written to a temporary path and renamed, so an interrupted step leaves the
 //! previous output (or none), never half of one.
+
+pub mod oci;
+pub mod registry;

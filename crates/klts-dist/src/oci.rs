@@ -221,7 +221,11 @@ pub struct RunConfig {
     pub env: Vec<String>,
     #[serde(rename = "Entrypoint", skip_serializing_if = "Vec::is_empty", default)]
     pub entrypoint: Vec<String>,
-    #[serde(rename = "WorkingDir", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "WorkingDir",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub working_dir: Option<String>,
     #[serde(rename = "Labels", skip_serializing_if = "Option::is_none", default)]
     pub labels: Option<BTreeMap<String, String>>,
@@ -649,8 +653,11 @@ fn write_tar_header(
 /// The hex part of a `sha256:<64 hex>` digest.
 pub fn digest_hex(digest: &str) -> Option<&str> {
     let hex = digest.strip_prefix("sha256:")?;
-    (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
-        .then_some(hex)
+    (hex.len() == 64
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    .then_some(hex)
 }
 
 /// An OCI image layout on disk, read for pushing or as a base.
@@ -788,7 +795,10 @@ impl Layout {
         }
         if manifest.layers.len() != config.rootfs.diff_ids.len() {
             return Err(OciError::Layout {
-                path: self.blob_path(&manifest.config.digest)?.display().to_string(),
+                path: self
+                    .blob_path(&manifest.config.digest)?
+                    .display()
+                    .to_string(),
                 reason: format!(
                     "{} layers but {} diff_ids",
                     manifest.layers.len(),

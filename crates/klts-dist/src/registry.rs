@@ -104,13 +104,15 @@ impl Target {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
         {
-            return Err(err("the registry must be a host name or address, with an optional :port"));
+            return Err(err(
+                "the registry must be a host name or address, with an optional :port",
+            ));
         }
         for part in repository.split('/') {
             let ok = !part.is_empty()
-                && part.bytes().all(|b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)
-                })
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
                 && part.as_bytes()[0].is_ascii_alphanumeric()
                 && part.as_bytes()[part.len() - 1].is_ascii_alphanumeric();
             if !ok {
@@ -164,8 +166,7 @@ pub fn parse_challenges(value: &str) -> Vec<Challenge> {
         rest = rest[end..].trim_start_matches([' ', '\t', ',']);
         let mut params = BTreeMap::new();
         // auth-params: token = (token | quoted-string), separated by commas.
-        loop {
-            let Some(eq) = rest.find('=') else { break };
+        while let Some(eq) = rest.find('=') {
             let key = rest[..eq].trim();
             if key.is_empty() || key.contains([' ', ',', '\t', '"']) {
                 break;
@@ -423,79 +424,83 @@ impl Client {
             help,
         };
         let no_creds = "pass --username and set KLTS_REGISTRY_PASSWORD".to_string();
-        for c in challenges {
-            match c {
-                Challenge::Bearer(params) => {
-                    let realm = params.get("realm").ok_or_else(|| RegistryError::Protocol {
-                        what: what.into(),
-                        method: method.into(),
-                        url: url.into(),
-                        reason: "Bearer challenge without realm".into(),
-                    })?;
-                    let mut q = Vec::new();
-                    if let Some(s) = params.get("service") {
-                        q.push(format!("service={}", percent_encode(s)));
-                    }
-                    let scope = if repo.is_empty() {
-                        params.get("scope").cloned()
-                    } else {
-                        Some(format!("repository:{repo}:pull,push"))
-                    };
-                    if let Some(s) = scope {
-                        q.push(format!("scope={}", percent_encode(&s)));
-                    }
-                    let sep = if realm.contains('?') { '&' } else { '?' };
-                    let token_url = if q.is_empty() {
-                        realm.clone()
-                    } else {
-                        format!("{realm}{sep}{}", q.join("&"))
-                    };
-                    let mut headers = Vec::new();
-                    if let Some(b) = self.basic() {
-                        headers.push(("Authorization", b));
-                    }
-                    let what_t = format!("a token for {what}");
-                    let r = self.raw("GET", &token_url, &headers, &[], &what_t)?;
-                    if r.status != 200 {
-                        return Err(RegistryError::Refused {
-                            what: what_t,
-                            method: "GET".into(),
-                            url: token_url,
-                            status: r.status,
-                            detail: error_detail(&r.body),
-                            help: if self.options.username.is_some() {
-                                "check --username and KLTS_REGISTRY_PASSWORD".into()
-                            } else {
-                                no_creds
-                            },
-                        });
-                    }
-                    #[derive(serde::Deserialize)]
-                    struct Token {
-                        token: Option<String>,
-                        access_token: Option<String>,
-                    }
-                    let t: Token =
-                        serde_json::from_slice(&r.body).map_err(|e| RegistryError::Protocol {
-                            what: what_t.clone(),
-                            method: "GET".into(),
-                            url: token_url.clone(),
-                            reason: format!("token response is not JSON: {e}"),
-                        })?;
-                    let token = t.token.or(t.access_token).ok_or_else(|| {
-                        RegistryError::Protocol {
-                            what: what_t,
-                            method: "GET".into(),
-                            url: token_url,
-                            reason: "token response without `token`".into(),
-                        }
-                    })?;
-                    return Ok(format!("Bearer {token}"));
+        let chosen = challenges
+            .iter()
+            .find(|c| matches!(c, Challenge::Bearer(_)))
+            .or_else(|| challenges.first());
+        match chosen {
+            Some(Challenge::Bearer(params)) => {
+                let realm = params.get("realm").ok_or_else(|| RegistryError::Protocol {
+                    what: what.into(),
+                    method: method.into(),
+                    url: url.into(),
+                    reason: "Bearer challenge without realm".into(),
+                })?;
+                let mut q = Vec::new();
+                if let Some(s) = params.get("service") {
+                    q.push(format!("service={}", percent_encode(s)));
                 }
-                Challenge::Basic => {
-                    return self.basic().ok_or_else(|| unauthorized(no_creds.clone()));
+                let scope = if repo.is_empty() {
+                    params.get("scope").cloned()
+                } else {
+                    Some(format!("repository:{repo}:pull,push"))
+                };
+                if let Some(s) = scope {
+                    q.push(format!("scope={}", percent_encode(&s)));
                 }
+                let sep = if realm.contains('?') { '&' } else { '?' };
+                let token_url = if q.is_empty() {
+                    realm.clone()
+                } else {
+                    format!("{realm}{sep}{}", q.join("&"))
+                };
+                let mut headers = Vec::new();
+                if let Some(b) = self.basic() {
+                    headers.push(("Authorization", b));
+                }
+                let what_t = format!("a token for {what}");
+                let r = self.raw("GET", &token_url, &headers, &[], &what_t)?;
+                if r.status != 200 {
+                    return Err(RegistryError::Refused {
+                        what: what_t,
+                        method: "GET".into(),
+                        url: token_url,
+                        status: r.status,
+                        detail: error_detail(&r.body),
+                        help: if self.options.username.is_some() {
+                            "check --username and KLTS_REGISTRY_PASSWORD".into()
+                        } else {
+                            no_creds
+                        },
+                    });
+                }
+                #[derive(serde::Deserialize)]
+                struct Token {
+                    token: Option<String>,
+                    access_token: Option<String>,
+                }
+                let t: Token =
+                    serde_json::from_slice(&r.body).map_err(|e| RegistryError::Protocol {
+                        what: what_t.clone(),
+                        method: "GET".into(),
+                        url: token_url.clone(),
+                        reason: format!("token response is not JSON: {e}"),
+                    })?;
+                let token = t
+                    .token
+                    .or(t.access_token)
+                    .ok_or_else(|| RegistryError::Protocol {
+                        what: what_t,
+                        method: "GET".into(),
+                        url: token_url,
+                        reason: "token response without `token`".into(),
+                    })?;
+                return Ok(format!("Bearer {token}"));
             }
+            Some(Challenge::Basic) => {
+                return self.basic().ok_or_else(|| unauthorized(no_creds.clone()));
+            }
+            None => {}
         }
         Err(unauthorized(if self.options.username.is_some() {
             "check --username and KLTS_REGISTRY_PASSWORD".into()

@@ -31,7 +31,9 @@ fn tool(path: &str, package: &str) -> Option<PathBuf> {
         !ci,
         "{path} is missing under CI: .ci/run installs Debian's `{package}` package"
     );
-    eprintln!("SKIPPED: {path} not found (apt-get install {package}); set CI=true to make this a failure");
+    eprintln!(
+        "SKIPPED: {path} not found (apt-get install {package}); set CI=true to make this a failure"
+    );
     None
 }
 
@@ -306,7 +308,12 @@ fn serve(
     if let Some(basic) = &basic {
         if path.starts_with("/token") {
             return if header("authorization").as_deref() == Some(basic.as_str()) {
-                respond(&mut conn, "200 OK", "", &format!("{{\"token\":\"{TOKEN}\"}}"))
+                respond(
+                    &mut conn,
+                    "200 OK",
+                    "",
+                    &format!("{{\"token\":\"{TOKEN}\"}}"),
+                )
             } else {
                 respond(
                     &mut conn,
@@ -334,10 +341,10 @@ fn serve(
                 r#"{"errors":[{"code":"UNKNOWN","message":"storage backend on fire"}]}"#,
             );
         }
-        Fault::DropOnPatch(n) if method == "PATCH" => {
-            if patches.fetch_add(1, Ordering::SeqCst) + 1 == n {
-                return conn.shutdown(Shutdown::Both);
-            }
+        Fault::DropOnPatch(n)
+            if method == "PATCH" && patches.fetch_add(1, Ordering::SeqCst) + 1 == n =>
+        {
+            return conn.shutdown(Shutdown::Both);
         }
         _ => {}
     }
@@ -389,12 +396,13 @@ fn build(out: &Path, components: &[&str]) -> (PathBuf, Layout) {
     (release, Layout::open(&report.layout).unwrap())
 }
 
-fn push(layout: &Layout, addr: &str, opts: &PushOptions) -> Result<PushReport, RegistryError> {
+fn push(layout: &Layout, addr: &str, opts: &PushOptions) -> Result<PushReport, Box<RegistryError>> {
     registry::push(
         layout,
         &Target::parse(&format!("{addr}/klts")).unwrap(),
         opts,
     )
+    .map_err(Box::new)
 }
 
 #[test]
@@ -532,7 +540,10 @@ fn base_image_layers_come_first() {
     let bl = Layout::open(&base.layout).unwrap();
     for arch in ["amd64", "arm64"] {
         let p: Platform = format!("linux/{arch}").parse().unwrap();
-        let img = l.platform_image(l.find(None).unwrap(), &p).unwrap().unwrap();
+        let img = l
+            .platform_image(l.find(None).unwrap(), &p)
+            .unwrap()
+            .unwrap();
         let base_img = bl
             .platform_image(bl.find(None).unwrap(), &p)
             .unwrap()
@@ -607,10 +618,7 @@ fn push_to_a_real_registry_then_pull_with_skopeo() {
     ]));
     let pl = Layout::open(&pulled).unwrap();
     let img = pl
-        .platform_image(
-            pl.find(Some("x")).unwrap(),
-            &"linux/arm64".parse().unwrap(),
-        )
+        .platform_image(pl.find(Some("x")).unwrap(), &"linux/arm64".parse().unwrap())
         .unwrap()
         .unwrap();
     let (content, _) = file_in_layer(
@@ -639,7 +647,12 @@ fn relative_upload_locations_and_one_big_chunk() {
     let reg = Registry::start("  relativeurls: true\n");
     let d = tempfile::tempdir().unwrap();
     let (_, layout) = build(d.path(), &["kube-proxy"]);
-    let report = push(&layout, &reg.addr(), &push_options(registry::DEFAULT_CHUNK_SIZE)).unwrap();
+    let report = push(
+        &layout,
+        &reg.addr(),
+        &push_options(registry::DEFAULT_CHUNK_SIZE),
+    )
+    .unwrap();
     assert_eq!(report.chunks, 4);
     assert_eq!(reg.manifest_status("klts/kube-proxy", RELEASE), 200);
 }
@@ -729,7 +742,7 @@ fn manifest_refusal_leaves_no_tag() {
     let err = push(&layout, &proxy.addr(), &push_options(64 * 1024)).unwrap_err();
     let text = err.to_string();
     assert!(
-        matches!(err, RegistryError::Refused { status: 500, .. }),
+        matches!(*err, RegistryError::Refused { status: 500, .. }),
         "{text}"
     );
     assert!(text.contains("UNKNOWN storage backend on fire"), "{text}");
@@ -748,7 +761,7 @@ fn dropped_connection_mid_upload_leaves_no_tag() {
     let (_, layout) = build(d.path(), &["kube-apiserver"]);
     let err = push(&layout, &proxy.addr(), &push_options(64 * 1024)).unwrap_err();
     let text = err.to_string();
-    assert!(matches!(err, RegistryError::Connection { .. }), "{text}");
+    assert!(matches!(*err, RegistryError::Connection { .. }), "{text}");
     assert!(text.contains("PATCH"), "{text}");
     assert!(text.contains("help:"), "{text}");
     assert_eq!(proxy.patches.load(Ordering::SeqCst), 2);

@@ -17,6 +17,7 @@ macro_rules! outln {
     }};
 }
 
+mod image;
 mod render;
 mod site;
 mod vulns;
@@ -181,6 +182,7 @@ enum Command {
         #[command(flatten)]
         portal: site::PortalArgs,
     },
+    Image(image::ImageArgs),
     /// Materialize one release, tag it in the mirror, and optionally check it out.
     ///
     /// With --worktree and a conflicting patch, the worktree is left in `git am` state at the
@@ -465,6 +467,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         }) => site::run_build(cli, out, portal, *offline),
         Command::Serve { addr, portal } => site::run_serve(cli, *addr, portal),
         Command::Vulns(cmd) => vulns::run_vulns(cli, cmd),
+        Command::Image(args) => image::run(args),
         Command::Vex { release, out, run } => vulns::run_vex(cli, release, run, out.as_ref()),
         Command::Osv(OsvCommand::Export { out, run }) => {
             vulns::run_osv_export(cli, run, out.as_ref())

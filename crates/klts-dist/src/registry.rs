@@ -4,7 +4,9 @@
 //!
 //! 1. every blob (layers, configs): `HEAD /v2/<name>/blobs/<digest>`, skipped when present;
 //!    otherwise `POST /v2/<name>/blobs/uploads/`, `PATCH` chunks with `Content-Range`, each
-//!    following the `Location` the registry returned, then `PUT <location>?digest=`;
+//!    following the `Location` the registry returned, then `PUT <location>?digest=`; a blob
+//!    already pushed to another repository in this push (a shared base layer) is mounted from
+//!    there (`POST …/uploads/?mount=<digest>&from=<repo>`) instead of being sent again;
 //! 2. every per-platform manifest and every index, by digest (`PUT /v2/<name>/manifests/<digest>`);
 //! 3. only then the tags: `PUT /v2/<name>/manifests/<tag>` with the index.
 //!
@@ -134,6 +136,8 @@ pub struct PushReport {
     pub images: Vec<PushedImage>,
     pub blobs_uploaded: usize,
     pub blobs_skipped: usize,
+    /// Blobs another repository of the registry had, mounted without sending them.
+    pub blobs_mounted: usize,
     pub bytes_uploaded: u64,
     pub chunks: usize,
     pub manifests: usize,
@@ -144,6 +148,15 @@ pub struct PushedImage {
     /// `registry/repository/component:tag`
     pub reference: String,
     pub digest: String,
+}
+
+/// How a blob got into a repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upload {
+    /// Mounted from another repository of the same registry, without sending bytes.
+    Mounted,
+    /// Sent in this many `PATCH` requests.
+    Uploaded { chunks: usize },
 }
 
 /// A `WWW-Authenticate` challenge.
@@ -581,16 +594,27 @@ impl Client {
         }
     }
 
-    /// Upload `size` bytes from `reader` as blob `digest` in chunks. Returns the chunk count.
+    /// Upload `size` bytes from `reader` as blob `digest` in chunks; with `mount_from` (another
+    /// repository of the registry that has the blob) ask for a cross-repository mount first,
+    /// which registries may answer by starting a normal upload instead.
     pub fn upload_blob(
         &mut self,
         repo: &str,
         digest: &str,
         size: u64,
         reader: &mut dyn Read,
-    ) -> Result<usize, RegistryError> {
+        mount_from: Option<&str>,
+    ) -> Result<Upload, RegistryError> {
         let what = format!("the upload of {digest}");
-        let url = format!("{}/v2/{repo}/blobs/uploads/", self.base);
+        let url = match mount_from {
+            Some(from) => format!(
+                "{}/v2/{repo}/blobs/uploads/?mount={}&from={}",
+                self.base,
+                percent_encode(digest),
+                percent_encode(from)
+            ),
+            None => format!("{}/v2/{repo}/blobs/uploads/", self.base),
+        };
         let r = self.request(
             "POST",
             &url,
@@ -599,6 +623,9 @@ impl Client {
             repo,
             &what,
         )?;
+        if r.status == 201 && mount_from.is_some() {
+            return Ok(Upload::Mounted);
+        }
         if r.status != 202 {
             return Err(self.refused(&r, "POST", &url, &what));
         }
@@ -657,7 +684,7 @@ impl Client {
         if r.status != 201 {
             return Err(self.refused(&r, "PUT", &put, &what));
         }
-        Ok(chunks)
+        Ok(Upload::Uploaded { chunks })
     }
 
     /// `PUT /v2/<repo>/manifests/<reference>`.
@@ -757,6 +784,7 @@ pub fn push(
     client.ping()?;
     let mut report = PushReport::default();
     // 1. blobs
+    let mut pushed_to: HashMap<String, String> = HashMap::new();
     for plan in &plans {
         let mut seen = BTreeSet::new();
         for blob in &plan.blobs {
@@ -765,6 +793,7 @@ pub fn push(
             }
             if client.has_blob(&plan.repo, &blob.digest)? {
                 report.blobs_skipped += 1;
+                pushed_to.insert(blob.digest.clone(), plan.repo.clone());
                 continue;
             }
             let path = layout.blob_path(&blob.digest)?;
@@ -774,9 +803,16 @@ pub fn push(
                     reason: e.to_string(),
                 })
             })?;
-            report.chunks += client.upload_blob(&plan.repo, &blob.digest, blob.size, &mut file)?;
-            report.blobs_uploaded += 1;
-            report.bytes_uploaded += blob.size;
+            let from = pushed_to.get(&blob.digest).map(String::as_str);
+            match client.upload_blob(&plan.repo, &blob.digest, blob.size, &mut file, from)? {
+                Upload::Mounted => report.blobs_mounted += 1,
+                Upload::Uploaded { chunks } => {
+                    report.chunks += chunks;
+                    report.blobs_uploaded += 1;
+                    report.bytes_uploaded += blob.size;
+                }
+            }
+            pushed_to.insert(blob.digest.clone(), plan.repo.clone());
         }
     }
     // 2. manifests and indexes by digest

@@ -563,6 +563,23 @@ fn base_image_layers_come_first() {
         &format!("oci:{}:kube-proxy:{RELEASE}", report.layout.display()),
     ]);
     assert_eq!(inspect["Layers"].as_array().unwrap().len(), 2);
+    // Pushed: the base layers go to the first component's repository, and are mounted, not
+    // sent again, into the second's.
+    let release = fake_release(&out, &["kube-proxy", "kube-scheduler"]);
+    let mut two = options(&release, &["kube-proxy", "kube-scheduler"], 0);
+    two.base = opts.base.clone();
+    let layout = Layout::open(&oci::build_layout(&two).unwrap().layout).unwrap();
+    let reg = Registry::start("");
+    let report = push(&layout, &reg.addr(), &push_options(1 << 20)).unwrap();
+    assert_eq!(report.blobs_mounted, 2);
+    // 2 components x 2 platforms x (config + own layer), + 2 base layers once.
+    assert_eq!(report.blobs_uploaded, 10);
+    let sched = skopeo_json(&[
+        "inspect",
+        "--tls-verify=false",
+        &format!("docker://{}/klts/kube-scheduler:{RELEASE}", reg.addr()),
+    ]);
+    assert_eq!(sched["Layers"].as_array().unwrap().len(), 2);
     // A base without the platform is refused by name.
     let mut amd_only = options(&base_rel, &["toolbox"], 0);
     amd_only.platforms = vec!["linux/amd64".parse().unwrap()];

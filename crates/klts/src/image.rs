@@ -143,11 +143,12 @@ pub fn run(args: &ImageArgs) -> Result<u8, Failure> {
             }
             if let Some(r) = &pushed {
                 outln!(
-                    "pushed {} images: {} blobs uploaded ({} bytes in {} requests), {} already there, {} manifests",
+                    "pushed {} images: {} blobs uploaded ({} bytes in {} requests), {} mounted from another repository, {} already there, {} manifests",
                     r.images.len(),
                     r.blobs_uploaded,
                     r.bytes_uploaded,
                     r.chunks,
+                    r.blobs_mounted,
                     r.blobs_skipped,
                     r.manifests
                 );

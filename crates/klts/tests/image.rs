@@ -125,3 +125,94 @@ fn bad_input_exits_2_with_help() {
     assert!(err.contains("cannot talk to the registry"), "{err}");
     assert_eq!(err.matches("error:").count(), 1, "{err}");
 }
+
+/// The credentials path of the command line: --username and KLTS_REGISTRY_PASSWORD against
+/// Debian's docker-registry with htpasswd auth.
+#[test]
+fn pushes_with_credentials_from_the_environment() {
+    if !std::path::Path::new("/usr/bin/docker-registry").is_file() {
+        let ci = std::env::var("CI")
+            .map(|v| !v.is_empty() && v != "0" && v != "false")
+            .unwrap_or(false);
+        assert!(!ci, "/usr/bin/docker-registry is missing under CI: .ci/run installs Debian's `docker-registry` package");
+        eprintln!("SKIPPED: /usr/bin/docker-registry not found (apt-get install docker-registry); set CI=true to make this a failure");
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    fake_binaries(d.path());
+    let htpasswd = d.path().join("htpasswd");
+    std::fs::write(
+        &htpasswd,
+        format!("bot:{}\n", bcrypt::hash("pw", 4).unwrap()),
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = d.path().join("config.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\nauth:\n  htpasswd:\n    realm: test\n    path: {}\n",
+            d.path().join("data").display(),
+            htpasswd.display()
+        ),
+    )
+    .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _registry = Kill(
+        Command::new("/usr/bin/docker-registry")
+            .arg("serve")
+            .arg(&config)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed().as_secs() < 30, "registry did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let target = format!("127.0.0.1:{port}/klts");
+    let out_dir = d.path().to_str().unwrap();
+    let args = [
+        "image",
+        "v1.0.1-lts.1",
+        "--out-dir",
+        out_dir,
+        "--images",
+        "kube-apiserver",
+        "--push",
+        &target,
+        "--insecure-http",
+        "--username",
+        "bot",
+    ];
+    let denied = klts(&args, &[("KLTS_REGISTRY_PASSWORD", "nope")]);
+    let err = String::from_utf8_lossy(&denied.stderr);
+    assert_eq!(denied.status.code(), Some(2), "{err}");
+    assert!(err.contains("HTTP 401"), "{err}");
+    let ok = klts(&args, &[("KLTS_REGISTRY_PASSWORD", "pw")]);
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(text.contains("pushed 1 images: 4 blobs uploaded"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "kubeadm config images pull --image-repository {target} --kubernetes-version v1.0.1-lts.1"
+        )),
+        "{text}"
+    );
+}

@@ -148,7 +148,7 @@ pub fn validate_tag(tag: &str) -> Result<(), OciError> {
 
 fn validate_component(c: &str) -> Result<(), OciError> {
     let ok = !c.is_empty()
-        && c.len() <= 100
+        && c.len() <= 80
         && !c.starts_with(['.', '-'])
         && c.bytes().all(|b| {
             b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
@@ -321,6 +321,13 @@ pub fn build_layout(opts: &ImageOptions) -> Result<LayoutReport, OciError> {
     for c in &opts.components {
         validate_component(c)?;
     }
+    // Each component and platform once, in the order given.
+    let mut opts = opts.clone();
+    let mut seen = std::collections::BTreeSet::new();
+    opts.components.retain(|c| seen.insert(c.clone()));
+    let mut seen = std::collections::BTreeSet::new();
+    opts.platforms.retain(|p| seen.insert(p.clone()));
+    let opts = &opts;
     let base = opts.base.as_ref().map(BaseLayout::open).transpose()?;
     let out = opts.release_dir.join("oci");
     std::fs::create_dir_all(&opts.release_dir).map_err(|e| io_err(&opts.release_dir, e))?;

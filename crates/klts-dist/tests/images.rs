@@ -511,6 +511,18 @@ fn missing_binary_is_named_and_the_old_layout_stays() {
         std::fs::read(first.layout.join("index.json")).unwrap(),
         before
     );
+    // Repeated names count once.
+    std::fs::write(r.join("linux/arm64/kube-apiserver"), b"back").unwrap();
+    let mut twice = options(&r, &comps, 0);
+    twice.components.push("kube-apiserver".into());
+    twice.platforms.push("linux/amd64".parse().unwrap());
+    let report = oci::build_layout(&twice).unwrap();
+    assert_eq!(report.images.len(), 1);
+    assert_eq!(report.images[0].platforms.len(), 2);
+    let mut bad = options(&r, &comps, 0);
+    bad.components = vec!["../etc/passwd".into()];
+    let err = oci::build_layout(&bad).unwrap_err().to_string();
+    assert!(err.contains("invalid component name"), "{err}");
     let mut bad = options(&r, &comps, 0);
     bad.tag = "v1.17.17+lts.3".into();
     let err = oci::build_layout(&bad).unwrap_err().to_string();

@@ -44,3 +44,5 @@ pub mod deb;
 pub mod package;
 pub mod pkgversion;
 pub mod rpmpkg;
+pub mod oci;
+pub mod registry;

@@ -21,6 +21,7 @@ mod ci;
 mod publish;
 mod build;
 mod package;
+mod image;
 mod render;
 mod site;
 mod vulns;
@@ -197,6 +198,7 @@ enum Command {
     Ci(ci::CiCommand),
     Build(build::BuildArgs),
     Test(build::TestArgs),
+    Image(image::ImageArgs),
     /// Materialize one release, tag it in the mirror, and optionally check it out.
     ///
     /// With --worktree and a conflicting patch, the worktree is left in `git am` state at the
@@ -492,6 +494,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         Command::Vulns(cmd) => vulns::run_vulns(cli, cmd),
         Command::Ci(cmd) => ci::run_ci(cli, cmd),
         Command::Package(args) => package::run(args),
+        Command::Image(args) => image::run(args),
         Command::Vex { release, out, run } => vulns::run_vex(cli, release, run, out.as_ref()),
         Command::Osv(OsvCommand::Export { out, run }) => {
             vulns::run_osv_export(cli, run, out.as_ref())

@@ -17,11 +17,11 @@ macro_rules! outln {
     }};
 }
 
-mod ci;
-mod publish;
 mod build;
-mod package;
+mod ci;
 mod image;
+mod package;
+mod publish;
 mod render;
 mod site;
 mod vulns;

@@ -160,7 +160,9 @@ pub fn github_workflow(spec: &WorkflowSpec) -> Result<String, CiError> {
     setup(&mut y);
     y.push_str("      - id: name\n        run: |\n          echo \"platform=$(echo '${{ matrix.platform }}' | tr / -)\" >> \"$GITHUB_OUTPUT\"\n          echo \"arch=${PLATFORM#*/}\" >> \"$GITHUB_OUTPUT\"\n        env:\n          PLATFORM: ${{ matrix.platform }}\n");
     y.push_str("      - uses: actions/download-artifact@v4\n        with:\n          name: build-${{ matrix.release }}-${{ steps.name.outputs.platform }}\n          path: ${{ env.KLTS_WORKSPACE }}/out/${{ matrix.release }}\n");
-    y.push_str("      - run: klts -w \"$KLTS_WORKSPACE\" package \"${{ matrix.release }}\" --arch \"${{ steps.name.outputs.arch }}\"\n");
+    // rpms carry their own signature (yum's gpgcheck=1); pull requests, which do not see
+    // secrets, build unsigned packages.
+    y.push_str("      - name: Package (rpms signed when KLTS_SIGNING_KEY is available)\n        env:\n          KLTS_SIGNING_KEY_TEXT: ${{ secrets.KLTS_SIGNING_KEY }}\n        run: |\n          sign=()\n          if [ -n \"$KLTS_SIGNING_KEY_TEXT\" ]; then\n            umask 077; printf '%s\\n' \"$KLTS_SIGNING_KEY_TEXT\" > \"$RUNNER_TEMP/key.asc\"\n            sign=(--sign-key \"$RUNNER_TEMP/key.asc\")\n          fi\n          klts -w \"$KLTS_WORKSPACE\" package \"${{ matrix.release }}\" --arch \"${{ steps.name.outputs.arch }}\" \"${sign[@]}\"\n");
     y.push_str("      - uses: actions/upload-artifact@v4\n        with:\n          name: packages-${{ matrix.release }}-${{ steps.name.outputs.platform }}\n          path: |\n            ${{ env.KLTS_WORKSPACE }}/out/${{ matrix.release }}/deb\n            ${{ env.KLTS_WORKSPACE }}/out/${{ matrix.release }}/rpm\n          if-no-files-found: error\n");
 
     // image: per release, over every platform's build
@@ -180,11 +182,12 @@ pub fn github_workflow(spec: &WorkflowSpec) -> Result<String, CiError> {
     );
     setup(&mut y);
     y.push_str("      - uses: actions/download-artifact@v4\n        with:\n          pattern: packages-*\n          path: artifacts\n");
-    y.push_str("      - uses: actions/download-artifact@v4\n        with:\n          pattern: image-*\n          path: artifacts\n");
+    // Images are pushed from the binaries again: the layout is deterministic, so these are
+    // byte for byte the images the image job built.
+    y.push_str("      - uses: actions/download-artifact@v4\n        with:\n          pattern: build-*\n          path: artifacts\n");
     y.push_str("      - name: Lay the artifacts out as out/<release>/…\n        run: |\n");
-    y.push_str("          for d in artifacts/packages-*; do\n            r=${d#artifacts/packages-}; r=${r%-*-*}\n            mkdir -p \"$KLTS_WORKSPACE/out/$r\"\n            cp -R \"$d\"/. \"$KLTS_WORKSPACE/out/$r/\"\n          done\n");
-    y.push_str("          for d in artifacts/image-*; do\n            r=${d#artifacts/image-}\n            mkdir -p \"$KLTS_WORKSPACE/out/$r/oci\"\n            cp -R \"$d\"/. \"$KLTS_WORKSPACE/out/$r/oci/\"\n          done\n");
-    y.push_str("      - name: Sign and publish the apt and yum repositories\n        env:\n          KLTS_SIGNING_KEY: ${{ secrets.KLTS_SIGNING_KEY }}\n        run: |\n          umask 077\n          printf '%s\\n' \"$KLTS_SIGNING_KEY\" > \"$RUNNER_TEMP/key.asc\"\n          klts -w \"$KLTS_WORKSPACE\" publish apt --key \"$RUNNER_TEMP/key.asc\" --out repository/apt\n          klts -w \"$KLTS_WORKSPACE\" publish yum --key \"$RUNNER_TEMP/key.asc\" --out repository/yum\n");
+    y.push_str("          for d in artifacts/packages-* artifacts/build-*; do\n            r=${d#artifacts/*-}; r=${r%-*-*}\n            mkdir -p \"$KLTS_WORKSPACE/out/$r\"\n            cp -R \"$d\"/. \"$KLTS_WORKSPACE/out/$r/\"\n          done\n");
+    y.push_str("      - name: Sign and publish the apt and yum repositories\n        env:\nXX > \"$RUNNER_TEMP/key.asc\"\n          klts -w \"$KLTS_WORKSPACE\" publish apt --key \"$RUNNER_TEMP/key.asc\" --out repository/apt\n          klts -w \"$KLTS_WORKSPACE\" publish yum --key \"$RUNNER_TEMP/key.asc\" --out repository/yum\n");
     let _ = writeln!(
         y,
         "      - name: Push the images\n        env:\n          KLTS_REGISTRY_PASSWORD: ${{{{ secrets.KLTS_REGISTRY_PASSWORD }}}}\n        run: |\n          for r in {}; do\n            klts -w \"$KLTS_WORKSPACE\" image \"$r\" --push \"${{{{ vars.KLTS_REGISTRY }}}}\" --username \"${{{{ vars.KLTS_REGISTRY_USER }}}}\"\n          done",

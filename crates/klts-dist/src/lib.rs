@@ -30,19 +30,19 @@
 //! Everything is written to a temporary path and renamed, so an interrupted step leaves the
 //! previous output (or none), never half of one.
 
-pub mod ci;
 pub mod apt;
-pub mod publish;
-pub mod sign;
-pub mod yum;
 pub mod build;
+pub mod ci;
+pub mod deb;
 pub mod gotest;
 pub mod junit;
-pub mod provenance;
-pub mod testrun;
-pub mod deb;
+pub mod oci;
 pub mod package;
 pub mod pkgversion;
-pub mod rpmpkg;
-pub mod oci;
+pub mod provenance;
+pub mod publish;
 pub mod registry;
+pub mod rpmpkg;
+pub mod sign;
+pub mod testrun;
+pub mod yum;

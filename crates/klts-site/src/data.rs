@@ -250,36 +250,52 @@ impl SiteData {
 
 /// The package version of a release: `v1.17.17-lts.3` → `1.17.17+lts.3`.
 pub fn package_version(release: &str) -> String {
-    let r = release.trim_start_matches('v');
-    match r.split_once('-') {
-        Some((xyz, suffix)) => format!("{xyz}+{suffix}"),
-        None => r.to_string(),
-    }
+    package_versions(release).0
+}
+
+/// The Debian version and the rpm `Version` of `release`'s packages as `klts package` writes
+/// them (packaging revision 1), e.g. `1.17.17+lts.3-1` and `1.17.17+lts.3`. Names that are not
+/// package versions (`-ci`, not a version) fall back to the name without its `v`.
+fn package_versions(release: &str) -> (String, String) {
+    klts_core::version::Version::parse(release)
+        .ok()
+        .and_then(|v| klts_dist::pkgversion::package_version(&v, 1).ok())
+        .map(|pv| (pv.deb(), pv.rpm_version().to_string()))
+        .unwrap_or_else(|| {
+            let r = release.trim_start_matches('v').to_string();
+            (r.clone(), r)
+        })
 }
 
 fn install(release: &str, line: Option<&str>, config: &SiteConfig) -> InstallView {
-    let pv = package_version(release);
+    // The layout `klts publish apt|yum --out REPO/apt|REPO/yum` writes: one suite per release
+    // and one per minor line (`v1.17`).
+    let (pv, rpm_version) = package_versions(release);
     let url = config.package_url.trim_end_matches('/');
-    let line = line.unwrap_or("stable");
+    let line = line
+        .map(|l| format!("v{l}"))
+        .unwrap_or_else(|| release.to_string());
     InstallView {
         package_version: pv.clone(),
         apt: vec![
-            format!("curl -fsSL {url}/apt/klts.asc | sudo tee /etc/apt/keyrings/klts.asc"),
-            format!("echo 'deb [signed-by=/etc/apt/keyrings/klts.asc] {url}/apt {release} main' | sudo tee /etc/apt/sources.list.d/klts.list"),
+            format!("sudo curl -fsSLo /etc/apt/keyrings/klts.gpg {url}/apt/klts.gpg"),
+            format!("echo 'deb [signed-by=/etc/apt/keyrings/klts.gpg] {url}/apt {release} main' | sudo tee /etc/apt/sources.list.d/klts.list"),
             "sudo apt-get update".into(),
             format!("sudo apt-get install -y kubeadm={pv} kubelet={pv} kubectl={pv}"),
-            format!("# or follow the line: deb [signed-by=/etc/apt/keyrings/klts.asc] {url}/apt {line} main"),
+            format!("# or follow the line: deb [signed-by=/etc/apt/keyrings/klts.gpg] {url}/apt {line} main"),
         ],
         yum: vec![
             "cat <<EOF | sudo tee /etc/yum.repos.d/klts.repo".into(),
             "[klts]".into(),
             format!("name=KLTS {release}"),
-            format!("baseurl={url}/yum/{release}/$basearch"),
+            format!("baseurl={url}/yum/{release}/"),
             "enabled=1".into(),
             "gpgcheck=1".into(),
+            "repo_gpgcheck=1".into(),
             format!("gpgkey={url}/yum/klts.asc"),
             "EOF".into(),
-            format!("sudo yum install -y kubeadm-{pv} kubelet-{pv} kubectl-{pv}"),
+            format!("sudo yum install -y kubeadm-{rpm_version} kubelet-{rpm_version} kubectl-{rpm_version}"),
+            format!("# or follow the line: baseurl={url}/yum/{line}/"),
         ],
         kubeadm: vec![format!(
             "kubeadm config images pull --image-repository {} --kubernetes-version {release}",
@@ -692,7 +708,7 @@ mod tests {
 
     #[test]
     fn package_versions_sort_after_upstream() {
-        assert_eq!(package_version("v1.17.17-lts.3"), "1.17.17+lts.3");
-        assert_eq!(package_version("v1.17.17"), "1.17.17");
+        assert_eq!(package_version("v1.17.17-lts.3"), "1.17.17+lts.3-1");
+        assert_eq!(package_version("v1.17.17"), "1.17.17-1");
     }
 }

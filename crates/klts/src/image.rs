@@ -35,30 +35,27 @@ use std::path::PathBuf;
 pub struct ImageArgs {
     /// The release whose binaries to package (a directory under --out-dir).
     release: String,
-    /// The output directory of `klts build`.
-    #[arg(long, value_name = "DIR", default_value = "out")]
-    out_dir: PathBuf,
+    /// The output directory of `klts build` [default: WORKSPACE/out].
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
     /// Base image: an OCI image layout DIR, with :REF naming the image in it (needed when it
     /// holds several), whose layers for each platform go under the binary; or `none`.
     #[arg(long, value_name = "DIR[:REF]|none", default_value = "none")]
     base: String,
-    /// Platforms, comma-separated.
-    #[arg(long, value_name = "OS/ARCH", value_delimiter = ',', default_values_t = oci::DEFAULT_PLATFORMS.map(String::from))]
+    /// Platforms, comma-separated [default: the manifest's build.platforms, or linux/amd64,linux/arm64].
+    #[arg(long, value_name = "OS/ARCH", value_delimiter = ',')]
     platform: Vec<String>,
-    /// Components (binary names), comma-separated.
-    #[arg(long, value_name = "NAME", value_delimiter = ',', default_values_t = oci::DEFAULT_COMPONENTS.map(String::from))]
+    /// Components (binary names), comma-separated [default: the manifest's build.images, or
+    /// kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy].
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
     images: Vec<String>,
     /// Image tag [default: the release name, what kubeadm's --kubernetes-version asks for].
     #[arg(long)]
     tag: Option<String>,
-    /// Timestamp (seconds since 1970) for image `created` and file times.
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        env = "SOURCE_DATE_EPOCH",
-        default_value_t = 0
-    )]
-    source_date_epoch: u64,
+    /// Timestamp (seconds since 1970) for image `created` and file times [default: the newest
+    /// mtime of the input binaries, which `klts build` sets to the release commit's time].
+    #[arg(long, value_name = "SECONDS", env = "SOURCE_DATE_EPOCH")]
+    source_date_epoch: Option<u64>,
     /// The --image-repository users will pull from, for the kubeadm hint [default: --push's].
     #[arg(long, value_name = "REGISTRY/REPO")]
     repository: Option<String>,
@@ -85,9 +82,31 @@ fn fail(e: impl std::fmt::Display) -> Failure {
     }
 }
 
-pub fn run(args: &ImageArgs) -> Result<u8, Failure> {
-    let platforms = args
-        .platform
+pub fn run(cli: &crate::Cli, args: &ImageArgs) -> Result<u8, Failure> {
+    let out_dir = args
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| cli.workspace.join("out"));
+    let build = crate::build_config(cli)?;
+    let platform_names = if args.platform.is_empty() {
+        build
+            .platforms
+            .iter()
+            .map(|p| p.value.to_string())
+            .collect()
+    } else {
+        args.platform.clone()
+    };
+    let components = if args.images.is_empty() {
+        build.images.iter().map(|s| s.value.clone()).collect()
+    } else {
+        args.images.clone()
+    };
+    let release_dir = out_dir.join(&args.release);
+    let epoch = args
+        .source_date_epoch
+        .unwrap_or_else(|| newest_mtime(&release_dir, &platform_names, &components));
+    let platforms = platform_names
         .iter()
         .map(|p| p.parse::<Platform>())
         .collect::<Result<Vec<_>, _>>()
@@ -103,12 +122,12 @@ pub fn run(args: &ImageArgs) -> Result<u8, Failure> {
         .transpose()
         .map_err(fail)?;
     let options = ImageOptions {
-        release_dir: args.out_dir.join(&args.release),
+        release_dir,
         tag: args.tag.clone().unwrap_or_else(|| args.release.clone()),
-        components: args.images.clone(),
+        components,
         platforms,
         base,
-        epoch: args.source_date_epoch,
+        epoch,
     };
     let built = oci::build_layout(&options).map_err(fail)?;
     let pushed = match &target {
@@ -170,4 +189,17 @@ pub fn run(args: &ImageArgs) -> Result<u8, Failure> {
         }
     }
     Ok(0)
+}
+
+/// The newest modification time of the binaries an image is made of (0 if none is readable):
+/// `klts build` sets it to the release commit's time, so images and packages agree on dates.
+fn newest_mtime(release_dir: &std::path::Path, platforms: &[String], components: &[String]) -> u64 {
+    platforms
+        .iter()
+        .flat_map(|p| components.iter().map(move |c| release_dir.join(p).join(c)))
+        .filter_map(|path| std::fs::metadata(path).and_then(|m| m.modified()).ok())
+        .filter_map(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs())
+        .max()
+        .unwrap_or(0)
 }

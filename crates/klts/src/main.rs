@@ -337,8 +337,28 @@ pub(crate) fn open(cli: &Cli) -> Result<Workspace, Failure> {
 }
 
 /// The platforms the manifest builds for (its `build.platforms`, or Kubernetes' defaults).
-pub(crate) fn build_platforms(_manifest: &klts_core::Manifest) -> Vec<String> {
-    vec!["linux/amd64".into(), "linux/arm64".into()]
+pub(crate) fn build_platforms(manifest: &klts_core::Manifest) -> Vec<String> {
+    manifest
+        .build
+        .platforms
+        .iter()
+        .map(|p| p.value.to_string())
+        .collect()
+}
+
+/// The workspace's `build:` section when there is a readable manifest, else Kubernetes'
+/// defaults: the steps after `klts build` also work on an `out/` directory alone.
+pub(crate) fn build_config(cli: &Cli) -> Result<klts_core::build::BuildConfig, Failure> {
+    let path = cli.workspace.join("releases.yml");
+    if !path.exists() {
+        return Ok(klts_core::build::BuildConfig::default());
+    }
+    klts_core::Manifest::load(&path)
+        .map(|m| m.build)
+        .map_err(|e| Failure {
+            code: 2,
+            message: e.to_string(),
+        })
 }
 
 pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
@@ -490,11 +510,11 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         Command::Test(args) => build::run_test(cli, args),
         Command::Serve { addr, portal } => site::run_serve(cli, *addr, portal),
         Command::Key(cmd) => publish::run_key(cmd),
-        Command::Publish(cmd) => publish::run_publish(cmd),
+        Command::Publish(cmd) => publish::run_publish(cli, cmd),
         Command::Vulns(cmd) => vulns::run_vulns(cli, cmd),
         Command::Ci(cmd) => ci::run_ci(cli, cmd),
-        Command::Package(args) => package::run(args),
-        Command::Image(args) => image::run(args),
+        Command::Package(args) => package::run(cli, args),
+        Command::Image(args) => image::run(cli, args),
         Command::Vex { release, out, run } => vulns::run_vex(cli, release, run, out.as_ref()),
         Command::Osv(OsvCommand::Export { out, run }) => {
             vulns::run_osv_export(cli, run, out.as_ref())

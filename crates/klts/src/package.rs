@@ -37,9 +37,9 @@ pub struct PackageArgs {
     /// Releases to package (v1.17.17-lts.3 ...).
     #[arg(required = true, value_name = "RELEASE")]
     releases: Vec<String>,
-    /// The output directory of `klts build`.
-    #[arg(long, value_name = "DIR", default_value = "out")]
-    out_dir: PathBuf,
+    /// The output directory of `klts build` [default: WORKSPACE/out].
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
     /// Package formats, comma-separated.
     #[arg(
         long,
@@ -69,7 +69,11 @@ pub struct PackageArgs {
 }
 
 /// `klts package`.
-pub fn run(args: &PackageArgs) -> Result<u8, Failure> {
+pub fn run(cli: &crate::Cli, args: &PackageArgs) -> Result<u8, Failure> {
+    let out_dir = args
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| cli.workspace.join("out"));
     let cannot = |message: String| Failure { code: 2, message };
     let versions = args
         .releases
@@ -94,7 +98,7 @@ pub fn run(args: &PackageArgs) -> Result<u8, Failure> {
     let mut written: Vec<Written> = Vec::new();
     let mut errors = Vec::new();
     for v in &versions {
-        match package_release(&args.out_dir, v, &options) {
+        match package_release(&out_dir, v, &options) {
             Ok(mut w) => written.append(&mut w),
             Err(e) => errors.push(e.to_string()),
         }

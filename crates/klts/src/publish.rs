@@ -79,9 +79,9 @@ pub struct RepoArgs {
     /// The armored secret key (passphrase from $KLTS_SIGNING_PASSPHRASE).
     #[arg(long, value_name = "FILE")]
     key: PathBuf,
-    /// The output directory of `klts package` (out/<release>/deb|rpm/).
-    #[arg(long, value_name = "DIR", default_value = "out")]
-    out_dir: PathBuf,
+    /// The output directory of `klts package` (out/<release>/deb|rpm/) [default: WORKSPACE/out].
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
     /// The URL REPO will be served at, for the printed sources.list / .repo snippet.
     #[arg(
         long,
@@ -144,7 +144,7 @@ fn load_key(path: &Path) -> Result<SigningKey, Failure> {
     SigningKey::load(path, passphrase().as_deref(), now()).map_err(fail)
 }
 
-pub fn run_publish(cmd: &PublishCommand) -> Result<u8, Failure> {
+pub fn run_publish(cli: &crate::Cli, cmd: &PublishCommand) -> Result<u8, Failure> {
     let date = publish::metadata_time();
     let sign_time = sign::signature_time();
     match cmd {
@@ -156,8 +156,16 @@ pub fn run_publish(cmd: &PublishCommand) -> Result<u8, Failure> {
                 date,
                 sign_time,
             };
-            let report =
-                apt::publish(&a.out_dir, &a.releases, &key, &opts, &a.out).map_err(fail)?;
+            let report = apt::publish(
+                &a.out_dir
+                    .clone()
+                    .unwrap_or_else(|| cli.workspace.join("out")),
+                &a.releases,
+                &key,
+                &opts,
+                &a.out,
+            )
+            .map_err(fail)?;
             match a.list.output {
                 Format::Json => json(&report)?,
                 Format::Table => {
@@ -198,8 +206,16 @@ pub fn run_publish(cmd: &PublishCommand) -> Result<u8, Failure> {
         PublishCommand::Yum(a) => {
             let key = load_key(&a.key)?;
             let opts = yum::YumOptions { date, sign_time };
-            let report =
-                yum::publish(&a.out_dir, &a.releases, &key, &opts, &a.out).map_err(fail)?;
+            let report = yum::publish(
+                &a.out_dir
+                    .clone()
+                    .unwrap_or_else(|| cli.workspace.join("out")),
+                &a.releases,
+                &key,
+                &opts,
+                &a.out,
+            )
+            .map_err(fail)?;
             match a.list.output {
                 Format::Json => json(&report)?,
                 Format::Table => {

@@ -1,0 +1,374 @@
+//! The whole distribution path through the `klts` binary, as a user runs it: build a real Go
+//! upstream for two platforms, package it (rpms signed), publish signed apt and yum
+//! repositories, serve them on 127.0.0.1, and install from them with the real `apt-get`; then
+//! the OCI image layout, read back with `skopeo`. Each step consumes the previous step's
+//! `out/` output, so this checks the contract between them, not each step alone (those have
+//! their own tests in klts-dist).
+
+#[path = "../../klts-dist/tests/support/mod.rs"]
+mod gosrc;
+
+use gosrc::*;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const RELEASE: &str = "v1.0.1-lts.1";
+
+fn klts(ws: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_klts"))
+        .arg("--workspace")
+        .arg(ws)
+        .args(args)
+        .env_remove("KLTS_CACHE_DIR")
+        .env_remove("KLTS_SIGNING_KEY")
+        .env("SOURCE_DATE_EPOCH", "1600000000")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run klts")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn ok(o: Output) -> Output {
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    o
+}
+
+/// `name` on PATH; a skip outside CI, a failure under CI (`.ci/run` installs `package`).
+fn tool(name: &str, package: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
+        .unwrap_or(false);
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+    assert!(
+        found || !ci,
+        "{name} is missing under CI: .ci/run installs Debian's `{package}`"
+    );
+    if !found {
+        eprintln!("SKIPPED distribution test: {name} not found (apt-get install {package})");
+    }
+    found
+}
+
+/// A static file server for `root` on 127.0.0.1 (GET/HEAD).
+fn serve(root: &Path) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let root = root.to_path_buf();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let _ = handle(stream, &root);
+            });
+        }
+    });
+    addr
+}
+
+fn handle(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let mut parts = line.split_whitespace();
+        let method = parts.next().unwrap_or("").to_string();
+        let target = parts.next().unwrap_or("/").to_string();
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h)? == 0 || h.trim().is_empty() {
+                break;
+            }
+        }
+        // Percent-decoded as real servers do: apt asks for `kubectl_1.0.1%2blts.1-1_amd64.deb`.
+        let rel: PathBuf = percent_decode(target.split('?').next().unwrap_or("/"))
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != "." && *c != "..")
+            .collect::<PathBuf>();
+        let file = root.join(rel);
+        let body = std::fs::read(&file).ok().filter(|_| file.is_file());
+        match body {
+            Some(body) => {
+                write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                )?;
+                if method != "HEAD" {
+                    stream.write_all(&body)?;
+                }
+            }
+            None => {
+                write!(
+                    stream,
+                    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+                )?;
+            }
+        }
+        stream.flush()?;
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// apt-get with a private configuration (no system sources, keys or state).
+fn apt_get(dir: &Path, sources: &str, args: &[&str]) -> Output {
+    for sub in [
+        "state/lists/partial",
+        "cache/archives/partial",
+        "parts",
+        "trusted.d",
+        "work",
+        "log",
+    ] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    std::fs::write(dir.join("sources.list"), sources).unwrap();
+    if !dir.join("state/status").exists() {
+        std::fs::write(dir.join("state/status"), "").unwrap();
+    }
+    std::fs::write(
+        dir.join("apt.conf"),
+        format!(
+            "Dir::Etc::Parts \"{0}/parts\";\nDir::Etc::Main \"/dev/null\";\nDir::Etc::SourceList \"{0}/sources.list\";\nDir::Etc::SourceParts \"{0}/parts\";\nDir::Etc::Trusted \"{0}/trusted.gpg\";\nDir::Etc::TrustedParts \"{0}/trusted.d\";\nDir::State \"{0}/state\";\nDir::State::status \"{0}/state/status\";\nDir::Cache \"{0}/cache\";\nDir::Log \"{0}/log\";\nDebug::NoLocking \"1\";\nAPT::Sandbox::User \"root\";\nAcquire::Languages \"none\";\nAcquire::http::Proxy \"DIRECT\";\nAcquire::Retries \"0\";\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    Command::new("apt-get")
+        .args(args)
+        .env("APT_CONFIG", dir.join("apt.conf"))
+        .env_remove("http_proxy")
+        .env_remove("HTTP_PROXY")
+        .current_dir(dir.join("work"))
+        .output()
+        .unwrap()
+}
+
+fn host_arch() -> String {
+    let o = Command::new("dpkg")
+        .arg("--print-architecture")
+        .output()
+        .unwrap();
+    String::from_utf8(o.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn build_package_publish_install_and_image() {
+    if !go_available()
+        || !tool("apt-get", "apt")
+        || !tool("dpkg-deb", "dpkg")
+        || !tool("rpmkeys", "rpm")
+        || !tool("skopeo", "skopeo")
+    {
+        return;
+    }
+    let deb_arch = host_arch();
+    let go_arch = match deb_arch.as_str() {
+        "amd64" => "amd64",
+        "arm64" => "arm64",
+        other => {
+            eprintln!("SKIPPED distribution test: host architecture {other} is not built here");
+            return;
+        }
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let (up, _) = upstream(&tmp.path().join("up"));
+    let patch = greeting_patch(&up);
+    let ws = workspace(tmp.path(), &up, &patch, "sh build.sh");
+    let out = ws.join("out").join(RELEASE);
+
+    // 1. Build both platforms (targets and the image binaries).
+    ok(klts(&ws, &["build", RELEASE, "--images"]));
+    for arch in ["amd64", "arm64"] {
+        for bin in ["kubectl", "kubelet", "kubeadm", "kube-proxy"] {
+            assert!(
+                out.join("linux").join(arch).join(bin).is_file(),
+                "{arch}/{bin}"
+            );
+        }
+    }
+
+    // 2. A signing key, then packages with signed rpms.
+    let key = tmp.path().join("key.asc");
+    ok(klts(
+        &ws,
+        &[
+            "key",
+            "generate",
+            "--name",
+            "KLTS Test",
+            "--email",
+            "klts@example.com",
+            "--out",
+            key.to_str().unwrap(),
+        ],
+    ));
+    assert!(key.is_file());
+    let public = tmp.path().join("key.pub.asc");
+    assert!(
+        public.is_file(),
+        "key generate writes the public key beside the secret one"
+    );
+    ok(klts(
+        &ws,
+        &["package", RELEASE, "--sign-key", key.to_str().unwrap()],
+    ));
+    let debs: Vec<PathBuf> = std::fs::read_dir(out.join("deb"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let rpms: Vec<PathBuf> = std::fs::read_dir(out.join("rpm"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(debs.len(), 6, "3 packages × 2 architectures: {debs:?}");
+    assert_eq!(rpms.len(), 6, "{rpms:?}");
+
+    // rpm's own verification of the package signature, with the published key.
+    let rpmdb = tmp.path().join("rpmdb");
+    std::fs::create_dir_all(&rpmdb).unwrap();
+    let import = Command::new("rpmkeys")
+        .arg("--root")
+        .arg(&rpmdb)
+        .arg("--import")
+        .arg(&public)
+        .output()
+        .unwrap();
+    assert!(import.status.success(), "{}", text(&import));
+    for rpm in &rpms {
+        let check = Command::new("rpmkeys")
+            .arg("--root")
+            .arg(&rpmdb)
+            .arg("--checksig")
+            .arg(rpm)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&check.stdout).to_string();
+        assert!(
+            check.status.success() && said.contains("signatures OK"),
+            "{}",
+            text(&check)
+        );
+    }
+
+    // 3. Publish signed repositories from out/.
+    let repo = tmp.path().join("repo");
+    ok(klts(
+        &ws,
+        &[
+            "publish",
+            "apt",
+            "--out",
+            repo.join("apt").to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    ));
+    ok(klts(
+        &ws,
+        &[
+            "publish",
+            "yum",
+            "--out",
+            repo.join("yum").to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    ));
+    assert!(repo.join("yum/v1.0/repodata/repomd.xml.asc").is_file());
+
+    // 4. A user installs from the line suite with the key as signed-by, as the portal says.
+    let addr = serve(&repo);
+    let apt = tmp.path().join("apt");
+    let sources = format!(
+        "deb [signed-by={}] http://{addr}/apt v1.0 main\n",
+        repo.join("apt/klts.gpg").display()
+    );
+    ok(apt_get(&apt, &sources, &["update"]));
+    let dl = ok(apt_get(
+        &apt,
+        &sources,
+        &["download", "kubectl=1.0.1+lts.1-1"],
+    ));
+    let deb = apt
+        .join("work")
+        .join(format!("kubectl_1.0.1+lts.1-1_{deb_arch}.deb"));
+    let deb = if deb.exists() {
+        deb
+    } else {
+        // apt escapes ':' and '+' differently across versions; take what it downloaded.
+        std::fs::read_dir(apt.join("work"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "deb"))
+            .unwrap_or_else(|| panic!("no .deb downloaded: {}", text(&dl)))
+    };
+    let root = tmp.path().join("root");
+    let x = Command::new("dpkg-deb")
+        .arg("-x")
+        .arg(&deb)
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(x.status.success(), "{}", text(&x));
+    let installed = root.join("usr/bin/kubectl");
+    assert_eq!(
+        std::fs::read(&installed).unwrap(),
+        std::fs::read(out.join("linux").join(go_arch).join("kubectl")).unwrap(),
+        "the binary apt delivers is the one klts built"
+    );
+    let run = Command::new(&installed).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&run.stdout).trim(),
+        format!("kubectl {RELEASE} hello from klts lts"),
+        "the LTS patch is in the installed binary"
+    );
+
+    // 5. Images of the manifest's build.images, for both platforms, tagged as the release.
+    ok(klts(&ws, &["image", RELEASE]));
+    let layout = out.join("oci");
+    for arch in ["amd64", "arm64"] {
+        let o = Command::new("skopeo")
+            .args(["--override-os", "linux", "--override-arch", arch, "inspect"])
+            .arg(format!("oci:{}:kube-proxy:{RELEASE}", layout.display()))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["Architecture"], arch);
+    }
+}

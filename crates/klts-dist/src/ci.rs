@@ -187,7 +187,7 @@ pub fn github_workflow(spec: &WorkflowSpec) -> Result<String, CiError> {
     y.push_str("      - uses: actions/download-artifact@v4\n        with:\n          pattern: build-*\n          path: artifacts\n");
     y.push_str("      - name: Lay the artifacts out as out/<release>/…\n        run: |\n");
     y.push_str("          for d in artifacts/packages-* artifacts/build-*; do\n            r=${d#artifacts/*-}; r=${r%-*-*}\n            mkdir -p \"$KLTS_WORKSPACE/out/$r\"\n            cp -R \"$d\"/. \"$KLTS_WORKSPACE/out/$r/\"\n          done\n");
-    y.push_str("      - name: Sign and publish the apt and yum repositories\n        env:\nXX > \"$RUNNER_TEMP/key.asc\"\n          klts -w \"$KLTS_WORKSPACE\" publish apt --key \"$RUNNER_TEMP/key.asc\" --out repository/apt\n          klts -w \"$KLTS_WORKSPACE\" publish yum --key \"$RUNNER_TEMP/key.asc\" --out repository/yum\n");
+    y.push_str("      - name: Sign and publish the apt and yum repositories\n        env:\n          KLTS_SIGNING_KEY_TEXT: ${{ secrets.KLTS_SIGNING_KEY }}\n        run: |\n          umask 077\n          printf '%s\\n' \"$KLTS_SIGNING_KEY_TEXT\" > \"$RUNNER_TEMP/key.asc\"\n          klts -w \"$KLTS_WORKSPACE\" publish apt --key \"$RUNNER_TEMP/key.asc\" --out repository/apt\n          klts -w \"$KLTS_WORKSPACE\" publish yum --key \"$RUNNER_TEMP/key.asc\" --out repository/yum\n");
     let _ = writeln!(
         y,
         "      - name: Push the images\n        env:\n          KLTS_REGISTRY_PASSWORD: ${{{{ secrets.KLTS_REGISTRY_PASSWORD }}}}\n        run: |\n          for r in {}; do\n            klts -w \"$KLTS_WORKSPACE\" image \"$r\" --push \"${{{{ vars.KLTS_REGISTRY }}}}\" --username \"${{{{ vars.KLTS_REGISTRY_USER }}}}\"\n          done",

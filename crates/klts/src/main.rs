@@ -1,5 +1,7 @@
 //! `klts` — the command line of klts. Argument parsing, output formats and progress only;
-//! the domain lives in `klts-core` (versions, manifest, lint) and `klts-forge` (git engine).
+//! the domain lives in `klts-core` (versions, manifest, lint), `klts-forge` (git engine),
+//! `klts-vuln` (advisories), `klts-site` (portal) and `klts-dist` (build, packages,
+//! repositories, images, CI).
 //!
 //! Exit codes: 0 success; 1 the command ran and found problems (lint errors, a release that
 //! does not materialize, a conflict); 2 the command could not run (bad arguments, malformed
@@ -53,6 +55,12 @@ use std::process::ExitCode;
 ///   klts vulns gate                # CI: fail when a must release has an open high/critical
 ///   klts lifecycle --svg chart.svg # support windows of every minor line
 ///   klts serve                     # the portal on http://127.0.0.1:8080 (site build OUT: static)
+///   klts build v1.17.17-lts.3      # binaries for every platform, SHA256SUMS, SLSA provenance
+///   klts test v1.17.17-lts.3       # go test with tolerated failures and retries, JUnit XML
+///   klts package v1.17.17-lts.3 --sign-key key.asc   # .deb and signed .rpm
+///   klts publish apt --out REPO/apt --key key.asc    # signed repositories (also: yum)
+///   klts image v1.17.17-lts.3 --push registry.example.com/klts
+///   klts ci github                 # fan the work out over GitHub Actions
 ///
 /// Exit codes: 0 ok; 1 problems found (lint errors, failed releases); 2 could not run.
 #[derive(Parser, Debug)]

@@ -388,7 +388,7 @@ pub fn write_repo(
                 .collect();
             let text = text.join("\n");
             let rel = format!("main/binary-{arch}/Packages");
-            index_files.push((format!("{rel}.gz"), publish::gzip(text.as_bytes())));
+            index_files.push((format!("{rel}.gz"), crate::fsdir::gzip(text.as_bytes())));
             index_files.push((rel, text.into_bytes()));
         }
         index_files.sort_by(|a, b| a.0.cmp(&b.0));

@@ -416,30 +416,8 @@ impl Staging {
 
     /// Swap the staged directory in place of `dest` (the old one is removed afterwards).
     pub fn commit(mut self) -> Result<(), BuildError> {
-        let parent = self.dest.parent().unwrap_or(Path::new("."));
-        let old = parent.join(format!(
-            ".klts-old-{}-{}",
-            self.dest
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("out"),
-            std::process::id()
-        ));
-        let had_old = self.dest.exists();
-        if had_old {
-            let _ = std::fs::remove_dir_all(&old);
-            std::fs::rename(&self.dest, &old).map_err(io(&self.dest))?;
-        }
-        if let Err(e) = std::fs::rename(&self.dir, &self.dest) {
-            if had_old {
-                let _ = std::fs::rename(&old, &self.dest);
-            }
-            return Err(io(&self.dest)(e));
-        }
+        crate::fsdir::swap_in(&self.dir, &self.dest).map_err(io(&self.dest))?;
         self.done = true;
-        if had_old {
-            let _ = std::fs::remove_dir_all(&old);
-        }
         Ok(())
     }
 

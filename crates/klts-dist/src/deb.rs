@@ -11,9 +11,8 @@
 //! The package is assembled in memory (peak memory is about the binary plus its compressed
 //! copy, ~175 MB for a 45 MB kubelet in both formats).
 
-use flate2::{Compression, GzBuilder};
+use crate::fsdir::gzip;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 
 /// One regular file of a package.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -194,7 +193,7 @@ impl DebPackage {
         for (path, mode, data) in &control_files {
             control_tar.file(path, *mode, data)?;
         }
-        let control_tar_gz = gzip(&control_tar.finish()?)?;
+        let control_tar_gz = gzip(&control_tar.finish()?);
 
         // data.tar.gz
         let mut data_tar = TarWriter::new(mtime);
@@ -214,7 +213,7 @@ impl DebPackage {
                 Some(f) => data_tar.file(path, f.mode, &f.contents)?,
             }
         }
-        let data_tar_gz = gzip(&data_tar.finish()?)?;
+        let data_tar_gz = gzip(&data_tar.finish()?);
 
         let mut out = Vec::with_capacity(data_tar_gz.len() + control_tar_gz.len() + 512);
         out.extend_from_slice(b"!<arch>\n");
@@ -314,15 +313,6 @@ impl TarWriter {
     fn finish(self) -> std::io::Result<Vec<u8>> {
         self.builder.into_inner()
     }
-}
-
-/// gzip at maximum compression, without name or timestamp (mtime 0).
-pub fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut enc = GzBuilder::new()
-        .mtime(0)
-        .write(Vec::new(), Compression::best());
-    enc.write_all(data)?;
-    enc.finish()
 }
 
 fn ar_member(out: &mut Vec<u8>, name: &str, mtime: u64, data: &[u8]) {

@@ -34,6 +34,7 @@ pub mod apt;
 pub mod build;
 pub mod ci;
 pub mod deb;
+pub mod fsdir;
 pub mod gotest;
 pub mod junit;
 pub mod oci;

@@ -455,28 +455,11 @@ pub fn build_layout(opts: &ImageOptions) -> Result<LayoutReport, OciError> {
 
 /// Put the complete directory `tmp` at `dest`, replacing what was there.
 fn swap_dir(tmp: tempfile::TempDir, dest: &Path) -> Result<(), OciError> {
-    let parent = dest.parent().unwrap_or(Path::new("."));
-    let old = if dest.exists() {
-        let old = tempfile::Builder::new()
-            .prefix(".oci.old-")
-            .tempdir_in(parent)
-            .map_err(|e| io_err(parent, e))?;
-        let old_path = old.path().join("oci");
-        std::fs::rename(dest, &old_path).map_err(|e| io_err(dest, e))?;
-        Some(old)
-    } else {
-        None
-    };
     let path = tmp.keep();
-    if let Err(e) = std::fs::rename(&path, dest) {
+    crate::fsdir::swap_in(&path, dest).map_err(|e| {
         let _ = std::fs::remove_dir_all(&path);
-        if let Some(old) = &old {
-            let _ = std::fs::rename(old.path().join("oci"), dest);
-        }
-        return Err(io_err(dest, e));
-    }
-    drop(old);
-    Ok(())
+        io_err(dest, e)
+    })
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OciError> {

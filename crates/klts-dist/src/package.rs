@@ -455,7 +455,7 @@ pub fn deb_package(
         DebFile {
             path: format!("{doc}/changelog.Debian.gz"),
             mode: 0o644,
-            contents: crate::deb::gzip(changelog.as_bytes()).map_err(io(Path::new(&doc)))?,
+            contents: crate::fsdir::gzip(changelog.as_bytes()),
             conffile: false,
         },
         DebFile {
@@ -722,31 +722,9 @@ fn write_format(
     Ok(written)
 }
 
-/// Replaces `dir` by `new` (both in the same parent): rename the old one aside, rename the new
-/// one in, delete the old one.
+/// Replaces `dir` by `new` (both in the same parent), see [`crate::fsdir::swap_in`].
 fn swap_dir(new: &Path, dir: &Path) -> Result<(), PackageError> {
-    let old = dir.with_file_name(format!(
-        ".{}.old-{}",
-        dir.file_name().unwrap_or_default().to_string_lossy(),
-        std::process::id()
-    ));
-    let had_old = dir.exists();
-    if had_old {
-        std::fs::rename(dir, &old).map_err(io(dir))?;
-    }
-    if let Err(e) = std::fs::rename(new, dir) {
-        if had_old {
-            let _ = std::fs::rename(&old, dir);
-        }
-        return Err(PackageError::Io {
-            path: dir.to_owned(),
-            source: e,
-        });
-    }
-    if had_old {
-        std::fs::remove_dir_all(&old).map_err(io(&old))?;
-    }
-    Ok(())
+    crate::fsdir::swap_in(new, dir).map_err(io(dir))
 }
 
 #[cfg(test)]

@@ -217,30 +217,13 @@ where
     set_mode(staging.path(), 0o755).map_err(io(staging.path()))?;
     sync_tree(staging.path()).map_err(io(staging.path()))?;
     let staging = staging.keep();
-    let (_, old_prefix) = sibling(target, "old")?;
-    let old = if target.exists() {
-        let old = parent.join(format!("{old_prefix}{}", std::process::id()));
-        std::fs::rename(target, &old).map_err(io(target))?;
-        Some(old)
-    } else {
-        None
-    };
-    if let Err(e) = std::fs::rename(&staging, target) {
-        if let Some(old) = &old {
-            let _ = std::fs::rename(old, target);
-        }
+    if let Err(e) = crate::fsdir::swap_in(&staging, target) {
         let _ = std::fs::remove_dir_all(&staging);
         return Err(PublishError::Io {
             path: target.to_path_buf(),
             source: e,
         }
         .into());
-    }
-    if let Ok(d) = std::fs::File::open(&parent) {
-        let _ = d.sync_all();
-    }
-    if let Some(old) = old {
-        std::fs::remove_dir_all(&old).map_err(io(&old))?;
     }
     Ok(value)
 }
@@ -299,16 +282,6 @@ pub(crate) fn place_file(
     set_mode(&path, 0o644).map_err(io(&path))
 }
 
-/// Deterministic gzip (no name, no mtime, best compression).
-pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut enc = flate2::GzBuilder::new()
-        .mtime(0)
-        .write(Vec::new(), flate2::Compression::best());
-    enc.write_all(bytes).expect("writing to a Vec cannot fail");
-    enc.finish().expect("writing to a Vec cannot fail")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,11 +324,5 @@ mod tests {
         assert!(r.is_err());
         assert_eq!(std::fs::read(target.join("x")).unwrap(), b"old");
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
-    }
-
-    #[test]
-    fn gzip_is_deterministic() {
-        assert_eq!(gzip(b"abc"), gzip(b"abc"));
-        assert_eq!(&gzip(b"abc")[4..8], &[0, 0, 0, 0], "no mtime");
     }
 }

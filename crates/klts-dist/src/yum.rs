@@ -411,7 +411,7 @@ pub fn write_repo(
             ("filelists", filelists_xml(&pkgs)),
             ("other", other_xml(&pkgs)),
         ] {
-            let gz = publish::gzip(xml.as_bytes());
+            let gz = crate::fsdir::gzip(xml.as_bytes());
             let sum = hex::encode(Sha256::digest(&gz));
             let href = format!("repodata/{sum}-{kind}.xml.gz");
             publish::write_file(dir, &format!("{suite}/{href}"), &gz)?;

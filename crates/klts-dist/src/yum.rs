@@ -208,22 +208,10 @@ pub fn read_rpm(path: &Path) -> Result<Rpm, YumError> {
     })
 }
 
-/// XML text/attribute escaping.
+/// XML text/attribute escaping (the same as JUnit reports use: characters XML 1.0 cannot carry
+/// become U+FFFD).
 pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => o.push(c),
-        }
-    }
-    o
+    crate::junit::escape(s)
 }
 
 fn version_el(r: &Rpm) -> String {
@@ -491,7 +479,7 @@ mod tests {
 
     #[test]
     fn escaping() {
-        assert_eq!(esc("a<b>&\"'\u{1}c"), "a&lt;b&gt;&amp;&quot;&apos;c");
+        assert_eq!(esc("a<b>&\"'\u{1}c"), "a&lt;b&gt;&amp;&quot;&apos;\u{FFFD}c");
     }
 
     #[test]

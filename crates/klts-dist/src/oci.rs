@@ -146,7 +146,7 @@ pub fn validate_tag(tag: &str) -> Result<(), OciError> {
     Ok(())
 }
 
-fn validate_component(c: &str) -> Result<(), OciError> {
+pub(crate) fn validate_component(c: &str) -> Result<(), OciError> {
     let ok = !c.is_empty()
         && c.len() <= 80
         && !c.starts_with(['.', '-'])

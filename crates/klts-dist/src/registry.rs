@@ -764,6 +764,8 @@ pub fn push(
                 help: "build the layout with `klts image`".into(),
             })
         })?;
+        // Both go into request URLs: a layout from elsewhere must not smuggle `/`, `?` or `#`.
+        crate::oci::validate_component(component)?;
         crate::oci::validate_tag(tag)?;
         let index: Index = layout.read_json_blob(&entry.digest)?;
         let mut blobs = Vec::new();

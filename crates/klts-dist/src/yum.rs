@@ -177,13 +177,29 @@ pub fn read_rpm(path: &Path) -> Result<Rpm, YumError> {
                 .map(u64::from)
         })
         .unwrap_or(0);
+    // Name, version, release and arch make the file name under `Packages/`: a header that
+    // could put `/` or `..` there would write outside the repository.
+    let field = |what: &str, r: Result<&str, rpm::Error>| {
+        let v = need(what, r)?;
+        let ok = !v.is_empty()
+            && !v.starts_with('.')
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-._~^".contains(c));
+        if ok {
+            Ok(v)
+        } else {
+            Err(bad(format!(
+                "{what} {v:?} is not a valid rpm {what} (letters, digits and + - . _ ~ ^)"
+            )))
+        }
+    };
     Ok(Rpm {
         path: path.to_path_buf(),
-        name: need("Name", meta.get_name())?,
-        arch: need("Arch", meta.get_arch())?,
+        name: field("Name", meta.get_name())?,
+        arch: field("Arch", meta.get_arch())?,
         epoch: meta.get_epoch().unwrap_or(0),
-        version: need("Version", meta.get_version())?,
-        release: need("Release", meta.get_release())?,
+        version: field("Version", meta.get_version())?,
+        release: field("Release", meta.get_release())?,
         sha256: hex::encode(Sha256::digest(&bytes)),
         summary: s(meta.get_summary()),
         description: s(meta.get_description()),
@@ -479,7 +495,10 @@ mod tests {
 
     #[test]
     fn escaping() {
-        assert_eq!(esc("a<b>&\"'\u{1}c"), "a&lt;b&gt;&amp;&quot;&apos;\u{FFFD}c");
+        assert_eq!(
+            esc("a<b>&\"'\u{1}c"),
+            "a&lt;b&gt;&amp;&quot;&apos;\u{FFFD}c"
+        );
     }
 
     #[test]
@@ -506,6 +525,29 @@ mod tests {
         std::fs::write(&p, b"\xed\xab\xee\xdbgarbage").unwrap();
         let e = read_rpm(&p).unwrap_err();
         assert!(e.to_string().contains("x.rpm"), "{e}");
+    }
+
+    #[test]
+    fn a_name_that_is_a_path_is_refused() {
+        let pkg = crate::rpmpkg::RpmPackage {
+            name: "evil".into(),
+            version: "1.0".into(),
+            release: "1".into(),
+            arch: "x86_64/../../..".into(),
+            license: "MIT".into(),
+            summary: "s".into(),
+            description: "d".into(),
+            url: "https://example.com".into(),
+            packager: "p <p@example.com>".into(),
+            files: vec![],
+            dirs: vec![],
+            requires: vec![],
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("evil.rpm");
+        std::fs::write(&p, pkg.to_bytes(1_600_000_000, None).unwrap()).unwrap();
+        let e = read_rpm(&p).unwrap_err().to_string();
+        assert!(e.contains("evil.rpm") && e.contains("Arch"), "{e}");
     }
 
     proptest! {

@@ -53,7 +53,12 @@ pub struct PackageArgs {
     arch: Vec<Arch>,
     /// ASCII-armored OpenPGP secret key to sign the rpms with; its passphrase, if any, comes
     /// from KLTS_SIGNING_PASSPHRASE.
-    #[arg(long, value_name = "FILE", env = "KLTS_SIGNING_KEY")]
+    #[arg(
+        long,
+        visible_alias = "key",
+        value_name = "FILE",
+        env = "KLTS_SIGNING_KEY"
+    )]
     sign_key: Option<PathBuf>,
     /// Packaging revision: bump it to re-publish a release with fixed packaging.
     #[arg(long, value_name = "N", default_value_t = 1)]

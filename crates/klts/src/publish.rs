@@ -76,8 +76,14 @@ pub struct RepoArgs {
     /// The repository directory to (re)place.
     #[arg(long, value_name = "REPO")]
     out: PathBuf,
-    /// The armored secret key (passphrase from $KLTS_SIGNING_PASSPHRASE).
-    #[arg(long, value_name = "FILE")]
+    /// The armored secret key (passphrase from $KLTS_SIGNING_PASSPHRASE); `--sign-key` and
+    /// $KLTS_SIGNING_KEY also work, as for `klts package`.
+    #[arg(
+        long,
+        visible_alias = "sign-key",
+        value_name = "FILE",
+        env = "KLTS_SIGNING_KEY"
+    )]
     key: PathBuf,
     /// The output directory of `klts package` (out/<release>/deb|rpm/) [default: WORKSPACE/out].
     #[arg(long, value_name = "DIR")]

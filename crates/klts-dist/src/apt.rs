@@ -10,7 +10,7 @@ use crate::publish::{self, PublishError, ReleaseInput};
 use crate::sign::{SignError, SigningKey};
 use md5::Md5;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -333,29 +333,14 @@ pub fn write_repo(
     dir: &Path,
 ) -> Result<AptReport, AptError> {
     // Read every package first: a bad .deb fails before anything is written.
-    let mut debs: BTreeMap<PathBuf, Deb> = BTreeMap::new();
-    for input in inputs {
-        for f in &input.files {
-            if !debs.contains_key(f) {
-                debs.insert(f.clone(), read_deb(f)?);
-            }
-        }
-    }
-    let mut pool: BTreeMap<String, &Deb> = BTreeMap::new();
-    for deb in debs.values() {
-        let p = deb.pool_path();
-        if let Some(other) = pool.get(&p) {
-            if other.sha256 != deb.sha256 {
-                return Err(AptError::Conflict {
-                    path: deb.path.clone(),
-                    other: other.path.clone(),
-                    pool: p,
-                });
-            }
-            continue;
-        }
-        pool.insert(p, deb);
-    }
+    let debs = publish::read_packages(inputs, read_deb)?;
+    let pool = publish::unique_by(debs.values(), Deb::pool_path, |d| &d.sha256).map_err(
+        |(deb, other, pool)| AptError::Conflict {
+            path: deb.path.clone(),
+            other: other.path.clone(),
+            pool,
+        },
+    )?;
     for (p, deb) in &pool {
         publish::place_file(&deb.path, dir, p, None)?;
     }

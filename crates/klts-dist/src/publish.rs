@@ -282,6 +282,42 @@ pub(crate) fn place_file(
     set_mode(&path, 0o644).map_err(io(&path))
 }
 
+/// Read every package file of `inputs` once (a file may be in several releases' inputs), before
+/// anything is written: a bad package fails the publish with the repository untouched.
+pub(crate) fn read_packages<P, E>(
+    inputs: &[ReleaseInput],
+    read: impl Fn(&Path) -> Result<P, E>,
+) -> Result<std::collections::BTreeMap<PathBuf, P>, E> {
+    let mut packages = std::collections::BTreeMap::new();
+    for f in inputs.iter().flat_map(|i| &i.files) {
+        if !packages.contains_key(f) {
+            packages.insert(f.clone(), read(f)?);
+        }
+    }
+    Ok(packages)
+}
+
+/// Index `packages` by the repository path `key` gives them. Equal bytes under one path are
+/// one package; different bytes are a conflict, returned as (package, the other one, path).
+pub(crate) fn unique_by<'p, P>(
+    packages: impl Iterator<Item = &'p P>,
+    key: impl Fn(&P) -> String,
+    sha256: impl Fn(&P) -> &str,
+) -> Result<std::collections::BTreeMap<String, &'p P>, (&'p P, &'p P, String)> {
+    let mut by_key: std::collections::BTreeMap<String, &'p P> = std::collections::BTreeMap::new();
+    for p in packages {
+        let k = key(p);
+        match by_key.get(&k) {
+            Some(other) if sha256(other) != sha256(p) => return Err((p, *other, k)),
+            Some(_) => {}
+            None => {
+                by_key.insert(k, p);
+            }
+        }
+    }
+    Ok(by_key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

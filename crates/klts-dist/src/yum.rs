@@ -367,28 +367,14 @@ pub fn write_repo(
     opts: &YumOptions,
     dir: &Path,
 ) -> Result<YumReport, YumError> {
-    let mut rpms: BTreeMap<PathBuf, Rpm> = BTreeMap::new();
-    for input in inputs {
-        for f in &input.files {
-            if !rpms.contains_key(f) {
-                rpms.insert(f.clone(), read_rpm(f)?);
-            }
-        }
-    }
-    let mut by_name: BTreeMap<String, &Rpm> = BTreeMap::new();
-    for r in rpms.values() {
-        if let Some(other) = by_name.get(&r.file_name()) {
-            if other.sha256 != r.sha256 {
-                return Err(YumError::Conflict {
-                    path: r.path.clone(),
-                    other: other.path.clone(),
-                    file: r.file_name(),
-                });
-            }
-        } else {
-            by_name.insert(r.file_name(), r);
-        }
-    }
+    let rpms = publish::read_packages(inputs, read_rpm)?;
+    let by_name = publish::unique_by(rpms.values(), Rpm::file_name, |r| &r.sha256).map_err(
+        |(rpm, other, file)| YumError::Conflict {
+            path: rpm.path.clone(),
+            other: other.path.clone(),
+            file,
+        },
+    )?;
     let public = key.public_armored()?;
     publish::write_file(dir, "klts.asc", public.as_bytes())?;
     // First placement of each package file, for hard links in the other suites.

@@ -82,6 +82,19 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     enc.finish().unwrap_or_default()
 }
 
+/// The newest modification time of `paths`, in seconds since 1970 (0 when none is readable):
+/// the default `SOURCE_DATE_EPOCH` of the steps after `klts build`, which sets its binaries'
+/// mtime to the release commit's time.
+pub fn newest_mtime<'a>(paths: impl IntoIterator<Item = &'a Path>) -> u64 {
+    paths
+        .into_iter()
+        .filter_map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .filter_map(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs())
+        .max()
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

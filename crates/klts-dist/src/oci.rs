@@ -876,6 +876,16 @@ pub fn rfc3339(epoch: u64) -> String {
     )
 }
 
+/// The newest modification time of the binaries an image is made of (0 if none is readable):
+/// `klts build` sets it to the release commit's time, so images and packages agree on dates.
+pub fn newest_mtime(release_dir: &Path, platforms: &[String], components: &[String]) -> u64 {
+    let paths: Vec<PathBuf> = platforms
+        .iter()
+        .flat_map(|p| components.iter().map(move |c| release_dir.join(p).join(c)))
+        .collect();
+    crate::fsdir::newest_mtime(paths.iter().map(PathBuf::as_path))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -607,19 +607,7 @@ pub fn package_release(
     }
     let epoch = match opts.source_date_epoch {
         Some(e) => e,
-        None => {
-            let mut newest = 0;
-            for (_, _, path) in &inputs {
-                let m = std::fs::metadata(path).and_then(|m| m.modified());
-                let m = m.map_err(io(path))?;
-                let secs = m
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
-                newest = newest.max(secs);
-            }
-            newest
-        }
+        None => crate::fsdir::newest_mtime(inputs.iter().map(|(_, _, p)| p.as_path())),
     };
 
     let mut formats = opts.formats.clone();

@@ -361,4 +361,14 @@ mod tests {
         assert_eq!(std::fs::read(target.join("x")).unwrap(), b"old");
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
     }
+
+    #[test]
+    fn same_path_with_other_bytes_is_a_conflict() {
+        let pkgs = [("a.deb", "1"), ("b.deb", "2"), ("a.deb", "1")];
+        let ok = unique_by(pkgs.iter(), |p| p.0.to_string(), |p| p.1).unwrap();
+        assert_eq!(ok.len(), 2, "equal bytes under one path are one package");
+        let bad = [("a.deb", "1"), ("a.deb", "9")];
+        let (dup, other, path) = unique_by(bad.iter(), |p| p.0.to_string(), |p| p.1).unwrap_err();
+        assert_eq!((dup.1, other.1, path.as_str()), ("9", "1", "a.deb"));
+    }
 }

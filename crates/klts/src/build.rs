@@ -97,9 +97,7 @@ struct Common {
 
 impl Common {
     fn out_dir(&self, cli: &Cli) -> PathBuf {
-        self.out_dir
-            .clone()
-            .unwrap_or_else(|| cli.workspace.join("out"))
+        crate::out_dir(cli, self.out_dir.as_deref())
     }
 
     fn verify(&self) -> VerifyOptions {

@@ -83,10 +83,7 @@ fn fail(e: impl std::fmt::Display) -> Failure {
 }
 
 pub fn run(cli: &crate::Cli, args: &ImageArgs) -> Result<u8, Failure> {
-    let out_dir = args
-        .out_dir
-        .clone()
-        .unwrap_or_else(|| cli.workspace.join("out"));
+    let out_dir = crate::out_dir(cli, args.out_dir.as_deref());
     let build = crate::build_config(cli)?;
     let platform_names = if args.platform.is_empty() {
         build
@@ -105,7 +102,7 @@ pub fn run(cli: &crate::Cli, args: &ImageArgs) -> Result<u8, Failure> {
     let release_dir = out_dir.join(&args.release);
     let epoch = args
         .source_date_epoch
-        .unwrap_or_else(|| newest_mtime(&release_dir, &platform_names, &components));
+        .unwrap_or_else(|| oci::newest_mtime(&release_dir, &platform_names, &components));
     let platforms = platform_names
         .iter()
         .map(|p| p.parse::<Platform>())
@@ -189,17 +186,4 @@ pub fn run(cli: &crate::Cli, args: &ImageArgs) -> Result<u8, Failure> {
         }
     }
     Ok(0)
-}
-
-/// The newest modification time of the binaries an image is made of (0 if none is readable):
-/// `klts build` sets it to the release commit's time, so images and packages agree on dates.
-fn newest_mtime(release_dir: &std::path::Path, platforms: &[String], components: &[String]) -> u64 {
-    platforms
-        .iter()
-        .flat_map(|p| components.iter().map(move |c| release_dir.join(p).join(c)))
-        .filter_map(|path| std::fs::metadata(path).and_then(|m| m.modified()).ok())
-        .filter_map(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_secs())
-        .max()
-        .unwrap_or(0)
 }

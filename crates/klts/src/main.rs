@@ -344,6 +344,13 @@ pub(crate) fn open(cli: &Cli) -> Result<Workspace, Failure> {
     Ok(Workspace::open(&cli.workspace, cli.cache_dir.as_deref())?)
 }
 
+/// Where the distribution steps read and write: `--out-dir`, or `WORKSPACE/out`.
+pub(crate) fn out_dir(cli: &Cli, given: Option<&std::path::Path>) -> PathBuf {
+    given
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| cli.workspace.join("out"))
+}
+
 /// The platforms the manifest builds for (its `build.platforms`, or Kubernetes' defaults).
 pub(crate) fn build_platforms(manifest: &klts_core::Manifest) -> Vec<String> {
     manifest

@@ -75,10 +75,7 @@ pub struct PackageArgs {
 
 /// `klts package`.
 pub fn run(cli: &crate::Cli, args: &PackageArgs) -> Result<u8, Failure> {
-    let out_dir = args
-        .out_dir
-        .clone()
-        .unwrap_or_else(|| cli.workspace.join("out"));
+    let out_dir = crate::out_dir(cli, args.out_dir.as_deref());
     let cannot = |message: String| Failure { code: 2, message };
     let versions = args
         .releases

@@ -163,9 +163,7 @@ pub fn run_publish(cli: &crate::Cli, cmd: &PublishCommand) -> Result<u8, Failure
                 sign_time,
             };
             let report = apt::publish(
-                &a.out_dir
-                    .clone()
-                    .unwrap_or_else(|| cli.workspace.join("out")),
+                &crate::out_dir(cli, a.out_dir.as_deref()),
                 &a.releases,
                 &key,
                 &opts,
@@ -213,9 +211,7 @@ pub fn run_publish(cli: &crate::Cli, cmd: &PublishCommand) -> Result<u8, Failure
             let key = load_key(&a.key)?;
             let opts = yum::YumOptions { date, sign_time };
             let report = yum::publish(
-                &a.out_dir
-                    .clone()
-                    .unwrap_or_else(|| cli.workspace.join("out")),
+                &crate::out_dir(cli, a.out_dir.as_deref()),
                 &a.releases,
                 &key,
                 &opts,

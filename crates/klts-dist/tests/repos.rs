@@ -7,12 +7,14 @@
 //! A missing tool skips its test with a message, except under `CI` (set by the CI runner),
 //! where `.ci/run` installs them and their absence is a failure.
 
+#[path = "support/http.rs"]
+mod http;
+
+use http::{serve, Apt};
 use klts_dist::apt::{self, AptOptions};
 use klts_dist::sign::{self, KeyParams, SigningKey};
 use klts_dist::yum::{self, YumOptions};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -39,69 +41,6 @@ fn tool(name: &str, package: &str) -> Option<PathBuf> {
         eprintln!("SKIPPED: {name} not found (apt-get install {package}); set CI=true to make this a failure");
     }
     found
-}
-
-/// A tiny static file server for `root` on 127.0.0.1 (GET and HEAD, one thread per connection).
-fn serve(root: &Path) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let root = root.to_path_buf();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let root = root.clone();
-            std::thread::spawn(move || {
-                let _ = handle(stream, &root);
-            });
-        }
-    });
-    addr
-}
-
-fn handle(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        let mut parts = line.split_whitespace();
-        let method = parts.next().unwrap_or("").to_string();
-        let target = parts.next().unwrap_or("/").to_string();
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h)? == 0 || h.trim().is_empty() {
-                break;
-            }
-        }
-        let path = target.split('?').next().unwrap_or("/");
-        let rel: PathBuf = path
-            .split('/')
-            .filter(|c| !c.is_empty() && *c != "." && *c != "..")
-            .collect();
-        let file = root.join(rel);
-        match std::fs::read(&file) {
-            Ok(body) if file.is_file() => {
-                write!(
-                    stream,
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\n\r\n",
-                    body.len()
-                )?;
-                if method != "HEAD" {
-                    stream.write_all(&body)?;
-                }
-            }
-            _ => {
-                write!(
-                    stream,
-                    "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\n"
-                )?;
-                if method != "HEAD" {
-                    stream.write_all(b"not found")?;
-                }
-            }
-        }
-        stream.flush()?;
-    }
 }
 
 fn run(cmd: &mut Command) -> Output {
@@ -222,52 +161,6 @@ fn deb_out(tmp: &Path, arch: &str) -> PathBuf {
         arch,
     );
     out
-}
-
-/// apt-get with a private configuration: no system sources, keys, lists or config snippets.
-struct Apt {
-    dir: tempfile::TempDir,
-}
-
-impl Apt {
-    fn new(sources: &str) -> Apt {
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        for sub in [
-            "state/lists/partial",
-            "cache/archives/partial",
-            "parts",
-            "trusted.d",
-            "work",
-            "log",
-        ] {
-            std::fs::create_dir_all(d.join(sub)).unwrap();
-        }
-        std::fs::write(d.join("sources.list"), sources).unwrap();
-        std::fs::write(d.join("state/status"), "").unwrap();
-        std::fs::write(
-            d.join("apt.conf"),
-            format!(
-                "Dir::Etc::Parts \"{0}/parts\";\nDir::Etc::Main \"/dev/null\";\nDir::Etc::SourceList \"{0}/sources.list\";\nDir::Etc::SourceParts \"{0}/parts\";\nDir::Etc::Trusted \"{0}/trusted.gpg\";\nDir::Etc::TrustedParts \"{0}/trusted.d\";\nDir::State \"{0}/state\";\nDir::State::status \"{0}/state/status\";\nDir::Cache \"{0}/cache\";\nDir::Log \"{0}/log\";\nDebug::NoLocking \"1\";\nAPT::Sandbox::User \"root\";\nAcquire::Languages \"none\";\nAcquire::http::Proxy \"DIRECT\";\nAcquire::Retries \"0\";\n",
-                d.display()
-            ),
-        )
-        .unwrap();
-        Apt { dir }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        run(Command::new("apt-get")
-            .args(args)
-            .env("APT_CONFIG", self.dir.path().join("apt.conf"))
-            .env_remove("http_proxy")
-            .env_remove("HTTP_PROXY")
-            .current_dir(self.dir.path().join("work")))
-    }
-
-    fn work(&self) -> PathBuf {
-        self.dir.path().join("work")
-    }
 }
 
 #[test]

@@ -283,7 +283,7 @@ impl Parser<'_> {
                     }
                 }
                 "test" => cfg.test = self.test_section(value)?,
-                _ => self.unknown.push(key),
+                _ => self.unknown(key, "build", crate::manifest::keys::BUILD),
             }
         }
         Ok(cfg)
@@ -316,7 +316,7 @@ impl Parser<'_> {
                     let d = parse_duration(&s).map_err(|m| self.err(loc(value), m))?;
                     t.timeout = (!d.is_zero()).then_some(d);
                 }
-                _ => self.unknown.push(key),
+                _ => self.unknown(key, "build.test", crate::manifest::keys::BUILD_TEST),
             }
         }
         Ok(t)
@@ -413,7 +413,7 @@ mod tests {
         let unknown: Vec<(&str, usize)> = m
             .unknown_keys
             .iter()
-            .map(|k| (k.value.as_str(), k.loc.line))
+            .map(|k| (k.key.value.as_str(), k.key.loc.line))
             .collect();
         assert_eq!(unknown, [("colour", 9), ("flaky", 14)]);
     }

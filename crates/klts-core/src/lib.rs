@@ -10,6 +10,8 @@
 //!   newest patch), the LTS policy, and each line's phase (`community`, `lts`, `eol`) on a date.
 //! * [`build`] — the optional `build:` section (build and test commands, platforms, targets)
 //!   with Kubernetes' defaults.
+//! * [`names`] — the one rule for release, patch and ref names (they reach git refs, paths and
+//!   terminals), and [`names::printable`] for any other untrusted text shown to a user.
 //! * [`lint`] — static checks of a manifest against its workspace, reported as [`diag::Diagnostic`]s.
 //! * [`diag`] — diagnostics with a severity, a stable code and a `file:line:col` location.
 //!
@@ -22,6 +24,7 @@ pub mod lifecycle;
 pub mod lint;
 pub mod listing;
 pub mod manifest;
+pub mod names;
 pub mod version;
 pub mod yaml;
 

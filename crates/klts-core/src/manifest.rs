@@ -25,6 +25,7 @@
 //! resolves by convention to `patches/<name>.patch` in the workspace, as the KLTS tooling does.
 
 use crate::diag::Location;
+use crate::names::{self, NameKind};
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use std::collections::HashMap;
 use std::fmt;
@@ -43,6 +44,106 @@ impl<T> Spanned<T> {
     fn new(value: T, loc: Location) -> Self {
         Spanned { value, loc }
     }
+}
+
+/// Keys of each mapping of the manifest, for "did you mean" and the unknown-key help.
+pub mod keys {
+    /// The top-level mapping.
+    pub const TOP: &[&str] = &["base", "releases", "patches", "build"];
+    /// A release.
+    pub const RELEASE: &[&str] = &[
+        "name",
+        "base_release",
+        "must",
+        "patches",
+        "test_failures_tolerated",
+        "test_integration_failures_tolerated",
+    ];
+    /// A catalog entry.
+    pub const PATCH: &[&str] = &["name", "patch", "fixes"];
+    /// `build:`.
+    pub const BUILD: &[&str] = &[
+        "platforms",
+        "targets",
+        "images",
+        "command",
+        "artifacts",
+        "env",
+        "test",
+    ];
+    /// `build.test:`.
+    pub const BUILD_TEST: &[&str] = &["command", "retries", "timeout"];
+}
+
+/// A key the parser does not know, with the mapping it was found in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownKey {
+    /// The key and where it was written.
+    pub key: Spanned<String>,
+    /// The mapping it is in, as a user would name it (`a release`, `build.test`).
+    pub mapping: &'static str,
+    /// The keys that mapping knows.
+    pub known: &'static [&'static str],
+}
+
+impl UnknownKey {
+    /// The known key this one is most likely a typo of (edit distance at most 2, or one
+    /// contains the other), if any.
+    pub fn suggestion(&self) -> Option<&'static str> {
+        did_you_mean(&self.key.value, self.known)
+    }
+
+    /// The `help:` line: the likely key, or the keys this mapping knows.
+    pub fn help(&self) -> String {
+        match self.suggestion() {
+            Some(k) => format!(
+                "did you mean `{k}`? (keys of {}: {})",
+                self.mapping,
+                self.known.join(", ")
+            ),
+            None => format!(
+                "check the spelling; the keys of {} are {}",
+                self.mapping,
+                self.known.join(", ")
+            ),
+        }
+    }
+}
+
+/// The candidate `word` is most likely a misspelling of: edit distance at most 2 (a third of
+/// the word for short words), ties broken by the order of `candidates`.
+pub fn did_you_mean(word: &str, candidates: &[&'static str]) -> Option<&'static str> {
+    let word = word.to_ascii_lowercase();
+    let limit = (word.chars().count() / 3).clamp(1, 2);
+    candidates
+        .iter()
+        .map(|c| (edit_distance(&word, c, limit + 1), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance, giving up (returning `cap`) once it exceeds `cap`; bounded cost on
+/// hostile keys.
+fn edit_distance(a: &str, b: &str, cap: usize) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) >= cap || a.len() > 256 {
+        return cap;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        if cur.iter().all(|&d| d >= cap) {
+            return cap;
+        }
+        prev = cur;
+    }
+    prev[b.len()].min(cap)
 }
 
 /// One entry of `releases:`.
@@ -160,11 +261,67 @@ impl Chain<'_> {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ChainError {
     /// The name is not a release of the manifest.
-    #[error("unknown release `{0}`")]
+    #[error("unknown release `{}`", crate::names::printable(.0, 128))]
     UnknownRelease(String),
     /// Following `base_release` comes back to a release already visited.
     #[error("base_release chain cycles: {}", .0.join(" -> "))]
     Cycle(Vec<String>),
+}
+
+/// Why a workspace-relative path cannot be used (see [`Manifest::workspace_file`]).
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspacePathError {
+    /// The path is absolute or climbs out with `..` (a catalog `patch:` path is refused by the
+    /// parser already; this covers every other caller).
+    #[error("{} is not a path inside the workspace", .0.display())]
+    NotRelative(PathBuf),
+    /// The path, after following symlinks, lands outside the workspace.
+    #[error("{} resolves to {}, outside the workspace {}\n  help: patch files must be regular files inside the workspace; replace the symlink by the file", rel.display(), target.display(), workspace.display())]
+    Escapes {
+        /// The path as written.
+        rel: PathBuf,
+        /// Where it really points.
+        target: PathBuf,
+        /// The workspace, canonicalized.
+        workspace: PathBuf,
+    },
+    /// The file (or the workspace) cannot be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error (`NotFound` for a missing file).
+        source: std::io::Error,
+    },
+}
+
+/// [`Manifest::workspace_file`] for a workspace directory.
+pub fn workspace_file(workspace: &Path, rel: &Path) -> Result<PathBuf, WorkspacePathError> {
+    if rel.is_absolute()
+        || rel.components().any(|c| {
+            !matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
+    {
+        return Err(WorkspacePathError::NotRelative(rel.to_path_buf()));
+    }
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| WorkspacePathError::Io { path, source }
+    };
+    let root = std::fs::canonicalize(workspace).map_err(io(workspace))?;
+    let joined = workspace.join(rel);
+    let target = std::fs::canonicalize(&joined).map_err(io(&joined))?;
+    if !target.starts_with(&root) {
+        return Err(WorkspacePathError::Escapes {
+            rel: rel.to_path_buf(),
+            target,
+            workspace: root,
+        });
+    }
+    Ok(target)
 }
 
 /// Why a manifest could not be read (see [`crate::yaml::YamlFileError`]).
@@ -184,8 +341,8 @@ pub struct Manifest {
     /// `build`: how releases are built and tested (klts extension; Kubernetes' defaults
     /// when absent, see [`crate::build`]).
     pub build: crate::build::BuildConfig,
-    /// Keys the parser does not know, with their position (reported by lint).
-    pub unknown_keys: Vec<Spanned<String>>,
+    /// Keys the parser does not know, with their position and mapping (reported by lint).
+    pub unknown_keys: Vec<UnknownKey>,
     release_index: HashMap<String, usize>,
     patch_index: HashMap<String, usize>,
 }
@@ -246,7 +403,7 @@ impl Manifest {
                     }
                 }
                 "build" => build = p.build_section(value, key.loc)?,
-                _ => p.unknown.push(key),
+                _ => p.unknown(key, "the manifest", keys::TOP),
             }
         }
         let base = base.ok_or_else(|| {
@@ -255,13 +412,33 @@ impl Manifest {
                 "missing `base`: the upstream repository URL or path (e.g. base: https://github.com/kubernetes/kubernetes)",
             )
         })?;
-        let mut release_index = HashMap::new();
+        // A name defined twice is an error for every command, not a lint finding that
+        // `verify` would ignore by silently using the first definition.
+        let mut release_index: HashMap<String, usize> = HashMap::new();
         for (i, r) in releases.iter().enumerate() {
-            release_index.entry(r.name.value.clone()).or_insert(i);
+            if let Some(&first) = release_index.get(&r.name.value) {
+                return Err(p.err(
+                    r.name.loc,
+                    format!(
+                        "release `{}` is defined twice (first at line {})\n  help: remove or rename one of them",
+                        r.name.value, releases[first].name.loc.line
+                    ),
+                ));
+            }
+            release_index.insert(r.name.value.clone(), i);
         }
-        let mut patch_index = HashMap::new();
+        let mut patch_index: HashMap<String, usize> = HashMap::new();
         for (i, e) in patches.iter().enumerate() {
-            patch_index.entry(e.name.value.clone()).or_insert(i);
+            if let Some(&first) = patch_index.get(&e.name.value) {
+                return Err(p.err(
+                    e.name.loc,
+                    format!(
+                        "patch `{}` is defined twice in the catalog (first at line {})\n  help: remove or rename one of them",
+                        e.name.value, patches[first].name.loc.line
+                    ),
+                ));
+            }
+            patch_index.insert(e.name.value.clone(), i);
         }
         Ok(Manifest {
             path: path.to_path_buf(),
@@ -283,12 +460,22 @@ impl Manifest {
         }
     }
 
-    /// The first release with this name.
+    /// The file at `rel` (a path relative to the workspace, as in a `patch:` list or the
+    /// `patches/<name>.patch` convention), checked to be inside the workspace **after**
+    /// following symlinks: a `patches/` entry that links to `/etc/shadow` or `../../secret` is
+    /// refused, so that no name or path in a manifest can read a file outside the workspace.
+    /// Errors are errors (a missing file is [`WorkspacePathError::Io`] with `NotFound`), never
+    /// "absent".
+    pub fn workspace_file(&self, rel: &Path) -> Result<PathBuf, WorkspacePathError> {
+        workspace_file(self.workspace_dir(), rel)
+    }
+
+    /// The release with this name (names are unique: the parser refuses duplicates).
     pub fn release(&self, name: &str) -> Option<&Release> {
         self.release_index.get(name).map(|&i| &self.releases[i])
     }
 
-    /// The first catalog entry with this name.
+    /// The catalog entry with this name (unique, as release names).
     pub fn catalog_entry(&self, name: &str) -> Option<&PatchEntry> {
         self.patch_index.get(name).map(|&i| &self.patches[i])
     }
@@ -361,7 +548,7 @@ use crate::yaml::{describe, loc};
 
 pub(crate) struct Parser<'p> {
     path: &'p Path,
-    pub(crate) unknown: Vec<Spanned<String>>,
+    pub(crate) unknown: Vec<UnknownKey>,
 }
 
 impl<'p> Parser<'p> {
@@ -370,6 +557,44 @@ impl<'p> Parser<'p> {
             path: self.path.to_path_buf(),
             loc,
             message: message.into(),
+        }
+    }
+
+    pub(crate) fn unknown(
+        &mut self,
+        key: Spanned<String>,
+        mapping: &'static str,
+        known: &'static [&'static str],
+    ) {
+        self.unknown.push(UnknownKey {
+            key,
+            mapping,
+            known,
+        });
+    }
+
+    /// The error for a missing required key: when an unknown key of the same mapping (those
+    /// from `unknown_from` on) is a likely typo of it, say so — `base_relase` must not be
+    /// reported only as "no base_release".
+    fn missing(
+        &self,
+        start: Location,
+        unknown_from: usize,
+        required: &str,
+        message: String,
+    ) -> ManifestError {
+        let typo = self.unknown[unknown_from.min(self.unknown.len())..]
+            .iter()
+            .find(|u| u.suggestion() == Some(required));
+        match typo {
+            Some(u) => self.err(
+                u.key.loc,
+                format!(
+                    "{message}\n  help: unknown key `{}` here: did you mean `{required}`?",
+                    u.key.value
+                ),
+            ),
+            None => self.err(start, message),
         }
     }
 
@@ -436,6 +661,23 @@ impl<'p> Parser<'p> {
         }
     }
 
+    /// A string that must pass the name rule of [`crate::names`]: refused here, with its
+    /// position, before it can reach git, a path or a terminal.
+    fn name(
+        &self,
+        node: &MarkedYaml<'_>,
+        what: &str,
+        kind: NameKind,
+    ) -> Result<Spanned<String>, ManifestError> {
+        let s = self.non_empty(self.string(node, what)?, what)?;
+        self.check_name(&s, kind)?;
+        Ok(s)
+    }
+
+    fn check_name(&self, s: &Spanned<String>, kind: NameKind) -> Result<(), ManifestError> {
+        names::check(kind, &s.value).map_err(|e| self.err(s.loc, e.to_string()))
+    }
+
     fn bool(&self, node: &MarkedYaml<'_>, what: &str) -> Result<bool, ManifestError> {
         match &node.data {
             YamlData::Value(Scalar::Boolean(b)) => Ok(*b),
@@ -467,30 +709,39 @@ impl<'p> Parser<'p> {
     fn release(&mut self, node: &MarkedYaml<'_>) -> Result<Release, ManifestError> {
         let start = loc(node);
         let fields = self.mapping(node, "a release")?;
+        let unknown_from = self.unknown.len();
         let (mut name, mut base, mut must) = (None, None, false);
         let (mut patches, mut tolerated, mut tolerated_int) = (Vec::new(), Vec::new(), Vec::new());
         for (key, value) in fields {
             match key.value.as_str() {
-                "name" => name = Some(self.non_empty(self.string(value, "name")?, "name")?),
+                "name" => name = Some(self.name(value, "name", NameKind::Release)?),
                 "base_release" => {
-                    base =
-                        Some(self.non_empty(self.string(value, "base_release")?, "base_release")?)
+                    base = Some(self.name(value, "base_release", NameKind::UpstreamRef)?)
                 }
                 "must" => must = self.bool(value, "must")?,
-                "patches" => patches = self.strings(value, "patches")?,
+                "patches" => {
+                    patches = self.strings(value, "patches")?;
+                    for p in &patches {
+                        self.check_name(p, NameKind::Patch)?;
+                    }
+                }
                 "test_failures_tolerated" => {
                     tolerated = self.strings(value, "test_failures_tolerated")?
                 }
                 "test_integration_failures_tolerated" => {
                     tolerated_int = self.strings(value, "test_integration_failures_tolerated")?
                 }
-                _ => self.unknown.push(key),
+                _ => self.unknown(key, "a release", keys::RELEASE),
             }
         }
-        let name = name.ok_or_else(|| self.err(start, "release without `name`"))?;
+        let name = name.ok_or_else(|| {
+            self.missing(start, unknown_from, "name", "release without `name`".into())
+        })?;
         let base_release = base.ok_or_else(|| {
-            self.err(
+            self.missing(
                 start,
+                unknown_from,
+                "base_release",
                 format!(
                     "release `{}` has no `base_release`: name an upstream tag (v1.17.17) or another release",
                     name.value
@@ -514,10 +765,11 @@ impl<'p> Parser<'p> {
     fn patch_entry(&mut self, node: &MarkedYaml<'_>) -> Result<PatchEntry, ManifestError> {
         let start = loc(node);
         let fields = self.mapping(node, "a patch entry")?;
+        let unknown_from = self.unknown.len();
         let (mut name, mut sources, mut fixes) = (None, None, Vec::new());
         for (key, value) in fields {
             match key.value.as_str() {
-                "name" => name = Some(self.non_empty(self.string(value, "name")?, "name")?),
+                "name" => name = Some(self.name(value, "name", NameKind::Patch)?),
                 "patch" => {
                     let mut list = Vec::new();
                     for s in self.strings(value, "patch")? {
@@ -527,13 +779,22 @@ impl<'p> Parser<'p> {
                     sources = Some(list);
                 }
                 "fixes" => fixes = self.strings(value, "fixes")?,
-                _ => self.unknown.push(key),
+                _ => self.unknown(key, "a patch entry", keys::PATCH),
             }
         }
-        let name = name.ok_or_else(|| self.err(start, "patch entry without `name`"))?;
-        let sources = sources.ok_or_else(|| {
-            self.err(
+        let name = name.ok_or_else(|| {
+            self.missing(
                 start,
+                unknown_from,
+                "name",
+                "patch entry without `name`".into(),
+            )
+        })?;
+        let sources = sources.ok_or_else(|| {
+            self.missing(
+                start,
+                unknown_from,
+                "patch",
                 format!(
                     "patch entry `{}` has no `patch` list: give URLs or workspace paths",
                     name.value
@@ -688,6 +949,19 @@ patches:
     }
 
     #[test]
+    fn duplicate_names_are_errors() {
+        let err = parse("base: x\nreleases:\n  - {name: a, base_release: v1}\n  - {name: b, base_release: v1}\n  - {name: a, base_release: v2}\n").unwrap_err();
+        assert_eq!(err.location().map(|l| l.line), Some(5));
+        assert!(
+            err.to_string().contains("defined twice (first at line 3)"),
+            "{err}"
+        );
+        let err = parse("base: x\npatches:\n  - {name: p, patch: []}\n  - {name: p, patch: []}\n")
+            .unwrap_err();
+        assert_eq!(err.location().map(|l| l.line), Some(4));
+    }
+
+    #[test]
     fn duplicate_keys_are_yaml_errors() {
         let err = parse("base: x\nbase: y\n").unwrap_err();
         assert_eq!(err.location().map(|l| l.line), Some(2));
@@ -698,8 +972,25 @@ patches:
         let m = parse("base: x\nreleases:\n  - name: a\n    base_relase: b\n    base_release: c\n")
             .unwrap();
         assert_eq!(m.unknown_keys.len(), 1);
-        assert_eq!(m.unknown_keys[0].value, "base_relase");
-        assert_eq!(m.unknown_keys[0].loc.line, 4);
+        assert_eq!(m.unknown_keys[0].key.value, "base_relase");
+        assert_eq!(m.unknown_keys[0].key.loc.line, 4);
+        assert_eq!(m.unknown_keys[0].suggestion(), Some("base_release"));
+        assert!(m.unknown_keys[0]
+            .help()
+            .contains("did you mean `base_release`"));
+    }
+
+    #[test]
+    fn a_typo_of_a_required_key_is_named() {
+        let err = parse("base: x\nreleases:\n  - name: a\n    base_relase: v1\n").unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.location(), Some(Location { line: 4, col: 5 }), "{text}");
+        assert!(text.contains("did you mean `base_release`"), "{text}");
+        let err = parse("base: x\npatches:\n  - name: a\n    patches: [x]\n").unwrap_err();
+        assert!(err.to_string().contains("did you mean `patch`"), "{err}");
+        assert_eq!(did_you_mean("colour", keys::BUILD), None);
+        assert_eq!(did_you_mean("platform", keys::BUILD), Some("platforms"));
+        assert_eq!(did_you_mean("Must", keys::RELEASE), Some("must"));
     }
 
     mod props {
@@ -723,9 +1014,14 @@ patches:
 
             #[test]
             fn generated_manifests_round_trip(
-                releases in proptest::collection::vec((name(), name(), any::<bool>(), proptest::collection::vec("[a-z][a-z0-9.-]{0,10}", 0..4)), 0..8),
-                entries in proptest::collection::vec(("[a-z][a-z0-9.-]{0,10}", proptest::collection::vec("patches/[a-z]{1,8}\\.patch", 1..3)), 0..5),
+                releases in proptest::collection::vec((name(), name(), any::<bool>(), proptest::collection::vec("[a-z][a-z0-9-]{0,4}(\\.[a-z0-9]{1,3}){0,2}", 0..4)), 0..8),
+                entries in proptest::collection::vec(("[a-z][a-z0-9-]{0,4}(\\.[a-z0-9]{1,3}){0,2}", proptest::collection::vec("patches/[a-z]{1,8}\\.patch", 1..3)), 0..5),
             ) {
+                // Names are unique in a valid manifest (duplicates are an error of their own).
+                let mut seen = std::collections::HashSet::new();
+                let releases: Vec<_> = releases.into_iter().filter(|r| seen.insert(r.0.clone())).collect();
+                let mut seen = std::collections::HashSet::new();
+                let entries: Vec<_> = entries.into_iter().filter(|e| seen.insert(e.0.clone())).collect();
                 let mut text = String::from("base: https://example.com/up\nreleases:\n");
                 for (n, b, must, patches) in &releases {
                     text.push_str(&format!("  - name: {n}\n    base_release: {b}\n    must: {must}\n    patches:\n"));

@@ -157,11 +157,7 @@ pub(crate) struct Materialized {
 impl Materialized {
     /// Materialize `release` into a fresh working tree under the cache directory.
     pub fn new(ws: &Workspace, release: &str, options: &VerifyOptions) -> Result<Self, BuildError> {
-        if release.is_empty() || release.contains(['/', '\\']) || release.starts_with('.') {
-            return Err(BuildError::Usage(format!(
-                "`{release}` cannot name a directory under out/\n  help: release names are versions such as v1.17.17-lts.3"
-            )));
-        }
+        check_release_name(release)?;
         let mirror = Mirror::of(ws);
         let worktree = ws.cache_dir.join("worktrees").join(release);
         if worktree.exists() {
@@ -459,6 +455,14 @@ fn pick<'a>(
     Ok(asked.to_vec())
 }
 
+/// The release name rule (klts-core's, the one the manifest parser applies), checked again
+/// before a name becomes `out/<release>/` or `.klts/worktrees/<release>`: no directory is
+/// created for a name that could leave them.
+pub(crate) fn check_release_name(release: &str) -> Result<(), BuildError> {
+    klts_core::names::check(klts_core::names::NameKind::Release, release)
+        .map_err(|e| BuildError::Usage(e.to_string()))
+}
+
 /// Build `release` as [`BuildOptions`] says. `progress` gets one line per step.
 pub fn build(
     ws: &Workspace,
@@ -469,6 +473,7 @@ pub fn build(
     let started = Instant::now();
     let started_on = SystemTime::now();
     let cfg = &ws.manifest.build;
+    check_release_name(release)?;
     if ws.manifest.release(release).is_none() {
         return Err(ForgeError::unknown_release(&ws.manifest, release).into());
     }

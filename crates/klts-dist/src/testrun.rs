@@ -179,6 +179,7 @@ pub fn test(
     progress: &dyn Fn(&str),
 ) -> Result<TestReport, BuildError> {
     let cfg = &ws.manifest.build;
+    crate::build::check_release_name(release)?;
     if ws.manifest.release(release).is_none() {
         return Err(ForgeError::unknown_release(&ws.manifest, release).into());
     }

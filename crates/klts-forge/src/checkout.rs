@@ -166,10 +166,9 @@ fn tag(mirror: &Mirror, name: &str, commit: &str) -> Result<(), ForgeError> {
             )));
         }
     }
-    let updates = format!("update {tag_ref} {commit}\nupdate {ours} {commit}\n");
     mirror
         .git
-        .run_with_input(["update-ref", "--stdin"], updates.as_bytes())?;
+        .update_refs(&[(tag_ref, commit.to_string()), (ours, commit.to_string())])?;
     Ok(())
 }
 

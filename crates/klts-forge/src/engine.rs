@@ -28,7 +28,30 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Version of the step-cache key; bump when the way commits are produced changes.
-const STEP_KEY_VERSION: &str = "klts-step-v1";
+/// v2: entries record `commit parent patch-sha256` and are checked before use.
+const STEP_KEY_VERSION: &str = "klts-step-v2";
+
+/// One step-cache entry: `<commit> <parent> <patch sha256>\n`.
+struct StepEntry<'a> {
+    commit: &'a str,
+    parent: &'a str,
+    patch_sha256: &'a str,
+}
+
+fn parse_step_entry(text: &str) -> Option<StepEntry<'_>> {
+    let mut words = text.split_ascii_whitespace();
+    let (commit, parent, patch_sha256) = (words.next()?, words.next()?, words.next()?);
+    (words.next().is_none()
+        && crate::git::is_object_id(commit)
+        && crate::git::is_object_id(parent)
+        && patch_sha256.len() == 64
+        && patch_sha256.bytes().all(|b| b.is_ascii_hexdigit()))
+    .then_some(StepEntry {
+        commit,
+        parent,
+        patch_sha256,
+    })
+}
 
 /// One patch file to apply, with what to say about it when it fails.
 #[derive(Clone, Debug)]
@@ -153,20 +176,98 @@ impl Engine {
         self.steps_dir.join(&key[..2]).join(key)
     }
 
-    /// The cached result of applying a patch with this sha256 onto `parent`, if any.
-    pub fn cached(&self, parent: &str, patch_sha: &str) -> Option<String> {
+    /// The cached result of applying `step` onto `parent`, if there is one that checks out.
+    ///
+    /// A cache entry is a claim, not a fact: it is used only when it names this very parent and
+    /// patch, and the commit it names really is this patch's work on this parent — walking
+    /// back one first parent per message of the patch reaches `parent`, and each of those
+    /// commits has a single parent and klts's fixed committer. Anything else (a copied or edited
+    /// entry, a commit of another patch or release, a missing object) is discarded with a
+    /// warning and the step is recomputed: a wrong cache must never tag a wrong commit.
+    /// (The entry does not carry the tree; a forged commit with the right parent, committer and
+    /// length would need write access to the mirror itself, where it could move refs anyway.)
+    fn cached(&mut self, parent: &str, step: &Step) -> Result<Option<String>, ForgeError> {
         if !self.use_cache {
-            return None;
+            return Ok(None);
         }
-        let text =
-            std::fs::read_to_string(self.step_path(&Self::step_key(parent, patch_sha))).ok()?;
-        let commit = text.trim();
-        crate::git::is_object_id(commit).then(|| commit.to_string())
+        let path = self.step_path(&Self::step_key(parent, &step.sha256));
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "cannot read step cache entry; recomputing");
+                return Ok(None);
+            }
+        };
+        let messages = mbox::split(&step.bytes).len();
+        let verdict = match parse_step_entry(&text) {
+            None => Err("the entry is malformed".to_string()),
+            Some(e) if e.parent != parent || e.patch_sha256 != step.sha256 => Err(format!(
+                "the entry is for parent {} and patch sha256 {}, not this step",
+                e.parent, e.patch_sha256
+            )),
+            Some(e) => self
+                .check_lineage(e.commit, parent, messages)?
+                .map(|()| e.commit.to_string()),
+        };
+        match verdict {
+            Ok(commit) => Ok(Some(commit)),
+            Err(why) => {
+                tracing::warn!(
+                    "step cache entry {} for patch `{}` of {} is not trusted ({why}); discarding it and applying the patch again",
+                    path.display(),
+                    klts_core::names::printable(&step.patch, 128),
+                    step.release
+                );
+                let _ = std::fs::remove_file(&path);
+                Ok(None)
+            }
+        }
+    }
+
+    /// Whether `commit` is `count` klts commits on top of `parent` (see [`Engine::cached`]).
+    /// `Ok(Err(why))` when it is not; `Err` only when the object reader itself fails.
+    fn check_lineage(
+        &mut self,
+        commit: &str,
+        parent: &str,
+        count: usize,
+    ) -> Result<Result<(), String>, ForgeError> {
+        let committer = format!("committer {COMMITTER_NAME} <{COMMITTER_EMAIL}> ");
+        let mut at = commit.to_string();
+        for _ in 0..count {
+            let Some((kind, body)) = self.odb()?.read(&at)? else {
+                return Ok(Err(format!("commit {at} is not in the mirror")));
+            };
+            if kind != "commit" {
+                return Ok(Err(format!("{at} is a {kind}, not a commit")));
+            }
+            let text = String::from_utf8_lossy(&body);
+            let header = text.split("\n\n").next().unwrap_or_default();
+            let parents: Vec<&str> = header
+                .lines()
+                .filter_map(|l| l.strip_prefix("parent "))
+                .collect();
+            if !header.lines().any(|l| l.starts_with(&committer)) {
+                return Ok(Err(format!("commit {at} was not written by klts")));
+            }
+            match parents.as_slice() {
+                [p] if crate::git::is_object_id(p) => at = p.to_string(),
+                _ => return Ok(Err(format!("commit {at} does not have exactly one parent"))),
+            }
+        }
+        Ok(if at == parent {
+            Ok(())
+        } else {
+            Err(format!(
+                "commit {commit} is not {count} commit(s) on top of {parent}"
+            ))
+        })
     }
 
     /// Apply one patch file onto `parent`.
     pub fn apply(&mut self, parent: &str, step: &Step) -> Result<StepResult, ForgeError> {
-        if let Some(commit) = self.cached(parent, &step.sha256) {
+        if let Some(commit) = self.cached(parent, step)? {
             return Ok(StepResult::Applied {
                 commit,
                 cached: true,
@@ -259,7 +360,8 @@ impl Engine {
         }
         if self.use_cache {
             let path = self.step_path(&Self::step_key(parent, &step.sha256));
-            if let Err(e) = atomic_write(&path, format!("{head}\n").as_bytes()) {
+            let entry = format!("{head} {parent} {}\n", step.sha256);
+            if let Err(e) = atomic_write(&path, entry.as_bytes()) {
                 tracing::warn!(path = %path.display(), error = %e, "cannot write step cache");
             }
         }

@@ -19,6 +19,15 @@ pub enum GitError {
     /// `git` could not be started at all.
     #[error("cannot run `git` ({0}): install git 2.38 or newer and make sure it is on PATH")]
     Spawn(std::io::Error),
+    /// A ref name that klts was about to write does not pass the name rule
+    /// ([`klts_core::names`]); nothing was written.
+    #[error("refusing to write ref `{shown}`: {reason}")]
+    BadRef {
+        /// The ref, made printable.
+        shown: String,
+        /// Why.
+        reason: &'static str,
+    },
     /// git ran and exited non-zero.
     #[error("`git {args}` failed ({status}): {stderr}")]
     Failed {
@@ -37,14 +46,14 @@ impl GitError {
     /// stderr of a failed run (empty for spawn errors).
     pub fn stderr(&self) -> &str {
         match self {
-            GitError::Spawn(_) => "",
+            GitError::Spawn(_) | GitError::BadRef { .. } => "",
             GitError::Failed { stderr, .. } => stderr,
         }
     }
     /// stdout of a failed run (empty for spawn errors).
     pub fn stdout(&self) -> &str {
         match self {
-            GitError::Spawn(_) => "",
+            GitError::Spawn(_) | GitError::BadRef { .. } => "",
             GitError::Failed { stdout, .. } => stdout,
         }
     }
@@ -148,6 +157,39 @@ impl Git {
         })
         .map_err(GitError::Spawn)?;
         check(output, shown)
+    }
+
+    /// Set refs in one transaction: `git update-ref --stdin -z`, all or nothing. Every ref is
+    /// checked against the name rule first, and the NUL-separated form means that even a name
+    /// that slipped past it could not start a second command (the ref injection a newline in a
+    /// release name once caused).
+    pub fn update_refs(&self, updates: &[(String, String)]) -> Result<(), GitError> {
+        let mut input = Vec::new();
+        for (name, commit) in updates {
+            klts_core::names::check(klts_core::names::NameKind::UpstreamRef, name).map_err(
+                |e| GitError::BadRef {
+                    shown: e.shown.clone(),
+                    reason: e.reason,
+                },
+            )?;
+            if !name.starts_with("refs/") || !is_object_id(commit) {
+                return Err(GitError::BadRef {
+                    shown: klts_core::names::printable(&format!("{name} {commit}"), 200),
+                    reason: "not a full ref name and an object id",
+                });
+            }
+            input.extend_from_slice(b"update ");
+            input.extend_from_slice(name.as_bytes());
+            input.push(0);
+            input.extend_from_slice(commit.as_bytes());
+            input.push(0);
+            input.push(0);
+        }
+        if input.is_empty() {
+            return Ok(());
+        }
+        self.run_with_input(["update-ref", "--stdin", "-z"], &input)
+            .map(|_| ())
     }
 
     /// Run git with no input.

@@ -181,7 +181,8 @@ impl ForgeError {
             .map(|c| format!(", did you mean `{c}`?"))
             .unwrap_or_default();
         ForgeError::UnknownRelease {
-            name: name.to_string(),
+            // Typed by a user or taken from elsewhere: never printed raw.
+            name: klts_core::names::printable(name, 128),
             hint,
         }
     }

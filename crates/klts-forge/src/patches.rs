@@ -245,12 +245,19 @@ impl PatchStore {
     }
 
     fn read_file(&self, name: &str, path: &Path) -> Result<PatchFile, PatchError> {
-        let full = self.workspace.join(path);
-        let bytes = std::fs::read(&full).map_err(|e| PatchError::File {
+        let file_err = |reason: String| PatchError::File {
             name: name.to_string(),
             path: path.display().to_string(),
-            reason: e.to_string(),
+            reason,
+        };
+        // The one containment rule (klts-core): no path or symlink may leave the workspace.
+        let full = klts_core::manifest::workspace_file(&self.workspace, path).map_err(|e| {
+            file_err(match e {
+                klts_core::manifest::WorkspacePathError::Io { source, .. } => source.to_string(),
+                other => other.to_string(),
+            })
         })?;
+        let bytes = std::fs::read(&full).map_err(|e| file_err(e.to_string()))?;
         Ok(PatchFile {
             source: PatchSource::File(path.to_path_buf()),
             sha256: sha256_hex(&bytes),

@@ -346,20 +346,23 @@ pub fn verify(
     let mut results = results.into_inner().unwrap_or_default();
 
     // Keep every materialized release reachable (and inspectable) in the mirror.
-    let mut updates = String::new();
+    let mut updates = Vec::new();
     for r in results.values() {
         if let (Status::Ok, Some(commit)) = (r.status, &r.commit) {
             let full = format!("{RELEASES_REF_PREFIX}{}", r.release);
             if refs.get(&full) != Some(commit.as_str()) {
-                updates.push_str(&format!("update {full} {commit}\n"));
+                updates.push((full, commit.clone()));
             }
         }
     }
     if !updates.is_empty() {
-        mirror.git.run_with_input(["update-ref", "--stdin"], updates.as_bytes()).map_err(|e| {
+        mirror.git.update_refs(&updates).map_err(|e| {
             ForgeError::Other(format!(
                 "cannot record release refs in the mirror: {}\n  help: if the step cache refers to objects that were removed, run `klts verify --no-cache`",
-                e.stderr()
+                match e.stderr() {
+                    "" => e.to_string(),
+                    stderr => stderr.to_string(),
+                }
             ))
         })?;
     }

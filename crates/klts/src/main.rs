@@ -9,6 +9,24 @@
 
 /// `println!` that exits quietly when stdout is closed (`klts releases | head`).
 macro_rules! outln {
+    () => {
+        outln_raw!()
+    };
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        // Everything printed goes through the one terminal filter (klts_core::names).
+        let line = format!($($t)*);
+        if let Err(e) = writeln!(std::io::stdout(), "{}", klts_core::names::terminal_safe(&line)) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
+/// [`outln!`] without the terminal filter, for lines that carry klts's own colour codes; every
+/// untrusted piece of such a line must be made printable by the caller.
+macro_rules! outln_raw {
     ($($t:tt)*) => {{
         use std::io::Write as _;
         if let Err(e) = writeln!(std::io::stdout(), $($t)*) {
@@ -334,7 +352,7 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("error: {}", f.message);
+            eprintln!("error: {}", klts_core::names::terminal_safe(&f.message));
             ExitCode::from(f.code)
         }
     }
@@ -396,6 +414,17 @@ pub(crate) fn jobs(run: &RunArgs) -> usize {
 }
 
 fn run(cli: &Cli) -> Result<u8, Failure> {
+    // Commands that also work without a workspace must not take a mistyped `--workspace` for
+    // "no workspace": an explicit path that is not a directory is an error for every command.
+    if !cli.workspace.is_dir() {
+        return Err(Failure {
+            code: 2,
+            message: format!(
+                "workspace {} is not a directory\n  help: pass --workspace DIR with the directory that holds releases.yml (or omit it to use the current directory)",
+                cli.workspace.display()
+            ),
+        });
+    }
     match &cli.command {
         Command::Releases(list) => {
             let ws = open(cli)?;

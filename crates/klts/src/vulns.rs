@@ -244,7 +244,7 @@ fn render_matrix(m: &Matrix, format: MatrixFormat) -> Result<(), Failure> {
             for row in &m.rows {
                 let mut line = format!(
                     "{:<22} {:<9} {:>5}",
-                    row.advisory.id,
+                    klts_core::names::printable(&row.advisory.id, 40),
                     row.advisory.severity.to_string(),
                     score(row.advisory.score)
                 );
@@ -253,7 +253,7 @@ fn render_matrix(m: &Matrix, format: MatrixFormat) -> Result<(), Failure> {
                     line.push(' ');
                     line.push_str(&color(c.status, &text, tty));
                 }
-                outln!("{line}");
+                outln_raw!("{line}");
             }
             outln!();
             for (i, r) in m.releases.iter().enumerate() {

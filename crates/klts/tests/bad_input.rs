@@ -289,3 +289,51 @@ fn cycles_and_bad_lock_files() {
     );
     assert!(stderr(&out).contains("line 2"), "{}", stderr(&out));
 }
+
+#[test]
+fn an_explicit_workspace_that_does_not_exist_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("no-such-workspace");
+    let site_out = tmp.path().join("site");
+    let site_out = site_out.to_str().unwrap();
+    for args in [
+        &["vulns", "check", "1.17.17"][..],
+        &["lifecycle"],
+        &["site", "build", site_out],
+        &["serve", "--addr", "127.0.0.1:0"],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_klts"))
+            .arg("--workspace")
+            .arg(&missing)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // `serve` used to start serving the embedded data: give it a bounded time to refuse.
+        let mut status = None;
+        for _ in 0..200 {
+            if let Some(s) = child.try_wait().unwrap() {
+                status = Some(s);
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        if status.is_none() {
+            let _ = child.kill();
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            status.and_then(|s| s.code()),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).contains("is not a directory"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!std::path::Path::new(site_out).exists());
+    }
+}

@@ -179,7 +179,7 @@ fn missing_toolchain_is_a_clear_error_and_nothing_is_written() {
         .collect();
     assert_eq!(
         unknown,
-        ["16 unknown key `imagez` is ignored"],
+        ["16 unknown key `imagez` in build is ignored"],
         "{}",
         text(&o)
     );

@@ -52,6 +52,50 @@ pub fn lint_workspace(ws: &Workspace) -> Result<Vec<Diagnostic>, ForgeError> {
         }
     }
 
+    // Local patch files parse as `git format-patch` output (each file once).
+    let mut checked = BTreeSet::new();
+    let mut local = Vec::new();
+    for r in &m.releases {
+        for name in &r.patches {
+            match m.resolve_patch(&name.value) {
+                PatchResolution::Convention(path) => local.push((path, name.loc)),
+                PatchResolution::Catalog(e) => {
+                    for src in &e.sources {
+                        if let PatchSource::File(path) = &src.value {
+                            local.push((path.clone(), src.loc));
+                        }
+                    }
+                }
+                PatchResolution::Missing { .. } => {}
+            }
+        }
+    }
+    for (path, loc) in local {
+        if !checked.insert(path.clone()) {
+            continue;
+        }
+        // Missing files and escaping symlinks are reported by the manifest checks.
+        let Ok(full) = m.workspace_file(&path) else {
+            continue;
+        };
+        let problem = match std::fs::read(&full) {
+            Ok(bytes) => crate::mbox::check(&bytes).err(),
+            Err(e) => Some(format!("cannot be read: {e}")),
+        };
+        if let Some(problem) = problem {
+            out.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    "corrupt-patch",
+                    &m.path,
+                    Some(loc),
+                    format!("patch file {}: {problem}", path.display()),
+                )
+                .with_help("regenerate it with `git format-patch --stdout BASE..FIX > FILE`"),
+            );
+        }
+    }
+
     // Root tags, when there is a mirror to look in.
     let mirror = Mirror::of(ws);
     if mirror.exists() {

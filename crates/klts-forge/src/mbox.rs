@@ -63,6 +63,51 @@ pub fn split(mbox: &[u8]) -> Vec<Message<'_>> {
     out
 }
 
+/// A structural check of a patch file, in process and without git (for `klts lint`): it is
+/// text, it has at least one message, and every message has a `From:` or `Subject:` header
+/// and a diff (`diff --git` or a `---`/`+++` pair followed by a hunk). Returns the number
+/// of messages, or what is wrong and in which message. It does not apply anything: a file that
+/// passes may still conflict.
+pub fn check(bytes: &[u8]) -> Result<usize, String> {
+    if bytes.contains(&0) {
+        return Err("it contains NUL bytes: not a text patch (binary garbage?)".into());
+    }
+    let messages = split(bytes);
+    if messages.is_empty() {
+        return Err("it is empty".into());
+    }
+    for (i, m) in messages.iter().enumerate() {
+        let text = String::from_utf8_lossy(m.raw);
+        let mut has_header = false;
+        let mut has_diff = false;
+        let mut minus = false;
+        let mut plus = false;
+        for line in text.lines() {
+            has_header |= line.starts_with("From: ") || line.starts_with("Subject: ");
+            if line.starts_with("diff --git ") {
+                has_diff = true;
+            }
+            if line.starts_with("--- ") {
+                minus = true;
+            } else if minus && line.starts_with("+++ ") {
+                plus = true;
+            } else if plus && (line.starts_with("@@ ") || line.starts_with("GIT binary patch")) {
+                has_diff = true;
+            }
+        }
+        let n = i + 1;
+        if !has_header {
+            return Err(format!(
+                "message {n} has no From:/Subject: header (not `git format-patch` output)"
+            ));
+        }
+        if !has_diff {
+            return Err(format!("message {n} contains no diff"));
+        }
+    }
+    Ok(messages.len())
+}
+
 /// What `git mailinfo` printed about one message.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MailInfo {
@@ -140,6 +185,23 @@ From: A <a@example.com>\nSubject: [PATCH 2/2] two\n\nbody\n";
         assert_eq!(msgs.len(), 2);
         assert!(msgs[0].raw.ends_with(b" diff\n"));
         assert!(msgs[1].raw.starts_with(b"From 2222"));
+    }
+
+    #[test]
+    fn check_finds_what_git_am_would_refuse() {
+        let good = b"From 1111111111111111111111111111111111111111 Mon Sep 17 00:00:00 2001\n\
+From: A <a@example.com>\nSubject: [PATCH] one\n\nmsg\n---\n a | 2 +-\n\n\
+diff --git a/a b/a\nindex 1..2 100644\n--- a/a\n+++ b/a\n@@ -1 +1 @@\n-x\n+y\n";
+        assert_eq!(check(good), Ok(1));
+        assert!(check(b"").unwrap_err().contains("empty"));
+        assert!(check(b"\x7fELF\x00\x01").unwrap_err().contains("NUL"));
+        assert!(check(b"just some text\n").unwrap_err().contains("header"));
+        // TWO has headers but no diff in either message.
+        assert!(check(TWO)
+            .unwrap_err()
+            .contains("message 1 contains no diff"));
+        let plain = b"From: A <a@x>\nSubject: s\n\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n";
+        assert_eq!(check(plain), Ok(1));
     }
 
     #[test]

@@ -255,3 +255,41 @@ fn a_tampered_step_cache_is_discarded_not_trusted() {
     let out = ws.klts(&["verify"]);
     assert!(!stderr(&out).contains("not trusted"), "{}", stderr(&out));
 }
+
+#[test]
+fn lint_parses_patch_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let up = upstream(tmp.path());
+    let ws = ws_with(
+        tmp.path(),
+        &up,
+        "releases:\n  - name: v1.0.0-lts.1\n    base_release: v1.0.0\n    must: true\n    patches: [good, garbage, listed]\npatches:\n  - name: listed\n    patch: [patches/cover.txt]\n",
+    );
+    ws.patch("good", &fix_patch(&up, 2, "good"));
+    std::fs::write(
+        ws.dir.join("patches/garbage.patch"),
+        b"\x7fELF\x02\x01\x00\x00binary",
+    )
+    .unwrap();
+    std::fs::write(
+        ws.dir.join("patches/cover.txt"),
+        b"From: A <a@example.com>\nSubject: [PATCH 0/2] cover letter\n\nno diff here\n",
+    )
+    .unwrap();
+    let out = ws.klts(&["lint"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    let corrupt: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("error[corrupt-patch]"))
+        .collect();
+    assert_eq!(corrupt.len(), 2, "{text}");
+    assert!(
+        corrupt[0].contains("patches/garbage.patch") && corrupt[0].contains("NUL"),
+        "{text}"
+    );
+    assert!(
+        corrupt[1].contains("patches/cover.txt") && corrupt[1].contains("no diff"),
+        "{text}"
+    );
+}

@@ -81,7 +81,77 @@ pub struct TriageError {
     pub message: String,
 }
 
+/// Everything `klts lint` says about `triage.yml` at `path`: a file that cannot be read or
+/// parsed is one error (with its position), then [`Triage::check`]'s findings. A missing file
+/// is fine (no decisions).
+pub fn lint(
+    path: &Path,
+    db: &crate::db::Database,
+    manifest: &klts_core::Manifest,
+) -> Vec<klts_core::Diagnostic> {
+    use klts_core::{Diagnostic, Severity};
+    match Triage::load(path) {
+        Ok(t) => t.check(path, db, manifest),
+        Err(e) => vec![Diagnostic::new(
+            Severity::Error,
+            "triage-invalid",
+            path,
+            (e.loc != Location::default()).then_some(e.loc),
+            e.message,
+        )
+        .with_help("fix the file; `klts help vulns` shows the triage.yml format")],
+    }
+}
+
 impl Triage {
+    /// The cross-checks of decisions against the advisory database and the manifest, as
+    /// diagnostics (one owner for `klts lint` and `klts vulns`): a decision about an advisory
+    /// no source has (a typo, or feeds not synced), or about a release the manifest lacks.
+    pub fn check(
+        &self,
+        path: &Path,
+        db: &crate::db::Database,
+        manifest: &klts_core::Manifest,
+    ) -> Vec<klts_core::Diagnostic> {
+        use klts_core::{Diagnostic, Severity};
+        let mut out = Vec::new();
+        for d in &self.decisions {
+            if db.get(&d.advisory).is_none() {
+                out.push(
+                    Diagnostic::new(
+                        Severity::Warning,
+                        "triage-unknown-advisory",
+                        path,
+                        Some(d.loc),
+                        format!(
+                            "triage names `{}`, which no advisory has",
+                            klts_core::names::printable(&d.advisory, 80)
+                        ),
+                    )
+                    .with_help(
+                        "check the id for a typo, or run `klts feed sync` for newer advisories",
+                    ),
+                );
+            }
+            for r in d.releases.iter().filter(|r| manifest.release(r).is_none()) {
+                out.push(
+                    Diagnostic::new(
+                        Severity::Warning,
+                        "triage-unknown-release",
+                        path,
+                        Some(d.loc),
+                        format!(
+                            "triage names release `{}`, which the manifest does not have",
+                            klts_core::names::printable(r, 80)
+                        ),
+                    )
+                    .with_help("name a release of releases.yml (`klts releases` lists them)"),
+                );
+            }
+        }
+        out
+    }
+
     /// Read `path`; a missing file means no decisions.
     pub fn load(path: &Path) -> Result<Triage, TriageError> {
         match std::fs::read_to_string(path) {

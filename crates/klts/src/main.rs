@@ -437,7 +437,12 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         }
         Command::Lint(list) => {
             let ws = open(cli)?;
-            let diags = klts_forge::lint::lint_workspace(&ws)?;
+            let mut diags = klts_forge::lint::lint_workspace(&ws)?;
+            let triage = ws.root.join(klts_vuln::triage::TRIAGE_FILE);
+            if triage.exists() {
+                let db = vulns::database()?;
+                diags.extend(klts_vuln::triage::lint(&triage, &db, &ws.manifest));
+            }
             let errors = diags
                 .iter()
                 .filter(|d| d.severity == Severity::Error)

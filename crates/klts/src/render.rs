@@ -66,13 +66,7 @@ pub fn releases_table(rows: &[ReleaseSummary]) {
 
 pub fn diagnostics(diags: &[Diagnostic], root: &Path) {
     for d in diags {
-        let mut d = d.clone();
-        if let Ok(rel) = d.file.strip_prefix(root) {
-            if !rel.as_os_str().is_empty() {
-                d.file = rel.to_path_buf();
-            }
-        }
-        outln!("{d}");
+        outln!("{}", diagnostic_line(d, root));
     }
     let count = |s| diags.iter().filter(|d| d.severity == s).count();
     let (e, w) = (count(Severity::Error), count(Severity::Warning));
@@ -81,6 +75,17 @@ pub fn diagnostics(diags: &[Diagnostic], root: &Path) {
     } else {
         outln!("\n{e} error{}, {w} warning{}", plural(e), plural(w));
     }
+}
+
+/// One diagnostic as printed, its file relative to the workspace `root`.
+pub fn diagnostic_line(d: &Diagnostic, root: &Path) -> String {
+    let mut d = d.clone();
+    if let Ok(rel) = d.file.strip_prefix(root) {
+        if !rel.as_os_str().is_empty() {
+            d.file = rel.to_path_buf();
+        }
+    }
+    d.to_string()
 }
 
 fn plural(n: usize) -> &'static str {

@@ -146,26 +146,8 @@ fn gather(
         );
     }
     let t = triage(&ws)?;
-    for d in &t.decisions {
-        if db.get(&d.advisory).is_none() {
-            tracing::warn!(
-                "{}:{}: triage names `{}`, which no advisory has (a typo, or run `klts feed sync`)",
-                TRIAGE_FILE,
-                d.loc,
-                d.advisory
-            );
-        }
-        for r in d
-            .releases
-            .iter()
-            .filter(|r| ws.manifest.release(r).is_none())
-        {
-            tracing::warn!(
-                "{}:{}: triage names release `{r}`, which the manifest does not have",
-                TRIAGE_FILE,
-                d.loc
-            );
-        }
+    for d in t.check(&ws.root.join(TRIAGE_FILE), db, &ws.manifest) {
+        tracing::warn!("{}", crate::render::diagnostic_line(&d, &ws.root));
     }
     Ok((ws, facts, t))
 }

@@ -293,3 +293,36 @@ fn lint_parses_patch_files() {
         "{text}"
     );
 }
+
+#[test]
+fn lint_checks_triage_yml() {
+    let tmp = tempfile::tempdir().unwrap();
+    let up = upstream(tmp.path());
+    let ws = ws_with(
+        tmp.path(),
+        &up,
+        "releases:\n  - name: v1.0.0-lts.1\n    base_release: v1.0.0\n",
+    );
+    std::fs::write(
+        ws.dir.join("triage.yml"),
+        "triage:\n  - advisory: CVE-2021-3121\n    justification: trust-me\n",
+    )
+    .unwrap();
+    let out = ws.klts(&["lint"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("triage.yml:3:20: error[triage-invalid]: unknown justification `trust-me`"),
+        "{text}"
+    );
+    std::fs::write(
+        ws.dir.join("triage.yml"),
+        "triage:\n  - advisory: CVE-2099-0001\n    releases: [v9.9.9-lts.1]\n    justification: vulnerable_code_not_in_execute_path\n",
+    )
+    .unwrap();
+    let out = ws.klts(&["lint"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("warning[triage-unknown-advisory]"), "{text}");
+    assert!(text.contains("warning[triage-unknown-release]"), "{text}");
+}

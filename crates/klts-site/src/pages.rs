@@ -907,6 +907,7 @@ fn status_short(s: StatusKind) -> &'static str {
     match s {
         StatusKind::Affected => "open",
         StatusKind::Unknown => "?",
+        StatusKind::Unassessed => "n/a?",
         StatusKind::Ignored => "ign",
         StatusKind::FixedByPatch => "patch",
         StatusKind::FixedByDependency => "dep",
@@ -919,6 +920,9 @@ fn status_meaning(s: StatusKind) -> &'static str {
     match s {
         StatusKind::Affected => "open: the release is exposed",
         StatusKind::Unknown => "unknown: facts needed are missing",
+        StatusKind::Unassessed => {
+            "unassessed: upstream did not assess this line (out of support when published); other sources' claims are shown as evidence"
+        }
         StatusKind::Ignored => "ignored by triage (VEX justification)",
         StatusKind::FixedByPatch => "fixed by a patch of the release chain",
         StatusKind::FixedByDependency => "fixed by a dependency or Go version in the release tree",

@@ -724,7 +724,7 @@ fn bad_filters_are_400_with_allowed_values() {
         ("/matrix/?line=9.99", "line `9.99` is not allowed"),
         (
             "/matrix/?status=nope",
-            "affected, unknown, ignored, fixed-by-patch",
+            "affected, unassessed, unknown, ignored, fixed-by-patch",
         ),
         ("/matrix/?status=nope&line=abc", "line `abc`"),
     ] {

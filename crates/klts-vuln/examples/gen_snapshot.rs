@@ -383,9 +383,18 @@ fn facts_feed(raw: &Value) -> Result<(Value, usize, Option<String>), String> {
             .get("content_text")
             .and_then(Value::as_str)
             .unwrap_or("");
+        let mut klts = Map::new();
         if let Some(vector) = cvss_v3_vector(text) {
-            let mut klts = Map::new();
             klts.insert("cvss_v3".into(), Value::from(vector));
+        }
+        // A fact, not prose: the announcement says every version is affected (no fix).
+        if text
+            .to_ascii_lowercase()
+            .contains("all kubernetes versions are affected")
+        {
+            klts.insert("all_versions_affected".into(), Value::Bool(true));
+        }
+        if !klts.is_empty() {
             out.insert("_klts".into(), Value::Object(klts));
         }
         out_items.push(Value::Object(out));

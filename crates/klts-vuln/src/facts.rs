@@ -152,6 +152,33 @@ pub fn workspace_facts(
     })
 }
 
+/// Facts of every release from the manifest alone, for a workspace whose releases cannot be
+/// materialized (no mirror, no network): the upstream version from the chain's root tag and the
+/// chain's patches (credited by name and `fixes:`), no trees. Statuses computed from these are
+/// labelled "manifest only" by the caller; fetching the mirror upgrades the same commands to
+/// tree and git evidence.
+pub fn manifest_facts(ws: &Workspace) -> Vec<ReleaseFacts> {
+    ws.manifest
+        .releases
+        .iter()
+        .map(|r| {
+            let name = r.name.value.clone();
+            let upstream = ws
+                .manifest
+                .chain(&name)
+                .ok()
+                .and_then(|c| Version::parse(&c.root).ok())
+                .map(|v| v.base());
+            ReleaseFacts {
+                patches: chain_patches(ws, &name),
+                name,
+                upstream,
+                ..ReleaseFacts::default()
+            }
+        })
+        .collect()
+}
+
 /// Facts for a bare version (`1.17.17`): upstream ranges only, plus — when a workspace mirror
 /// has the tag — the inventory of the upstream tree.
 pub fn version_facts(version: &Version, ws: Option<&Workspace>) -> ReleaseFacts {

@@ -9,8 +9,12 @@
 //! * `url` / `external_url` → references; a kubernetes/kubernetes issue URL → `issue`
 //!   (else `_kubernetes_io.issue_number` → `https://github.com/kubernetes/kubernetes/issues/N`).
 //!   A cve.org `external_url` listing several ids is split into one URL per CVE.
-//! * `date_published` / `date_modified` → `published` / `modified`; `summary` (else `title`)
-//!   → `summary`.
+//! * `date_published` / `date_modified` → `published` / `modified` (placeholder dates dropped);
+//!   `summary` (else `title`) → `summary`.
+//! * "All Kubernetes versions are affected" in `content_text` (or `_klts.all_versions_affected`
+//!   in the snapshot) → one affected entry, `k8s.io/kubernetes` from `0` with no fix: the feed
+//!   is the only record of such design flaws (CVE-2020-8554), which would otherwise have no
+//!   ranges at all and come out `unknown`.
 //! * The CVSS v3 vector: `_klts.cvss_v3` (a vector, or an object from CVE id to vector) when
 //!   present and valid, else the first valid `CVSS:3.0/…` or `CVSS:3.1/…` vector in
 //!   `content_text`. For an item with several CVEs, the vector following a mention of the CVE
@@ -97,8 +101,16 @@ fn parse_item(sink: &mut Sink<'_>, item: &Map<String, Value>, path: &str) -> Vec
 
     let url = sink.opt_str(item, "url", &format!("{path}.url"));
     let external = sink.opt_str(item, "external_url", &format!("{path}.external_url"));
-    let published = sink.opt_str(item, "date_published", &format!("{path}.date_published"));
-    let modified = sink.opt_str(item, "date_modified", &format!("{path}.date_modified"));
+    let published = crate::model::real_date(sink.opt_str(
+        item,
+        "date_published",
+        &format!("{path}.date_published"),
+    ));
+    let modified = crate::model::real_date(sink.opt_str(
+        item,
+        "date_modified",
+        &format!("{path}.date_modified"),
+    ));
     let summary = sink
         .opt_str(item, "summary", &format!("{path}.summary"))
         .or_else(|| sink.opt_str(item, "title", &format!("{path}.title")))
@@ -148,6 +160,7 @@ fn parse_item(sink: &mut Sink<'_>, item: &Map<String, Value>, path: &str) -> Vec
     }
 
     let klts_vector = klts_vector(sink, item, path);
+    let all_versions = all_versions_affected(item, &content);
     let vectors = find_vectors(&content);
 
     ids.iter()
@@ -165,6 +178,26 @@ fn parse_item(sink: &mut Sink<'_>, item: &Map<String, Value>, path: &str) -> Vec
             refs.sort();
             refs.dedup();
             adv.references = refs;
+            if all_versions {
+                // The announcement's own words: every version, no fix. One entry for the
+                // product as a whole, from the Kubernetes CNA (a primary source).
+                adv.affected.push(crate::model::Affected {
+                    package: crate::model::Package {
+                        ecosystem: crate::model::Ecosystem::Kubernetes,
+                        name: "k8s.io/kubernetes".into(),
+                    },
+                    ranges: vec![crate::model::Range {
+                        kind: crate::model::RangeKind::Semver,
+                        events: vec![crate::model::Event::Introduced("0".into())],
+                    }],
+                    versions: Vec::new(),
+                    record: Some(crate::model::RecordRef {
+                        source: Source::KubernetesFeed,
+                        id: id.clone(),
+                        published: published.clone(),
+                    }),
+                });
+            }
             adv.cvss_v3 = match &klts_vector {
                 Some(KltsVector::One(v)) => Some(v.clone()),
                 Some(KltsVector::ById(m)) => m
@@ -203,6 +236,19 @@ enum KltsVector {
 }
 
 /// `_klts.cvss_v3`: a valid vector, or an object from CVE id to valid vector.
+/// Whether the announcement says that every version is affected: `_klts.all_versions_affected`
+/// (the snapshot's facts-only form) or, in a synced feed, the sentence the Kubernetes security
+/// announcements use ("All Kubernetes versions are affected").
+fn all_versions_affected(item: &Map<String, Value>, content: &str) -> bool {
+    item.get("_klts")
+        .and_then(|k| k.get("all_versions_affected"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+        || content
+            .to_ascii_lowercase()
+            .contains("all kubernetes versions are affected")
+}
+
 fn klts_vector(sink: &mut Sink<'_>, item: &Map<String, Value>, path: &str) -> Option<KltsVector> {
     let v = item.get("_klts")?.get("cvss_v3")?;
     let field = format!("{path}._klts.cvss_v3");

@@ -3,7 +3,7 @@
 //!
 //! Records are grouped by union-find over their ids and aliases (so `A ~ B` and `B ~ C` puts
 //! `A`, `B` and `C` together). Within a group, records are taken in source priority order —
-//! [`Source::KubernetesOsv`], then [`Source::KubernetesFeed`], then [`Source::GoVulnDb`] (a
+//! [`Source::KubernetesOsv`], then [`Source::KubernetesFeed`], then [`Source::Program`], then [`Source::GoVulnDb`] (a
 //! record's priority is that of its best source) — then by id, so the result does not depend on
 //! the input order:
 //!
@@ -70,7 +70,8 @@ fn rank(s: Source) -> u8 {
     match s {
         Source::KubernetesOsv => 0,
         Source::KubernetesFeed => 1,
-        Source::GoVulnDb => 2,
+        Source::Program => 2,
+        Source::GoVulnDb => 3,
     }
 }
 
@@ -308,6 +309,7 @@ mod tests {
                 events: vec![Event::Introduced("0".into()), Event::Fixed(fixed.into())],
             }],
             versions: vec![],
+            record: None,
         }
     }
 

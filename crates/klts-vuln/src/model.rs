@@ -97,6 +97,53 @@ pub struct Affected {
     pub ranges: Vec<Range>,
     /// Explicitly listed affected versions.
     pub versions: Vec<String>,
+    /// The record this entry was read from: which source made this claim. Merging keeps it,
+    /// so that a status can say *who* assessed a line (see [`crate::status`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<RecordRef>,
+}
+
+/// The source record of a claim.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RecordRef {
+    /// The source.
+    pub source: Source,
+    /// The record's own id (`CVE-2020-8564`, `GO-2021-0066`).
+    pub id: String,
+    /// The record's publication date (RFC 3339), placeholders removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+}
+
+impl Source {
+    /// Whether the source speaks for the product itself (the Kubernetes CNA, or the LTS
+    /// program's own records): its ranges decide the lines it assessed. Other sources (the Go
+    /// vulnerability database) are secondary: their claims are evidence.
+    pub fn is_primary(self) -> bool {
+        matches!(
+            self,
+            Source::KubernetesOsv | Source::KubernetesFeed | Source::Program
+        )
+    }
+
+    /// The kebab-case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::KubernetesOsv => "kubernetes-osv",
+            Source::GoVulnDb => "go-vulndb",
+            Source::KubernetesFeed => "kubernetes-feed",
+            Source::Program => "program",
+        }
+    }
+}
+
+/// `None` for a date that is a placeholder rather than a date: the Go database writes
+/// `0001-01-01T00:00:00Z` for unknown dates, and an empty string says nothing either.
+pub fn real_date(date: Option<String>) -> Option<String> {
+    date.filter(|d| {
+        let d = d.trim();
+        !d.is_empty() && !d.starts_with("0001-01-01") && !d.starts_with("0000-")
+    })
 }
 
 /// Qualitative severity (CVSS v3 bands), ordered from none to critical; `Unknown` when no
@@ -171,6 +218,8 @@ pub enum Source {
     GoVulnDb,
     /// The official Kubernetes CVE feed (JSON Feed).
     KubernetesFeed,
+    /// The LTS program's own records (`advisories/*.json` in the workspace).
+    Program,
 }
 
 /// One advisory, merged across sources and aliases.

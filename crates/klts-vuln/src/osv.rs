@@ -234,8 +234,8 @@ pub fn parse_record(
             adv.aliases.insert(alias.to_string());
         }
     }
-    adv.published = sink.opt_str(obj, "published", "published");
-    adv.modified = sink.opt_str(obj, "modified", "modified");
+    adv.published = crate::model::real_date(sink.opt_str(obj, "published", "published"));
+    adv.modified = crate::model::real_date(sink.opt_str(obj, "modified", "modified"));
     adv.summary = sink
         .opt_str(obj, "summary", "summary")
         .map(|s| s.trim().to_string())
@@ -275,7 +275,12 @@ pub fn parse_record(
         if vector.is_none() {
             vector = v;
         }
-        if let Some(affected) = parse_affected(&mut sink, a, &path) {
+        if let Some(mut affected) = parse_affected(&mut sink, a, &path) {
+            affected.record = Some(crate::model::RecordRef {
+                source,
+                id: id.clone(),
+                published: adv.published.clone(),
+            });
             adv.affected.push(affected);
         }
     }
@@ -375,6 +380,7 @@ fn parse_affected(sink: &mut Sink<'_>, a: &Map<String, Value>, path: &str) -> Op
         },
         ranges,
         versions,
+        record: None,
     })
 }
 

@@ -487,6 +487,7 @@ mod tests {
                 })
                 .collect(),
             versions: Vec::new(),
+            record: None,
         }
     }
 

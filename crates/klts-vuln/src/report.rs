@@ -3,7 +3,6 @@
 
 use crate::db::Database;
 use crate::model::{Advisory, Severity};
-use crate::range::lowest_fix_in_line;
 use crate::status::{status, ReleaseFacts, Status, StatusKind};
 use crate::triage::Triage;
 use klts_core::{MinorLine, Version};
@@ -194,22 +193,18 @@ pub fn check(
     let mut out = Vec::new();
     for adv in db.sorted_by_severity() {
         let st = status(adv, facts, triage);
-        let open = st.status == StatusKind::Affected
-            || (include_unknown && st.status == StatusKind::Unknown && has_tree_need(&st));
+        let open = st.is_open()
+            || (include_unknown
+                && (st.status == StatusKind::Unassessed
+                    || (st.status == StatusKind::Unknown && has_tree_need(&st))));
         if !open {
             continue;
         }
-        let upstream_fix = version.as_ref().and_then(|v| {
-            adv.affected
-                .iter()
-                .filter(|a| crate::status::is_kubernetes_component(a))
-                .filter_map(|a| {
-                    lowest_fix_in_line(a, &format!("{}.{}.{}", v.major(), v.minor(), v.patch()))
-                })
-                .filter_map(|f| Version::parse(&f).ok())
-                .min()
-                .map(|v| v.to_string())
-        });
+        // The suggested upstream fix comes from the same judgement as the status: the lowest
+        // later patch release of the line whose own status is fixed (or no longer affected).
+        let upstream_fix = version
+            .as_ref()
+            .and_then(|v| upstream_fix_in_line(adv, v, triage));
         // Dependency advisories have no fix version in Kubernetes terms: an upstream tag of the
         // line whose own tree is fixed (as seen through a workspace release based on it) is.
         let upstream_fix = upstream_fix.or_else(|| {
@@ -240,6 +235,29 @@ pub fn check(
         });
     }
     out
+}
+
+/// The lowest patch release of `v`'s line after `v` (up to the line's newest, from the
+/// lifecycle calendar) that the status judgement calls fixed upstream or not affected.
+fn upstream_fix_in_line(adv: &Advisory, v: &Version, triage: &Triage) -> Option<String> {
+    let calendar = klts_core::lifecycle::Calendar::builtin();
+    let newest = calendar
+        .get(v.line())
+        .and_then(|f| f.latest_patch.as_deref())
+        .and_then(|p| Version::parse(p).ok())?;
+    (v.patch() + 1..=newest.patch()).find_map(|p| {
+        let candidate = Version::new(v.major(), v.minor(), p);
+        let facts = ReleaseFacts {
+            name: candidate.to_string(),
+            upstream: Some(candidate.clone()),
+            ..ReleaseFacts::default()
+        };
+        matches!(
+            status(adv, &facts, triage).status,
+            StatusKind::FixedUpstream | StatusKind::NotAffected
+        )
+        .then(|| candidate.to_string())
+    })
 }
 
 fn has_tree_need(st: &Status) -> bool {
@@ -274,7 +292,7 @@ pub fn gate(
                 continue;
             }
             let st = status(adv, r, triage);
-            if st.status.is_open() {
+            if st.is_open() {
                 out.push(GateViolation {
                     release: r.name.clone(),
                     advisory: AdvisorySummary::of(adv),

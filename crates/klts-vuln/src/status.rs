@@ -47,14 +47,19 @@ pub enum StatusKind {
     Ignored,
     /// Facts missing.
     Unknown,
+    /// The product's own security team (the primary source) did not assess this line: it was
+    /// out of upstream support when the advisory was published. Secondary claims are evidence;
+    /// triage, a patch or git evidence settle it. Never "not affected".
+    Unassessed,
     /// Open.
     Affected,
 }
 
 impl StatusKind {
     /// Every status, in display order.
-    pub const ALL: [StatusKind; 7] = [
+    pub const ALL: [StatusKind; 8] = [
         StatusKind::Affected,
+        StatusKind::Unassessed,
         StatusKind::Unknown,
         StatusKind::Ignored,
         StatusKind::FixedByPatch,
@@ -72,6 +77,7 @@ impl StatusKind {
             StatusKind::FixedByDependency => "fixed-by-dependency",
             StatusKind::Ignored => "ignored",
             StatusKind::Unknown => "unknown",
+            StatusKind::Unassessed => "unassessed",
             StatusKind::Affected => "affected",
         }
     }
@@ -107,6 +113,13 @@ impl fmt::Display for StatusKind {
 pub enum Evidence {
     /// A range evaluated at a version.
     Range {
+        /// The record that makes this claim (`CVE-2020-8564 (kubernetes-osv)`), when known.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        record: Option<String>,
+        /// Whether that record is only a secondary source here (its claim is evidence, not the
+        /// verdict).
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        secondary: bool,
         /// What was evaluated (`upstream version`, `gogo/protobuf in the release tree`, …).
         subject: String,
         /// The version evaluated.
@@ -124,6 +137,17 @@ pub enum Evidence {
         release: String,
         /// How it was recognized (`name` or `fixes`).
         via: String,
+    },
+    /// Which lines the primary source assessed, and whether this one is among them.
+    Scope {
+        /// The primary record(s).
+        record: String,
+        /// The line of the release.
+        line: String,
+        /// Whether the record's authors assessed that line.
+        assessed: bool,
+        /// Why (supported when published, named by the record, out of support since …).
+        reason: String,
     },
     /// A module or Go is absent from the tree.
     Absent {
@@ -148,11 +172,16 @@ impl fmt::Display for Evidence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Evidence::Range {
+                record,
+                secondary,
                 subject,
                 version,
                 range,
                 verdict,
             } => {
+                if let Some(r) = record {
+                    write!(f, "{}{r}: ", if *secondary { "claim of " } else { "" })?;
+                }
                 write!(
                     f,
                     "{subject} {version}: {verdict} ({} {}",
@@ -160,9 +189,25 @@ impl fmt::Display for Evidence {
                 )?;
                 if let Some(fixed) = &range.fixed {
                     write!(f, ", fixed in {fixed}")?;
+                } else if verdict == "affected" && range.last_affected.is_none() {
+                    f.write_str(", no fix upstream")?;
                 }
                 f.write_str(")")
             }
+            Evidence::Scope {
+                record,
+                line,
+                assessed,
+                reason,
+            } => write!(
+                f,
+                "{record} {} {line}: {reason}",
+                if *assessed {
+                    "assessed"
+                } else {
+                    "did not assess"
+                }
+            ),
             Evidence::Patch {
                 patch,
                 release,
@@ -191,6 +236,21 @@ pub struct Status {
     pub status: StatusKind,
     /// Why.
     pub evidence: Vec<Evidence>,
+}
+
+impl Status {
+    /// Whether the release is exposed and someone must act: `affected`, or `unassessed` while
+    /// another source claims it is affected (the CI gate must not pass a line merely because
+    /// upstream never looked at it).
+    pub fn is_open(&self) -> bool {
+        match self.status {
+            StatusKind::Affected => true,
+            StatusKind::Unassessed => self.evidence.iter().any(|e| {
+                matches!(e, Evidence::Range { secondary: true, verdict, .. } if verdict == "affected")
+            }),
+            _ => false,
+        }
+    }
 }
 
 /// A patch of a release chain, as far as statuses are concerned.
@@ -261,7 +321,8 @@ fn kind(a: &Affected) -> Kind {
         Ecosystem::Kubernetes if is_in_tree(&a.package.name) => Kind::Kubernetes,
         Ecosystem::Kubernetes => Kind::Module,
         Ecosystem::Go => match a.package.name.as_str() {
-            "k8s.io/kubernetes" => Kind::Kubernetes,
+            // The product itself, under either module path the databases use.
+            "k8s.io/kubernetes" | "github.com/kubernetes/kubernetes" => Kind::Kubernetes,
             "stdlib" | "toolchain" => Kind::GoToolchain,
             name if is_staging(name) && ranges_look_like_staging(a) => Kind::Kubernetes,
             _ => Kind::Module,
@@ -335,7 +396,12 @@ fn ranges_look_like_staging(a: &Affected) -> bool {
 
 /// The version of the Kubernetes package `a` at upstream version `v`.
 fn kubernetes_version_for(a: &Affected, v: &Version) -> String {
-    if a.package.ecosystem == Ecosystem::Go && a.package.name != "k8s.io/kubernetes" {
+    if a.package.ecosystem == Ecosystem::Go
+        && !matches!(
+            a.package.name.as_str(),
+            "k8s.io/kubernetes" | "github.com/kubernetes/kubernetes"
+        )
+    {
         // Staging module: v0.M.P for Kubernetes 1.M.P.
         format!("0.{}.{}", v.minor(), v.patch())
     } else {
@@ -373,11 +439,18 @@ fn range_evidence(subject: &str, version: &str, a: &Affected, v: &Verdict) -> Ev
         },
     };
     Evidence::Range {
+        record: a.record.as_ref().map(record_label),
+        secondary: false,
         subject: subject.to_string(),
         version: version.to_string(),
         range,
         verdict: verdict_word(v).to_string(),
     }
+}
+
+/// `CVE-2020-8564 (kubernetes-osv)`.
+fn record_label(r: &crate::model::RecordRef) -> String {
+    format!("{} ({})", r.id, r.source.as_str())
 }
 
 fn describe_ranges(a: &Affected) -> String {
@@ -396,6 +469,229 @@ fn describe_ranges(a: &Affected) -> String {
         "no ranges".into()
     } else {
         parts.join(", ")
+    }
+}
+
+/// The judgement for the product itself at upstream version `up` (see the module docs):
+/// the primary records decide the lines they assessed; elsewhere the line is `unassessed` and
+/// the secondary claims are evidence; a chain patch settles an open line.
+fn component_status(
+    adv: &Advisory,
+    component: &[&Affected],
+    up: &Version,
+    patch: Option<&Evidence>,
+) -> Status {
+    let mut primary = Vec::new();
+    let mut secondary = Vec::new();
+    for a in component {
+        let version = kubernetes_version_for(a, up);
+        if let Ok(v) = evaluate(a, &version) {
+            let ev = range_evidence("upstream version", &version, a, &v);
+            if a.record.as_ref().is_some_and(|r| r.source.is_primary()) {
+                primary.push((v, ev));
+            } else {
+                secondary.push((v, ev));
+            }
+        }
+    }
+    let mark_secondary = |mut ev: Evidence| {
+        if let Evidence::Range { secondary, .. } = &mut ev {
+            *secondary = true;
+        }
+        ev
+    };
+    let primaries: Vec<&Affected> = component
+        .iter()
+        .copied()
+        .filter(|a| a.record.as_ref().is_some_and(|r| r.source.is_primary()))
+        .collect();
+    let (decided, mut evidence) = if primaries.is_empty() {
+        // No record of the product's own: the secondary source is all there is; it decides,
+        // and its evidence says whose claim it is.
+        (combine(secondary), Vec::new())
+    } else {
+        let scope = scope(adv, &primaries, up.line());
+        if !scope.assessed {
+            // Not assessed upstream: say so; the claims of the other sources are evidence.
+            let mut evidence = vec![scope.evidence()];
+            evidence.extend(secondary.into_iter().map(|(_, ev)| mark_secondary(ev)));
+            return match patch {
+                Some(p) => Status {
+                    status: StatusKind::FixedByPatch,
+                    evidence: std::iter::once(p.clone()).chain(evidence).collect(),
+                },
+                None => Status {
+                    status: StatusKind::Unassessed,
+                    evidence,
+                },
+            };
+        }
+        let decided = combine(primary);
+        // Secondary claims that disagree with the primary verdict are shown, never hidden.
+        let word = decided.as_ref().map(|(v, _)| verdict_word(v));
+        let disagreeing: Vec<Evidence> = secondary
+            .into_iter()
+            .filter(|(v, _)| Some(verdict_word(v)) != word)
+            .map(|(_, ev)| mark_secondary(ev))
+            .collect();
+        (decided, disagreeing)
+    };
+    let (status, first) = match decided {
+        None => (
+            StatusKind::Unknown,
+            Evidence::Missing {
+                what: "comparable version ranges".into(),
+            },
+        ),
+        Some((Verdict::NotAffected, ev)) => (StatusKind::NotAffected, ev),
+        Some((Verdict::Fixed(_), ev)) => (StatusKind::FixedUpstream, ev),
+        Some((Verdict::Affected(_), ev)) => match patch {
+            Some(p) => {
+                evidence.insert(0, ev);
+                (StatusKind::FixedByPatch, p.clone())
+            }
+            None => (StatusKind::Affected, ev),
+        },
+    };
+    evidence.insert(0, first);
+    Status { status, evidence }
+}
+
+/// Whether the primary records assessed a line, and why.
+struct Scope {
+    record: String,
+    line: MinorLine,
+    assessed: bool,
+    reason: String,
+}
+
+impl Scope {
+    fn evidence(&self) -> Evidence {
+        Evidence::Scope {
+            record: self.record.clone(),
+            line: self.line.to_string(),
+            assessed: self.assessed,
+            reason: self.reason.clone(),
+        }
+    }
+}
+
+/// The minor line a range event names: `1.24.17` → 1.24, staging `0.24.3` → 1.24; `0` (the
+/// beginning of time) names none.
+fn event_line(v: &str) -> Option<MinorLine> {
+    let v = v.trim().trim_start_matches('v');
+    let mut parts = v.split(['.', '-', '+']);
+    let (major, minor) = (
+        parts.next()?.parse::<u64>().ok()?,
+        parts.next()?.parse::<u64>().ok()?,
+    );
+    match major {
+        0 => Some(MinorLine::new(1, minor)),
+        _ => Some(MinorLine::new(major, minor)),
+    }
+}
+
+/// Which lines the primary records speak for. A line is assessed when a record names it (an
+/// event of its ranges is on that line), when a range runs from the beginning (`introduced 0`)
+/// up to or past it, when upstream supported it on the day the advisory was published, or when
+/// it was released after that day (it shipped with the fix, or the record would name it). A
+/// line whose community support had ended before publication was not looked at.
+fn scope(adv: &Advisory, primaries: &[&Affected], line: MinorLine) -> Scope {
+    let mut ids: Vec<String> = primaries
+        .iter()
+        .filter_map(|a| a.record.as_ref().map(|r| r.id.clone()))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let record = ids.join(", ");
+    let verdict = |assessed: bool, reason: String| Scope {
+        record: record.clone(),
+        line,
+        assessed,
+        reason,
+    };
+    let mut named = std::collections::BTreeSet::new();
+    for a in primaries {
+        for r in &a.ranges {
+            let mut open_from_start = false;
+            for e in &r.events {
+                match e {
+                    crate::model::Event::Introduced(v) if v.trim() == "0" => open_from_start = true,
+                    crate::model::Event::Introduced(v) => {
+                        open_from_start = false;
+                        named.extend(event_line(v));
+                    }
+                    crate::model::Event::Fixed(v)
+                    | crate::model::Event::LastAffected(v)
+                    | crate::model::Event::Limit(v) => {
+                        if open_from_start && event_line(v).is_some_and(|end| line <= end) {
+                            return verdict(
+                                true,
+                                format!("its range runs from the beginning to {v}"),
+                            );
+                        }
+                        open_from_start = false;
+                        named.extend(event_line(v));
+                    }
+                }
+            }
+            if open_from_start {
+                return verdict(
+                    true,
+                    "it says every version from the beginning is affected".into(),
+                );
+            }
+        }
+        named.extend(a.versions.iter().filter_map(|v| event_line(v)));
+    }
+    if named.contains(&line) {
+        return verdict(true, "the record names this line".into());
+    }
+    let published = adv
+        .published
+        .as_deref()
+        .and_then(|p| klts_core::lifecycle::Date::parse(p.get(..10)?).ok());
+    let calendar = klts_core::lifecycle::Calendar::builtin();
+    match (published, calendar.get(line)) {
+        (Some(day), Some(facts)) => {
+            if facts.released > day {
+                verdict(
+                    true,
+                    format!("the line was released after the advisory ({day})"),
+                )
+            } else {
+                match facts.community_eol {
+                    Some(eol) if eol < day => verdict(
+                        false,
+                        format!(
+                            "the line was out of upstream support (since {eol}) when the advisory was published ({day})"
+                        ),
+                    ),
+                    _ => verdict(
+                        true,
+                        format!("upstream supported the line when the advisory was published ({day})"),
+                    ),
+                }
+            }
+        }
+        // No date to judge by: the record speaks for the lines it names and the ones after.
+        _ => match named.iter().next_back() {
+            Some(newest) if line > *newest => verdict(
+                true,
+                format!("the line is newer than every line the record names (up to {newest})"),
+            ),
+            _ => verdict(
+                false,
+                format!(
+                    "the record does not name the line{}",
+                    if published.is_none() {
+                        " and has no publication date"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+        },
     }
 }
 
@@ -480,8 +776,8 @@ pub fn status(adv: &Advisory, rel: &ReleaseFacts, triage: &Triage) -> Status {
     let mut outcomes: Vec<Status> = Vec::new();
 
     if !component.is_empty() {
-        match &rel.upstream {
-            None => outcomes.push(Status {
+        outcomes.push(match &rel.upstream {
+            None => Status {
                 status: StatusKind::Unknown,
                 evidence: vec![Evidence::Missing {
                     what: format!(
@@ -489,44 +785,9 @@ pub fn status(adv: &Advisory, rel: &ReleaseFacts, triage: &Triage) -> Status {
                         rel.name
                     ),
                 }],
-            }),
-            Some(up) => {
-                let mut verdicts = Vec::new();
-                for a in &component {
-                    let version = kubernetes_version_for(a, up);
-                    if let Ok(v) = evaluate(a, &version) {
-                        let ev = range_evidence("upstream version", &version, a, &v);
-                        verdicts.push((v, ev));
-                    }
-                }
-                outcomes.push(match combine(verdicts) {
-                    None => Status {
-                        status: StatusKind::Unknown,
-                        evidence: vec![Evidence::Missing {
-                            what: "comparable version ranges".into(),
-                        }],
-                    },
-                    Some((Verdict::NotAffected, ev)) => Status {
-                        status: StatusKind::NotAffected,
-                        evidence: vec![ev],
-                    },
-                    Some((Verdict::Fixed(_), ev)) => Status {
-                        status: StatusKind::FixedUpstream,
-                        evidence: vec![ev],
-                    },
-                    Some((Verdict::Affected(_), ev)) => match &patch {
-                        Some(p) => Status {
-                            status: StatusKind::FixedByPatch,
-                            evidence: vec![p.clone(), ev],
-                        },
-                        None => Status {
-                            status: StatusKind::Affected,
-                            evidence: vec![ev],
-                        },
-                    },
-                });
-            }
-        }
+            },
+            Some(up) => component_status(adv, &component, up, patch.as_ref()),
+        });
     }
 
     if !deps.is_empty() {
@@ -647,7 +908,8 @@ pub fn status(adv: &Advisory, rel: &ReleaseFacts, triage: &Triage) -> Status {
 
 fn severity_rank(s: StatusKind) -> u8 {
     match s {
-        StatusKind::Affected => 6,
+        StatusKind::Affected => 7,
+        StatusKind::Unassessed => 6,
         StatusKind::Unknown => 5,
         StatusKind::FixedByPatch => 4,
         StatusKind::FixedByDependency => 3,

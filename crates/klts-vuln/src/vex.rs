@@ -90,7 +90,9 @@ fn statement(adv: &Advisory, release: &str, st: &Status) -> Option<Value> {
                 json!("No fix in this release. Run `klts vulns check` for the lowest release of this line that fixes it."),
             );
         }
-        StatusKind::Unknown => {
+        // Not assessed upstream is not "not affected": under investigation until triage, a
+        // patch or git evidence settles it.
+        StatusKind::Unknown | StatusKind::Unassessed => {
             s.insert("status".into(), json!("under_investigation"));
             s.insert("status_notes".into(), json!(notes(st)));
         }

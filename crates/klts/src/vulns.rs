@@ -158,7 +158,7 @@ fn color(status: StatusKind, text: &str, on: bool) -> String {
     }
     let code = match status {
         StatusKind::Affected => "31",
-        StatusKind::Unknown => "33",
+        StatusKind::Unknown | StatusKind::Unassessed => "33",
         StatusKind::Ignored => "35",
         StatusKind::FixedByPatch | StatusKind::FixedByDependency => "32",
         StatusKind::FixedUpstream => "36",
@@ -175,6 +175,7 @@ fn short(status: StatusKind) -> &'static str {
         StatusKind::FixedByDependency => "dep",
         StatusKind::Ignored => "ignored",
         StatusKind::Unknown => "?",
+        StatusKind::Unassessed => "unassessed",
         StatusKind::Affected => "AFFECTED",
     }
 }
@@ -319,8 +320,14 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                 code: 2,
                 message: e.to_string(),
             })?;
-            // A workspace is optional here.
-            let ws = Workspace::open(&cli.workspace, cli.cache_dir.as_deref()).ok();
+            // A workspace is optional here; but a workspace that is there and broken is an
+            // error, never "no workspace".
+            let ws = if cli.workspace.join(klts_forge::MANIFEST_FILE).exists() {
+                Some(Workspace::open(&cli.workspace, cli.cache_dir.as_deref())?)
+            } else {
+                None
+            };
+            let mut manifest_only = false;
             let (facts, workspace, t) = match &ws {
                 Some(ws) => {
                     let options = VerifyOptions {
@@ -334,9 +341,10 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                         Ok(all) => all.releases,
                         Err(e) => {
                             tracing::warn!(
-                                "the workspace's releases are not available ({e}); checking the upstream version only"
+                                "the workspace's releases cannot be materialized ({e}); statuses come from the manifest only (chain patches by name and fixes:, no source trees)"
                             );
-                            Vec::new()
+                            manifest_only = true;
+                            klts_vuln::facts::manifest_facts(ws)
                         }
                     };
                     let own = releases
@@ -366,6 +374,7 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                     "version": facts.name,
                     "upstream": facts.upstream.as_ref().map(|v| v.to_string()),
                     "workspace": ws.is_some(),
+                    "facts": if manifest_only { "manifest" } else if ws.is_some() { "mirror" } else { "version" },
                     "exposures": exposures,
                 }))?,
                 crate::Format::Table => {
@@ -409,6 +418,9 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                         );
                     }
                     outln!("\n{} open advisories", exposures.len());
+                    if manifest_only {
+                        outln!("note: manifest-only statuses (no mirror): the chain's patches are credited by name and `fixes:`, source trees and git evidence are not used; `klts fetch` upgrades them");
+                    }
                     if ws.is_none() && v.suffix().is_some() && !v.is_prerelease() {
                         outln!("note: without the workspace, the patches of {} are unknown: this is the exposure of upstream {}", facts.name, v.base());
                     }

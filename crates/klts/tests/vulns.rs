@@ -403,13 +403,27 @@ fn check_without_a_workspace() {
         .map(|e| e["advisory"]["id"].as_str().unwrap())
         .collect();
     assert!(ids.contains(&"CVE-2021-25741"), "{ids:?}");
-    // Inside a workspace whose upstream cannot be reached, check still answers for the
-    // upstream version (with a warning) instead of failing.
+    // Inside a workspace whose upstream cannot be reached, check still answers from the
+    // manifest (with a warning) instead of failing: the upstream version, and the chain's
+    // patches credited by name.
     std::fs::write(
         tmp.path().join("releases.yml"),
-        "base: /nonexistent/upstream\nreleases:\n  - name: v1.17.17-lts.1\n    base_release: v1.17.17\n    must: true\n",
+        "base: /nonexistent/upstream\nreleases:\n  - name: v1.17.17-lts.1\n    base_release: v1.17.17\n    must: true\n    patches: [CVE-2021-25741.1.17]\n",
     )
     .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_klts"))
+        .current_dir(tmp.path())
+        .args(["vulns", "check", "v1.17.17-lts.1", "-o", "json"])
+        .env("KLTS_FEED_CACHE", tmp.path().join("feeds"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let c = json(&out);
+    assert_eq!(c["facts"], "manifest", "{c}");
+    assert!(
+        !c["exposures"].to_string().contains("CVE-2021-25741"),
+        "the chain's patch fixes it: {c}"
+    );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_klts"))
         .current_dir(tmp.path())
         .args(["vulns", "check", "1.17.17", "-o", "json"])
@@ -418,7 +432,7 @@ fn check_without_a_workspace() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("checking the upstream version only"),
+        stderr(&out).contains("statuses come from the manifest only"),
         "{}",
         stderr(&out)
     );

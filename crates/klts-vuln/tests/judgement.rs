@@ -1,0 +1,203 @@
+//! The judgement rules on the real advisory facts of the embedded snapshot: who assessed which
+//! line, and what the status of a version is (the table in README.md, "How a status is
+//! decided"). Each case here was judged wrongly by the union of feed ranges.
+
+use klts_core::Version;
+use klts_vuln::db::Database;
+use klts_vuln::report::check;
+use klts_vuln::status::{status, Evidence, PatchFacts, ReleaseFacts, Status, StatusKind};
+use klts_vuln::triage::Triage;
+
+fn db() -> Database {
+    klts_vuln::sources::load(None).expect("embedded snapshot")
+}
+
+fn at(version: &str) -> ReleaseFacts {
+    let v = Version::parse(version).unwrap();
+    ReleaseFacts {
+        name: version.to_string(),
+        upstream: Some(v.base()),
+        ..ReleaseFacts::default()
+    }
+}
+
+fn judge(db: &Database, id: &str, facts: &ReleaseFacts) -> Status {
+    let adv = db.get(id).unwrap_or_else(|| panic!("{id} in the snapshot"));
+    status(adv, facts, &Triage::default())
+}
+
+fn text(st: &Status) -> String {
+    st.evidence
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+#[test]
+fn lines_upstream_did_not_assess_are_unassessed_not_unaffected() {
+    let db = db();
+    // CVE-2023-3676: the Kubernetes record starts at 1.24.0, published 2023-07-14, when 1.23
+    // had been out of support since February. The Go record claims every older version.
+    let st = judge(&db, "CVE-2023-3676", &at("1.23.17"));
+    assert_eq!(st.status, StatusKind::Unassessed, "{}", text(&st));
+    assert!(text(&st).contains("did not assess 1.23"), "{}", text(&st));
+    assert!(
+        st.evidence.iter().any(|e| matches!(
+            e,
+            Evidence::Scope {
+                assessed: false,
+                ..
+            }
+        )),
+        "{}",
+        text(&st)
+    );
+    // The line upstream did assess is decided by the Kubernetes record.
+    assert_eq!(
+        judge(&db, "CVE-2023-3676", &at("1.24.16")).status,
+        StatusKind::Affected
+    );
+    assert_eq!(
+        judge(&db, "CVE-2023-3676", &at("1.24.17")).status,
+        StatusKind::FixedUpstream
+    );
+}
+
+#[test]
+fn the_primary_record_keeps_its_backports() {
+    let db = db();
+    // GO-2021-0066 says CVE-2020-8564 is fixed only in 1.20.0-alpha.1; the Kubernetes record
+    // has the backports to 1.17.13, 1.18.10 and 1.19.3.
+    for v in ["1.17.13", "1.18.10", "1.19.3"] {
+        let st = judge(&db, "CVE-2020-8564", &at(v));
+        assert_eq!(st.status, StatusKind::FixedUpstream, "{v}: {}", text(&st));
+        // The disagreeing secondary claim is shown, labelled, not hidden.
+        assert!(
+            text(&st).contains("claim of GO-2021-0066"),
+            "{v}: {}",
+            text(&st)
+        );
+    }
+    assert_eq!(
+        judge(&db, "CVE-2020-8564", &at("1.18.9")).status,
+        StatusKind::Affected
+    );
+    // 1.16 was out of support when it was published (2020-10-15).
+    let st = judge(&db, "CVE-2020-8564", &at("1.16.15"));
+    assert_eq!(st.status, StatusKind::Unassessed, "{}", text(&st));
+    assert!(
+        st.is_open(),
+        "a secondary source claims it: the gate must ask"
+    );
+    // CVE-2019-11245 hit only 1.13.6 and 1.14.2 (the Go record marks 1.13.0–1.13.6).
+    assert_eq!(
+        judge(&db, "CVE-2019-11245", &at("1.13.2")).status,
+        StatusKind::NotAffected
+    );
+    assert_eq!(
+        judge(&db, "CVE-2019-11245", &at("1.13.6")).status,
+        StatusKind::Affected
+    );
+    // CVE-2019-11250 was fixed in 1.16.0; client-go's 0.17.0 bound does not make 1.16 affected.
+    for v in ["1.16.0", "1.16.15"] {
+        let st = judge(&db, "CVE-2019-11250", &at(v));
+        assert!(
+            matches!(
+                st.status,
+                StatusKind::FixedUpstream | StatusKind::NotAffected
+            ),
+            "{v}: {:?} {}",
+            st.status,
+            text(&st)
+        );
+    }
+    assert_eq!(
+        judge(&db, "CVE-2019-11250", &at("1.15.12")).status,
+        StatusKind::Affected
+    );
+}
+
+#[test]
+fn no_fix_and_every_version_affected_is_affected() {
+    let db = db();
+    // CVE-2020-8554 (externalIPs): only the official feed knows it, and it says every version
+    // is affected with no patch.
+    for v in ["1.10.13", "1.18.20", "1.31.14"] {
+        let st = judge(&db, "CVE-2020-8554", &at(v));
+        assert_eq!(st.status, StatusKind::Affected, "{v}: {}", text(&st));
+        assert!(text(&st).contains("no fix upstream"), "{}", text(&st));
+    }
+    // A patch of the chain (KLTS's CVE-2020-8554.1.18) settles it.
+    let mut facts = at("1.18.20");
+    facts.patches.push(PatchFacts {
+        name: "CVE-2020-8554.1.18".into(),
+        release: "v1.18.20-lts.1".into(),
+        fixes: vec![],
+    });
+    assert_eq!(
+        judge(&db, "CVE-2020-8554", &facts).status,
+        StatusKind::FixedByPatch
+    );
+}
+
+#[test]
+fn the_suggested_fix_agrees_with_the_status() {
+    let db = db();
+    let triage = Triage::default();
+    for v in ["1.18.5", "1.17.4", "1.24.3", "1.13.6"] {
+        let facts = at(v);
+        for e in check(&db, &facts, &[], &triage, false) {
+            let Some(fix) = &e.upstream_fix else { continue };
+            let adv = db.get(&e.advisory.id).unwrap();
+            let st = status(adv, &at(fix), &triage);
+            assert!(
+                matches!(
+                    st.status,
+                    StatusKind::FixedUpstream | StatusKind::NotAffected
+                ),
+                "{v}: {} suggests {fix}, which is {:?}: {}",
+                e.advisory.id,
+                st.status,
+                text(&st)
+            );
+        }
+    }
+    // 1.18.5 → 1.18.10 for CVE-2020-8564, not 1.18.6.
+    let e = check(&db, &at("1.18.5"), &[], &triage, false);
+    let cve = e.iter().find(|e| e.advisory.id == "CVE-2020-8564").unwrap();
+    assert_eq!(cve.upstream_fix.as_deref(), Some("v1.18.10"));
+}
+
+#[test]
+fn placeholder_dates_are_not_dates() {
+    let db = db();
+    for a in &db.advisories {
+        for d in [&a.published, &a.modified].into_iter().flatten() {
+            assert!(!d.starts_with("0001-"), "{}: {d}", a.id);
+        }
+    }
+}
+
+#[test]
+fn the_products_own_module_is_the_product() {
+    use klts_vuln::model::*;
+    let mut adv = Advisory::new("GO-2099-0001");
+    adv.affected.push(Affected {
+        package: Package {
+            ecosystem: Ecosystem::Go,
+            name: "github.com/kubernetes/kubernetes".into(),
+        },
+        ranges: vec![Range {
+            kind: RangeKind::Semver,
+            events: vec![Event::Introduced("0".into()), Event::Fixed("1.20.0".into())],
+        }],
+        versions: vec![],
+        record: None,
+    });
+    // Judged at the upstream version, not looked up as a dependency of the tree.
+    let st = status(&adv, &at("1.19.4"), &Triage::default());
+    assert_eq!(st.status, StatusKind::Affected, "{}", text(&st));
+    let st = status(&adv, &at("1.20.1"), &Triage::default());
+    assert_eq!(st.status, StatusKind::FixedUpstream, "{}", text(&st));
+}

@@ -186,8 +186,22 @@ pub fn synced(cache: &Path) -> FeedIndex {
         .unwrap_or_default()
 }
 
+/// The directory of the program's own advisories in a workspace: OSV records, one per file.
+pub const PROGRAM_ADVISORIES_DIR: &str = "advisories";
+
 /// The database: the embedded snapshot, plus synced feeds from `cache` when given.
 pub fn load(cache: Option<&Path>) -> Result<Database, String> {
+    load_for_workspace(cache, None)
+}
+
+/// [`load`] plus the LTS program's own advisories of a workspace (`advisories/*.json`, OSV),
+/// merged by the same rules as every other source ([`Source::Program`], a primary source: the
+/// real KLTS fixed CVE-2019-11246 on 1.10–1.14, which the upstream feeds lack). A workspace
+/// without the directory has none; a directory that cannot be read is an error.
+pub fn load_for_workspace(
+    cache: Option<&Path>,
+    workspace: Option<&Path>,
+) -> Result<Database, String> {
     let snap = Snapshot::embedded()?;
     let mut osv: Vec<(String, Vec<u8>, Source)> = snap
         .records
@@ -242,6 +256,16 @@ pub fn load(cache: Option<&Path>) -> Result<Database, String> {
                     }
                 }
             }
+        }
+    }
+    if let Some(ws) = workspace {
+        let dir = ws.join(PROGRAM_ADVISORIES_DIR);
+        match Database::load_dir(&dir, Source::Program) {
+            Ok(records) => osv.extend(records.into_iter().map(|(name, bytes, source)| {
+                (format!("{PROGRAM_ADVISORIES_DIR}/{name}"), bytes, source)
+            })),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("{}: cannot be read: {e}", dir.display())),
         }
     }
     Ok(Database::from_sources(osv, feeds))

@@ -613,32 +613,42 @@ fn scope(adv: &Advisory, primaries: &[&Affected], line: MinorLine) -> Scope {
     let mut named = std::collections::BTreeSet::new();
     for a in primaries {
         for r in &a.ranges {
-            let mut open_from_start = false;
+            // The interval being read: `Some(None)` from the beginning (`introduced 0`),
+            // `Some(Some(line))` from an introduced version's line.
+            let mut start: Option<Option<MinorLine>> = None;
             for e in &r.events {
                 match e {
-                    crate::model::Event::Introduced(v) if v.trim() == "0" => open_from_start = true,
+                    crate::model::Event::Introduced(v) if v.trim() == "0" => start = Some(None),
                     crate::model::Event::Introduced(v) => {
-                        open_from_start = false;
+                        start = Some(event_line(v));
                         named.extend(event_line(v));
                     }
                     crate::model::Event::Fixed(v)
                     | crate::model::Event::LastAffected(v)
                     | crate::model::Event::Limit(v) => {
-                        if open_from_start && event_line(v).is_some_and(|end| line <= end) {
-                            return verdict(
-                                true,
-                                format!("its range runs from the beginning to {v}"),
-                            );
+                        let end = event_line(v);
+                        named.extend(end);
+                        if let (Some(from), Some(end)) = (start.take(), end) {
+                            if from.is_none_or(|f| f <= line) && line <= end {
+                                return verdict(
+                                    true,
+                                    format!(
+                                        "its range {} up to {v} covers the line",
+                                        match from {
+                                            None => "from the beginning".to_string(),
+                                            Some(f) => format!("from {f}"),
+                                        }
+                                    ),
+                                );
+                            }
                         }
-                        open_from_start = false;
-                        named.extend(event_line(v));
                     }
                 }
             }
-            if open_from_start {
+            if start.is_some_and(|from| from.is_none_or(|f| f <= line)) {
                 return verdict(
                     true,
-                    "it says every version from the beginning is affected".into(),
+                    "its range is open-ended: every later version is affected".into(),
                 );
             }
         }

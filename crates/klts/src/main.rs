@@ -440,7 +440,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             let mut diags = klts_forge::lint::lint_workspace(&ws)?;
             let triage = ws.root.join(klts_vuln::triage::TRIAGE_FILE);
             if triage.exists() {
-                let db = vulns::database()?;
+                let db = vulns::database(cli)?;
                 diags.extend(klts_vuln::triage::lint(&triage, &db, &ws.manifest));
             }
             let errors = diags

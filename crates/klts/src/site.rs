@@ -35,8 +35,8 @@ impl PortalArgs {
 }
 
 /// The advisory database (snapshot + synced feeds), shared by the site's builds.
-fn database() -> Result<Arc<klts_vuln::db::Database>, Failure> {
-    crate::vulns::database().map(Arc::new)
+fn database(cli: &Cli) -> Result<Arc<klts_vuln::db::Database>, Failure> {
+    crate::vulns::database(cli).map(Arc::new)
 }
 
 /// `klts site build OUT`.
@@ -46,7 +46,7 @@ pub fn run_build(
     portal: &PortalArgs,
     offline: bool,
 ) -> Result<u8, Failure> {
-    let db = database()?;
+    let db = database(cli)?;
     let site = build(
         Some(&cli.workspace),
         cli.cache_dir.as_deref(),
@@ -75,7 +75,7 @@ pub fn run_build(
 
 /// `klts serve`.
 pub fn run_serve(cli: &Cli, addr: SocketAddr, portal: &PortalArgs) -> Result<u8, Failure> {
-    let db = database()?;
+    let db = database(cli)?;
     let workspace = cli
         .workspace
         .join(klts_forge::MANIFEST_FILE)

@@ -107,12 +107,14 @@ fn parse_status(s: &str) -> Result<StatusKind, String> {
 }
 
 /// The advisory database: the embedded snapshot plus synced feeds; warnings are logged.
-pub(crate) fn database() -> Result<Database, Failure> {
+pub(crate) fn database(cli: &Cli) -> Result<Database, Failure> {
     let cache = klts_vuln::sources::default_cache_dir();
-    let db = klts_vuln::sources::load(Some(&cache)).map_err(|e| Failure {
-        code: 2,
-        message: e,
-    })?;
+    let db = klts_vuln::sources::load_for_workspace(Some(&cache), Some(&cli.workspace)).map_err(
+        |e| Failure {
+            code: 2,
+            message: e,
+        },
+    )?;
     for w in &db.warnings {
         tracing::warn!("{w}");
     }
@@ -249,7 +251,7 @@ fn render_matrix(m: &Matrix, format: MatrixFormat) -> Result<(), Failure> {
 }
 
 pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
-    let db = database()?;
+    let db = database(cli)?;
     match cmd {
         VulnsCommand::Matrix {
             filter,
@@ -510,7 +512,7 @@ pub fn run_vex(
     run: &RunArgs,
     out: Option<&PathBuf>,
 ) -> Result<u8, Failure> {
-    let db = database()?;
+    let db = database(cli)?;
     let (ws, facts, t) = gather(cli, run, &db)?;
     let r = facts
         .releases
@@ -535,7 +537,7 @@ pub fn run_vex(
 }
 
 pub fn run_osv_export(cli: &Cli, run: &RunArgs, out: Option<&PathBuf>) -> Result<u8, Failure> {
-    let db = database()?;
+    let db = database(cli)?;
     let (ws, facts, t) = gather(cli, run, &db)?;
     let newest = facts
         .verify

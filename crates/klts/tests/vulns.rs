@@ -463,3 +463,58 @@ fn malformed_triage_is_an_error_with_position() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_programs_own_advisories_are_merged_and_judged() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("releases.yml"),
+        "base: /nonexistent/upstream\nreleases:\n  - name: v1.11.10-lts.1\n    base_release: v1.11.10\n    must: true\n    patches: [CVE-2019-11246.1.11]\n",
+    )
+    .unwrap();
+    std::fs::create_dir(tmp.path().join("advisories")).unwrap();
+    // The real KLTS fixed CVE-2019-11246 (kubectl cp) on 1.10–1.14; upstream fixed 1.12.9,
+    // 1.13.6 and 1.14.2, and its record never covered the older lines.
+    std::fs::write(
+        tmp.path().join("advisories/CVE-2019-11246.json"),
+        r#"{"id": "CVE-2019-11246", "published": "2019-06-21T00:00:00Z",
+            "affected": [{"package": {"ecosystem": "kubernetes", "name": "k8s.io/kubectl"},
+              "ranges": [{"type": "SEMVER", "events": [{"introduced": "1.10.0"}, {"fixed": "1.12.9"},
+                {"introduced": "1.13.0"}, {"fixed": "1.13.6"}, {"introduced": "1.14.0"}, {"fixed": "1.14.2"}]}]}],
+            "references": [{"type": "ADVISORY", "url": "https://github.com/kubernetes/kubernetes/issues/76788"}]}"#,
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_klts"))
+            .current_dir(tmp.path())
+            .args(args)
+            .env("KLTS_FEED_CACHE", tmp.path().join("feeds"))
+            .output()
+            .unwrap()
+    };
+    let out = run(&["vulns", "check", "1.11.10", "-o", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let c = json(&out);
+    let e = c["exposures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["advisory"]["id"] == "CVE-2019-11246")
+        .unwrap_or_else(|| panic!("the program's record is judged: {c}"));
+    assert_eq!(e["status"]["status"], "affected");
+    assert!(e.to_string().contains("(program)"), "{e}");
+    // The LTS release's chain carries the fix.
+    let out = run(&["vulns", "check", "v1.11.10-lts.1", "-o", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!json(&out)["exposures"]
+        .to_string()
+        .contains("CVE-2019-11246"));
+    // A broken record is a warning naming the file, not a silent gap.
+    std::fs::write(tmp.path().join("advisories/broken.json"), "{not json").unwrap();
+    let out = run(&["vulns", "check", "1.11.10"]);
+    assert!(
+        stderr(&out).contains("advisories/broken.json"),
+        "{}",
+        stderr(&out)
+    );
+}

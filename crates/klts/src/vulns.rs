@@ -139,7 +139,27 @@ fn gather(
         offline: run.offline,
         use_cache: !run.no_cache,
     };
-    let facts = workspace_facts(&ws, &options)?;
+    let facts = match workspace_facts(&ws, &options) {
+        Ok(facts) => facts,
+        Err(e) => {
+            tracing::warn!(
+                "the workspace's releases cannot be materialized ({e}); statuses come from the manifest only (chain patches by name and fixes:, no source trees): `klts fetch` upgrades them"
+            );
+            klts_vuln::facts::WorkspaceFacts {
+                releases: klts_vuln::facts::manifest_facts(&ws),
+                must: ws
+                    .manifest
+                    .releases
+                    .iter()
+                    .map(|r| (r.name.value.clone(), r.must))
+                    .collect(),
+                verify: klts_forge::verify::VerifyReport {
+                    releases: Vec::new(),
+                    fetched: Vec::new(),
+                },
+            }
+        }
+    };
     for r in facts.verify.releases.iter().filter(|r| r.commit.is_none()) {
         tracing::warn!(
             "{} did not materialize ({:?}): its dependency statuses are unknown; see `klts verify`",

@@ -518,3 +518,77 @@ fn the_programs_own_advisories_are_merged_and_judged() {
         stderr(&out)
     );
 }
+
+/// The real KLTS manifest (a copy is the core crate's fixture), without a mirror and offline:
+/// `vulns check v1.17.17-lts.3` credits what the release's own chain patches by name, which
+/// plain 1.17.17 is exposed to.
+#[test]
+fn real_klts_manifest_without_a_mirror_credits_the_chain() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../klts-core/tests/fixtures/kubernetes-lts.releases.yml"
+        ),
+        tmp.path().join("releases.yml"),
+    )
+    .unwrap();
+    let check = |version: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_klts"))
+            .current_dir(tmp.path())
+            .args(["vulns", "check", version, "--offline", "-o", "json"])
+            .env("KLTS_FEED_CACHE", tmp.path().join("feeds"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let c = json(&out);
+        let ids: Vec<String> = c["exposures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["advisory"]["id"].as_str().unwrap().to_string())
+            .collect();
+        (c, ids)
+    };
+    // v1.17.17-ci patches CVE-2024-10220.1.18, CVE-2025-13281, CVE-2025-1767, CVE-2025-5187.
+    let chain = [
+        "CVE-2024-10220",
+        "CVE-2025-13281",
+        "CVE-2025-1767",
+        "CVE-2025-5187",
+    ];
+    let (_, upstream) = check("1.17.17");
+    for id in chain {
+        assert!(
+            upstream.contains(&id.to_string()),
+            "1.17.17 is exposed to {id}: {upstream:?}"
+        );
+    }
+    let (c, lts) = check("v1.17.17-lts.3");
+    assert_eq!(c["facts"], "manifest");
+    for id in chain {
+        assert!(
+            !lts.contains(&id.to_string()),
+            "the chain fixes {id}: {lts:?}"
+        );
+    }
+    // What the chain does not patch stays open: CVE-2021-25741 is commented out in the manifest.
+    assert!(lts.contains(&"CVE-2021-25741".to_string()), "{lts:?}");
+    // The matrix works the same way, labelled, instead of failing.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_klts"))
+        .current_dir(tmp.path())
+        .args([
+            "vulns",
+            "matrix",
+            "--offline",
+            "--line",
+            "1.17",
+            "-o",
+            "json",
+        ])
+        .env("KLTS_FEED_CACHE", tmp.path().join("feeds"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("manifest only"), "{}", stderr(&out));
+}

@@ -717,6 +717,15 @@ fn evaluate_tree(
     for a in entries {
         let (subject, version) = match kind(a) {
             Kind::GoToolchain => match &inv.go {
+                // The `go` directive is the oldest Go the tree accepts, not the toolchain it is
+                // built with: it is the last resort, and the evidence says so.
+                Some(go) if go.source == crate::inventory::SOURCE_GO_DIRECTIVE => (
+                    format!(
+                        "Go in the {which} tree ({}: a minimum, used only because the tree names no toolchain)",
+                        go.source
+                    ),
+                    go.version.clone(),
+                ),
                 Some(go) => (
                     format!("Go in the {which} tree ({})", go.source),
                     go.version.clone(),

@@ -80,6 +80,7 @@ echo "== klts lint";      "$KLTS" lint
 echo "== klts fetch";     "$KLTS" fetch
 echo "== klts verify";    "$KLTS" verify
 echo "== klts verify (warm)"; "$KLTS" verify
-echo "== klts checkout";  "$KLTS" checkout v1.0.0-lts.1 --worktree ../v1.0.0-lts.1
-git -C ../v1.0.0-lts.1 log --oneline --format='%h %an: %s' -4
+echo "== klts checkout";  "$KLTS" checkout v1.0.0-lts.1
+git --git-dir .klts/upstream.git log --oneline --format='%h %an: %s' -4 v1.0.0-lts.1
 echo "== done: workspace in $DIR/lts"
+echo "   next: cd $DIR/lts && klts checkout v1.0.0-lts.1 --worktree ../v1.0.0-lts.1"

@@ -75,11 +75,27 @@ pub(crate) fn run_ci(cli: &Cli, cmd: &CiCommand) -> Result<u8, Failure> {
         .clone()
         .unwrap_or_else(|| cli.workspace.join(".github/workflows/klts.yml"));
     if path.as_os_str() == "-" {
+        if *check {
+            return Err(Failure {
+                code: 2,
+                message: "--check compares the generated workflow with a file, and `--out -` names none\n  help: drop `--out -`, or pass the committed file: --out .github/workflows/klts.yml --check".into(),
+            });
+        }
         outln!("{}", text.trim_end());
         return Ok(0);
     }
     if *check {
-        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        let current = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            // A file that cannot be read is an error, not a stale workflow.
+            Err(e) => {
+                return Err(Failure {
+                    code: 2,
+                    message: format!("{}: cannot be read: {e}", path.display()),
+                })
+            }
+        };
         if current == text {
             eprintln!("{}: up to date", path.display());
             return Ok(0);

@@ -48,6 +48,12 @@ fn ci_github_writes_checks_and_validates() {
     assert!(stdout(&printed).contains("v1.16.15-lts.1"));
     assert!(stdout(&printed).contains("platform: [\"linux/amd64\"]"));
 
+    // `--check` with `--out -` has nothing to compare with: a usage error, not a silent print.
+    let both = ws.klts(&["ci", "github", "--out", "-", "--check"]);
+    assert_eq!(both.status.code(), Some(2), "{}", stdout(&both));
+    assert!(stdout(&both).is_empty());
+    assert!(stderr(&both).contains("--check"), "{}", stderr(&both));
+
     let bad = ws.klts(&["ci", "github", "--out", "-", "--platform", "amd64"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("not os/arch"), "{}", stderr(&bad));

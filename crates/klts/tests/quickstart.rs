@@ -26,6 +26,26 @@ fn quickstart_script_runs() {
         text.contains("2 of 2 releases ok; 0 steps applied, 3 from cache"),
         "{text}"
     );
+    // Then the README's own commands, as written, in the workspace the script made; its
+    // last one (a worktree checkout) used to fail because the script had made it already.
+    for args in [
+        &["releases"][..],
+        &["lint"],
+        &["verify", "-v"],
+        &["checkout", "v1.0.0-lts.1", "--worktree", "../v1.0.0-lts.1"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_klts"))
+            .current_dir(tmp.path().join("lts"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "klts {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     assert!(tmp
         .path()
         .join("v1.0.0-lts.1/pkg/server/server.go")

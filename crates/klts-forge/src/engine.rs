@@ -522,7 +522,17 @@ impl Engine {
                 )
             })?;
         let info = MailInfo::parse(&String::from_utf8_lossy(&out.stdout));
-        let body = std::fs::read_to_string(&msg).map_err(|e| ForgeError::io(&msg, e))?;
+        let body = std::fs::read(&msg).map_err(|e| ForgeError::io(&msg, e))?;
+        // Name the patch, not the scratch file: the user has no business with `.klts/tmp`.
+        let body = String::from_utf8(body).map_err(|_| {
+            corrupt(
+                step,
+                &format!(
+                    "message {}: its commit message is not valid UTF-8 even after `git mailinfo` (binary garbage, or a patch in another encoding without a charset)",
+                    index + 1
+                ),
+            )
+        })?;
         let diff = std::fs::read(&patch).map_err(|e| ForgeError::io(&patch, e))?;
         if info.email.is_empty() {
             return Err(corrupt(step, &format!(

@@ -77,6 +77,15 @@ pub enum Via {
     Convention,
 }
 
+impl std::fmt::Display for Via {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Via::Catalog => "the catalog",
+            Via::Convention => "the patches/<name>.patch convention",
+        })
+    }
+}
+
 /// A patch name with all its files.
 #[derive(Clone, Debug)]
 pub struct ResolvedPatch {

@@ -235,7 +235,7 @@ pub fn verify(report: &VerifyReport, verbose: bool, elapsed: Duration) {
             for p in &r.patches {
                 for f in &p.files {
                     outln!(
-                        "  {} via {:?}: {} [{}] sha256:{}",
+                        "  {} via {}: {} [{}] sha256:{}",
                         p.name,
                         p.via,
                         f.source,

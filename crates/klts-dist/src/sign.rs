@@ -240,8 +240,8 @@ pub fn write_key_files(
         let path = path.to_path_buf();
         move |source| SignError::Write { path, source }
     };
-    // atomic_write's temporary file is created 0600, and rename keeps the mode.
-    klts_forge::fsutil::atomic_write(secret, key.secret_armored.as_bytes())
+    // The secret key is 0600 from the moment it exists under its name.
+    klts_forge::fsutil::atomic_write_secret(secret, key.secret_armored.as_bytes())
         .map_err(werr(secret))?;
     klts_forge::fsutil::atomic_write(&public, key.public_armored.as_bytes())
         .map_err(werr(&public))?;

@@ -911,3 +911,30 @@ fn long_methods_are_neither_served_nor_echoed() {
     );
     assert!(!r.text().contains(&"B".repeat(65)), "{}", r.text());
 }
+
+#[test]
+fn shutdown_is_not_held_up_by_a_half_sent_request() {
+    let mut server = Running::start(ServerConfig {
+        limits: Limits {
+            header_timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(60),
+            shutdown_grace: Duration::from_secs(1),
+            ..Limits::default()
+        },
+        ..config()
+    });
+    let mut half = TcpStream::connect(server.addr).unwrap();
+    half.write_all(b"GET / HTTP/1.1\r\nX-Slow: a").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    server.stop().expect("the server thread returns Ok");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "shutdown took {:?}",
+        started.elapsed()
+    );
+    half.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut rest = Vec::new();
+    let _ = half.read_to_end(&mut rest);
+}

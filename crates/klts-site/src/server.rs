@@ -14,29 +14,43 @@
 //!   `HEAD` has the headers of `GET` and no body; a strong `ETag` (sha256 of the body) with
 //!   `If-None-Match` → `304`; `Cache-Control: no-cache` (the data can change under a URL);
 //!   `X-Content-Type-Options: nosniff`.
-//! * **Request limits.** A URI over [`MAX_URI_BYTES`] → `414`; header fields over
-//!   [`MAX_HEADER_BYTES`] in total → `431`; a request body (`Content-Length` > 0 or any
-//!   `Transfer-Encoding`) → `413`; a path with a bad `%XX` escape or that decodes to invalid
-//!   UTF-8 or a control character → `400`. Valid paths go to `pages::render` as they came
-//!   (still percent-encoded: it decodes segment by segment), the query string likewise.
-//!   Nothing a client sends can panic the server: render and build run on the blocking pool,
-//!   and a panic there becomes a `500` (or keeps the previous data).
-//! * **Caching.** Rendered responses of query-less URLs are kept per data generation (bounded
-//!   in entries and bytes), so a page is rendered and hashed once per build, not per request.
-//! * **Shutdown.** When the shutdown future resolves the server stops accepting, lets
-//!   in-flight requests finish (axum graceful shutdown, bounded by [`SHUTDOWN_GRACE`]) and
-//!   returns.
-
+//! * **Request limits.** A request line (method, target, version) over
+//!   [`Limits::max_request_line`] → `414`; header fields over [`Limits::max_header_bytes`] in
+//!   total → `431` (a head so large that it exceeds both limits together, or more than 100 header
+//!   fields, is answered `431` by the parser before it reaches us); a request body
+//!   (`Content-Length` > 0 or any `Transfer-Encoding`) → `413`; a path with a bad `%XX` escape
+//!   or that decodes to invalid UTF-8 or a control character → `400`. Valid paths go to
+//!   `pages::render` as they came (still percent-encoded: it decodes segment by segment), the
+//!   query string likewise. Nothing a client sends can panic the server: render and build run
+//!   on the blocking pool, and a panic there becomes a `500` (or keeps the previous data).
+//!   Request data is never echoed unbounded: error messages and log lines show at most a few
+//!   dozen characters of it, control characters escaped ([`echo`]).
+//! * **Hostile connections.** The accept loop is ours (hyper parses HTTP/1.1), so that every
+//!   connection is watched ([`Limits`], defaults in brackets):
+//!   - *header timeout* [10 s]: once the first byte of a request head has arrived, the whole head
+//!     must arrive within this time — a total, not a per-byte timeout, so a client trickling one
+//!     byte a second (slowloris) is cut off;
+//!   - *idle timeout* [30 s]: a connection with no request being handled and no byte moved in
+//!     either direction for this long is closed: a silent new connection, a kept-alive one
+//!     between requests, or a client that stopped reading its response;
+//!   - *connection cap* [512, half the usual 1024 file limit]: at the cap, a new connection
+//!     takes the place of the open connection that has been idle longest (nothing in flight,
+//!     no request head started), which is closed; if every connection is busy, the new one is
+//!     answered `503` with `Retry-After` in one non-blocking write and closed (without reading
+//!     its request, so the client may see a reset instead). Shedding idle connections first is
+//!     why a flood of idle connections cannot starve a real client, and the cap keeps the server
+//!     inside its file limit whatever clients do.
+//!
+//!   A connection cut by a timeout is closed without a response (as hyper does).
 use crate::data::{self, SiteConfig, SiteData};
 use crate::pages;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
-use axum::serve::ListenerExt;
 use klts_vuln::db::Database;
 use std::collections::HashMap;
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,16 +58,57 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-/// The longest request target (path and query) accepted, in bytes; longer → `414`.
+/// The longest request target (path and query) the default request-line limit is sized for.
 pub const MAX_URI_BYTES: usize = 2 * 1024;
-/// The most header bytes accepted (names, values and separators); more → `431`.
+/// The default [`Limits::max_request_line`]: a [`MAX_URI_BYTES`] target, with room for the
+/// method and the version.
+pub const MAX_REQUEST_LINE_BYTES: usize = MAX_URI_BYTES + 32;
+/// The default [`Limits::max_header_bytes`] (names, values and separators); more → `431`.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
-/// How long in-flight requests may run after shutdown is asked for.
+/// The default [`Limits::shutdown_grace`].
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// The default [`Limits::header_timeout`].
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default [`Limits::idle_timeout`].
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default [`Limits::max_connections`].
+pub const MAX_CONNECTIONS: usize = 512;
+/// How many characters of client data an error message or a log line shows.
+const ECHO_CHARS: usize = 64;
 /// Bounds of the rendered-response cache of one data generation.
 const CACHE_MAX_ENTRIES: usize = 4096;
 const CACHE_MAX_BYTES: usize = 128 * 1024 * 1024;
 const ALLOW: &str = "GET, HEAD";
+
+/// What one client may hold of the server (see the module docs). Tests use small values.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Time for the whole head of a request, from its first byte [`HEADER_TIMEOUT`].
+    pub header_timeout: Duration,
+    /// Time a connection may sit with no request in flight and no byte moved [`IDLE_TIMEOUT`].
+    pub idle_timeout: Duration,
+    /// Open connections at most [`MAX_CONNECTIONS`]; at least 1.
+    pub max_connections: usize,
+    /// Bytes of the request line at most [`MAX_REQUEST_LINE_BYTES`]; more → `414`.
+    pub max_request_line: usize,
+    /// Bytes of header fields at most [`MAX_HEADER_BYTES`]; more → `431`.
+    pub max_header_bytes: usize,
+    /// How long requests in flight may run after shutdown is asked for [`SHUTDOWN_GRACE`].
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_timeout: HEADER_TIMEOUT,
+            idle_timeout: IDLE_TIMEOUT,
+            max_connections: MAX_CONNECTIONS,
+            max_request_line: MAX_REQUEST_LINE_BYTES,
+            max_header_bytes: MAX_HEADER_BYTES,
+            shutdown_grace: SHUTDOWN_GRACE,
+        }
+    }
+}
 
 /// How to run the server.
 #[derive(Clone, Debug)]
@@ -68,6 +123,8 @@ pub struct ServerConfig {
     pub site: SiteConfig,
     /// How often the watched files are checked for changes.
     pub poll: Duration,
+    /// Timeouts, the connection cap and request size limits.
+    pub limits: Limits,
 }
 
 impl Default for ServerConfig {
@@ -78,6 +135,7 @@ impl Default for ServerConfig {
             cache_dir: None,
             site: SiteConfig::default(),
             poll: Duration::from_secs(1),
+            limits: Limits::default(),
         }
     }
 }
@@ -315,32 +373,369 @@ pub async fn serve_on(
         signal.send_replace(true);
     });
     tokio::spawn(server.clone().watch(stop_rx.clone()));
-
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let graceful = {
-        let mut rx = stop_rx.clone();
-        async move { stopped(&mut rx).await }
-    };
-    let app = server.router();
-    let serving = axum::serve(listener, app).with_graceful_shutdown(graceful);
-    let mut rx = stop_rx;
-    let deadline = async move {
-        stopped(&mut rx).await;
-        tracing::info!("shutting down: finishing requests in flight");
-        tokio::time::sleep(SHUTDOWN_GRACE).await;
-    };
-    let result = tokio::select! {
-        r = serving.into_future() => r,
-        _ = deadline => {
-            tracing::warn!("requests still in flight after {} s; stopping anyway", SHUTDOWN_GRACE.as_secs());
-            Ok(())
-        }
-    };
+    let result = accept_loop(listener, server, stop_rx).await;
     // Stop the watcher too, whatever ended the serving.
     stop_tx.send_replace(true);
     result
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connections.
+
+/// "Not set" for the times in [`Conn`].
+const NEVER: u64 = u64::MAX;
+
+/// What the watchdog of one connection knows about it. Times are milliseconds since the
+/// server's `epoch`, updated by the I/O wrapper ([`Watched`]) and the request service.
+struct Conn {
+    /// The last byte read or written (or the accept).
+    last_io: AtomicU64,
+    /// When the first byte of a request head not yet complete arrived ([`NEVER`]: none).
+    head_started: AtomicU64,
+    /// Requests being handled (a pipelining client may have more than one).
+    in_flight: AtomicU64,
+    /// Set when a new connection took this one's place: close now.
+    evict: tokio::sync::Notify,
+}
+
+/// Why a connection is closed early.
+#[derive(Debug)]
+enum Cut {
+    HeaderTimeout,
+    Idle,
+}
+
+impl Conn {
+    fn new(now: u64) -> Conn {
+        Conn {
+            last_io: AtomicU64::new(now),
+            head_started: AtomicU64::new(NEVER),
+            in_flight: AtomicU64::new(0),
+            evict: tokio::sync::Notify::new(),
+        }
+    }
+
+    fn on_read(&self, now: u64) {
+        self.last_io.store(now, Ordering::Relaxed);
+        // Bytes that arrive while no head is pending start the next request's head.
+        let _ =
+            self.head_started
+                .compare_exchange(NEVER, now, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    fn on_write(&self, now: u64) {
+        self.last_io.store(now, Ordering::Relaxed);
+    }
+
+    /// Idle: nothing in flight and no head started; the only kind a new connection may replace.
+    fn idle(&self) -> bool {
+        self.in_flight.load(Ordering::Relaxed) == 0
+            && self.head_started.load(Ordering::Relaxed) == NEVER
+    }
+
+    /// Whether a limit is exceeded at `now`, else when to look again (ms).
+    fn check(&self, now: u64, header_ms: u64, idle_ms: u64) -> Result<u64, Cut> {
+        let head = self.head_started.load(Ordering::Relaxed);
+        // A head that starts later than `now` can end no earlier than now + header_ms.
+        let head_deadline = if head == NEVER {
+            now.saturating_add(header_ms)
+        } else {
+            head.saturating_add(header_ms)
+        };
+        if now >= head_deadline {
+            return Err(Cut::HeaderTimeout);
+        }
+        let idle_deadline = if self.in_flight.load(Ordering::Relaxed) == 0 {
+            self.last_io.load(Ordering::Relaxed).saturating_add(idle_ms)
+        } else {
+            now.saturating_add(idle_ms)
+        };
+        if now >= idle_deadline {
+            return Err(Cut::Idle);
+        }
+        Ok(head_deadline.min(idle_deadline))
+    }
+}
+
+/// Ends a request in [`Conn::in_flight`] however its future ends.
+struct InFlight(Arc<Conn>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A monotonic clock in milliseconds since the server started.
+#[derive(Clone, Copy)]
+struct Clock(tokio::time::Instant);
+
+impl Clock {
+    fn now(self) -> u64 {
+        u64::try_from(self.0.elapsed().as_millis()).unwrap_or(NEVER - 1)
+    }
+    fn instant(self, ms: u64) -> tokio::time::Instant {
+        self.0 + Duration::from_millis(ms)
+    }
+}
+
+/// A TCP stream that reports its reads and writes to its [`Conn`].
+struct Watched {
+    io: tokio::net::TcpStream,
+    conn: Arc<Conn>,
+    clock: Clock,
+}
+
+impl tokio::io::AsyncRead for Watched {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let r = std::pin::Pin::new(&mut this.io).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            this.conn.on_read(this.clock.now());
+        }
+        r
+    }
+}
+
+impl tokio::io::AsyncWrite for Watched {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let r = std::pin::Pin::new(&mut this.io).poll_write(cx, data);
+        if matches!(r, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            this.conn.on_write(this.clock.now());
+        }
+        r
+    }
+    fn poll_write_vectored(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let r = std::pin::Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
+        if matches!(r, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            this.conn.on_write(this.clock.now());
+        }
+        r
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+}
+
+/// What a connection over the cap gets when no idle connection can make room for it.
+fn busy_response() -> String {
+    let body = "503 Service Unavailable\ntoo many connections; retry in a moment\n";
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Retry-After: 1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// Accept connections until `stop` turns true, then shut them down gracefully.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    server: Server,
+    mut stop: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let limits = server.shared.config.limits.clone();
+    let max_connections = limits.max_connections.max(1);
+    let clock = Clock(tokio::time::Instant::now());
+    // The open connections that a newcomer may replace, by id; an evicted one leaves at once.
+    let open: Arc<std::sync::Mutex<HashMap<u64, Arc<Conn>>>> = Arc::default();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut next_id = 0u64;
+    let mut http = hyper::server::conn::http1::Builder::new();
+    // The whole head may hold both limits; beyond that hyper answers 431 itself. Its buffer
+    // must hold such a head, and may not be smaller than hyper's minimum of 8 KiB.
+    let head_max = limits.max_request_line + limits.max_header_bytes + 64;
+    http.max_header_size(head_max)
+        .max_buf_size(head_max.max(8192))
+        // Ours is the watchdog below; hyper's would also cut idle kept-alive connections.
+        .header_read_timeout(None)
+        .keep_alive(true);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and similar: wait a little instead of spinning.
+                    if !matches!(e.kind(), std::io::ErrorKind::ConnectionAborted
+                        | std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::ConnectionRefused)
+                    {
+                        tracing::warn!("accepting a connection failed: {e}");
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                            _ = stopped(&mut stop) => break,
+                        }
+                    }
+                    continue;
+                }
+            },
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
+            _ = stopped(&mut stop) => break,
+        };
+        let _ = tcp.set_nodelay(true);
+        let now = clock.now();
+        {
+            let mut map = open.lock().unwrap_or_else(|e| e.into_inner());
+            if map.len() >= max_connections {
+                let victim = map
+                    .iter()
+                    .filter(|(_, c)| c.idle())
+                    .min_by_key(|(id, c)| (c.last_io.load(Ordering::Relaxed), **id))
+                    .map(|(id, _)| *id);
+                match victim.and_then(|id| map.remove(&id)) {
+                    Some(c) => {
+                        tracing::debug!(
+                            "at {max_connections} connections: closing the longest idle one"
+                        );
+                        c.evict.notify_one();
+                    }
+                    None => {
+                        tracing::debug!("at {max_connections} busy connections: 503 to {peer}");
+                        // One try: the socket buffer of a new connection is empty, so it fits.
+                        let _ = tcp.try_write(busy_response().as_bytes());
+                        continue;
+                    }
+                }
+            }
+            next_id += 1;
+        }
+        let id = next_id;
+        let conn = Arc::new(Conn::new(now));
+        open.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, conn.clone());
+        tasks.spawn(serve_connection(
+            http.clone(),
+            Watched {
+                io: tcp,
+                conn: conn.clone(),
+                clock,
+            },
+            server.clone(),
+            limits.clone(),
+            stop.clone(),
+            ConnGuard {
+                id,
+                open: open.clone(),
+            },
+        ));
+    }
+    drop(listener);
+    tracing::info!("shutting down: finishing requests in flight");
+    let drain = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(limits.shutdown_grace, drain)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "requests still in flight after {} s; stopping anyway",
+            limits.shutdown_grace.as_secs()
+        );
+        tasks.shutdown().await;
+    }
+    Ok(())
+}
+
+/// Takes a connection out of the open ones when its task ends.
+struct ConnGuard {
+    id: u64,
+    open: Arc<std::sync::Mutex<HashMap<u64, Arc<Conn>>>>,
+}
+
+impl Drop for ConnGuard {
+    fn drop(&mut self) {
+        self.open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.id);
+    }
+}
+
+/// Serve one connection under its watchdog until it ends, is cut or evicted, or shutdown.
+async fn serve_connection(
+    http: hyper::server::conn::http1::Builder,
+    io: Watched,
+    server: Server,
+    limits: Limits,
+    mut stop: watch::Receiver<bool>,
+    _guard: ConnGuard,
+) {
+    let conn = io.conn.clone();
+    let clock = io.clock;
+    let service = {
+        let conn = conn.clone();
+        hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+            // The head is complete: the header timeout is over for this request.
+            conn.head_started.store(NEVER, Ordering::Relaxed);
+            conn.in_flight.fetch_add(1, Ordering::Relaxed);
+            let in_flight = InFlight(conn.clone());
+            let server = server.clone();
+            async move {
+                let response = handle(State(server), req.map(Body::new)).await;
+                drop(in_flight);
+                Ok::<_, std::convert::Infallible>(response)
+            }
+        })
+    };
+    let http_conn = http.serve_connection(hyper_util::rt::TokioIo::new(io), service);
+    let mut http_conn = std::pin::pin!(http_conn);
+    let header_ms = millis(limits.header_timeout);
+    let idle_ms = millis(limits.idle_timeout);
+    let mut stopping = false;
+    loop {
+        let next = match conn.check(clock.now(), header_ms, idle_ms) {
+            Ok(next) => next,
+            Err(why) => {
+                tracing::debug!("closing a connection: {why:?}");
+                return;
+            }
+        };
+        tokio::select! {
+            r = http_conn.as_mut() => {
+                if let Err(e) = r {
+                    tracing::debug!("connection ended: {e}");
+                }
+                return;
+            }
+            _ = tokio::time::sleep_until(clock.instant(next)) => {}
+            _ = conn.evict.notified() => return,
+            _ = stopped(&mut stop), if !stopping => {
+                // Closes the connection if idle, else after the response in flight.
+                stopping = true;
+                http_conn.as_mut().graceful_shutdown();
+            }
+        }
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(NEVER - 1)
 }
 
 fn url(addr: SocketAddr) -> String {
@@ -354,41 +749,51 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
-/// `klts serve`: run the server on a new tokio runtime until Ctrl-C or SIGTERM.
+/// `klts serve`: run the server on a new tokio runtime until SIGINT (Ctrl-C) or SIGTERM, and
+/// say on stderr when it starts and stops (a service manager's log shows why it stopped).
 pub fn run_blocking(config: ServerConfig, db: Arc<Database>) -> std::io::Result<()> {
     let rt = runtime()?;
     let result = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
         let addr = listener.local_addr()?;
+        let signal = termination()?;
         tracing::info!("serving the KLTS portal at {}", url(addr));
         eprintln!("klts: serving the portal at {} (Ctrl-C to stop)", url(addr));
-        serve_on(listener, Server::new(config, db), termination()).await
+        let stop = async {
+            let signal = signal.await;
+            eprintln!("klts serve: stopping ({signal})");
+        };
+        serve_on(listener, Server::new(config, db), stop).await
     });
     // A build still running on the blocking pool is abandoned rather than waited for.
     rt.shutdown_timeout(Duration::from_secs(1));
+    if result.is_ok() {
+        eprintln!("klts serve: stopped");
+    }
     result
 }
 
-async fn termination() {
-    #[cfg(unix)]
-    {
-        let term = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut s) => {
-                    s.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
-            }
-        };
+/// A future that resolves on SIGINT or SIGTERM with the signal's name. The handlers are
+/// installed now, not on first poll, so a signal sent right after the "serving" line is caught.
+#[cfg(unix)]
+fn termination() -> std::io::Result<impl Future<Output = &'static str>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    Ok(async move {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term => {}
+            _ = int.recv() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
         }
-    }
-    #[cfg(not(unix))]
-    {
+    })
+}
+
+#[cfg(not(unix))]
+fn termination() -> std::io::Result<impl Future<Output = &'static str>> {
+    Ok(async {
         let _ = tokio::signal::ctrl_c().await;
-    }
+        "Ctrl-C"
+    })
 }
 
 /// For tests and embedding: bind `config.addr` (`127.0.0.1:0` picks a port) on the calling
@@ -440,8 +845,8 @@ async fn handle(State(server): State<Server>, req: Request) -> Response {
     let response = respond(&server, &parts).await;
     tracing::debug!(
         "{} {} -> {} ({} bytes, {} µs)",
-        method,
-        truncate(&target, 200),
+        echo(method.as_str(), ECHO_CHARS),
+        echo(&target, 200),
         response.status().as_u16(),
         response
             .headers()
@@ -453,25 +858,42 @@ async fn handle(State(server): State<Server>, req: Request) -> Response {
     response
 }
 
-fn truncate(s: &str, max: usize) -> &str {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => &s[..i],
-        None => s,
+/// Client data as an error message or a log line may show it: at most `max` characters (then
+/// `…`), control characters escaped, so that a request can neither flood nor forge a log line.
+pub fn echo(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
     }
+    out
 }
 
 async fn respond(server: &Server, req: &axum::http::request::Parts) -> Response {
     let uri = &req.uri;
     let raw_path = uri.path();
     let api = raw_path.starts_with("/api/");
+    let limits = &server.shared.config.limits;
     let target_len = uri
         .path_and_query()
         .map_or(uri.to_string().len(), |p| p.as_str().len());
-    if target_len > MAX_URI_BYTES {
+    // "METHOD SP target SP HTTP/1.1"
+    let line_len = req.method.as_str().len() + 1 + target_len + 9;
+    if line_len > limits.max_request_line {
         return error(
             StatusCode::URI_TOO_LONG,
             api,
-            &format!("the request target is longer than {MAX_URI_BYTES} bytes"),
+            &format!(
+                "the request line is longer than {} bytes",
+                limits.max_request_line
+            ),
         );
     }
     let header_bytes: usize = req
@@ -479,11 +901,14 @@ async fn respond(server: &Server, req: &axum::http::request::Parts) -> Response 
         .iter()
         .map(|(k, v)| k.as_str().len() + v.len() + 4)
         .sum();
-    if header_bytes > MAX_HEADER_BYTES {
+    if header_bytes > limits.max_header_bytes {
         return error(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             api,
-            &format!("the request header fields are larger than {MAX_HEADER_BYTES} bytes"),
+            &format!(
+                "the request header fields are larger than {} bytes",
+                limits.max_header_bytes
+            ),
         );
     }
     let head = req.method == Method::HEAD;
@@ -491,7 +916,10 @@ async fn respond(server: &Server, req: &axum::http::request::Parts) -> Response 
         let mut r = error(
             StatusCode::METHOD_NOT_ALLOWED,
             api,
-            &format!("method {} is not allowed; use GET or HEAD", req.method),
+            &format!(
+                "method {} is not allowed; use GET or HEAD",
+                echo(req.method.as_str(), ECHO_CHARS)
+            ),
         );
         r.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static(ALLOW));
@@ -719,6 +1147,52 @@ mod tests {
         assert!(percent_decode("/%FF%FE").is_err());
         assert!(percent_decode("/a%00b").is_err());
         assert!(percent_decode("/%C3").is_err());
+    }
+
+    #[test]
+    fn echoes_client_data_bounded_and_escaped() {
+        let method = "A".repeat(10 * 1024);
+        let shown = echo(&method, ECHO_CHARS);
+        assert_eq!(shown.chars().count(), ECHO_CHARS + 1);
+        assert!(shown.ends_with('…'));
+        assert_eq!(echo("GET", ECHO_CHARS), "GET");
+        assert_eq!(echo("a\nb\x1b[31m\r", 64), "a\\nb\\u{1b}[31m\\r");
+        assert_eq!(echo("ééé", 2), "éé…");
+    }
+
+    #[test]
+    fn the_busy_response_is_well_formed() {
+        let r = busy_response();
+        let (head, body) = r.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 503 "));
+        assert!(head.contains("\r\nRetry-After: 1\r\n"));
+        assert!(head.ends_with(&format!("Content-Length: {}", body.len())));
+    }
+
+    #[test]
+    fn the_watchdog_cuts_slow_heads_and_idle_connections() {
+        let c = Conn::new(0);
+        // A new connection: idle deadline 100, header deadline "now + 50".
+        assert_eq!(c.check(0, 50, 100).unwrap(), 50);
+        assert_eq!(c.check(60, 50, 100).unwrap(), 100);
+        assert!(matches!(c.check(100, 50, 100), Err(Cut::Idle)));
+        // A head starts at 70 and trickles: cut at 120 whatever the reads.
+        c.on_read(70);
+        c.on_read(110);
+        assert!(!c.idle());
+        assert_eq!(c.check(110, 50, 100).unwrap(), 120);
+        assert!(matches!(c.check(120, 50, 100), Err(Cut::HeaderTimeout)));
+        // A request in flight is never idle; after it, the idle time counts from the last write.
+        let c = Conn::new(0);
+        c.on_read(10);
+        c.head_started.store(NEVER, Ordering::Relaxed);
+        c.in_flight.fetch_add(1, Ordering::Relaxed);
+        assert!(c.check(500, 50, 100).is_ok());
+        c.on_write(500);
+        c.in_flight.fetch_sub(1, Ordering::Relaxed);
+        assert!(c.idle());
+        assert_eq!(c.check(520, 50, 100).unwrap(), 570);
+        assert!(matches!(c.check(600, 50, 100), Err(Cut::Idle)));
     }
 
     #[test]

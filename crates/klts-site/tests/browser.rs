@@ -448,6 +448,7 @@ fn pages_in_a_real_browser() {
         cache_dir: None,
         site: site_config,
         poll: Duration::from_secs(1),
+        limits: Default::default(),
     };
     let (addr, shutdown, thread) = bind_and_spawn(config, db).expect("start the server");
     wait_ready(addr);

@@ -5,7 +5,7 @@
 
 use klts_site::data::{self, SiteConfig, SiteData};
 use klts_site::pages;
-use klts_site::server::{bind_and_spawn, ServerConfig};
+use klts_site::server::{bind_and_spawn, Limits, ServerConfig};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
@@ -223,6 +223,7 @@ fn config() -> ServerConfig {
         cache_dir: None,
         site: site_config(),
         poll: Duration::from_millis(100),
+        limits: Default::default(),
     }
 }
 
@@ -736,4 +737,204 @@ fn the_port_in_use_is_an_error() {
     let err = bind_and_spawn(ServerConfig { addr, ..config() }, db())
         .expect_err("binding a port in use fails");
     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile clients: timeouts and the connection cap. The limits are small so that the tests are
+// quick; the bounds asserted are generous so that a loaded machine cannot make them flake.
+
+/// Whether the server has closed `s` (EOF or reset), without waiting long.
+fn closed_by_server(s: &mut TcpStream) -> bool {
+    s.set_read_timeout(Some(Duration::from_millis(5))).unwrap();
+    let mut b = [0u8; 512];
+    loop {
+        match s.read(&mut b) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut =>
+            {
+                return false
+            }
+            Err(_) => return true,
+        }
+    }
+}
+
+#[test]
+fn slowloris_connections_are_cut_while_a_normal_client_is_served() {
+    let header_timeout = Duration::from_secs(1);
+    let server = Running::start(ServerConfig {
+        limits: Limits {
+            header_timeout,
+            idle_timeout: Duration::from_secs(30),
+            max_connections: 64,
+            ..Limits::default()
+        },
+        ..config()
+    });
+    let addr = server.addr;
+    // 40 connections that start a request and then trickle one header byte each 100 ms, which
+    // no per-read timeout would ever cut.
+    let started = Instant::now();
+    let mut slow: Vec<(TcpStream, Option<Duration>)> = (0..40)
+        .map(|_| {
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.write_all(b"GET / HTTP/1.1\r\nX-Slow: ").unwrap();
+            (s, None)
+        })
+        .collect();
+    let mut served = None;
+    let deadline = started + Duration::from_secs(20);
+    while Instant::now() < deadline && slow.iter().any(|(_, closed)| closed.is_none()) {
+        for (s, closed) in slow.iter_mut().filter(|(_, c)| c.is_none()) {
+            if s.write_all(b"a").is_err() || closed_by_server(s) {
+                *closed = Some(started.elapsed());
+            }
+        }
+        if served.is_none() && started.elapsed() > Duration::from_millis(300) {
+            // A normal client, while all of them trickle.
+            let t = Instant::now();
+            assert_eq!(get(addr, "/").status, 200);
+            served = Some(t.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let times: Vec<Duration> = slow.iter().filter_map(|(_, c)| *c).collect();
+    assert_eq!(
+        times.len(),
+        slow.len(),
+        "trickling connections still open after 20 s (header timeout {header_timeout:?})"
+    );
+    let served = served.expect("the normal client ran");
+    let latest = times.iter().max().unwrap();
+    let earliest = times.iter().min().unwrap();
+    eprintln!(
+        "slowloris: 40 trickling connections closed {earliest:?}..{latest:?} after they started \
+         (header timeout {header_timeout:?}); a normal GET / meanwhile took {served:?}"
+    );
+    assert!(served < Duration::from_secs(10), "GET / took {served:?}");
+    // They were cut by the header timeout, not at once.
+    assert!(*earliest >= header_timeout / 2, "closed after {earliest:?}");
+}
+
+#[test]
+fn an_idle_flood_over_the_cap_does_not_starve_a_client() {
+    let cap = 8;
+    let server = Running::start(ServerConfig {
+        limits: Limits {
+            // Long timeouts: what serves the client here is the cap shedding idle connections.
+            header_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: cap,
+            ..Limits::default()
+        },
+        ..config()
+    });
+    let addr = server.addr;
+    let mut idle: Vec<TcpStream> = (0..3 * cap)
+        .map(|_| TcpStream::connect(addr).unwrap())
+        .collect();
+    for _ in 0..5 {
+        let t = Instant::now();
+        assert_eq!(get(addr, "/").status, 200);
+        assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    }
+    // The server holds at most `cap` of them: the others were closed to make room.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut closed = 0;
+    while Instant::now() < deadline {
+        closed = idle.iter_mut().map(closed_by_server).filter(|&c| c).count();
+        if closed >= idle.len() - cap {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        closed >= idle.len() - cap,
+        "{closed} of {} idle connections closed with a cap of {cap}",
+        idle.len()
+    );
+}
+
+#[test]
+fn busy_connections_over_the_cap_get_503() {
+    let server = Running::start(ServerConfig {
+        limits: Limits {
+            header_timeout: Duration::from_secs(30),
+            max_connections: 2,
+            ..Limits::default()
+        },
+        ..config()
+    });
+    let addr = server.addr;
+    // Two connections in the middle of a request head: busy, so not shed.
+    let busy: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    // The third is answered without sending anything (so that it sees the reply, not a reset).
+    let mut third = TcpStream::connect(addr).unwrap();
+    third
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut buf = Vec::new();
+    third.read_to_end(&mut buf).expect("a reply, then EOF");
+    let r = parse_reply(&buf);
+    assert_eq!(r.status, 503);
+    assert_eq!(r.header("retry-after"), Some("1"));
+    drop(busy);
+}
+
+#[test]
+fn long_methods_are_neither_served_nor_echoed() {
+    let (addr, _) = shared();
+    // A 10 KiB method makes the request line too long.
+    let method = "A".repeat(10 * 1024);
+    let r = request(addr, &method, "/", &[]);
+    assert_eq!(r.status, 414);
+    assert!(r.body.len() < 512, "{}", r.text());
+    assert!(!r.text().contains(&"A".repeat(100)), "{}", r.text());
+    // A 200-byte one fits the line and is named, cut short, in the 405.
+    let method = "B".repeat(200);
+    let r = request(addr, &method, "/api/v1/index.json", &[]);
+    assert_eq!(r.status, 405);
+    assert!(
+        r.text().contains(&format!("{}…", "B".repeat(64))),
+        "{}",
+        r.text()
+    );
+    assert!(!r.text().contains(&"B".repeat(65)), "{}", r.text());
+}
+
+#[test]
+fn shutdown_is_not_held_up_by_a_half_sent_request() {
+    let mut server = Running::start(ServerConfig {
+        limits: Limits {
+            header_timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(60),
+            shutdown_grace: Duration::from_secs(1),
+            ..Limits::default()
+        },
+        ..config()
+    });
+    let mut half = TcpStream::connect(server.addr).unwrap();
+    half.write_all(b"GET / HTTP/1.1\r\nX-Slow: a").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    server.stop().expect("the server thread returns Ok");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "shutdown took {:?}",
+        started.elapsed()
+    );
+    half.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut rest = Vec::new();
+    let _ = half.read_to_end(&mut rest);
 }

@@ -87,6 +87,7 @@ pub fn run_serve(cli: &Cli, addr: SocketAddr, portal: &PortalArgs) -> Result<u8,
         cache_dir: cli.cache_dir.clone(),
         site: portal.config(true),
         poll: std::time::Duration::from_secs(1),
+        limits: klts_site::server::Limits::default(),
     };
     klts_site::server::run_blocking(config, db).map_err(|e| Failure {
         code: 2,

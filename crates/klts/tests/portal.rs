@@ -146,3 +146,73 @@ fn static_site_without_a_workspace() {
     let out = klts_in(tmp.path(), &["site", "build", out_dir.to_str().unwrap()]);
     assert!(out.status.success());
 }
+
+/// `klts serve` stops cleanly on SIGTERM and SIGINT, and says which one stopped it.
+#[cfg(unix)]
+#[test]
+fn serve_stops_on_sigterm_and_sigint_and_says_so() {
+    use std::io::BufRead;
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().unwrap();
+    for signal in ["TERM", "INT"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_klts"))
+            .current_dir(tmp.path())
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .env("KLTS_FEED_CACHE", tmp.path().join(".feeds"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read stderr on a thread: the lines so far, shared.
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let reader = {
+            let lines = lines.clone();
+            let stderr = child.stderr.take().unwrap();
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(stderr).lines() {
+                    let Ok(line) = line else { break };
+                    lines.lock().unwrap().push(line);
+                }
+            })
+        };
+        let has = |what: &str| lines.lock().unwrap().iter().any(|l| l.contains(what));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !has("serving the portal at") {
+            assert!(
+                Instant::now() < deadline && child.try_wait().unwrap().is_none(),
+                "klts serve did not start: {:?}",
+                lines.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let killed = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("klts serve still runs 30 s after SIG{signal}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        reader.join().unwrap();
+        let lines = lines.lock().unwrap().clone();
+        assert!(status.success(), "SIG{signal}: {status:?} {lines:?}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l == &format!("klts serve: stopping (SIG{signal})")),
+            "{lines:?}"
+        );
+        assert!(
+            lines.iter().any(|l| l == "klts serve: stopped"),
+            "{lines:?}"
+        );
+    }
+}

@@ -25,7 +25,7 @@
 //! resolves by convention to `patches/<name>.patch` in the workspace, as the KLTS tooling does.
 
 use crate::diag::Location;
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use saphyr::{MarkedYaml, Scalar, YamlData};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -202,7 +202,7 @@ impl Manifest {
 
     /// Parse manifest text; `path` is only used in messages.
     pub fn parse(source: &str, path: &Path) -> Result<Manifest, ManifestError> {
-        let docs = MarkedYaml::load_from_str(source).map_err(|e| ManifestError::Yaml {
+        let docs = crate::yaml::load_str(source).map_err(|e| ManifestError::Yaml {
             path: path.to_path_buf(),
             loc: Location {
                 line: e.marker().line(),
@@ -312,7 +312,11 @@ impl Manifest {
             .release(name)
             .ok_or_else(|| ChainError::UnknownRelease(name.to_string()))?;
         let mut releases = vec![release];
+        // Names already on the chain: a set, so a long chain costs its length, not its square.
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        seen.insert(&release.name.value);
         loop {
+            crate::chains::count_link();
             let base = &release.base_release.value;
             match self.release(base) {
                 None => {
@@ -323,7 +327,7 @@ impl Manifest {
                     });
                 }
                 Some(next) => {
-                    if releases.iter().any(|r| r.name.value == next.name.value) {
+                    if !seen.insert(&next.name.value) {
                         let mut cycle: Vec<String> =
                             releases.iter().map(|r| r.name.value.clone()).collect();
                         cycle.push(next.name.value.clone());

@@ -8,6 +8,7 @@
 //!   patch-name resolution (the catalog first, then `patches/<name>.patch` by convention).
 //! * [`lifecycle`] — the calendar of Kubernetes minor lines (release, community end of life,
 //!   newest patch), the LTS policy, and each line's phase (`community`, `lts`, `eol`) on a date.
+//! * [`chains`] — every release's base chain resolved once (linear), for whole-manifest checks.
 //! * [`build`] — the optional `build:` section (build and test commands, platforms, targets)
 //!   with Kubernetes' defaults.
 //! * [`lint`] — static checks of a manifest against its workspace, reported as [`diag::Diagnostic`]s.
@@ -17,6 +18,7 @@
 //! and fuzzed in isolation.
 
 pub mod build;
+pub mod chains;
 pub mod diag;
 pub mod lifecycle;
 pub mod lint;

@@ -167,6 +167,10 @@ pub enum ChainError {
     Cycle(Vec<String>),
 }
 
+/// The largest `releases.yml` klts reads: 4 MiB, over a hundred times the real KLTS manifest
+/// (30 KB). Parsed YAML takes about 40 times its size in memory.
+pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
+
 /// Why a manifest could not be read (see [`crate::yaml::YamlFileError`]).
 pub type ManifestError = crate::yaml::YamlFileError;
 
@@ -193,10 +197,7 @@ pub struct Manifest {
 impl Manifest {
     /// Read and parse a manifest file.
     pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
-        let source = std::fs::read_to_string(path).map_err(|source| ManifestError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let source = crate::yaml::read_limited(path, MAX_MANIFEST_BYTES, "a manifest")?;
         Manifest::parse(&source, path)
     }
 

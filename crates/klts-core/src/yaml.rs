@@ -70,6 +70,18 @@ pub enum YamlFileError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The file is larger than klts reads (see [`read_limited`]).
+    #[error("{}: the file is {size} bytes, over the limit of {limit} bytes for {what}\n  help: check that this is the right file; a real one is a few tens of KB", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// What the file is (`a manifest`).
+        what: &'static str,
+        /// Its size in bytes (at least `limit + 1` when it could not be known up front).
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The file is not valid YAML.
     #[error("{}:{loc}: invalid YAML: {message}", path.display())]
     Yaml {
@@ -96,10 +108,44 @@ impl YamlFileError {
     /// The position of the error in the file, if it has one.
     pub fn location(&self) -> Option<Location> {
         match self {
-            YamlFileError::Io { .. } => None,
+            YamlFileError::Io { .. } | YamlFileError::TooLarge { .. } => None,
             YamlFileError::Yaml { loc, .. } | YamlFileError::Schema { loc, .. } => Some(*loc),
         }
     }
+}
+
+/// Read a text file of at most `limit` bytes: a larger one is refused before it is read,
+/// because parsed YAML takes about 40 times its size in memory (a 50 MB manifest took 1.8 GB).
+pub fn read_limited(path: &Path, limit: u64, what: &'static str) -> Result<String, YamlFileError> {
+    use std::io::Read;
+    let io = |source| YamlFileError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let too_large = |size| YamlFileError::TooLarge {
+        path: path.to_path_buf(),
+        what,
+        size,
+        limit,
+    };
+    if let Ok(meta) = file.metadata() {
+        if meta.is_file() && meta.len() > limit {
+            return Err(too_large(meta.len()));
+        }
+    }
+    // The file may grow, or not be a regular file: never read more than the limit.
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text ({e})"),
+        ))
+    })
 }
 
 /// Where a node starts, 1-based line and column.

@@ -66,3 +66,25 @@ fn lint_of_a_long_chain_is_linear() {
         "{diags:?}"
     );
 }
+
+/// A 50 MB manifest took 1.8 GB to parse; anything over the documented limit is refused
+/// before it is read.
+#[test]
+fn oversized_manifest_is_refused_before_reading() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("klts-core-bounded-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("releases.yml");
+    let file = std::fs::File::create(&path).unwrap();
+    // Sparse: costs no disk.
+    file.set_len(klts_core::manifest::MAX_MANIFEST_BYTES + 1)
+        .unwrap();
+    let err = Manifest::load(&path).unwrap_err();
+    let _ = std::fs::remove_dir_all(&dir);
+    let msg = err.to_string();
+    assert!(
+        msg.contains("releases.yml: the file is 4194305 bytes, over the limit of 4194304 bytes for a manifest"),
+        "{msg}"
+    );
+    assert!(msg.contains("help:"), "{msg}");
+}

@@ -1,7 +1,9 @@
 //! Where the advisory database comes from: the embedded facts-only snapshot, plus whatever
 //! `klts feed sync` downloaded into the feed cache (synced records are merged over the
 //! snapshot by id, so a newer feed adds advisories and facts, and brings prose summaries that
-//! the snapshot deliberately leaves out).
+//! the snapshot deliberately leaves out). Synced records are not trusted to fuse advisories
+//! through their aliases (see [`crate::merge`]), and records over the limits of
+//! [`crate::osv`] are skipped with a warning.
 
 use crate::db::Database;
 use crate::model::Source;
@@ -218,7 +220,10 @@ pub fn load(cache: Option<&Path>) -> Result<Database, String> {
             }
         }
     }
-    let mut feeds: Vec<(String, Vec<u8>)> = vec![("snapshot feed".into(), snap.feed)];
+    let feeds: Vec<(String, Vec<u8>)> = vec![("snapshot feed".into(), snap.feed)];
+    // Synced records are kept apart: they may not fuse advisories through aliases.
+    let mut synced_osv: Vec<(String, Vec<u8>, Source)> = Vec::new();
+    let mut synced_feeds: Vec<(String, Vec<u8>)> = Vec::new();
     if let Some(cache) = cache {
         for (url, entry) in synced(cache).feeds {
             let Ok(bytes) = std::fs::read(cache.join(&entry.file)) else {
@@ -226,14 +231,14 @@ pub fn load(cache: Option<&Path>) -> Result<Database, String> {
                 continue;
             };
             match entry.kind {
-                FeedKind::JsonFeed => feeds.push((url, bytes)),
-                FeedKind::OsvRecord => osv.push((url, bytes, entry.source)),
+                FeedKind::JsonFeed => synced_feeds.push((url, bytes)),
+                FeedKind::OsvRecord => synced_osv.push((url, bytes, entry.source)),
                 FeedKind::OsvArray => {
                     if let Ok(serde_json::Value::Array(items)) =
                         serde_json::from_slice::<serde_json::Value>(&bytes)
                     {
                         for (i, item) in items.iter().enumerate() {
-                            osv.push((
+                            synced_osv.push((
                                 format!("{url}[{i}]"),
                                 serde_json::to_vec(item).unwrap_or_default(),
                                 entry.source,
@@ -244,5 +249,5 @@ pub fn load(cache: Option<&Path>) -> Result<Database, String> {
             }
         }
     }
-    Ok(Database::from_sources(osv, feeds))
+    Ok(Database::with_synced(osv, feeds, synced_osv, synced_feeds))
 }

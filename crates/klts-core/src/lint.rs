@@ -89,7 +89,7 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
             manifest.release(&r.name.value),
         ) {
             // Only the release based directly on the root (the first of its chain) says so.
-            if first.base_release.value == root && first.name.value == r.name.value {
+            if first.base_release.value == root {
                 if let Ok(v) = Version::parse(root) {
                     if v.suffix().is_some() && !v.is_prerelease() {
                         out.push(

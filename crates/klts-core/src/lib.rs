@@ -8,6 +8,7 @@
 //!   patch-name resolution (the catalog first, then `patches/<name>.patch` by convention).
 //! * [`lifecycle`] — the calendar of Kubernetes minor lines (release, community end of life,
 //!   newest patch), the LTS policy, and each line's phase (`community`, `lts`, `eol`) on a date.
+//! * [`chains`] — every release's base chain resolved once (linear), for whole-manifest checks.
 //! * [`build`] — the optional `build:` section (build and test commands, platforms, targets)
 //!   with Kubernetes' defaults.
 //! * [`names`] — the one rule for release, patch and ref names (they reach git refs, paths and
@@ -19,6 +20,7 @@
 //! and fuzzed in isolation.
 
 pub mod build;
+pub mod chains;
 pub mod diag;
 pub mod lifecycle;
 pub mod lint;

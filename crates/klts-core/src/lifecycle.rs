@@ -61,7 +61,7 @@
 
 use crate::diag::Location;
 use crate::version::{MinorLine, Version};
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use saphyr::{MarkedYaml, Scalar, YamlData};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -551,7 +551,7 @@ struct Parsed {
 
 /// Parses lifecycle text, keeping the `source:` citation (used by the built-in calendar).
 fn parse(text: &str, path: &Path) -> Result<Parsed, LifecycleError> {
-    let docs = MarkedYaml::load_from_str(text).map_err(|e| LifecycleError::Yaml {
+    let docs = crate::yaml::load_str(text).map_err(|e| LifecycleError::Yaml {
         path: path.to_path_buf(),
         loc: Location {
             line: e.marker().line(),

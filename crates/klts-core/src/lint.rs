@@ -4,10 +4,11 @@
 //! mistakes. Checks that need git (does the upstream carry the root tag?) or downloads (is
 //! every URL pinned?) live in `klts-forge` and report through the same [`Diagnostic`] type.
 
+use crate::chains::ChainStatus;
 use crate::diag::{Diagnostic, Location, Severity};
-use crate::manifest::{ChainError, Manifest, PatchResolution, PatchSource, WorkspacePathError};
+use crate::manifest::{Manifest, PatchResolution, PatchSource, WorkspacePathError};
 use crate::version::Version;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Run every static check. Diagnostics come out ordered by position in the manifest, then
@@ -34,38 +35,40 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
         );
     }
 
-    // Base chains.
-    let mut reported_cycles: HashSet<BTreeSet<String>> = HashSet::new();
+    // Base chains, resolved once for all releases (crate::chains): linear in the releases.
+    // A cycle is reported once, at its member defined first; releases based on a cycle are
+    // not reported separately (fixing the cycle fixes them).
+    let chains = manifest.chain_index();
+    for id in 0..chains.cycle_count() {
+        let members = chains.cycle(id);
+        if let Some(first) = members.first() {
+            let mut names: Vec<&str> = members.iter().map(|r| r.name.value.as_str()).collect();
+            names.push(&first.name.value);
+            out.push(
+                diag(
+                    Severity::Error,
+                    "base-cycle",
+                    first.base_release.loc,
+                    format!("base_release chain cycles: {}", names.join(" -> ")),
+                )
+                .with_help("one release in the cycle must be based on an upstream tag"),
+            );
+        }
+    }
     for r in &manifest.releases {
-        match manifest.chain(&r.name.value) {
-            Err(ChainError::Cycle(names)) => {
-                let set: BTreeSet<String> = names.iter().cloned().collect();
-                if reported_cycles.insert(set) {
-                    out.push(
-                        diag(
-                            Severity::Error,
-                            "base-cycle",
-                            r.base_release.loc,
-                            format!("base_release chain cycles: {}", names.join(" -> ")),
-                        )
-                        .with_help("one release in the cycle must be based on an upstream tag"),
-                    );
-                }
-            }
-            Err(ChainError::UnknownRelease(_)) => {}
-            Ok(chain) => {
-                // The root is the base of the first release of the chain.
-                let first = chain.releases[0];
-                if let Ok(v) = Version::parse(&chain.root) {
-                    if v.suffix().is_some()
-                        && !v.is_prerelease()
-                        && first.name.value == r.name.value
-                    {
+        if let (Some(ChainStatus::Rooted { root, .. }), Some(first)) = (
+            chains.status(&r.name.value),
+            manifest.release(&r.name.value),
+        ) {
+            // Only the release based directly on the root (the first of its chain) says so.
+            if first.base_release.value == root {
+                if let Ok(v) = Version::parse(root) {
+                    if v.suffix().is_some() && !v.is_prerelease() {
                         out.push(
                             diag(Severity::Error, "base-missing", first.base_release.loc, format!(
                                 "base_release `{}` of `{}` is not a release of this manifest, and upstream does not tag LTS builds",
-                                chain.root, r.name.value))
-                                .with_help(format!("add a release named `{}` or base `{}` on an upstream tag such as v{}", chain.root, r.name.value, v.base().to_string().trim_start_matches('v'))),
+                                root, r.name.value))
+                                .with_help(format!("add a release named `{}` or base `{}` on an upstream tag such as v{}", root, r.name.value, v.base().to_string().trim_start_matches('v'))),
                         );
                     }
                 }

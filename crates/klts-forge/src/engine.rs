@@ -145,11 +145,8 @@ impl Engine {
     /// directory under `cache_dir/tmp`.
     pub fn new(git: &Git, cache_dir: &Path, use_cache: bool) -> Result<Engine, ForgeError> {
         let tmp = cache_dir.join("tmp");
-        std::fs::create_dir_all(&tmp).map_err(|e| ForgeError::io(&tmp, e))?;
-        let scratch = tempfile::Builder::new()
-            .prefix("engine-")
-            .tempdir_in(&tmp)
-            .map_err(|e| ForgeError::io(&tmp, e))?;
+        // Also removes the scratch directories of killed runs (see `crate::scratch`).
+        let scratch = crate::scratch::engine_dir(&tmp).map_err(|e| ForgeError::io(&tmp, e))?;
         let git = git.with_index(&scratch.path().join("index"));
         Ok(Engine {
             git,

@@ -21,7 +21,8 @@
 //! .klts/downloads/sha256/   downloaded patch bytes by content hash
 //! .klts/downloads/by-url/   URL → content hash, for unpinned URLs
 //! .klts/steps/              step cache: (parent commit, patch sha256) → resulting commit
-//! .klts/tmp/                per-run scratch (temporary indexes), removed after each run
+//! .klts/tmp/                per-run scratch (temporary indexes), removed after each run;
+//!                           a killed run's is removed by the next one (see [`scratch`])
 //! ```
 
 pub mod checkout;
@@ -34,6 +35,7 @@ pub mod lock;
 pub mod mbox;
 pub mod odb;
 pub mod patches;
+pub mod scratch;
 pub mod sync;
 pub mod upstream;
 pub mod verify;

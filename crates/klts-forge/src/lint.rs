@@ -5,6 +5,7 @@
 use crate::lock::Lock;
 use crate::upstream::{needed_roots, Mirror};
 use crate::{ForgeError, Workspace};
+use klts_core::chains::ChainStatus;
 use klts_core::diag::{Diagnostic, Severity};
 use klts_core::manifest::{PatchResolution, PatchSource};
 use std::collections::BTreeSet;
@@ -100,16 +101,21 @@ pub fn lint_workspace(ws: &Workspace) -> Result<Vec<Diagnostic>, ForgeError> {
     let mirror = Mirror::of(ws);
     if mirror.exists() {
         let refs = mirror.refs()?;
+        // The releases based directly on each root, gathered in one pass (a lookup per root
+        // would cost roots × releases).
+        let chains = m.chain_index();
+        let mut users_of: std::collections::HashMap<&str, Vec<&klts_core::Release>> =
+            std::collections::HashMap::new();
+        for r in &m.releases {
+            if let Some(ChainStatus::Rooted { root, .. }) = chains.status(&r.name.value) {
+                if m.release(&r.base_release.value).is_none() {
+                    users_of.entry(root).or_default().push(r);
+                }
+            }
+        }
         for root in needed_roots(ws) {
             if mirror.resolve_root(&refs, &root).is_none() {
-                let users: Vec<_> = m
-                    .releases
-                    .iter()
-                    .filter(|r| {
-                        m.chain(&r.name.value).is_ok_and(|c| c.root == root)
-                            && m.release(&r.base_release.value).is_none()
-                    })
-                    .collect();
+                let users = users_of.get(root.as_str()).cloned().unwrap_or_default();
                 let loc = users.first().map(|r| r.base_release.loc);
                 let sev = if users.iter().any(|r| r.must) || users.is_empty() {
                     Severity::Error

@@ -110,7 +110,78 @@ pub struct Odb {
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
     /// Parsed trees, shared: lookups walk them without copying.
-    trees: HashMap<Oid, Arc<Vec<TreeEntry>>>,
+    trees: TreeCache,
+}
+
+/// How much memory the parsed trees of one [`Odb`] may hold: 64 MiB (estimated), about ten
+/// times the directories a Kubernetes release's patches touch. Without a bound, a
+/// 10,000-commit mbox kept every intermediate tree it wrote, 6.7 GB in all.
+pub const TREE_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Parsed trees by id, least recently used dropped first once over the byte budget.
+struct TreeCache {
+    map: HashMap<Oid, (Arc<Vec<TreeEntry>>, u64)>,
+    /// Estimated bytes held (see [`tree_cost`]).
+    bytes: usize,
+    limit: usize,
+    /// Use counter: the last use of each tree, for eviction order.
+    tick: u64,
+}
+
+/// Estimated memory of a parsed tree: the entries, their heap parts and the map slot.
+fn tree_cost(entries: &[TreeEntry]) -> usize {
+    128 + entries
+        .iter()
+        .map(|e| std::mem::size_of::<TreeEntry>() + e.mode.len() + e.name.len())
+        .sum::<usize>()
+}
+
+impl TreeCache {
+    fn new(limit: usize) -> TreeCache {
+        TreeCache {
+            map: HashMap::new(),
+            bytes: 0,
+            limit,
+            tick: 0,
+        }
+    }
+
+    fn get(&mut self, oid: &Oid) -> Option<Arc<Vec<TreeEntry>>> {
+        self.tick += 1;
+        let tick = self.tick;
+        self.map.get_mut(oid).map(|(t, used)| {
+            *used = tick;
+            Arc::clone(t)
+        })
+    }
+
+    fn insert(&mut self, oid: Oid, tree: Arc<Vec<TreeEntry>>) {
+        self.tick += 1;
+        let cost = tree_cost(&tree);
+        if let Some((old, _)) = self.map.insert(oid, (tree, self.tick)) {
+            self.bytes -= tree_cost(&old);
+        }
+        self.bytes += cost;
+        if self.bytes > self.limit {
+            self.evict();
+        }
+    }
+
+    /// Drop the least recently used trees until a quarter of the budget is free: one sort
+    /// per quarter-budget of insertions keeps the cost per insertion logarithmic.
+    fn evict(&mut self) {
+        let target = self.limit / 4 * 3;
+        let mut by_age: Vec<(u64, Oid)> = self.map.iter().map(|(k, (_, t))| (*t, *k)).collect();
+        by_age.sort_unstable();
+        for (_, oid) in by_age {
+            if self.bytes <= target {
+                break;
+            }
+            if let Some((t, _)) = self.map.remove(&oid) {
+                self.bytes -= tree_cost(&t);
+            }
+        }
+    }
 }
 
 impl Odb {
@@ -142,8 +213,21 @@ impl Odb {
             child,
             stdin,
             stdout,
-            trees: HashMap::new(),
+            trees: TreeCache::new(TREE_CACHE_BYTES),
         })
+    }
+
+    /// Bound the parsed trees kept in memory to about `bytes` (default [`TREE_CACHE_BYTES`]).
+    pub fn limit_tree_cache(&mut self, bytes: usize) {
+        self.trees.limit = bytes;
+        if self.trees.bytes > bytes {
+            self.trees.evict();
+        }
+    }
+
+    /// Estimated bytes of parsed trees held in memory now.
+    pub fn tree_cache_bytes(&self) -> usize {
+        self.trees.bytes
     }
 
     fn broken(what: &str) -> GitError {
@@ -182,7 +266,7 @@ impl Odb {
     /// The entries of a tree (cached).
     pub fn tree(&mut self, oid: &Oid) -> Result<Arc<Vec<TreeEntry>>, GitError> {
         if let Some(t) = self.trees.get(oid) {
-            return Ok(Arc::clone(t));
+            return Ok(t);
         }
         let (kind, body) = self
             .read(&oid_hex(oid))?
@@ -360,6 +444,57 @@ pub fn write_loose(git_dir: &Path, kind: &str, body: &[u8]) -> std::io::Result<O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The parsed-tree cache stays within its budget however many trees go through it, and
+    /// keeps the ones in use (a 10,000-commit mbox used to keep every tree: 6.7 GB).
+    #[test]
+    fn tree_cache_is_bounded_and_keeps_recent_trees() {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = Command::new("git")
+            .args(["init", "--bare", "-q"])
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let mut odb = Odb::open(dir.path()).unwrap();
+        let limit = 64 * 1024;
+        odb.limit_tree_cache(limit);
+        let hot = odb
+            .write_tree(&mut [TreeEntry {
+                mode: "100644".into(),
+                name: b"hot".to_vec(),
+                oid: [7; 20],
+            }])
+            .unwrap();
+        let tree = |i: u32| -> Vec<TreeEntry> {
+            (0..20u8)
+                .map(|k| {
+                    let mut oid = [k; 20];
+                    oid[..4].copy_from_slice(&i.to_be_bytes());
+                    TreeEntry {
+                        mode: "100644".into(),
+                        name: format!("file-{k}").into_bytes(),
+                        oid,
+                    }
+                })
+                .collect()
+        };
+        for i in 0..2_000u32 {
+            odb.write_tree(&mut tree(i)).unwrap();
+            assert!(
+                odb.tree_cache_bytes() <= limit,
+                "{}",
+                odb.tree_cache_bytes()
+            );
+            // In use: never evicted.
+            assert!(odb.trees.get(&hot).is_some(), "evicted at {i}");
+        }
+        assert!(odb.tree_cache_bytes() > limit / 2);
+        // An evicted tree is read back from git.
+        let first = odb.write_tree(&mut tree(0)).unwrap();
+        odb.limit_tree_cache(0);
+        assert_eq!(odb.tree(&first).unwrap().len(), 20);
+    }
 
     #[test]
     fn empty_tree_has_the_well_known_id() {

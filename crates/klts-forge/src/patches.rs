@@ -24,8 +24,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Largest download accepted (a Kubernetes PR patch is a few MB at most).
-const MAX_DOWNLOAD: u64 = 256 * 1024 * 1024;
+/// The largest patch file klts reads or downloads: 64 MiB. A Kubernetes PR patch is a few MB
+/// at most; the bytes of every patch of a run are held in memory while releases materialize.
+pub const MAX_PATCH_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Where the bytes of a patch file came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -118,6 +119,18 @@ pub enum PatchError {
         path: String,
         /// The I/O error.
         reason: String,
+    },
+    /// A workspace patch file is larger than [`MAX_PATCH_BYTES`].
+    #[error("patch `{name}`: {path} is {size} bytes, over the limit of {limit} bytes for a patch file\n  help: split it into several patch files, or check that it is the right file")]
+    TooLarge {
+        /// The patch name.
+        name: String,
+        /// The path.
+        path: String,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
     },
     /// A download did not match its pin.
     #[error("{url}: content does not match its pin in klts.lock\n  pinned sha256: {pinned}\n  got sha256:    {got}\n  help: if the change is legitimate, review it and run `klts lock --update`")]
@@ -254,19 +267,46 @@ impl PatchStore {
     }
 
     fn read_file(&self, name: &str, path: &Path) -> Result<PatchFile, PatchError> {
-        let file_err = |reason: String| PatchError::File {
+        let unreadable = |e: std::io::Error| PatchError::File {
             name: name.to_string(),
             path: path.display().to_string(),
-            reason,
+            reason: e.to_string(),
         };
         // The one containment rule (klts-core): no path or symlink may leave the workspace.
         let full = klts_core::manifest::workspace_file(&self.workspace, path).map_err(|e| {
-            file_err(match e {
-                klts_core::manifest::WorkspacePathError::Io { source, .. } => source.to_string(),
-                other => other.to_string(),
-            })
+            PatchError::File {
+                name: name.to_string(),
+                path: path.display().to_string(),
+                reason: match e {
+                    klts_core::manifest::WorkspacePathError::Io { source, .. } => {
+                        source.to_string()
+                    }
+                    other => other.to_string(),
+                },
+            }
         })?;
-        let bytes = std::fs::read(&full).map_err(|e| file_err(e.to_string()))?;
+        let too_large = |size| PatchError::TooLarge {
+            name: name.to_string(),
+            path: path.display().to_string(),
+            size,
+            limit: MAX_PATCH_BYTES,
+        };
+        let file = std::fs::File::open(&full).map_err(unreadable)?;
+        if let Ok(meta) = file.metadata() {
+            if meta.len() > MAX_PATCH_BYTES {
+                return Err(too_large(meta.len()));
+            }
+        }
+        // Never read more than the limit, even from a file that grows or is not regular.
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(file, MAX_PATCH_BYTES + 1),
+            &mut bytes,
+        )
+        .map_err(unreadable)?;
+        if bytes.len() as u64 > MAX_PATCH_BYTES {
+            return Err(too_large(bytes.len() as u64));
+        }
         Ok(PatchFile {
             source: PatchSource::File(path.to_path_buf()),
             sha256: sha256_hex(&bytes),
@@ -386,7 +426,7 @@ impl PatchStore {
         response
             .body_mut()
             .with_config()
-            .limit(MAX_DOWNLOAD)
+            .limit(MAX_PATCH_BYTES)
             .read_to_vec()
             .map_err(|e| e.to_string())
     }
@@ -455,6 +495,42 @@ pub fn parse_change_url(url: &str) -> Option<ChangeRef> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A patch file over the limit is refused before it is read, with a message naming it.
+    #[test]
+    fn oversized_patch_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("patches")).unwrap();
+        let path = dir.path().join("patches/huge.patch");
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(MAX_PATCH_BYTES + 1) // sparse: costs no disk
+            .unwrap();
+        std::fs::write(dir.path().join("patches/ok.patch"), b"From x").unwrap();
+        let store = PatchStore::new(
+            dir.path(),
+            &dir.path().join(".klts"),
+            Lock::default(),
+            None,
+            FetchOptions::default(),
+        );
+        let err = store
+            .get("huge", &PatchSource::File("patches/huge.patch".into()))
+            .unwrap_err();
+        assert!(
+            matches!(err, PatchError::TooLarge { size, .. } if size == MAX_PATCH_BYTES + 1),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("patches/huge.patch is 67108865 bytes, over the limit of 67108864 bytes"),
+            "{err}"
+        );
+        let ok = store
+            .get("ok", &PatchSource::File("patches/ok.patch".into()))
+            .unwrap();
+        assert_eq!(&ok.bytes[..], b"From x");
+    }
 
     #[test]
     fn change_urls() {

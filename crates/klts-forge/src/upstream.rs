@@ -215,10 +215,6 @@ impl Mirror {
 
 /// The upstream refs the manifest needs: the root of every release chain.
 pub fn needed_roots(ws: &Workspace) -> BTreeSet<String> {
-    ws.manifest
-        .releases
-        .iter()
-        .filter_map(|r| ws.manifest.chain(&r.name.value).ok())
-        .map(|c| c.root)
-        .collect()
+    // Resolved once for all releases: linear in the manifest (klts_core::chains).
+    ws.manifest.chain_index().roots_of(&ws.manifest.releases)
 }

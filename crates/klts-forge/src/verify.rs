@@ -254,11 +254,9 @@ pub fn verify(
     let requested: BTreeSet<&String> = names.iter().collect();
 
     // Roots: fetch the missing ones unless offline.
-    let roots: BTreeSet<String> = order
-        .iter()
-        .filter_map(|n| m.chain(n).ok())
-        .map(|c| c.root)
-        .collect();
+    let roots: BTreeSet<String> = m
+        .chain_index()
+        .roots_of(order.iter().filter_map(|n| m.release(n)));
     let mut refs = mirror.refs()?;
     let mut fetched = Vec::new();
     if roots

@@ -1,7 +1,7 @@
 //! The advisory database: every source parsed, warnings collected, records merged.
 
 use crate::feed::parse_feed;
-use crate::merge::merge;
+use crate::merge::{merge_records, Record};
 use crate::model::{Advisory, Source};
 use crate::osv::{parse_record, Warning};
 use std::cmp::Ordering;
@@ -19,32 +19,58 @@ pub struct Database {
 impl Database {
     /// Parses OSV records (`(name, bytes, source)`) and JSON feeds (`(name, bytes)`), collects
     /// the warnings, and merges the advisories. Never fails: unreadable inputs become warnings.
+    ///
+    /// Every input counts as curated (the embedded snapshot); use [`Database::with_synced`]
+    /// for feeds synced at run time.
     pub fn from_sources(
         osv: Vec<(String, Vec<u8>, Source)>,
         feeds: Vec<(String, Vec<u8>)>,
     ) -> Database {
+        Database::with_synced(osv, feeds, Vec::new(), Vec::new())
+    }
+
+    /// Like [`Database::from_sources`], plus records from synced (or local) feeds, whose
+    /// aliases may not fuse advisories (see [`crate::merge`]).
+    pub fn with_synced(
+        osv: Vec<(String, Vec<u8>, Source)>,
+        feeds: Vec<(String, Vec<u8>)>,
+        synced_osv: Vec<(String, Vec<u8>, Source)>,
+        synced_feeds: Vec<(String, Vec<u8>)>,
+    ) -> Database {
         let mut advisories = Vec::new();
         let mut warnings = Vec::new();
-        for (name, bytes, source) in &osv {
-            match parse_record(bytes, name, *source) {
+        let osv = osv.into_iter().map(|i| (i, false));
+        for ((name, bytes, source), synced) in osv.chain(synced_osv.into_iter().map(|i| (i, true)))
+        {
+            match parse_record(&bytes, &name, source) {
                 Ok((a, w)) => {
-                    advisories.push(a);
+                    advisories.push(Record {
+                        advisory: a,
+                        file: name,
+                        synced,
+                    });
                     warnings.extend(w);
                 }
                 Err(w) => warnings.push(w),
             }
         }
-        for (name, bytes) in &feeds {
-            match parse_feed(bytes, name) {
+        let feeds = feeds.into_iter().map(|i| (i, false));
+        for ((name, bytes), synced) in feeds.chain(synced_feeds.into_iter().map(|i| (i, true))) {
+            match parse_feed(&bytes, &name) {
                 Ok((a, w)) => {
-                    advisories.extend(a);
+                    advisories.extend(a.into_iter().map(|advisory| Record {
+                        advisory,
+                        file: name.clone(),
+                        synced,
+                    }));
                     warnings.extend(w);
                 }
                 Err(w) => warnings.push(w),
             }
         }
         let records = advisories.len();
-        let advisories = merge(advisories);
+        let (advisories, merge_warnings) = merge_records(advisories);
+        warnings.extend(merge_warnings);
         tracing::debug!(
             records,
             advisories = advisories.len(),

@@ -14,20 +14,81 @@
 //! * `references`: the sorted union; `sources`: the union.
 //!
 //! The output is sorted by id.
+//!
+//! **Synced records cannot hijack aliases.** The embedded snapshot is curated; a feed synced
+//! at run time is not, and one crafted record aliasing `GO-2021-0053` and `CVE-2020-8554` used
+//! to fuse CVE-2021-3121 and CVE-2020-8554 into one advisory, so that one triage decision
+//! silently covered both. [`merge_records`] therefore merges the curated records first (as
+//! above), then each synced record (in id order), under stricter rules:
+//!
+//! * it joins the advisory of its own id, if there is one;
+//! * through an alias it joins another advisory only when that alias is a CVE id and its own
+//!   advisory has no CVE yet (a GO-… or GHSA-… record learning its CVE);
+//! * any other alias that names an existing advisory (one that would fuse two distinct CVEs,
+//!   or a GO-…/GHSA-… id of another advisory) is dropped, with a warning naming both;
+//! * aliases nothing else claims are kept.
 
 use crate::cvss::base_score;
 use crate::model::{Advisory, Source};
+use crate::osv::Warning;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-/// Merges advisories that share any id. See the [module documentation](self).
+/// One record to merge, with where it came from.
+#[derive(Clone, Debug)]
+pub struct Record {
+    /// The advisory read from the record.
+    pub advisory: Advisory,
+    /// The input it was read from, for warnings.
+    pub file: String,
+    /// Whether it comes from a synced or local feed rather than the curated snapshot: its
+    /// aliases may not fuse advisories (see the [module documentation](self)).
+    pub synced: bool,
+}
+
+/// Merges advisories that share any id, all from curated sources. See the
+/// [module documentation](self).
 pub fn merge(advisories: Vec<Advisory>) -> Vec<Advisory> {
-    let n = advisories.len();
+    let records = advisories
+        .into_iter()
+        .map(|advisory| Record {
+            advisory,
+            file: String::new(),
+            synced: false,
+        })
+        .collect();
+    merge_records(records).0
+}
+
+fn key(id: &str) -> String {
+    id.trim().to_ascii_lowercase()
+}
+
+/// Merges records, curated and synced; returns the advisories and a warning for every alias
+/// of a synced record that was refused. See the [module documentation](self).
+pub fn merge_records(records: Vec<Record>) -> (Vec<Advisory>, Vec<Warning>) {
+    // Curated records first, then synced ones in a fixed order: the result does not depend on
+    // the input order.
+    let (curated, mut synced): (Vec<Record>, Vec<Record>) =
+        records.into_iter().partition(|r| !r.synced);
+    let mut synced_keyed: Vec<((String, String), Record)> = synced
+        .drain(..)
+        .map(|r| {
+            let tie = serde_json::to_string(&r.advisory).unwrap_or_default();
+            ((key(&r.advisory.id), tie), r)
+        })
+        .collect();
+    synced_keyed.sort_by(|(a, _), (b, _)| a.cmp(b));
+    let mut records: Vec<Record> = curated;
+    let first_synced = records.len();
+    records.extend(synced_keyed.into_iter().map(|(_, r)| r));
+
+    let n = records.len();
     let mut parent: Vec<usize> = (0..n).collect();
     let mut first_with: HashMap<String, usize> = HashMap::new();
-    for (i, a) in advisories.iter().enumerate() {
-        for id in a.ids() {
-            let key = id.trim().to_ascii_lowercase();
+    for (i, r) in records[..first_synced].iter().enumerate() {
+        for id in r.advisory.ids() {
+            let key = key(id);
             if key.is_empty() {
                 continue;
             }
@@ -39,14 +100,103 @@ pub fn merge(advisories: Vec<Advisory>) -> Vec<Advisory> {
             }
         }
     }
-    let mut groups: BTreeMap<usize, Vec<Advisory>> = BTreeMap::new();
-    for (i, a) in advisories.into_iter().enumerate() {
+    // A CVE id of each group (the lowest), by root; groups without one are absent.
+    let mut cve_of: HashMap<usize, String> = HashMap::new();
+    for (i, r) in records[..first_synced].iter().enumerate() {
         let root = find(&mut parent, i);
-        groups.entry(root).or_default().push(a);
+        for id in r.advisory.ids().filter(|id| is_cve(id)) {
+            let e = cve_of.entry(root).or_insert_with(|| id.to_string());
+            if lower_cve(id, e) {
+                *e = id.to_string();
+            }
+        }
+    }
+    let mut warnings = Vec::new();
+    for i in first_synced..n {
+        let own = key(&records[i].advisory.id);
+        let anchor = match first_with.get(&own) {
+            Some(&j) => find(&mut parent, j),
+            None => {
+                if !own.is_empty() {
+                    first_with.insert(own.clone(), i);
+                }
+                if is_cve(&records[i].advisory.id) {
+                    cve_of.insert(i, records[i].advisory.id.trim().to_string());
+                }
+                i
+            }
+        };
+        if anchor != i {
+            union(&mut parent, i, anchor);
+        }
+        let mut refused = Vec::new();
+        for alias in &records[i].advisory.aliases {
+            let k = key(alias);
+            if k.is_empty() || k == own {
+                continue;
+            }
+            let here = find(&mut parent, i);
+            let Some(&j) = first_with.get(&k) else {
+                // An id nothing else claims: kept.
+                first_with.insert(k, i);
+                if is_cve(alias) {
+                    cve_of
+                        .entry(here)
+                        .or_insert_with(|| alias.trim().to_string());
+                }
+                continue;
+            };
+            let there = find(&mut parent, j);
+            if there == here {
+                continue;
+            }
+            match (cve_of.get(&here).cloned(), cve_of.get(&there).cloned()) {
+                (None, there_cve) if is_cve(alias) => {
+                    union(&mut parent, here, there);
+                    let root = find(&mut parent, i);
+                    cve_of.remove(&here);
+                    cve_of.remove(&there);
+                    if let Some(c) = there_cve {
+                        cve_of.insert(root, c);
+                    }
+                }
+                (here_cve, there_cve) => {
+                    let name = |cve: Option<String>, at: usize| {
+                        cve.unwrap_or_else(|| records[at].advisory.id.clone())
+                    };
+                    let mine = name(here_cve, i);
+                    let theirs = name(there_cve, there);
+                    refused.push(alias.clone());
+                    warnings.push(Warning::new(
+                        &records[i].file,
+                        "aliases",
+                        format!(
+                            "alias {alias} of {} would merge {mine} with {theirs}; alias ignored (a synced record joins an advisory only through its own id or a CVE id)",
+                            records[i].advisory.id
+                        ),
+                    ));
+                }
+            }
+        }
+        for alias in refused {
+            records[i].advisory.aliases.remove(&alias);
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<Advisory>> = BTreeMap::new();
+    for (i, r) in records.into_iter().enumerate() {
+        let root = find(&mut parent, i);
+        groups.entry(root).or_default().push(r.advisory);
     }
     let mut out: Vec<Advisory> = groups.into_values().map(merge_group).collect();
     out.sort_by(|a, b| a.id.cmp(&b.id));
-    out
+    (out, warnings)
+}
+
+/// Whether CVE id `a` sorts before `b` (by year, then number, then text).
+fn lower_cve(a: &str, b: &str) -> bool {
+    let ka = cve_key(a).unwrap_or((u64::MAX, u64::MAX));
+    let kb = cve_key(b).unwrap_or((u64::MAX, u64::MAX));
+    ka.cmp(&kb).then_with(|| a.cmp(b)) == Ordering::Less
 }
 
 fn find(parent: &mut [usize], mut i: usize) -> usize {
@@ -143,9 +293,12 @@ fn merge_group(mut members: Vec<Advisory>) -> Advisory {
     let mut merged = Advisory::new(id.clone());
     merged.aliases = ids.into_iter().filter(|i| *i != id).collect();
 
+    // Exact duplicates removed with a set: a record with 100,000 entries made the old
+    // pairwise check take a minute on every command.
+    let mut seen: HashSet<&crate::model::Affected> = HashSet::new();
     for m in &members {
         for a in &m.affected {
-            if !merged.affected.contains(a) {
+            if seen.insert(a) {
                 merged.affected.push(a.clone());
             }
         }
@@ -481,6 +634,45 @@ mod tests {
     }
 
     proptest! {
+        /// With synced records mixed in: still order-independent, ids disjoint, and a synced
+        /// record never puts two CVEs together that the curated records kept apart.
+        #[test]
+        fn prop_synced_records(advs in prop::collection::vec((arb_advisory(), any::<bool>()), 0..8), seed in any::<u64>()) {
+            let records: Vec<Record> = advs
+                .iter()
+                .map(|(a, synced)| Record { advisory: a.clone(), file: "f".into(), synced: *synced })
+                .collect();
+            let mut shuffled = records.clone();
+            let mut x = seed;
+            for k in (1..shuffled.len()).rev() {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                shuffled.swap(k, (x >> 33) as usize % (k + 1));
+            }
+            let (out, warnings) = merge_records(records.clone());
+            let (again, warnings_again) = merge_records(shuffled);
+            prop_assert_eq!(&out, &again);
+            prop_assert_eq!(warnings.len(), warnings_again.len());
+            let mut seen = std::collections::HashSet::new();
+            for m in &out {
+                for id in m.ids() {
+                    prop_assert!(seen.insert(id.to_ascii_lowercase()), "{} twice", id);
+                }
+            }
+            let curated = merge(records.iter().filter(|r| !r.synced).map(|r| r.advisory.clone()).collect());
+            for m in &out {
+                let cves: Vec<&str> = m.ids().filter(|i| is_cve(i)).collect();
+                for a in &cves {
+                    for b in &cves {
+                        let ga = curated.iter().position(|c| c.is_named(a));
+                        let gb = curated.iter().position(|c| c.is_named(b));
+                        if let (Some(ga), Some(gb)) = (ga, gb) {
+                            prop_assert_eq!(ga, gb, "{} and {} fused", a, b);
+                        }
+                    }
+                }
+            }
+        }
+
         #[test]
         fn prop_order_independent(advs in prop::collection::vec(arb_advisory(), 0..8), seed in any::<u64>()) {
             let mut shuffled = advs.clone();

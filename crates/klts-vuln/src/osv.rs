@@ -171,6 +171,15 @@ impl<'a> Sink<'a> {
     }
 }
 
+/// The largest OSV record read: 4 MiB. The largest real records (Go standard library
+/// advisories) are tens of KB. A larger record is skipped with a warning.
+pub const MAX_OSV_RECORD_BYTES: usize = 4 * 1024 * 1024;
+
+/// The most `affected` entries an OSV record may have: 1,000. Real records have a few dozen; a
+/// crafted one with 100,000 made every `klts vulns` command slow. A record with more is
+/// skipped with a warning (keeping only some of its entries could leave wrong statuses).
+pub const MAX_AFFECTED_PER_RECORD: usize = 1_000;
+
 /// Reads one OSV record.
 ///
 /// `Err` (the record is skipped) for invalid JSON, a non-object document, a missing or
@@ -181,6 +190,18 @@ pub fn parse_record(
     file: &str,
     source: Source,
 ) -> Result<(Advisory, Vec<Warning>), Warning> {
+    if bytes.len() > MAX_OSV_RECORD_BYTES {
+        return Err(Warning::new(
+            file,
+            "$",
+            format!(
+                "the record is {} bytes, over the limit of {MAX_OSV_RECORD_BYTES} bytes; record skipped",
+                bytes.len()
+            ),
+        ));
+    }
+    // serde_json refuses nesting deeper than 128 levels with an error, so a crafted record
+    // cannot overflow the stack here.
     let doc = parse_json(bytes, file)?;
     let Value::Object(obj) = &doc else {
         return Err(Warning::new(
@@ -225,6 +246,18 @@ pub fn parse_record(
         }
     }
 
+    if let Some(Value::Array(affected)) = obj.get("affected") {
+        if affected.len() > MAX_AFFECTED_PER_RECORD {
+            return Err(Warning::new(
+                file,
+                "affected",
+                format!(
+                    "{id} has {} affected entries, over the limit of {MAX_AFFECTED_PER_RECORD}; record skipped",
+                    affected.len()
+                ),
+            ));
+        }
+    }
     let mut sink = Sink::new(file);
     let mut adv = Advisory::new(id.clone());
     adv.sources.insert(source);

@@ -1,7 +1,9 @@
 //! Where the advisory database comes from: the embedded facts-only snapshot, plus whatever
 //! `klts feed sync` downloaded into the feed cache (synced records are merged over the
 //! snapshot by id, so a newer feed adds advisories and facts, and brings prose summaries that
-//! the snapshot deliberately leaves out).
+//! the snapshot deliberately leaves out). Synced records are not trusted to fuse advisories
+//! through their aliases (see [`crate::merge`]), and records over the limits of
+//! [`crate::osv`] are skipped with a warning.
 
 use crate::db::Database;
 use crate::model::Source;
@@ -232,7 +234,10 @@ pub fn load_for_workspace(
             }
         }
     }
-    let mut feeds: Vec<(String, Vec<u8>)> = vec![("snapshot feed".into(), snap.feed)];
+    let feeds: Vec<(String, Vec<u8>)> = vec![("snapshot feed".into(), snap.feed)];
+    // Synced records are kept apart: they may not fuse advisories through aliases.
+    let mut synced_osv: Vec<(String, Vec<u8>, Source)> = Vec::new();
+    let mut synced_feeds: Vec<(String, Vec<u8>)> = Vec::new();
     if let Some(cache) = cache {
         for (url, entry) in synced(cache).feeds {
             let Ok(bytes) = std::fs::read(cache.join(&entry.file)) else {
@@ -240,14 +245,14 @@ pub fn load_for_workspace(
                 continue;
             };
             match entry.kind {
-                FeedKind::JsonFeed => feeds.push((url, bytes)),
-                FeedKind::OsvRecord => osv.push((url, bytes, entry.source)),
+                FeedKind::JsonFeed => synced_feeds.push((url, bytes)),
+                FeedKind::OsvRecord => synced_osv.push((url, bytes, entry.source)),
                 FeedKind::OsvArray => {
                     if let Ok(serde_json::Value::Array(items)) =
                         serde_json::from_slice::<serde_json::Value>(&bytes)
                     {
                         for (i, item) in items.iter().enumerate() {
-                            osv.push((
+                            synced_osv.push((
                                 format!("{url}[{i}]"),
                                 serde_json::to_vec(item).unwrap_or_default(),
                                 entry.source,
@@ -258,15 +263,17 @@ pub fn load_for_workspace(
             }
         }
     }
+    // The program's own records are local input: like synced ones, they join an advisory only
+    // through their own id or CVE, so a crafted alias cannot fuse distinct CVEs.
     if let Some(ws) = workspace {
         let dir = ws.join(PROGRAM_ADVISORIES_DIR);
         match Database::load_dir(&dir, Source::Program) {
-            Ok(records) => osv.extend(records.into_iter().map(|(name, bytes, source)| {
+            Ok(records) => synced_osv.extend(records.into_iter().map(|(name, bytes, source)| {
                 (format!("{PROGRAM_ADVISORIES_DIR}/{name}"), bytes, source)
             })),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(format!("{}: cannot be read: {e}", dir.display())),
         }
     }
-    Ok(Database::from_sources(osv, feeds))
+    Ok(Database::with_synced(osv, feeds, synced_osv, synced_feeds))
 }

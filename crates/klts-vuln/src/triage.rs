@@ -15,7 +15,7 @@
 
 use klts_core::diag::Location;
 use klts_core::{MinorLine, Version};
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use saphyr::{MarkedYaml, Scalar, YamlData};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -172,7 +172,7 @@ impl Triage {
             loc,
             message,
         };
-        let docs = MarkedYaml::load_from_str(text).map_err(|e| {
+        let docs = klts_core::yaml::load_str(text).map_err(|e| {
             err(
                 Location {
                     line: e.marker().line(),

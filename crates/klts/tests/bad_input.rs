@@ -337,3 +337,71 @@ fn an_explicit_workspace_that_does_not_exist_is_an_error() {
         assert!(!std::path::Path::new(site_out).exists());
     }
 }
+
+/// 20,000 nested lists in the manifest aborted the CLI with a stack overflow; now it is an
+/// ordinary YAML error naming file:line:col and the limit (exit 2).
+#[test]
+fn deeply_nested_manifest_is_an_error_not_a_crash() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = Ws::new(
+        tmp.path(),
+        &format!("base: x\nreleases:\n{}x\n", "- ".repeat(20_000)),
+    );
+    let out = ws.klts(&["lint"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("releases.yml:3:127: invalid YAML"), "{err}");
+    assert!(err.contains("64 levels"), "{err}");
+}
+
+/// A run that was killed leaves `.klts/tmp/engine-*` behind; the next run removes the ones
+/// whose owner is gone, and keeps the ones of runs still going.
+#[test]
+fn scratch_directories_of_killed_runs_are_removed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let up = upstream(tmp.path());
+    let ws = ws_with(
+        tmp.path(),
+        &up,
+        "  - name: v1.0.0-lts.1\n    base_release: v1.0.0\n    must: true\n",
+    );
+    let out = ws.klts(&["fetch"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let scratch = ws.dir.join(".klts/tmp");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let read = |p: &str| std::fs::read_to_string(p).map(|s| s.trim().to_string());
+    let (Ok(host), Ok(boot)) = (
+        read("/proc/sys/kernel/hostname"),
+        read("/proc/sys/kernel/random/boot_id"),
+    ) else {
+        eprintln!("skipped: no /proc to identify processes");
+        return;
+    };
+    // Killed: its process has exited.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead_pid = child.id();
+    child.wait().unwrap();
+    let killed = scratch.join("engine-killed");
+    std::fs::create_dir(&killed).unwrap();
+    std::fs::write(
+        killed.join("owner"),
+        format!("{host} {boot} {dead_pid} 1\n"),
+    )
+    .unwrap();
+    std::fs::write(killed.join("index"), b"left over").unwrap();
+    // Still running, on another machine sharing the cache.
+    let remote = scratch.join("engine-remote");
+    std::fs::create_dir(&remote).unwrap();
+    std::fs::write(remote.join("owner"), format!("elsewhere {boot} 1 1\n")).unwrap();
+
+    let out = ws.klts(&["verify"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        !killed.exists(),
+        "the killed run's scratch directory is still there"
+    );
+    assert!(
+        remote.exists(),
+        "a running run's scratch directory was removed"
+    );
+}

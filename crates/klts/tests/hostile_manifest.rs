@@ -326,3 +326,25 @@ fn lint_checks_triage_yml() {
     assert!(text.contains("warning[triage-unknown-advisory]"), "{text}");
     assert!(text.contains("warning[triage-unknown-release]"), "{text}");
 }
+
+#[test]
+fn a_non_utf8_manifest_error_has_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("ws")).unwrap();
+    std::fs::write(
+        tmp.path().join("ws/releases.yml"),
+        b"base: x\nreleases:\n  - name: v1\xff\n",
+    )
+    .unwrap();
+    let ws = Ws {
+        dir: tmp.path().join("ws"),
+    };
+    let out = ws.klts(&["lint"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("releases.yml:3:13:"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("UTF-8"), "{}", stderr(&out));
+}

@@ -156,8 +156,8 @@ fn main() {
         }
         let first = fixes.len() - FIXES_PER_LINE;
         git(&up, &["checkout", "-q", &branch]);
-        for k in first..first + 2 {
-            git(&up, &["cherry-pick", "-x", &fixes[k].commit]);
+        for fix in &fixes[first..first + 2] {
+            git(&up, &["cherry-pick", "-x", &fix.commit]);
         }
         git(&up, &["tag", &format!("v1.{m}.1")]);
         git(&up, &["cherry-pick", "-x", &fixes[first + 2].commit]);

@@ -335,3 +335,44 @@ pub fn check_version() -> Result<String, GitError> {
 pub fn is_object_id(s: &str) -> bool {
     (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pipe_streams_one_git_into_another_and_reports_either_failure() {
+        let d = tempfile::tempdir().unwrap();
+        let git = Git::new(d.path().join("repo.git"));
+        git.run([
+            "init",
+            "--bare",
+            "--quiet",
+            d.path().join("repo.git").to_str().unwrap(),
+        ])
+        .unwrap();
+        // hash-object prints the id of "x" without writing it; cat-file reads it as a name.
+        let out = git
+            .pipe(
+                ["hash-object", "--stdin"],
+                b"x",
+                ["cat-file", "--batch-check"],
+            )
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            format!(
+                "{} missing",
+                crate::odb::oid_hex(&crate::odb::object_id("blob", b"x"))
+            )
+        );
+        let err = git
+            .pipe(["no-such-command"], b"", ["cat-file", "--batch-check"])
+            .unwrap_err();
+        assert!(err.to_string().contains("no-such-command"), "{err}");
+        let err = git
+            .pipe(["hash-object", "--stdin"], b"x", ["no-such-command"])
+            .unwrap_err();
+        assert!(err.to_string().contains("no-such-command"), "{err}");
+    }
+}

@@ -719,6 +719,8 @@ impl FixIndex {
             }
         }
         let ids = self.compute_patch_ids(&unknown)?;
+        // A set: a release branch since an old merge-base has thousands of commits.
+        let unknown: HashSet<String> = unknown.into_iter().collect();
         for c in &mut commits {
             if unknown.contains(&c.commit) {
                 c.patch_id = ids.get(&c.commit).cloned();

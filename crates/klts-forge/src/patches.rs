@@ -447,18 +447,21 @@ impl PatchStore {
                 Ok((out.stdout, Origin::UpstreamCommit { commit }))
             }
             Some(ChangeRef::Pull(number)) => {
-                let grep = format!("Merge pull request #{number} from ");
-                let merge = git
-                    .text(["log", "--all", "--merges", "-F", &format!("--grep={grep}"), "--format=%H", "-1"])
+                let merges = crate::upstream::pull_request_merges(git, &[number])
                     .map_err(|e| e.to_string())?;
-                if merge.is_empty() {
+                let Some(pull) = merges.get(&number) else {
                     return Err(format!("the mirror has no merge of pull request #{number} (fetch the branch it was merged into)"));
-                }
-                let range = format!("{merge}^1..{merge}^2");
+                };
                 let out = git
-                    .run(["format-patch", "--stdout", "--no-signature", "--binary", &range])
+                    .run(["format-patch", "--stdout", "--no-signature", "--binary", &pull.range()])
                     .map_err(|e| e.to_string())?;
-                Ok((out.stdout, Origin::UpstreamPull { number, merge }))
+                Ok((
+                    out.stdout,
+                    Origin::UpstreamPull {
+                        number,
+                        merge: pull.merge.clone(),
+                    },
+                ))
             }
             None => Err("the URL names neither a commit (…/commit/<sha>.patch) nor a pull request (…/pull/<N>.patch)".into()),
         }

@@ -213,6 +213,83 @@ impl Mirror {
     }
 }
 
+/// The merge of a pull request in the mirror: `Merge pull request #N from …`, whose second
+/// parent is the pull request's branch. Its commits are the range `first_parent..second_parent`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PullMerge {
+    /// The pull request number.
+    pub number: u64,
+    /// The merge commit.
+    pub merge: String,
+    /// Its first parent (the branch the pull request was merged into).
+    pub first_parent: String,
+    /// Its second parent (the pull request's head).
+    pub second_parent: String,
+}
+
+impl PullMerge {
+    /// The pull request's own commits as a revision range (`first..second`).
+    pub fn range(&self) -> String {
+        format!("{}..{}", self.first_parent, self.second_parent)
+    }
+}
+
+/// Find the merges of pull requests `numbers` in the mirror, in **one** `git log`: merges
+/// reachable from a tag or from [`UPSTREAM_HEAD_REF`] (the upstream history; releases klts
+/// materialized have no merges of their own) whose subject is exactly
+/// `Merge pull request #N from …`. When a number was merged twice, the newest merge wins.
+/// Numbers not found are absent from the map (the mirror may lack the branch they were
+/// merged into: `klts fetch` fetches the default branch only when it is needed).
+pub fn pull_request_merges(
+    git: &Git,
+    numbers: &[u64],
+) -> Result<BTreeMap<u64, PullMerge>, GitError> {
+    let mut found = BTreeMap::new();
+    if numbers.is_empty() {
+        return Ok(found);
+    }
+    let mut args: Vec<String> = vec![
+        "log".into(),
+        "--tags".into(),
+        "--glob=refs/klts/upstream/*".into(),
+        "--merges".into(),
+        "-F".into(),
+        "--format=%H %P%x00%s".into(),
+    ];
+    // Only u64 numbers reach git: the patterns cannot be options or regexes.
+    args.extend(
+        numbers
+            .iter()
+            .map(|n| format!("--grep=Merge pull request #{n} from ")),
+    );
+    let out = git.run(&args)?;
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Some((ids, subject)) = line.split_once('\0') else {
+            continue;
+        };
+        let Some(number) = subject
+            .strip_prefix("Merge pull request #")
+            .and_then(|rest| rest.split_once(" from "))
+            .and_then(|(n, _)| n.parse::<u64>().ok())
+            .filter(|n| numbers.contains(n))
+        else {
+            continue;
+        };
+        let mut ids = ids.split(' ');
+        let (Some(merge), Some(first), Some(second)) = (ids.next(), ids.next(), ids.next()) else {
+            continue;
+        };
+        // git log lists newest first: keep the first merge seen for each number.
+        found.entry(number).or_insert_with(|| PullMerge {
+            number,
+            merge: merge.to_string(),
+            first_parent: first.to_string(),
+            second_parent: second.to_string(),
+        });
+    }
+    Ok(found)
+}
+
 /// The upstream refs the manifest needs: the root of every release chain.
 pub fn needed_roots(ws: &Workspace) -> BTreeSet<String> {
     // Resolved once for all releases: linear in the manifest (klts_core::chains).

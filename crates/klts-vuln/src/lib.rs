@@ -10,6 +10,9 @@
 //! * [`inventory`] — Go modules and Go version of a release tree.
 //! * [`facts`] — what a release is made of: upstream version, chain patches, tree inventories
 //!   read from git objects (through `klts-forge`).
+//! * [`gitfix`] — git evidence: an advisory's fix commits and pull requests found in the
+//!   upstream mirror, and whether a release's root tag or patch chain carries them (ancestry,
+//!   patch-id, cherry-pick trailers), with a patch-id cache.
 //! * [`status`] — the status of one advisory in one release, with evidence.
 //! * [`triage`] — `triage.yml` decisions with VEX justifications.
 //! * [`report`] — the matrix, `show`, `check` and the CI gate.
@@ -20,6 +23,7 @@ pub mod cvss;
 pub mod db;
 pub mod facts;
 pub mod feed;
+pub mod gitfix;
 pub mod gover;
 pub mod inventory;
 pub mod merge;

@@ -143,6 +143,7 @@ pub fn workspace_facts(
             patches: chain_patches(ws, name),
             tree,
             base_tree,
+            git: HashMap::new(),
         });
     }
     Ok(WorkspaceFacts {
@@ -150,6 +151,69 @@ pub fn workspace_facts(
         must,
         verify: report,
     })
+}
+
+/// The upstream repository the Kubernetes advisories' fix links point into.
+pub const KUBERNETES_REPO: &str = "github.com/kubernetes/kubernetes";
+
+/// Add git evidence to every materialized release of `facts`: for each advisory whose
+/// references name fix commits or pull requests of the upstream, whether the release's root
+/// tag contains a fix (or a cherry-pick of it) and whether a commit of its chain carries one
+/// (same patch-id, or a trailer). Nothing happens without a mirror. Patch-ids are cached
+/// under the cache directory, so a warm run reads files only (see [`crate::gitfix`]).
+pub fn attach_git_evidence(
+    ws: &Workspace,
+    db: &crate::db::Database,
+    facts: &mut WorkspaceFacts,
+) -> Result<(), ForgeError> {
+    let Some(mut index) = crate::gitfix::FixIndex::open(ws)? else {
+        return Ok(());
+    };
+    let commits: HashMap<&str, (Option<&str>, Option<&str>)> = facts
+        .verify
+        .releases
+        .iter()
+        .map(|r| {
+            (
+                r.release.as_str(),
+                (
+                    r.root_commit.as_deref(),
+                    r.commit.as_deref().filter(|_| r.status == BuildStatus::Ok),
+                ),
+            )
+        })
+        .collect();
+    for adv in &db.advisories {
+        let refs = crate::gitfix::fix_refs(&adv.references, KUBERNETES_REPO);
+        if refs.is_empty() {
+            continue;
+        }
+        let resolved = index.resolve(&refs)?;
+        if resolved.commits.is_empty() {
+            continue;
+        }
+        for rel in facts.releases.iter_mut() {
+            let Some(&(Some(root), commit)) = commits.get(rel.name.as_str()) else {
+                continue;
+            };
+            let upstream = index.upstream_fix(root, &resolved)?;
+            let patch = match (&upstream, commit) {
+                (None, Some(commit)) => index.patch_fix(root, commit, &resolved)?,
+                _ => None,
+            };
+            if upstream.is_some() || patch.is_some() {
+                rel.git.insert(
+                    adv.id.clone(),
+                    crate::status::GitFinding {
+                        upstream,
+                        patch,
+                        patch_name: None,
+                    },
+                );
+            }
+        }
+    }
+    index.flush()
 }
 
 /// Facts of every release from the manifest alone, for a workspace whose releases cannot be

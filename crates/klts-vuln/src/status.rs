@@ -138,6 +138,14 @@ pub enum Evidence {
         /// How it was recognized (`name` or `fixes`).
         via: String,
     },
+    /// What git shows: the fix commit is in the upstream tag, or a chain commit carries it.
+    Git {
+        /// The evidence, with the commits it names.
+        finding: crate::gitfix::GitFix,
+        /// The chain patch, for a chain commit.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        patch: Option<String>,
+    },
     /// Which lines the primary source assessed, and whether this one is among them.
     Scope {
         /// The primary record(s).
@@ -194,6 +202,48 @@ impl fmt::Display for Evidence {
                 }
                 f.write_str(")")
             }
+            Evidence::Git { finding, patch } => {
+                let short = |c: &str| c.get(..12).unwrap_or(c).to_string();
+                match finding {
+                    crate::gitfix::GitFix::Contains { fix } => {
+                        write!(
+                            f,
+                            "git: the upstream tag contains fix commit {}",
+                            short(fix)
+                        )
+                    }
+                    crate::gitfix::GitFix::CherryPick { fix, commit } => write!(
+                        f,
+                        "git: the upstream tag contains {}, a cherry-pick of fix commit {}",
+                        short(commit),
+                        short(fix)
+                    ),
+                    crate::gitfix::GitFix::PatchId {
+                        fix,
+                        commit,
+                        subject,
+                    } => {
+                        write!(
+                        f,
+                        "git: chain commit {} (\"{subject}\"{}) has the patch-id of fix commit {}",
+                        short(commit),
+                        patch.as_deref().map(|p| format!(", patch `{p}`")).unwrap_or_default(),
+                        short(fix)
+                    )
+                    }
+                    crate::gitfix::GitFix::Trailer {
+                        fix,
+                        commit,
+                        subject,
+                        trailer,
+                    } => write!(
+                        f,
+                        "git: chain commit {} (\"{subject}\") names fix commit {} (`{trailer}`)",
+                        short(commit),
+                        short(fix)
+                    ),
+                }
+            }
             Evidence::Scope {
                 record,
                 line,
@@ -207,6 +257,14 @@ impl fmt::Display for Evidence {
                 } else {
                     "did not assess"
                 }
+            ),
+            Evidence::Patch {
+                patch,
+                release,
+                via,
+            } if via == "name" => write!(
+                f,
+                "patch `{patch}` in {release} (by its name only: the weakest evidence)"
             ),
             Evidence::Patch {
                 patch,
@@ -277,6 +335,20 @@ pub struct ReleaseFacts {
     pub tree: Option<Inventory>,
     /// Inventory of the upstream root tag's tree.
     pub base_tree: Option<Inventory>,
+    /// What git shows about each advisory's fix commits in this release (keyed by the
+    /// advisory's primary id); empty without a mirror. See [`crate::gitfix`].
+    pub git: std::collections::HashMap<String, GitFinding>,
+}
+
+/// Git evidence of one advisory in one release.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct GitFinding {
+    /// The upstream root tag carries a fix commit (itself or a cherry-pick).
+    pub upstream: Option<crate::gitfix::GitFix>,
+    /// A commit of the release chain carries it (same patch-id, or a trailer).
+    pub patch: Option<crate::gitfix::GitFix>,
+    /// The patch of the chain that produced that commit, when known.
+    pub patch_name: Option<String>,
 }
 
 impl ReleaseFacts {
@@ -782,11 +854,31 @@ pub fn status(adv: &Advisory, rel: &ReleaseFacts, triage: &Triage) -> Status {
         }
     });
 
+    // Git evidence beats ranges, and a chain commit that carries the fix beats a name.
+    let git = rel.git.get(&adv.id);
+    let patch = match git.and_then(|g| g.patch.clone()) {
+        Some(finding) => Some(Evidence::Git {
+            finding,
+            patch: git.and_then(|g| g.patch_name.clone()),
+        }),
+        None => patch,
+    };
     let component: Vec<&Affected> = adv
         .affected
         .iter()
         .filter(|a| kind(a) == Kind::Kubernetes)
         .collect();
+    if let Some(finding) = git.and_then(|g| g.upstream.clone()) {
+        if !component.is_empty() {
+            return Status {
+                status: StatusKind::FixedUpstream,
+                evidence: vec![Evidence::Git {
+                    finding,
+                    patch: None,
+                }],
+            };
+        }
+    }
     let deps: Vec<&Affected> = adv
         .affected
         .iter()

@@ -140,7 +140,10 @@ fn gather(
         use_cache: !run.no_cache,
     };
     let facts = match workspace_facts(&ws, &options) {
-        Ok(facts) => facts,
+        Ok(mut facts) => {
+            klts_vuln::facts::attach_git_evidence(&ws, db, &mut facts)?;
+            facts
+        }
         Err(e) => {
             tracing::warn!(
                 "the workspace's releases cannot be materialized ({e}); statuses come from the manifest only (chain patches by name and fixes:, no source trees): `klts fetch` upgrades them"
@@ -360,7 +363,10 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                     // `check` works without a workspace, so a workspace whose releases cannot
                     // be materialized (no mirror, no network) degrades to the bare version.
                     let releases = match workspace_facts(ws, &options) {
-                        Ok(all) => all.releases,
+                        Ok(mut all) => {
+                            klts_vuln::facts::attach_git_evidence(ws, &db, &mut all)?;
+                            all.releases
+                        }
                         Err(e) => {
                             tracing::warn!(
                                 "the workspace's releases cannot be materialized ({e}); statuses come from the manifest only (chain patches by name and fixes:, no source trees)"

@@ -592,3 +592,89 @@ fn real_klts_manifest_without_a_mirror_credits_the_chain() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("manifest only"), "{}", stderr(&out));
 }
+
+/// Git evidence beats ranges and names: a fix named by its upstream commit is found in a tag
+/// (a cherry-pick on the release branch) and in a chain patch that is the fix under another
+/// name (same patch-id) — neither of which the ranges or the patch names could tell.
+#[test]
+fn git_evidence_beats_ranges_and_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let up = Repo::init(&tmp.path().join("upstream"));
+    up.write("pkg/kubelet/volume.go", lines(&[]));
+    up.commit("initial");
+    up.tag("v1.17.0");
+    up.write("README.md", "1.17.1\n");
+    up.commit("Release 1.17.1");
+    up.tag("v1.17.1");
+    // The fix, on master.
+    up.write("pkg/kubelet/volume.go", lines(&[(7, "validate the path")]));
+    let fix = up.commit("Validate subPath before mounting");
+    up.tag("v1.18.0");
+    // The 1.17 release branch picks it up with `cherry-pick -x` for 1.17.2.
+    up.branch("release-1.17", "v1.17.1");
+    git(&up.dir, &["cherry-pick", "-x", &fix]);
+    up.write("README.md", "1.17.2\n");
+    up.commit("Release 1.17.2");
+    up.tag("v1.17.2");
+    up.checkout("master");
+    // An LTS patch that is the fix, exported onto 1.17.1 under a name that says nothing.
+    up.branch("lts", "v1.17.1");
+    git(&up.dir, &["cherry-pick", &fix]);
+    let patch = up.format_patch("v1.17.1..HEAD");
+    up.checkout("master");
+
+    let ws = Ws::new(
+        &tmp.path().join("ws"),
+        &format!(
+            "base: {}\nreleases:\n  - name: v1.17.1-lts.1\n    base_release: v1.17.1\n    must: true\n    patches: [subpath-hardening]\n  - name: v1.17.1-lts.0\n    base_release: v1.17.1\n    must: true\n  - name: v1.17.2-lts.1\n    base_release: v1.17.2\n    must: true\n  - name: v1.18.0-lts.1\n    base_release: v1.18.0\n",
+            up.dir.display()
+        ),
+    );
+    ws.patch("subpath-hardening", &patch);
+    std::fs::create_dir(ws.dir.join("advisories")).unwrap();
+    // The program's record says 1.17 is fixed only in 1.17.5 (a wrong range, as records have).
+    std::fs::write(
+        ws.dir.join("advisories/CVE-2099-0001.json"),
+        format!(
+            r#"{{"id": "CVE-2099-0001", "published": "2020-01-01T00:00:00Z",
+              "affected": [{{"package": {{"ecosystem": "kubernetes", "name": "k8s.io/kubelet"}},
+                "ranges": [{{"type": "SEMVER", "events": [{{"introduced": "1.17.0"}}, {{"fixed": "1.17.5"}}]}}]}}],
+              "references": [{{"type": "FIX", "url": "https://github.com/kubernetes/kubernetes/commit/{fix}"}}]}}"#
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_klts"))
+        .arg("--workspace")
+        .arg(&ws.dir)
+        .args(["vulns", "show", "CVE-2099-0001", "-o", "json"])
+        .env("KLTS_FEED_CACHE", tmp.path().join("feeds"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = json(&out);
+    let st = |release: &str| -> (String, String) {
+        let s = &v["releases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r[0] == release)
+            .unwrap_or_else(|| panic!("{release} in {v}"))[1];
+        (
+            s["status"].as_str().unwrap_or_default().to_string(),
+            s["evidence"].to_string(),
+        )
+    };
+    let (lts1, ev) = st("v1.17.1-lts.1");
+    assert_eq!(lts1, "fixed-by-patch", "{ev}");
+    assert!(ev.contains("patch-id") && ev.contains(&fix), "{ev}");
+    let (lts0, ev) = st("v1.17.1-lts.0");
+    assert_eq!(lts0, "affected", "{ev}");
+    let (picked, ev) = st("v1.17.2-lts.1");
+    assert_eq!(
+        picked, "fixed-upstream",
+        "the tag carries a cherry-pick: {ev}"
+    );
+    assert!(ev.contains("cherry-pick"), "{ev}");
+    let (contains, ev) = st("v1.18.0-lts.1");
+    assert_eq!(contains, "fixed-upstream", "{ev}");
+}

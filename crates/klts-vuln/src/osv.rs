@@ -40,11 +40,15 @@ pub struct Warning {
 
 impl Warning {
     /// A warning about `field` of `file`.
+    ///
+    /// Each part is bounded and made printable here, once: a record's values (a 1 MB id, a
+    /// URL with escape sequences) reach the warning's text and must never be echoed whole.
     pub fn new(file: &str, field: impl Into<String>, message: impl Into<String>) -> Warning {
+        use klts_core::names::printable;
         Warning {
-            file: file.to_string(),
-            field: field.into(),
-            message: message.into(),
+            file: printable(file, 200),
+            field: printable(&field.into(), 120),
+            message: printable(&message.into(), 300),
         }
     }
 }
@@ -523,6 +527,18 @@ mod tests {
 
     fn parse(json: &str) -> Result<(Advisory, Vec<Warning>), Warning> {
         parse_record(json.as_bytes(), "t.json", Source::GoVulnDb)
+    }
+
+    #[test]
+    fn warnings_never_echo_huge_or_hostile_values() {
+        let huge = format!(
+            r#"{{"id":"GO-{}","withdrawn":"2024-01-01T00:00:00Z"}}"#,
+            "x".repeat(1 << 20)
+        );
+        let w = parse_record(huge.as_bytes(), "f.json", Source::GoVulnDb).unwrap_err();
+        assert!(w.to_string().len() < 1000, "{} bytes", w.to_string().len());
+        let w = Warning::new("f\u{1b}[2J.json", "id", "x\u{7}");
+        assert!(!w.to_string().chars().any(|c| c.is_control()), "{w}");
     }
 
     #[test]

@@ -13,12 +13,20 @@ fn klts(dir: &Path, args: &[&str]) -> Output {
         .expect("run klts")
 }
 
+/// Binaries and SHA256SUMS as `klts build` leaves them (one architecture).
 fn fake_build(out: &Path, release: &str, arch: &str) {
     let dir = out.join(release).join("linux").join(arch);
     std::fs::create_dir_all(&dir).unwrap();
-    for bin in ["kubeadm", "kubelet", "kubectl"] {
-        std::fs::write(dir.join(bin), format!("#!/bin/sh\necho {bin}\n")).unwrap();
+    let mut sums = String::new();
+    for bin in ["kubeadm", "kubectl", "kubelet"] {
+        let bytes = format!("#!/bin/sh\necho {bin}\n");
+        std::fs::write(dir.join(bin), &bytes).unwrap();
+        sums.push_str(&format!(
+            "{}  linux/{arch}/{bin}\n",
+            klts_forge::fsutil::sha256_hex(bytes.as_bytes())
+        ));
     }
+    std::fs::write(out.join(release).join("SHA256SUMS"), sums).unwrap();
 }
 
 #[test]
@@ -122,4 +130,81 @@ fn package_errors_exit_2_with_help() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("key.asc"), "{stderr}");
     assert!(!tmp.path().join("out/v1.17.17-lts.3/rpm").exists());
+}
+
+fn key_generate(dir: &Path, name: &str, out: &str, expires: &str) {
+    let o = klts(
+        dir,
+        &[
+            "key",
+            "generate",
+            "--name",
+            name,
+            "--out",
+            out,
+            "--expires",
+            expires,
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// `package --sign-key` refuses the keys `publish --key` refuses (one loader), and packages
+/// only binaries that match the build's SHA256SUMS.
+#[test]
+fn package_refuses_bad_keys_and_unvouched_binaries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fake_build(&d.join("out"), "v1.17.17-lts.3", "amd64");
+    key_generate(d, "Old", "old.asc", "1s");
+    key_generate(d, "Good", "good.asc", "2y");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let package = |key: &str| {
+        klts(
+            d,
+            &[
+                "package",
+                "v1.17.17-lts.3",
+                "--format",
+                "rpm",
+                "--sign-key",
+                key,
+            ],
+        )
+    };
+    for (key, says) in [
+        ("old.asc", "expired"),
+        ("good.pub.asc", "not an OpenPGP secret key"),
+    ] {
+        let o = package(key);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{key}: {stderr}");
+        assert!(stderr.contains(says) && stderr.contains(key), "{stderr}");
+        assert!(stderr.contains("help:"), "{stderr}");
+        assert!(!d.join("out/v1.17.17-lts.3/rpm").exists());
+    }
+
+    // A binary replaced after the build.
+    let kubectl = d.join("out/v1.17.17-lts.3/linux/amd64/kubectl");
+    std::fs::write(&kubectl, "#!/bin/sh\necho other\n").unwrap();
+    let o = package("good.asc");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("kubectl has sha256"), "{stderr}");
+    assert!(stderr.contains("SHA256SUMS says"), "{stderr}");
+    assert!(!d.join("out/v1.17.17-lts.3/rpm").exists());
+    std::fs::write(&kubectl, "#!/bin/sh\necho kubectl\n").unwrap();
+    let o = package("good.asc");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("(signed)"));
 }

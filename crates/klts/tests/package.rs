@@ -208,3 +208,79 @@ fn package_refuses_bad_keys_and_unvouched_binaries() {
     );
     assert!(String::from_utf8_lossy(&o.stdout).contains("(signed)"));
 }
+
+/// A key revoked in GnuPG is refused by `package --sign-key` (as by `publish --key`).
+#[test]
+fn package_refuses_a_revoked_key() {
+    let has_gpg = Command::new("gpg").arg("--version").output().is_ok();
+    if !has_gpg {
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+        assert!(
+            !ci,
+            "gpg is missing under CI: .ci/run installs Debian's `gpg`"
+        );
+        eprintln!("SKIPPED: gpg not found (apt-get install gpg)");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let home = d.join("gnupg");
+    std::fs::create_dir_all(&home).unwrap();
+    let gpg = |args: &[&str]| {
+        let o = Command::new("gpg")
+            .env("GNUPGHOME", &home)
+            .args(["--batch", "--pinentry-mode", "loopback", "--passphrase", ""])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "gpg {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        o.stdout
+    };
+    gpg(&[
+        "--quick-generate-key",
+        "Revoked <r@example.com>",
+        "ed25519",
+        "sign",
+        "never",
+    ]);
+    let listing = String::from_utf8(gpg(&["--with-colons", "--list-keys"])).unwrap();
+    let fpr = listing
+        .lines()
+        .find(|l| l.starts_with("fpr:"))
+        .and_then(|l| l.split(':').nth(9))
+        .unwrap()
+        .to_string();
+    let rev = std::fs::read_to_string(home.join("openpgp-revocs.d").join(format!("{fpr}.rev")))
+        .unwrap()
+        .replace(":-----BEGIN", "-----BEGIN");
+    std::fs::write(d.join("rev.asc"), rev).unwrap();
+    gpg(&["--import", &d.join("rev.asc").display().to_string()]);
+    std::fs::write(
+        d.join("revoked.asc"),
+        gpg(&["--armor", "--export-secret-keys", &fpr]),
+    )
+    .unwrap();
+    fake_build(&d.join("out"), "v1.17.17-lts.3", "amd64");
+    let o = klts(
+        d,
+        &[
+            "package",
+            "v1.17.17-lts.3",
+            "--format",
+            "rpm",
+            "--sign-key",
+            "revoked.asc",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("revoked") && stderr.contains("revoked.asc"),
+        "{stderr}"
+    );
+    assert!(!d.join("out/v1.17.17-lts.3/rpm").exists());
+}

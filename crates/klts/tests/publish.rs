@@ -276,7 +276,16 @@ fn concurrent_publishes_wait_and_a_new_key_needs_rotate_key() {
             .spawn()
             .unwrap()
     };
-    let runs: Vec<_> = (0..3).map(|_| spawn()).collect();
+    // Staggered, so that later runs start while earlier ones are building: before the lock,
+    // a starting run deleted the others' staging directories (exit 2, or a partial repository
+    // swapped in with exit 0). The sleeps only create overlap; nothing is timed.
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let run = spawn();
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            run
+        })
+        .collect();
     for run in runs {
         let o = run.wait_with_output().unwrap();
         assert!(o.status.success(), "{}", show(&o));

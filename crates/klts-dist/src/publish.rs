@@ -16,7 +16,9 @@
 //! `rename(2)` of a temporary symlink over it. A client resolves `REPO` on every request, so it
 //! sees the old generation or the new one, never a mix of half-written files nor a missing
 //! `REPO`; the previous generation is removed only after the flip. A failed build removes its
-//! staging directory and leaves `REPO` untouched. Web servers follow the link (nginx and
+//! staging directory and leaves `REPO` untouched. (A client that fetches `Release` before a
+//! flip and `Packages` after it still sees a hash mismatch and retries; only apt's
+//! `Acquire-By-Hash`, not written yet, would close that.) Web servers follow the link (nginx and
 //! Apache do by default; nginx's `disable_symlinks` must stay off); to copy a repository
 //! elsewhere, dereference it (`cp -rL`, `rsync -L`).
 //!
@@ -253,8 +255,9 @@ fn generation_of(base: &str, file_name: &str) -> Option<u64> {
 
 /// The lock file of `target` (`.<name>.klts-lock` beside it).
 pub fn lock_path(target: &Path) -> PathBuf {
-    let (parent, base) = sibling_base(target);
-    parent.join(format!("{base}lock"))
+    let (_, base) = sibling_base(target);
+    // `with_file_name` keeps a relative target's path as the user wrote it (no `./`).
+    target.with_file_name(format!("{base}lock"))
 }
 
 /// Take the publish lock of `target`, waiting for (or, per `policy`, failing on) a

@@ -255,6 +255,8 @@ pub struct AptOptions {
     /// `Date:` of `Release` and the signature time (unix seconds).
     pub date: u32,
     pub sign_time: u32,
+    /// Waiting for a concurrent publish, and key rotation.
+    pub policy: publish::Policy,
 }
 
 /// One suite of the published repository.
@@ -445,7 +447,9 @@ pub fn publish(
     target: &Path,
 ) -> Result<AptReport, AptError> {
     let inputs = publish::collect(out_dir, "deb", releases)?;
-    publish::publish_dir(target, |dir| write_repo(&inputs, key, opts, dir))
+    publish::publish_dir(target, &key.fingerprint(), &opts.policy, |dir| {
+        write_repo(&inputs, key, opts, dir)
+    })
 }
 
 /// The `sources.list` line for one suite (deb822 one-line style with `signed-by`).

@@ -197,6 +197,9 @@ pub fn github_workflow(spec: &WorkflowSpec) -> Result<String, CiError> {
             .collect::<Vec<_>>()
             .join(" ")
     );
+    // repository/apt and repository/yum are links to hidden generation directories
+    // (crate::publish); upload-artifact follows links and leaves hidden files out, so the
+    // artifact holds each repository once.
     y.push_str("      - uses: actions/upload-artifact@v4\n        with:\n          name: repository\n          path: repository\n");
     Ok(y)
 }

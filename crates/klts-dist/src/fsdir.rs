@@ -1,6 +1,8 @@
 //! Shared file helpers of the distribution steps: replacing a whole directory atomically, and
-//! deterministic gzip. Every step (build, package, publish, image) builds its output in a
-//! temporary sibling and swaps it in with [`swap_in`], so a failure leaves the previous output.
+//! deterministic gzip. The steps build, package and image build their output in a temporary
+//! sibling and swap it in with [`swap_in`], so a failure leaves the previous output. `publish`,
+//! whose output is served while it is replaced, flips a symlink instead (see
+//! [`crate::publish`]).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -13,8 +15,8 @@ fn aside_prefix(dest: &Path) -> String {
     format!(".{name}.klts-old-")
 }
 
-/// The name of the aside copy of `dest` while it is being replaced (`publish` looks for these
-/// to put back a repository that a crash left aside).
+/// The name of the aside copy of `dest` while it is being replaced (`publish` puts back a
+/// repository that an older klts left aside under this name when it crashed).
 pub(crate) fn aside_path(dest: &Path) -> PathBuf {
     dest.with_file_name(format!("{}{}", aside_prefix(dest), std::process::id()))
 }

@@ -24,6 +24,11 @@
 //!   design (`statically-linked-binary`, `no-manual-page`, `initial-upload-closes-no-bugs`).
 //! * No maintainer scripts: as upstream documents, run `systemctl enable --now kubelet`.
 //!
+//! Every binary is checked against `out/<release>/SHA256SUMS` from `klts build` before anything
+//! is written (and again on the bytes that are packaged): a binary that is not listed there or
+//! whose hash differs is an error naming the file and both hashes, and a release without
+//! SHA256SUMS is not packaged.
+//!
 //! Output is replaced atomically per format: packages are written to a sibling temporary
 //! directory which is then swapped in, so a failure leaves the previous `deb/` (or none).
 //! Packages of architectures not packaged in this run are carried over from the previous
@@ -268,6 +273,36 @@ pub enum PackageError {
         release: String,
         /// The architecture.
         arch: Arch,
+    },
+    /// The build's checksums are missing.
+    #[error("{path} is missing: it vouches for the binaries to package\nhelp: run `klts build {release}` (it writes the binaries and SHA256SUMS together)")]
+    NoChecksums {
+        /// `out/<release>/SHA256SUMS`.
+        path: PathBuf,
+        /// The release.
+        release: String,
+    },
+    /// A binary to package is not listed in the build's checksums.
+    #[error("{path} is not listed in {sums} (as {name})\nhelp: package only what `klts build` built: rebuild the release")]
+    NotInChecksums {
+        /// The binary.
+        path: PathBuf,
+        /// Its name in SHA256SUMS.
+        name: String,
+        /// `out/<release>/SHA256SUMS`.
+        sums: PathBuf,
+    },
+    /// A binary differs from what the build recorded.
+    #[error("{path} has sha256 {actual}, but {sums} says {expected}\nhelp: the binary changed after `klts build`; rebuild the release instead of replacing binaries")]
+    ChecksumMismatch {
+        /// The binary.
+        path: PathBuf,
+        /// From SHA256SUMS.
+        expected: String,
+        /// Of the file.
+        actual: String,
+        /// `out/<release>/SHA256SUMS`.
+        sums: PathBuf,
     },
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
@@ -602,12 +637,17 @@ pub fn package_release(
                     arch,
                 });
             }
-            inputs.push((arch, bin, path));
+            inputs.push(Input { arch, bin, path });
         }
+    }
+    let sums = Checksums::read(&release_dir, release)?;
+    for input in &inputs {
+        let bytes = std::fs::read(&input.path).map_err(io(&input.path))?;
+        sums.check(input, &bytes)?;
     }
     let epoch = match opts.source_date_epoch {
         Some(e) => e,
-        None => crate::fsdir::newest_mtime(inputs.iter().map(|(_, _, p)| p.as_path())),
+        None => crate::fsdir::newest_mtime(inputs.iter().map(|i| i.path.as_path())),
     };
 
     let mut formats = opts.formats.clone();
@@ -618,7 +658,7 @@ pub fn package_release(
         let final_dir = release_dir.join(format.name());
         let tmp = release_dir.join(format!(".{}.tmp-{}", format.name(), std::process::id()));
         let result = write_format(
-            format, &inputs, &tmp, &final_dir, &arches, release, &version, opts, epoch,
+            format, &inputs, &sums, &tmp, &final_dir, &arches, release, &version, opts, epoch,
         );
         match result {
             Ok(mut w) => {
@@ -637,7 +677,8 @@ pub fn package_release(
 #[allow(clippy::too_many_arguments)]
 fn write_format(
     format: Format,
-    inputs: &[(Arch, &str, PathBuf)],
+    inputs: &[Input],
+    sums: &Checksums,
     tmp: &Path,
     final_dir: &Path,
     arches: &[Arch],
@@ -669,8 +710,11 @@ fn write_format(
         }
     }
     let mut written = Vec::new();
-    for (arch, bin, path) in inputs {
+    for input in inputs {
+        let (arch, bin, path) = (&input.arch, input.bin, &input.path);
         let binary = std::fs::read(path).map_err(io(path))?;
+        // Checked again on the bytes that are packaged: the file may change after the check.
+        sums.check(input, &binary)?;
         let (name, bytes, signed) = match format {
             Format::Deb => {
                 let pkg = deb_package(
@@ -708,6 +752,69 @@ fn write_format(
         });
     }
     Ok(written)
+}
+
+/// One binary to package.
+struct Input {
+    arch: Arch,
+    bin: &'static str,
+    path: PathBuf,
+}
+
+/// `out/<release>/SHA256SUMS` as `klts build` writes it (`sha256sum` format, paths relative to
+/// `out/<release>`): what the build produced, so that `package` never packages a binary that
+/// changed (or was dropped in) after the build.
+struct Checksums {
+    path: PathBuf,
+    by_name: std::collections::BTreeMap<String, String>,
+}
+
+impl Checksums {
+    fn read(release_dir: &Path, release: &Version) -> Result<Checksums, PackageError> {
+        let path = release_dir.join("SHA256SUMS");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(PackageError::NoChecksums {
+                    path,
+                    release: release.to_string(),
+                })
+            }
+            Err(e) => return Err(PackageError::Io { path, source: e }),
+        };
+        // `<64 hex>  <path>` (text mode) or `<64 hex> *<path>` (binary mode); anything else is
+        // not a checksum of ours and cannot vouch for a binary.
+        let by_name = text
+            .lines()
+            .filter_map(|line| {
+                let (hash, rest) = line.split_once(' ')?;
+                let name = rest.strip_prefix(' ').or_else(|| rest.strip_prefix('*'))?;
+                (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .then(|| (name.to_string(), hash.to_ascii_lowercase()))
+            })
+            .collect();
+        Ok(Checksums { path, by_name })
+    }
+
+    /// Whether SHA256SUMS lists `input` with the sha256 of `bytes`; else the error naming both.
+    fn check(&self, input: &Input, bytes: &[u8]) -> Result<(), PackageError> {
+        let name = format!("linux/{}/{}", input.arch.go(), input.bin);
+        let actual = klts_forge::fsutil::sha256_hex(bytes);
+        match self.by_name.get(&name) {
+            None => Err(PackageError::NotInChecksums {
+                path: input.path.clone(),
+                name,
+                sums: self.path.clone(),
+            }),
+            Some(expected) if *expected != actual => Err(PackageError::ChecksumMismatch {
+                path: input.path.clone(),
+                expected: expected.clone(),
+                actual,
+                sums: self.path.clone(),
+            }),
+            Some(_) => Ok(()),
+        }
+    }
 }
 
 /// Replaces `dir` by `new` (both in the same parent), see [`crate::fsdir::swap_in`].

@@ -1,14 +1,21 @@
 //! A native, byte-reproducible `.rpm` writer (over the pure-Rust `rpm` crate), optionally
 //! signed with an OpenPGP key.
 //!
-//! Reproducibility: the build time, every file's mtime and the signature's creation time are
-//! the given epoch (`SOURCE_DATE_EPOCH`); no build host or cookie is recorded; the payload is
-//! gzip (readable by every rpm, CentOS 7's 4.11 included). OpenPGP signatures by RSA and
-//! EdDSA keys are deterministic, so a signed package is byte-identical too as long as the epoch
-//! is in the past (the `rpm` crate signs with the current time otherwise).
+//! Reproducibility: the build time and every file's mtime are the given epoch
+//! (`SOURCE_DATE_EPOCH`); no build host or cookie is recorded; the payload is gzip (readable by
+//! every rpm, CentOS 7's 4.11 included).
+//!
+//! Signing: the header is signed by [`crate::sign::SigningKey`], the key type `klts publish`
+//! uses, so `package --sign-key` refuses expired, revoked and public-only keys (and a wrong
+//! passphrase) before anything is written, exactly as `publish` does. The signature is made at
+//! the epoch, but never before the signing key was created
+//! ([`SigningKey::signature_time_for`]): a signature dated before its key is a "Time conflict"
+//! for GnuPG and is rejected by rpm-sequoia (Fedora 38+, EL10). OpenPGP signatures by RSA and
+//! EdDSA keys are deterministic, so a signed package is byte-identical too.
 
-use rpm::signature::pgp::Signer;
-use std::path::{Path, PathBuf};
+use crate::sign::{SignError, SigningKey};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 /// One regular file of a package.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,34 +68,19 @@ pub struct RpmPackage {
     pub requires: Vec<RpmRequire>,
 }
 
-/// An OpenPGP signing key for packages.
+/// An OpenPGP signing key for packages: a checked [`SigningKey`], shared between the packages
+/// of a run.
 #[derive(Clone, Debug)]
 pub struct RpmSigner {
-    signer: Signer,
+    key: Arc<SigningKey>,
     source: PathBuf,
 }
 
 /// Why a package could not be written or a key could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum RpmError {
-    /// The key file could not be read.
-    #[error("cannot read signing key {path}: {source}; help: pass an ASCII-armored OpenPGP secret key with --sign-key (klts key generate writes one)")]
-    KeyRead {
-        /// The key file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The key file is not a usable armored secret key.
-    #[error("{path} is not a usable ASCII-armored OpenPGP secret key ({message}); help: export one with `gpg --armor --export-secret-keys KEYID > key.asc`")]
-    KeyParse {
-        /// The key file.
-        path: PathBuf,
-        /// What the parser said.
-        message: String,
-    },
     /// Signing failed (usually a wrong passphrase).
-    #[error("signing {package} with {key} failed ({message}); help: check the passphrase in KLTS_SIGNING_PASSPHRASE")]
+    #[error("signing {package} with {key} failed ({message})\nhelp: check the key with `klts publish` or `gpg --list-secret-keys`")]
     Sign {
         /// The package.
         package: String,
@@ -111,23 +103,30 @@ pub enum RpmError {
 }
 
 impl RpmSigner {
-    /// Loads an ASCII-armored secret key; `passphrase` unlocks it when it is protected.
-    pub fn from_file(path: &Path, passphrase: Option<String>) -> Result<RpmSigner, RpmError> {
-        let text = std::fs::read(path).map_err(|source| RpmError::KeyRead {
-            path: path.to_owned(),
-            source,
-        })?;
-        let mut signer = Signer::from_asc_bytes(&text).map_err(|e| RpmError::KeyParse {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
-        if let Some(p) = passphrase {
-            signer = signer.with_key_passphrase(p);
+    /// Loads and checks a secret key (see [`SigningKey::load`]) at `now` (unix seconds);
+    /// `passphrase` unlocks it when it is protected.
+    pub fn from_file(
+        path: &std::path::Path,
+        passphrase: Option<&str>,
+        now: u32,
+    ) -> Result<RpmSigner, SignError> {
+        Ok(RpmSigner::new(
+            SigningKey::load(path, passphrase, now)?,
+            path,
+        ))
+    }
+
+    /// A signer over an already loaded key; `source` names it in messages.
+    pub fn new(key: SigningKey, source: &std::path::Path) -> RpmSigner {
+        RpmSigner {
+            key: Arc::new(key),
+            source: source.to_owned(),
         }
-        Ok(RpmSigner {
-            signer,
-            source: path.to_owned(),
-        })
+    }
+
+    /// The primary key's fingerprint.
+    pub fn fingerprint(&self) -> String {
+        self.key.fingerprint()
     }
 }
 
@@ -188,16 +187,20 @@ impl RpmPackage {
                 None => rpm::Dependency::any(r.name.clone()),
             });
         }
-        let pkg = match signer {
-            None => b.build().map_err(build)?,
-            Some(s) => b
-                .build_and_sign(s.signer.clone())
-                .map_err(|e| RpmError::Sign {
-                    package: self.name.clone(),
-                    key: s.source.clone(),
-                    message: e.to_string(),
-                })?,
-        };
+        let mut pkg = b.build().map_err(build)?;
+        if let Some(s) = signer {
+            let sign = |message: String| RpmError::Sign {
+                package: self.name.clone(),
+                key: s.source.clone(),
+                message,
+            };
+            let header = pkg.header_bytes().map_err(|e| sign(e.to_string()))?;
+            let sig = s
+                .key
+                .detached_packet(&header, t)
+                .map_err(|e| sign(e.to_string()))?;
+            pkg.apply_signature(sig).map_err(|e| sign(e.to_string()))?;
+        }
         let mut out = Vec::new();
         pkg.write(&mut out).map_err(build)?;
         Ok(out)

@@ -9,8 +9,12 @@
 //! * [`SigningKey::clearsign`] (apt's `InRelease`) and [`SigningKey::detached`] (`Release.gpg`,
 //!   `repomd.xml.asc`) make SHA-256 signatures whose creation time is given by the caller;
 //!   [`signature_time`] is `SOURCE_DATE_EPOCH` when set, else the current time, but never earlier
-//!   than the signing key's creation (GnuPG rejects such signatures). EdDSA signatures
-//!   are deterministic, so with a fixed time the same input gives the same signature bytes.
+//!   than the signing key's creation ([`SigningKey::signature_time_for`]: GnuPG reports a "Time
+//!   conflict" and rpm-sequoia rejects such signatures). EdDSA and RSA signatures are
+//!   deterministic, so with a fixed time the same input gives the same signature bytes.
+//! * [`SigningKey::detached_packet`] signs rpm headers (`klts package --sign-key`): packages and
+//!   repositories load their key with the same [`SigningKey::load`] checks and follow the same
+//!   time rule.
 
 use pgp::composed::{
     ArmorOptions, CleartextSignedMessage, Deserializable, DetachedSignature, KeyType,
@@ -442,28 +446,36 @@ impl SigningKey {
             .map_err(pgp_err("the public key"))
     }
 
+    /// The creation time of the key that makes the signatures.
+    fn signer_created(&self) -> u32 {
+        match self.signer {
+            Signer::Primary => self.key.primary_key.created_at().as_secs(),
+            Signer::Subkey(i) => self.key.secret_subkeys[i].key.created_at().as_secs(),
+        }
+    }
+
+    /// The creation time a signature requested at `requested` gets: never before the signing
+    /// key existed. GnuPG (gpgv, gpgme) reports a "Time conflict" and rpm-sequoia rejects a
+    /// signature older than its key, which a `SOURCE_DATE_EPOCH` from an old commit would
+    /// give. The one rule for every signature klts makes (apt, yum, rpm packages).
+    pub fn signature_time_for(&self, requested: u32) -> u32 {
+        requested.max(self.signer_created())
+    }
+
     fn config(&self, typ: SignatureType, created: u32) -> Result<SignatureConfig, SignError> {
         let err = pgp_err("signature subpackets");
-        let (alg, fpr, kid, key_created) = match self.signer {
+        let (alg, fpr, kid) = match self.signer {
             Signer::Primary => (
                 self.key.primary_key.algorithm(),
                 self.key.primary_key.fingerprint(),
                 self.key.primary_key.legacy_key_id(),
-                self.key.primary_key.created_at().as_secs(),
             ),
             Signer::Subkey(i) => {
                 let k = &self.key.secret_subkeys[i].key;
-                (
-                    k.algorithm(),
-                    k.fingerprint(),
-                    k.legacy_key_id(),
-                    k.created_at().as_secs(),
-                )
+                (k.algorithm(), k.fingerprint(), k.legacy_key_id())
             }
         };
-        // GnuPG (gpgv, gpgme) rejects a signature older than its key, which a SOURCE_DATE_EPOCH
-        // from an old commit would give: sign at the key's creation time at the earliest.
-        let created = created.max(key_created);
+        let created = self.signature_time_for(created);
         let mut config = SignatureConfig::v4(typ, alg, HashAlgorithm::Sha256);
         config.hashed_subpackets = vec![
             Subpacket::regular(SubpacketData::SignatureCreationTime(Timestamp::from_secs(
@@ -504,6 +516,16 @@ impl SigningKey {
             .map_err(pgp_err("the signature (armor)"))
     }
 
+    /// A detached binary signature of `data` made at `created`, as one binary OpenPGP
+    /// signature packet (what an rpm header signature holds).
+    pub fn detached_packet(&self, data: &[u8], created: u32) -> Result<Vec<u8>, SignError> {
+        let sig = self.detached_sig(data, created)?;
+        let mut out = Vec::new();
+        pgp::packet::PacketTrait::to_writer_with_header(&sig, &mut out)
+            .map_err(pgp_err("the signature packet"))?;
+        Ok(out)
+    }
+
     /// `text` wrapped in an OpenPGP cleartext signature (apt's `InRelease`).
     pub fn clearsign(&self, text: &str, created: u32) -> Result<String, SignError> {
         let config = self.config(SignatureType::Text, created)?;
@@ -522,6 +544,15 @@ impl SigningKey {
         .map_err(&err)?;
         msg.to_armored_string(ArmorOptions::default()).map_err(err)
     }
+}
+
+/// The fingerprint (hex, upper case) of an armored public key, e.g. a published `klts.asc`.
+pub fn public_key_fingerprint(public_armored: &str) -> Result<String, SignError> {
+    let (public, _) =
+        SignedPublicKey::from_string(public_armored).map_err(pgp_err("the public key"))?;
+    Ok(hex::encode_upper(
+        public.primary_key.fingerprint().as_bytes(),
+    ))
 }
 
 /// Verify an armored detached signature of `data` against an armored public key (for tests and
@@ -601,6 +632,16 @@ mod tests {
         let (sig, _) =
             DetachedSignature::from_string(&key.detached(b"x", NOW + 7).unwrap()).unwrap();
         assert_eq!(sig.signature.created().unwrap().as_secs(), NOW + 7);
+        assert_eq!(key.signature_time_for(NOW - 5000), NOW);
+        // The binary packet (rpm headers) follows the same rule.
+        let sig = DetachedSignature::from_bytes(&key.detached_packet(b"x", NOW - 1).unwrap()[..])
+            .unwrap();
+        assert_eq!(sig.signature.created().unwrap().as_secs(), NOW);
+        assert_eq!(
+            public_key_fingerprint(&k.public_armored).unwrap(),
+            k.fingerprint
+        );
+        assert!(public_key_fingerprint("garbage").is_err());
     }
 
     #[test]

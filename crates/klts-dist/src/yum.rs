@@ -335,6 +335,8 @@ pub struct YumOptions {
     pub date: u32,
     /// Signature creation time.
     pub sign_time: u32,
+    /// Waiting for a concurrent publish, and key rotation.
+    pub policy: publish::Policy,
 }
 
 /// One published yum repository (suite).
@@ -462,7 +464,9 @@ pub fn publish(
     target: &Path,
 ) -> Result<YumReport, YumError> {
     let inputs = publish::collect(out_dir, "rpm", releases)?;
-    publish::publish_dir(target, |dir| write_repo(&inputs, key, opts, dir))
+    publish::publish_dir(target, &key.fingerprint(), &opts.policy, |dir| {
+        write_repo(&inputs, key, opts, dir)
+    })
 }
 
 /// A `.repo` file section for one suite.

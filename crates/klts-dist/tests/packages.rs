@@ -8,7 +8,8 @@
 use klts_core::version::Version;
 use klts_dist::package::{package_release, Arch, Format, PackageError, PackageOptions};
 use klts_dist::pkgversion::package_version;
-use klts_dist::rpmpkg::{RpmError, RpmSigner};
+use klts_dist::rpmpkg::RpmSigner;
+use klts_dist::sign::{self, SignError};
 use proptest::prelude::*;
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
@@ -70,7 +71,8 @@ fn v(s: &str) -> Version {
     Version::parse(s).unwrap()
 }
 
-/// `out/<release>/linux/<arch>/{kubeadm,kubelet,kubectl}` with small shell scripts.
+/// `out/<release>/linux/<arch>/{kubeadm,kubelet,kubectl}` with small shell scripts, and
+/// `out/<release>/SHA256SUMS` listing every binary there, as `klts build` writes them.
 fn fake_build(out: &Path, release: &str, arches: &[&str]) {
     for arch in arches {
         let dir = out.join(release).join("linux").join(arch);
@@ -83,6 +85,34 @@ fn fake_build(out: &Path, release: &str, arches: &[&str]) {
             .unwrap();
         }
     }
+    write_sums(&out.join(release));
+}
+
+fn write_sums(release_dir: &Path) {
+    let mut lines = Vec::new();
+    for arch in std::fs::read_dir(release_dir.join("linux"))
+        .unwrap()
+        .flatten()
+    {
+        for bin in std::fs::read_dir(arch.path()).unwrap().flatten() {
+            let bytes = std::fs::read(bin.path()).unwrap();
+            lines.push(format!(
+                "{}  linux/{}/{}\n",
+                klts_forge::fsutil::sha256_hex(&bytes),
+                arch.file_name().to_string_lossy(),
+                bin.file_name().to_string_lossy()
+            ));
+        }
+    }
+    lines.sort();
+    std::fs::write(release_dir.join("SHA256SUMS"), lines.concat()).unwrap();
+}
+
+fn now() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as u32
 }
 
 fn opts(formats: &[Format]) -> PackageOptions {
@@ -392,6 +422,7 @@ fn debs_are_lintian_clean() {
     for bin in ["kubeadm", "kubelet", "kubectl"] {
         std::fs::copy(&elf, dir.join(bin)).unwrap();
     }
+    write_sums(&out.join("v1.17.17-lts.3"));
     let written = package_release(&out, &v("v1.17.17-lts.3"), &opts(&[Format::Deb])).unwrap();
     let debs: Vec<&PathBuf> = written.iter().map(|w| &w.path).collect();
     assert_eq!(debs.len(), 3);
@@ -564,7 +595,7 @@ fn signed_rpms_verify_with_their_key_only() {
     let out = tmp.path().join("out");
     fake_build(&out, "v1.17.17-lts.3", &["amd64"]);
     let mut o = opts(&[Format::Rpm]);
-    o.signer = Some(RpmSigner::from_file(&secret, None).unwrap());
+    o.signer = Some(RpmSigner::from_file(&secret, None, now()).unwrap());
     let written = package_release(&out, &v("v1.17.17-lts.3"), &o).unwrap();
     assert!(written.iter().all(|w| w.signed));
     let kubectl = out.join("v1.17.17-lts.3/rpm/kubectl-1.17.17+lts.3-1.x86_64.rpm");
@@ -592,24 +623,175 @@ fn signed_rpms_verify_with_their_key_only() {
     assert!(!bad, "verified with the wrong key: {text}");
     assert!(text.contains("SIGNATURES NOT OK"), "{text}");
 
-    // A protected key needs its passphrase.
-    let wrong = RpmSigner::from_file(&other_secret, Some("nope".into())).unwrap();
-    o.signer = Some(wrong);
-    let e = package_release(&out, &v("v1.17.17-lts.3"), &o).unwrap_err();
-    assert!(matches!(e, PackageError::Rpm(RpmError::Sign { .. })), "{e}");
+    // A protected key needs its passphrase: refused when loaded, before anything is written.
+    let e = RpmSigner::from_file(&other_secret, Some("nope"), now()).unwrap_err();
+    assert!(matches!(e, SignError::Unusable { .. }), "{e}");
     assert!(e.to_string().contains("KLTS_SIGNING_PASSPHRASE"), "{e}");
-    // ... and the failed run left the previous packages in place.
     assert!(kubectl.is_file());
-    let right = RpmSigner::from_file(&other_secret, Some("s3cret".into())).unwrap();
+    let right = RpmSigner::from_file(&other_secret, Some("s3cret"), now()).unwrap();
     o.signer = Some(right);
     package_release(&out, &v("v1.17.17-lts.3"), &o).unwrap();
     let (good, text) = checksig(&tmp.path().join("root-c"), &other_public);
     assert!(good, "{text}");
 
-    // Not a key at all.
-    let e = RpmSigner::from_file(&public, None).unwrap_err();
-    assert!(matches!(e, RpmError::KeyParse { .. }), "{e}");
+    // A public key only: refused as `klts publish` refuses it.
+    let e = RpmSigner::from_file(&public, None, now()).unwrap_err();
+    assert!(matches!(e, SignError::Parse { .. }), "{e}");
     assert!(e.to_string().contains("public.asc"), "{e}");
+}
+
+/// A `SOURCE_DATE_EPOCH` older than the signing key gave rpm signatures dated before the key:
+/// a "Time conflict" for GnuPG, rejected by rpm-sequoia. They are now made when the key was
+/// created at the earliest (the rule repository signatures follow), still reproducibly.
+#[test]
+fn rpm_signatures_are_never_older_than_their_key() {
+    let created = EPOCH as u32 + 1_000_000;
+    let g = sign::generate(&sign::KeyParams {
+        name: "KLTS Late Key".into(),
+        email: Some("late@example.com".into()),
+        expires_in: None,
+        created,
+        passphrase: None,
+    })
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = tmp.path().join("key.asc");
+    sign::write_key_files(&g, &secret, false).unwrap();
+    let out = tmp.path().join("out");
+    fake_build(&out, "v1.17.17-lts.3", &["amd64"]);
+    let mut o = opts(&[Format::Rpm]);
+    o.signer = Some(RpmSigner::from_file(&secret, None, now()).unwrap());
+    let written = package_release(&out, &v("v1.17.17-lts.3"), &o).unwrap();
+    let first = std::fs::read(&written[0].path).unwrap();
+    package_release(&out, &v("v1.17.17-lts.3"), &o).unwrap();
+    assert_eq!(
+        first,
+        std::fs::read(&written[0].path).unwrap(),
+        "reproducible"
+    );
+
+    let pkg = rpm::Package::open(&written[0].path).unwrap();
+    let raw = pkg.raw_signatures().unwrap();
+    assert_eq!(raw.len(), 1);
+    let sig = <pgp::composed::DetachedSignature as pgp::composed::Deserializable>::from_bytes(
+        &raw[0][..],
+    )
+    .unwrap();
+    assert_eq!(sig.signature.created().unwrap().as_secs(), created);
+    // The build time stays the epoch.
+    assert_eq!(pkg.metadata.get_build_time().unwrap(), EPOCH);
+
+    if have("gpg --verify of an rpm header", &[("gpg", "gpg")]) {
+        let home = tmp.path().join("gnupg");
+        std::fs::create_dir_all(&home).unwrap();
+        let header = tmp.path().join("header");
+        std::fs::write(&header, pkg.header_bytes().unwrap()).unwrap();
+        std::fs::write(tmp.path().join("header.sig"), &raw[0]).unwrap();
+        let gpg = |args: &[&str]| {
+            let mut c = Command::new("gpg");
+            c.env("GNUPGHOME", &home).arg("--batch").args(args);
+            run(&mut c)
+        };
+        let (imported, text) = gpg(&["--import", &public_path(&secret)]);
+        assert!(imported, "{text}");
+        let (good, text) = gpg(&[
+            "--verify",
+            &tmp.path().join("header.sig").display().to_string(),
+            &header.display().to_string(),
+        ]);
+        assert!(good, "{text}");
+        assert!(text.contains("Good signature"), "{text}");
+        assert!(
+            !text.contains("onflict") && !text.contains("newer than"),
+            "{text}"
+        );
+    }
+    if have("rpmkeys --checksig", &[("rpmkeys", "rpm")]) {
+        let root = tmp.path().join("root");
+        std::fs::create_dir_all(&root).unwrap();
+        ok(Command::new("rpmkeys")
+            .arg("--root")
+            .arg(&root)
+            .arg("--import")
+            .arg(public_path(&secret)));
+        let (good, text) = run(Command::new("rpmkeys")
+            .arg("--root")
+            .arg(&root)
+            .arg("--checksig")
+            .arg(&written[0].path));
+        assert!(good && text.contains("signatures OK"), "{text}");
+    }
+}
+
+fn public_path(secret: &Path) -> String {
+    sign::public_key_path(secret).display().to_string()
+}
+
+/// `package --sign-key` refuses what `publish --key` refuses: the same loader.
+#[test]
+fn expired_and_public_only_keys_are_refused_for_packages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let g = sign::generate(&sign::KeyParams {
+        name: "Old".into(),
+        email: None,
+        expires_in: Some(100),
+        created: EPOCH as u32,
+        passphrase: None,
+    })
+    .unwrap();
+    let secret = tmp.path().join("old.asc");
+    let public = sign::write_key_files(&g, &secret, false).unwrap();
+    let e = RpmSigner::from_file(&secret, None, now()).unwrap_err();
+    assert!(matches!(e, SignError::Expired { .. }), "{e}");
+    assert!(e.to_string().contains("old.asc"), "{e}");
+    let e = RpmSigner::from_file(&public, None, EPOCH as u32).unwrap_err();
+    assert!(matches!(e, SignError::Parse { .. }), "{e}");
+}
+
+/// `package` packages only what `klts build` vouched for in SHA256SUMS.
+#[test]
+fn binaries_must_match_the_builds_checksums() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    fake_build(&out, "v1.17.17-lts.3", &["amd64"]);
+    let rel = out.join("v1.17.17-lts.3");
+    let kubelet = rel.join("linux/amd64/kubelet");
+    let expected = klts_forge::fsutil::sha256_hex(&std::fs::read(&kubelet).unwrap());
+    std::fs::write(&kubelet, b"#!/bin/sh\necho swapped\n").unwrap();
+    let actual = klts_forge::fsutil::sha256_hex(b"#!/bin/sh\necho swapped\n");
+    let e = package_release(
+        &out,
+        &v("v1.17.17-lts.3"),
+        &opts(&[Format::Deb, Format::Rpm]),
+    )
+    .unwrap_err();
+    assert!(matches!(e, PackageError::ChecksumMismatch { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains(&kubelet.display().to_string()), "{msg}");
+    assert!(msg.contains(&expected) && msg.contains(&actual), "{msg}");
+    assert!(!rel.join("deb").exists() && !rel.join("rpm").exists());
+
+    // Listed nowhere: a binary dropped in after the build.
+    let sums = std::fs::read_to_string(rel.join("SHA256SUMS")).unwrap();
+    let without: String = sums
+        .lines()
+        .filter(|l| !l.ends_with("/kubelet"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(rel.join("SHA256SUMS"), without).unwrap();
+    let e = package_release(&out, &v("v1.17.17-lts.3"), &opts(&[Format::Deb])).unwrap_err();
+    assert!(matches!(e, PackageError::NotInChecksums { .. }), "{e}");
+    assert!(e.to_string().contains("linux/amd64/kubelet"), "{e}");
+
+    std::fs::remove_file(rel.join("SHA256SUMS")).unwrap();
+    let e = package_release(&out, &v("v1.17.17-lts.3"), &opts(&[Format::Deb])).unwrap_err();
+    assert!(matches!(e, PackageError::NoChecksums { .. }), "{e}");
+    assert!(e.to_string().contains("klts build v1.17.17-lts.3"), "{e}");
+    assert!(!rel.join("deb").exists());
+
+    // Rebuilt: packaged.
+    write_sums(&rel);
+    package_release(&out, &v("v1.17.17-lts.3"), &opts(&[Format::Deb])).unwrap();
 }
 
 // ---------------------------------------------------------------- reproducibility
@@ -666,9 +848,15 @@ fn signed_rpms_are_byte_reproducible_too() {
     let (secret, _) = gpg_key(&tmp.path().join("gpg"), "release", "");
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    let first = build_all(a.path(), Some(RpmSigner::from_file(&secret, None).unwrap()));
+    let first = build_all(
+        a.path(),
+        Some(RpmSigner::from_file(&secret, None, now()).unwrap()),
+    );
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    let second = build_all(b.path(), Some(RpmSigner::from_file(&secret, None).unwrap()));
+    let second = build_all(
+        b.path(),
+        Some(RpmSigner::from_file(&secret, None, now()).unwrap()),
+    );
     for ((n1, b1), (_, b2)) in first.iter().zip(&second) {
         assert!(b1 == b2, "signed {n1} differs between two builds");
     }
@@ -709,7 +897,7 @@ fn a_missing_binary_names_the_path_and_writes_nothing() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     entries.sort();
-    assert_eq!(entries, ["deb", "linux"]);
+    assert_eq!(entries, ["SHA256SUMS", "deb", "linux"]);
     assert_eq!(std::fs::read_dir(&deb_dir).unwrap().count(), 6);
 
     // Packaging only amd64 keeps the arm64 packages of the previous run.

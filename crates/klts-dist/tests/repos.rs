@@ -136,6 +136,7 @@ fn apt_opts() -> AptOptions {
         label: "KLTS".into(),
         date: T0,
         sign_time: T0,
+        policy: Default::default(),
     }
 }
 
@@ -292,13 +293,15 @@ fn failed_publish_leaves_previous_apt_repository_byte_identical() {
     let e = apt::publish(&out, &["v1.17.99".into()], &k.key, &apt_opts(), &repo).unwrap_err();
     assert!(e.to_string().contains("v1.17.99"), "{e}");
     assert_eq!(snapshot(&repo), before);
-    // Nothing left next to the repository.
-    let names: Vec<_> = std::fs::read_dir(tmp.path())
+    // Nothing left next to the repository but its one generation and the lock.
+    let mut names: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("repo"))
         .collect();
-    assert!(names.iter().all(|n| !n.contains("klts-")), "{names:?}");
+    names.sort();
+    assert_eq!(names, [".repo.klts-gen-1", ".repo.klts-lock", "repo"]);
 }
 
 #[test]
@@ -384,6 +387,7 @@ fn yum_opts() -> YumOptions {
     YumOptions {
         date: T0,
         sign_time: T0,
+        policy: Default::default(),
     }
 }
 
@@ -627,4 +631,189 @@ fn gnupg_keys_with_signing_subkeys_work_and_revoked_keys_are_refused() {
         e.to_string().contains("revoked") && e.to_string().contains("revoked.asc"),
         "{e}"
     );
+}
+
+/// `out/<release>/{deb,rpm}/` with kubectl (and kubeadm for `with_kubeadm`) for amd64, written
+/// by klts' own package writers (no tool needed).
+fn native_out(dir: &Path, releases: &[(&str, bool)]) -> PathBuf {
+    use klts_dist::package::{deb_package, rpm_package, Arch};
+    let out = dir.to_path_buf();
+    for (release, with_kubeadm) in releases {
+        let v = klts_core::Version::parse(release).unwrap();
+        let pv = klts_dist::pkgversion::package_version(&v, 1).unwrap();
+        let bins: &[&str] = if *with_kubeadm {
+            &["kubeadm", "kubectl"]
+        } else {
+            &["kubectl"]
+        };
+        for bin in bins {
+            let binary = format!("#!/bin/sh\necho {bin} {release}\n").into_bytes();
+            let deb =
+                deb_package(bin, binary.clone(), &v, &pv, Arch::Amd64, "m <m@x.io>", 1).unwrap();
+            let d = out.join(release).join("deb");
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(
+                d.join(format!("{bin}_{}_amd64.deb", pv.deb())),
+                deb.to_bytes(T0 as u64).unwrap(),
+            )
+            .unwrap();
+            let rpm = rpm_package(bin, binary, &v, &pv, Arch::Amd64, "m <m@x.io>");
+            let d = out.join(release).join("rpm");
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(
+                d.join(rpm.file_name()),
+                rpm.to_bytes(T0 as u64, None).unwrap(),
+            )
+            .unwrap();
+        }
+    }
+    out
+}
+
+fn sha256_file(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    klts_forge::fsutil::sha256_hex(&bytes)
+}
+
+/// Every file an apt client can be sent to exists with the hash the signed metadata names.
+fn assert_apt_consistent(repo: &Path, public: &str) -> usize {
+    let mut checked = 0;
+    for suite in std::fs::read_dir(repo.join("dists")).unwrap().flatten() {
+        let dir = suite.path();
+        let release = std::fs::read(dir.join("Release")).unwrap();
+        let sig = std::fs::read_to_string(dir.join("Release.gpg")).unwrap();
+        sign::verify_detached(public, &sig, &release).unwrap();
+        let text = String::from_utf8(release).unwrap();
+        let sha = text.split("SHA256:\n").nth(1).unwrap();
+        for line in sha.lines().take_while(|l| l.starts_with(' ')) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(
+                sha256_file(&dir.join(f[2])),
+                f[0],
+                "{}",
+                dir.join(f[2]).display()
+            );
+            if f[2].ends_with("/Packages") {
+                let packages = std::fs::read_to_string(dir.join(f[2])).unwrap();
+                for para in packages.split("\n\n").filter(|p| !p.trim().is_empty()) {
+                    let field = |k: &str| {
+                        para.lines()
+                            .find_map(|l| l.strip_prefix(k))
+                            .unwrap()
+                            .to_string()
+                    };
+                    let file = repo.join(field("Filename: "));
+                    assert_eq!(sha256_file(&file), field("SHA256: "), "{}", file.display());
+                    checked += 1;
+                }
+            }
+        }
+    }
+    checked
+}
+
+/// Every file a dnf client can be sent to exists with the hash the signed metadata names.
+fn assert_yum_consistent(repo: &Path, public: &str) -> usize {
+    let mut checked = 0;
+    for suite in std::fs::read_dir(repo).unwrap().flatten() {
+        let dir = suite.path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let repomd = std::fs::read(dir.join("repodata/repomd.xml")).unwrap();
+        let sig = std::fs::read_to_string(dir.join("repodata/repomd.xml.asc")).unwrap();
+        sign::verify_detached(public, &sig, &repomd).unwrap();
+        let repomd = String::from_utf8(repomd).unwrap();
+        for data in repomd.split("<data ").skip(1) {
+            let sum = data
+                .split("<checksum type=\"sha256\">")
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap();
+            let href = data
+                .split("<location href=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            assert_eq!(sha256_file(&dir.join(href)), sum, "{href}");
+            if href.ends_with("primary.xml.gz") {
+                let mut xml = String::new();
+                std::io::Read::read_to_string(
+                    &mut flate2::read::GzDecoder::new(&std::fs::read(dir.join(href)).unwrap()[..]),
+                    &mut xml,
+                )
+                .unwrap();
+                for pkg in xml.split("<package ").skip(1) {
+                    let sum = pkg
+                        .split("pkgid=\"YES\">")
+                        .nth(1)
+                        .unwrap()
+                        .split('<')
+                        .next()
+                        .unwrap();
+                    let href = pkg
+                        .split("<location href=\"")
+                        .nth(1)
+                        .unwrap()
+                        .split('"')
+                        .next()
+                        .unwrap();
+                    assert_eq!(sha256_file(&dir.join(href)), sum, "{href}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    checked
+}
+
+/// Publishes racing for one repository (issue: both exited 0 with `pool/` and `Packages`
+/// partly gone) now take turns: every one succeeds and the final repository is complete,
+/// every file the signed metadata names present with its hash.
+#[test]
+fn concurrent_publishes_leave_a_complete_repository() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outs = [
+        native_out(&tmp.path().join("out-a"), &[("v1.17.16-lts.1", false)]),
+        native_out(
+            &tmp.path().join("out-b"),
+            &[("v1.17.16-lts.1", false), ("v1.17.17-lts.3", true)],
+        ),
+        native_out(&tmp.path().join("out-c"), &[("v1.18.20-lts.1", true)]),
+    ];
+    let k = key("KLTS Test");
+    let apt_repo = tmp.path().join("apt");
+    let yum_repo = tmp.path().join("yum");
+    std::thread::scope(|s| {
+        for t in 0..3 {
+            let (outs, k, apt_repo, yum_repo) = (&outs, &k, &apt_repo, &yum_repo);
+            s.spawn(move || {
+                for i in 0..3 {
+                    let out = &outs[(t + i) % outs.len()];
+                    apt::publish(out, &[], &k.key, &apt_opts(), apt_repo).unwrap();
+                    yum::publish(out, &[], &k.key, &yum_opts(), yum_repo).unwrap();
+                }
+            });
+        }
+    });
+    assert!(assert_apt_consistent(&apt_repo, &k.public_armored) > 0);
+    assert!(assert_yum_consistent(&yum_repo, &k.public_armored) > 0);
+    for name in ["apt", "yum"] {
+        let mut left: Vec<String> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(&format!(".{name}.")))
+            .collect();
+        left.sort();
+        assert_eq!(left.len(), 2, "one generation and the lock: {left:?}");
+        assert!(
+            left[0].starts_with(&format!(".{name}.klts-gen-")),
+            "{left:?}"
+        );
+    }
 }

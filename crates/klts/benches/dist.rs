@@ -266,9 +266,21 @@ fn run(cfg: &Config, root: &Path) -> bool {
     report(&rows)
 }
 
-/// `out/<RELEASE>/linux/<arch>/<bin>` under `root/name`, hard links to the generated binaries.
+/// `out/<RELEASE>/linux/<arch>/<bin>` under `root/name`, hard links to the generated binaries,
+/// and the `SHA256SUMS` that `klts build` would write (`package` checks the binaries against it).
 fn out_dir(root: &Path, bins: &Path, name: &str) -> PathBuf {
     let out = root.join(name);
+    let mut sums = String::new();
+    for arch in ARCHES {
+        for bin in BINARIES {
+            let data = fs::read(bins.join(arch.go()).join(bin)).expect("read binary");
+            let hash = klts_forge::fsutil::sha256_hex(&data);
+            sums.push_str(&format!("{hash}  linux/{}/{bin}\n", arch.go()));
+        }
+    }
+    let release_dir = out.join(RELEASE);
+    fs::create_dir_all(&release_dir).expect("create out dir");
+    fs::write(release_dir.join("SHA256SUMS"), sums).expect("write SHA256SUMS");
     for arch in ARCHES {
         let dir = package::binaries_dir(&out, &Version::parse(RELEASE).unwrap(), arch);
         fs::create_dir_all(&dir).expect("create out dir");
@@ -462,6 +474,7 @@ fn bench_apt(
         label: "KLTS".into(),
         date: now,
         sign_time: now,
+        policy: Default::default(),
     };
     let klts = timed_runs("klts apt", |i| {
         let target = root.join(format!("klts-apt-{i}"));

@@ -29,8 +29,11 @@ use std::path::PathBuf;
 ///   KLTS_SIGNING_PASSPHRASE=... klts package v1.17.17-lts.3 --sign-key key.asc -o json
 ///
 /// rpms are signed with --sign-key (the apt repository, not the .deb, carries the signature
-/// for Debian). Exit codes: 0 all packaged; 2 something could not be packaged (missing
-/// binaries, a -ci release, an unreadable key).
+/// for Debian); the key is checked as `klts publish` checks it (expired, revoked and
+/// public-only keys are refused) and signatures are never dated before the key was created.
+/// Every binary must match out/RELEASE/SHA256SUMS from `klts build`. Exit codes: 0 all
+/// packaged; 2 something could not be packaged (missing binaries or SHA256SUMS, a checksum
+/// mismatch, a -ci release, an unusable key).
 #[derive(Args, Debug)]
 #[command(verbatim_doc_comment)]
 pub struct PackageArgs {
@@ -84,10 +87,7 @@ pub fn run(cli: &crate::Cli, args: &PackageArgs) -> Result<u8, Failure> {
         .collect::<Result<Vec<_>, _>>()?;
     let signer = match &args.sign_key {
         None => None,
-        Some(path) => {
-            let passphrase = std::env::var("KLTS_SIGNING_PASSPHRASE").ok();
-            Some(RpmSigner::from_file(path, passphrase).map_err(|e| cannot(e.to_string()))?)
-        }
+        Some(path) => Some(RpmSigner::new(crate::publish::load_key(path)?, path)),
     };
     let options = PackageOptions {
         formats: args.format.clone(),

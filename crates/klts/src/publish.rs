@@ -50,6 +50,11 @@ pub enum PublishCommand {
     /// Dates in Release are $SOURCE_DATE_EPOCH when set (reproducible output), else now;
     /// signatures are made at the same time (but never before the key was created).
     ///
+    /// REPO becomes a symbolic link to a complete generation beside it (.REPO.klts-gen-N),
+    /// flipped in one rename; a concurrent publish of REPO waits for the lock
+    /// (.REPO.klts-lock), or fails with --no-wait. Signing with another key than the one REPO
+    /// was published with needs --rotate-key.
+    ///
     /// Example:
     ///
     ///   klts publish apt --out public/apt --key key.asc --url https://packages.example.com/apt
@@ -60,7 +65,8 @@ pub enum PublishCommand {
     /// One repository per release and per minor line: REPO/<suite>/ with Packages/ and
     /// repodata/ (primary, filelists, other, repomd.xml, repomd.xml.asc, repomd.xml.key).
     /// Point a .repo file's baseurl at URL/<suite>/ with repo_gpgcheck=1. The revision and
-    /// timestamps are $SOURCE_DATE_EPOCH when set, else now.
+    /// timestamps are $SOURCE_DATE_EPOCH when set, else now. REPO is replaced, locked and
+    /// key-checked as for `publish apt`.
     ///
     /// Example:
     ///
@@ -98,6 +104,13 @@ pub struct RepoArgs {
     /// `Origin:` and `Label:` of apt's Release files.
     #[arg(long, default_value = "KLTS")]
     origin: String,
+    /// Fail at once (exit 2) when another publish of REPO is running, instead of waiting.
+    #[arg(long)]
+    no_wait: bool,
+    /// Sign with a key other than the one REPO was published with. Clients that trust the old
+    /// key fail (apt: NO_PUBKEY) until they import the new one from REPO/klts.asc.
+    #[arg(long)]
+    rotate_key: bool,
     #[command(flatten)]
     list: ListArgs,
 }
@@ -145,8 +158,10 @@ pub fn run_key(cmd: &KeyCommand) -> Result<u8, Failure> {
     Ok(0)
 }
 
-/// Load the key, checking it at the current time (not SOURCE_DATE_EPOCH).
-fn load_key(path: &Path) -> Result<SigningKey, Failure> {
+/// Load a signing key for `publish` and `package`: one set of checks (expired, revoked,
+/// public-only, no signing subkey, wrong passphrase), at the current time (not
+/// SOURCE_DATE_EPOCH), passphrase from $KLTS_SIGNING_PASSPHRASE.
+pub(crate) fn load_key(path: &Path) -> Result<SigningKey, Failure> {
     SigningKey::load(path, passphrase().as_deref(), now()).map_err(fail)
 }
 
@@ -161,6 +176,7 @@ pub fn run_publish(cli: &crate::Cli, cmd: &PublishCommand) -> Result<u8, Failure
                 label: a.origin.clone(),
                 date,
                 sign_time,
+                policy: policy(a),
             };
             let report = apt::publish(
                 &crate::out_dir(cli, a.out_dir.as_deref()),
@@ -209,7 +225,11 @@ pub fn run_publish(cli: &crate::Cli, cmd: &PublishCommand) -> Result<u8, Failure
         }
         PublishCommand::Yum(a) => {
             let key = load_key(&a.key)?;
-            let opts = yum::YumOptions { date, sign_time };
+            let opts = yum::YumOptions {
+                date,
+                sign_time,
+                policy: policy(a),
+            };
             let report = yum::publish(
                 &crate::out_dir(cli, a.out_dir.as_deref()),
                 &a.releases,
@@ -245,6 +265,13 @@ pub fn run_publish(cli: &crate::Cli, cmd: &PublishCommand) -> Result<u8, Failure
             }
             Ok(0)
         }
+    }
+}
+
+fn policy(a: &RepoArgs) -> publish::Policy {
+    publish::Policy {
+        wait: !a.no_wait,
+        rotate_key: a.rotate_key,
     }
 }
 

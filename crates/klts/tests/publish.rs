@@ -212,3 +212,146 @@ fn publish_apt_is_reproducible_and_bad_input_changes_nothing() {
     assert_eq!(o.status.code(), Some(2), "{}", show(&o));
     assert!(!d.join("rpmrepo").exists());
 }
+
+fn key_fingerprint(d: &Path, name: &str, out: &str) -> String {
+    let o = klts(d, &["key", "generate", "--name", name, "--out", out]);
+    assert!(o.status.success(), "{}", show(&o));
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("fingerprint "))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+/// Every pool file the signed indexes name exists with its hash.
+fn assert_apt_complete(repo: &Path) {
+    let mut checked = 0;
+    for suite in std::fs::read_dir(repo.join("dists")).unwrap().flatten() {
+        let packages =
+            std::fs::read_to_string(suite.path().join("main/binary-amd64/Packages")).unwrap();
+        for para in packages.split("\n\n").filter(|p| !p.trim().is_empty()) {
+            let field = |k: &str| para.lines().find_map(|l| l.strip_prefix(k)).unwrap();
+            let bytes = std::fs::read(repo.join(field("Filename: "))).unwrap();
+            assert_eq!(
+                klts_forge::fsutil::sha256_hex(&bytes),
+                field("SHA256: "),
+                "{para}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0);
+}
+
+/// Two `klts publish` processes into one repository: the second waits for the first (both
+/// exit 0, the repository is complete); `--no-wait` fails clearly while the lock is held; a
+/// different key needs `--rotate-key`.
+#[test]
+fn concurrent_publishes_wait_and_a_new_key_needs_rotate_key() {
+    if !have_dpkg_deb() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let a = key_fingerprint(d, "KLTS A", "a.asc");
+    let b = key_fingerprint(d, "KLTS B", "b.asc");
+    for (release, version) in [
+        ("v1.17.16-lts.1", "1.17.16-lts.1"),
+        ("v1.17.17-lts.3", "1.17.17-lts.3"),
+        ("v1.18.20-lts.1", "1.18.20-lts.1"),
+    ] {
+        for name in ["kubectl", "kubeadm", "kubelet"] {
+            make_deb(&d.join("out").join(release).join("deb"), name, version);
+        }
+    }
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_klts"))
+            .args(["publish", "apt", "--out", "repo", "--key", "a.asc"])
+            .current_dir(d)
+            .env_remove("SOURCE_DATE_EPOCH")
+            .env_remove("KLTS_SIGNING_PASSPHRASE")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // Staggered, so that later runs start while earlier ones are building: before the lock,
+    // a starting run deleted the others' staging directories (exit 2, or a partial repository
+    // swapped in with exit 0). The sleeps only create overlap; nothing is timed.
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let run = spawn();
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            run
+        })
+        .collect();
+    for run in runs {
+        let o = run.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", show(&o));
+    }
+    assert_apt_complete(&d.join("repo"));
+    let mut left: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("repo"))
+        .collect();
+    left.sort();
+    assert_eq!(left.len(), 3, "{left:?}");
+    assert!(left[0].starts_with(".repo.klts-gen-"), "{left:?}");
+
+    // While another publish holds the lock: --no-wait fails at once, naming the repository.
+    let lock = std::fs::File::open(d.join(".repo.klts-lock")).unwrap();
+    lock.lock().unwrap();
+    let o = klts(
+        d,
+        &[
+            "publish",
+            "apt",
+            "--out",
+            "repo",
+            "--key",
+            "a.asc",
+            "--no-wait",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("another publish") && stderr.contains("repo"),
+        "{stderr}"
+    );
+    drop(lock);
+
+    // Another key: refused with both fingerprints, repository untouched; --rotate-key allows it.
+    let before = snapshot(&d.join("repo"));
+    let o = klts(d, &["publish", "apt", "--out", "repo", "--key", "b.asc"]);
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains(&a) && stderr.contains(&b), "{stderr}");
+    assert!(
+        stderr.contains("NO_PUBKEY") && stderr.contains("--rotate-key"),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(&d.join("repo")), before);
+    let o = klts(
+        d,
+        &[
+            "publish",
+            "apt",
+            "--out",
+            "repo",
+            "--key",
+            "b.asc",
+            "--rotate-key",
+        ],
+    );
+    assert!(o.status.success(), "{}", show(&o));
+    assert_eq!(
+        std::fs::read(d.join("repo/klts.asc")).unwrap(),
+        std::fs::read(d.join("b.pub.asc")).unwrap()
+    );
+    let o = klts(d, &["publish", "apt", "--out", "repo", "--key", "b.asc"]);
+    assert!(o.status.success(), "{}", show(&o));
+}

@@ -43,7 +43,7 @@ pub enum SignError {
         "{path}: the key {fingerprint} is revoked\nhelp: use another key (`klts key generate`)"
     )]
     Revoked { path: PathBuf, fingerprint: String },
-    #[error("{path}: the key {fingerprint} expired at {expired} (unix time)\nhelp: extend it (`gpg --quick-set-expire`) or make a new one (`klts key generate`)")]
+    #[error("{path}: the key {fingerprint} expired on {} UTC\nhelp: extend it (`gpg --quick-set-expire`) or make a new one (`klts key generate`)", utc_day(*expired))]
     Expired {
         path: PathBuf,
         fingerprint: String,
@@ -287,6 +287,12 @@ impl std::fmt::Debug for SigningKey {
             .field("path", &self.path)
             .finish()
     }
+}
+
+/// A unix time as the UTC day it falls on (`2025-03-01`), for messages people read.
+fn utc_day(secs: u64) -> String {
+    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
+    klts_core::lifecycle::Date::from_days(days).to_string()
 }
 
 /// Newest signature among `sigs` that `pred` accepts (by creation time).

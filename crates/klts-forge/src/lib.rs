@@ -11,6 +11,8 @@
 //!   uses), written as a commit with a fixed committer, and each step is cached by content.
 //! * [`verify`] — materializes many releases in dependency order, in parallel, and reports
 //!   conflicts without stopping at the first one.
+//! * [`backport`] — tries an upstream fix on the newest release of each line in memory
+//!   (`klts backport`), and writes the patch files and new releases.
 //! * [`checkout`] — tags a release and leaves a working tree, at the failing patch in the usual
 //!   `git am` state when there is a conflict.
 //!
@@ -24,6 +26,7 @@
 //! .klts/tmp/                per-run scratch (temporary indexes), removed after each run
 //! ```
 
+pub mod backport;
 pub mod checkout;
 pub mod engine;
 pub mod fsutil;

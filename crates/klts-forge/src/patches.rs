@@ -407,13 +407,9 @@ impl PatchStore {
                 Ok((out.stdout, Origin::UpstreamCommit { commit }))
             }
             Some(ChangeRef::Pull(number)) => {
-                let grep = format!("Merge pull request #{number} from ");
-                let merge = git
-                    .text(["log", "--all", "--merges", "-F", &format!("--grep={grep}"), "--format=%H", "-1"])
-                    .map_err(|e| e.to_string())?;
-                if merge.is_empty() {
-                    return Err(format!("the mirror has no merge of pull request #{number} (fetch the branch it was merged into)"));
-                }
+                let merge = pull_request_merge(git, number)
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| format!("the mirror has no merge of pull request #{number} (fetch the branch it was merged into)"))?;
                 let range = format!("{merge}^1..{merge}^2");
                 let out = git
                     .run(["format-patch", "--stdout", "--no-signature", "--binary", &range])
@@ -423,6 +419,23 @@ impl PatchStore {
             None => Err("the URL names neither a commit (…/commit/<sha>.patch) nor a pull request (…/pull/<N>.patch)".into()),
         }
     }
+}
+
+/// The merge commit of pull request `number` in the mirror (GitHub's `Merge pull request #N
+/// from …` message), if the mirror has it. Its second-parent range `merge^1..merge^2` is the
+/// pull request's commits. The one place that finds a PR's merge (patch URLs, `klts backport`).
+pub fn pull_request_merge(git: &Git, number: u64) -> Result<Option<String>, crate::git::GitError> {
+    let grep = format!("Merge pull request #{number} from ");
+    let merge = git.text([
+        "log",
+        "--all",
+        "--merges",
+        "-F",
+        &format!("--grep={grep}"),
+        "--format=%H",
+        "-1",
+    ])?;
+    Ok((!merge.is_empty()).then_some(merge))
 }
 
 /// A change an upstream URL refers to.

@@ -993,6 +993,44 @@ pub fn write(ws: &Workspace, plan: &WritePlan) -> Result<(), ForgeError> {
     result
 }
 
+/// `klts release new`: the next release of `line` on top of its newest release, with
+/// `patches` (each checked by the name rule and resolved through the catalog or `patches/`),
+/// as the edited manifest text and its diff. Nothing is written here.
+pub fn plan_release(
+    ws: &Workspace,
+    line: MinorLine,
+    patches: &[String],
+) -> Result<(NewRelease, String, String), ForgeError> {
+    let m = &ws.manifest;
+    let (prev, version) = edit::newest_release(m, line).ok_or_else(|| {
+        ForgeError::Other(format!(
+            "line {line} has no release in {}\n  help: `klts releases` lists the lines; add a first release of the line by hand",
+            m.path.display()
+        ))
+    })?;
+    for p in patches {
+        names::check(NameKind::Patch, p).map_err(|e| ForgeError::Other(e.to_string()))?;
+        if let klts_core::manifest::PatchResolution::Missing { looked_for } = m.resolve_patch(p) {
+            return Err(ForgeError::Other(format!(
+                "patch `{p}` is neither in the `patches:` catalog nor a file {}\n  help: add the file (or a catalog entry) first",
+                looked_for.display()
+            )));
+        }
+    }
+    let new = NewRelease {
+        name: edit::next_lts(&version).to_string(),
+        base_release: prev.name.value.clone(),
+        must: true,
+        patches: patches.to_vec(),
+    };
+    let path = ws.root.join(crate::MANIFEST_FILE);
+    let source = std::fs::read_to_string(&path).map_err(|e| ForgeError::io(&path, e))?;
+    let edited = edit::add_releases(&source, &path, &[(prev.name.value.clone(), new.clone())])
+        .map_err(|e| ForgeError::Other(e.to_string()))?;
+    let diff = edit::unified_diff(&source, &edited.insertions, crate::MANIFEST_FILE);
+    Ok((new, edited.text, diff))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

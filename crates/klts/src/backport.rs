@@ -1,12 +1,12 @@
-//! `klts backport`: arguments and output over `klts_forge::backport` (which does the git work
-//! and the writing; the manifest edit is `klts_core::edit`).
+//! `klts backport` and `klts release new`: arguments and output over `klts_forge::backport`
+//! (which does the git work and the writing; the manifest edit is `klts_core::edit`).
 //!
 //! Writing is opt-in (`--write`): trying a fix is the daily, read-only question ("where does
 //! this apply?"), and it is asked before a name is chosen. `--dry-run` shows what `--write`
 //! would write (the patch files and the diff of releases.yml) without writing.
 
 use crate::{json, Cli, Failure, Format};
-use clap::Args;
+use clap::{Args, Subcommand};
 use klts_core::MinorLine;
 use klts_forge::backport::{self, BackportOptions, BackportReport, CommitStatus};
 
@@ -187,4 +187,56 @@ fn table(report: &BackportReport) {
             );
         }
     }
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ReleaseCommand {
+    /// Cut the next release of a line: vX.Y.Z-lts.N+1 on top of the line's newest release.
+    ///
+    /// The entry is inserted into releases.yml right before the previous newest release of
+    /// the line, in its style, keeping every comment and blank line (checked by re-parsing).
+    ///
+    /// Example:
+    ///
+    ///   klts release new 1.17 --patch CVE-2021-25741.1.17 --dry-run
+    #[command(verbatim_doc_comment)]
+    New {
+        /// The line (`1.17`).
+        line: MinorLine,
+        /// Patches of the new release, in order (catalog names or patches/NAME.patch).
+        #[arg(long = "patch", value_name = "NAME")]
+        patches: Vec<String>,
+        /// Print the diff of releases.yml instead of writing it.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+pub(crate) fn run_release(cli: &Cli, cmd: &ReleaseCommand) -> Result<u8, Failure> {
+    let ReleaseCommand::New {
+        line,
+        patches,
+        dry_run,
+    } = cmd;
+    let ws = crate::open(cli)?;
+    let (new, text, diff) = backport::plan_release(&ws, *line, patches)?;
+    if *dry_run {
+        for l in diff.lines() {
+            outln!("{l}");
+        }
+        return Ok(0);
+    }
+    let path = ws.root.join(klts_forge::MANIFEST_FILE);
+    klts_forge::fsutil::atomic_write(&path, text.as_bytes()).map_err(|e| Failure {
+        code: 2,
+        message: format!("{}: {e}", path.display()),
+    })?;
+    outln!(
+        "added release {} (base_release: {}, patches: [{}]) to {}",
+        new.name,
+        new.base_release,
+        new.patches.join(", "),
+        path.display()
+    );
+    Ok(0)
 }

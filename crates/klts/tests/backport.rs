@@ -14,6 +14,9 @@ struct Fixture {
     up: Repo,
     ws: Ws,
     fix: String,
+    merge: String,
+    /// A fix of a file only master has.
+    master_only: String,
 }
 
 /// master: a.go and b.go; release-1.X forks from the first commit. Then on master, pull
@@ -44,6 +47,11 @@ fn fixture() -> Fixture {
             "fix-branch",
         ],
     );
+    let merge = up.rev("HEAD");
+    up.write("pkg/master-only.go", lines(&[]));
+    up.commit("add a master-only file");
+    up.write("pkg/master-only.go", lines(&[(1, "fixed")]));
+    let master_only = up.commit("fix the master-only file");
     // release-1.0: line 10 changed differently: conflict.
     up.branch("release-1.0", &root);
     up.write("pkg/a.go", lines(&[(10, "line 10 as 1.0 has it")]));
@@ -84,6 +92,8 @@ fn fixture() -> Fixture {
         up,
         ws,
         fix,
+        merge,
+        master_only,
     }
 }
 
@@ -136,8 +146,7 @@ fn statuses_per_line_and_bookkeeping_left_out() {
     );
 
     // The table says the same, and the same merge commit as FIX means the same PR.
-    let merge = f.up.rev("master");
-    let out = f.ws.klts(&["backport", &merge, "--lines", "1.3,1.4"]);
+    let out = f.ws.klts(&["backport", &f.merge, "--lines", "1.3,1.4"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("pull request #7"), "{text}");
@@ -288,6 +297,66 @@ fn patch_file_and_commit_url_fixes() {
     let v = json_of(&out);
     assert_eq!(line(&v, "1.2")["status"], "already-present");
     assert_eq!(line(&v, "1.4")["status"], "clean");
+    // A fix of a file the line does not have: not applicable, exit 0, nothing to write.
+    let out = f.ws.klts(&[
+        "backport",
+        &f.master_only,
+        "--lines",
+        "1.4",
+        "--offline",
+        "--dry-run",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json_of(&out);
+    assert_eq!(line(&v, "1.4")["status"], "not-applicable");
+    assert_eq!(v["write"]["patches"], serde_json::json!([]));
+}
+
+#[test]
+fn release_new_cuts_the_next_release_of_a_line() {
+    let f = fixture();
+    let before = std::fs::read_to_string(f.ws.dir.join("releases.yml")).unwrap();
+    let out =
+        f.ws.klts(&["release", "new", "1.2", "--patch", "keep", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "+  - {name: v1.2.0-lts.2, base_release: v1.2.0-lts.1, must: true, patches: [keep]}\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(f.ws.dir.join("releases.yml")).unwrap(),
+        before
+    );
+    let out = f.ws.klts(&["release", "new", "1.2", "--patch", "keep"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let after = std::fs::read_to_string(f.ws.dir.join("releases.yml")).unwrap();
+    assert_eq!(
+        after.replacen(
+            "  - {name: v1.2.0-lts.2, base_release: v1.2.0-lts.1, must: true, patches: [keep]}\n\n",
+            "",
+            1
+        ),
+        before
+    );
+    // Bad input: a line without a release, an unknown patch, a hostile name; nothing written.
+    for args in [
+        &["release", "new", "1.9"][..],
+        &["release", "new", "1.2", "--patch", "nope"],
+        &["release", "new", "1.2", "--patch", "../x"],
+        &["release", "new", "x.y"],
+    ] {
+        let out = f.ws.klts(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+    assert_eq!(
+        std::fs::read_to_string(f.ws.dir.join("releases.yml")).unwrap(),
+        after
+    );
 }
 
 #[test]

@@ -209,6 +209,8 @@ pub struct CommitOutcome {
     /// Conflicting paths (conflict), or the evidence (already present: `in history`,
     /// `patch-id of <commit>`, `no change`).
     pub detail: Vec<String>,
+    /// The hunks that did not apply directly, as `path:line` (conflict).
+    pub hunks: Vec<String>,
     /// The commit it became on the line (clean, 3-way).
     pub applied_as: Option<String>,
 }
@@ -439,6 +441,7 @@ fn try_line(
             subject: c.subject.clone(),
             status: CommitStatus::NotTried,
             detail: Vec::new(),
+            hunks: Vec::new(),
             applied_as: None,
         };
         if stopped {
@@ -498,6 +501,12 @@ fn try_line(
             StepResult::Conflict(conflict) => {
                 o.status = CommitStatus::Conflict;
                 o.detail = conflict.paths;
+                o.hunks = conflict
+                    .detail
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("error: patch failed: "))
+                    .map(str::to_string)
+                    .collect();
                 stopped = true;
             }
         }

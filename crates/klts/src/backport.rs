@@ -180,6 +180,13 @@ fn table(report: &BackportReport) {
                 }
             );
         }
+        for c in l.commits.iter().filter(|c| !c.hunks.is_empty()) {
+            outln!(
+                "       {} does not apply at {}",
+                short(&c.commit),
+                c.hunks.join(", ")
+            );
+        }
         if l.status == Some(CommitStatus::Conflict) {
             outln!(
                 "       help: finish by hand: `klts checkout {} --worktree DIR`, then `git -C DIR cherry-pick -x <commit>` for each commit, resolve, and `git format-patch` the result",

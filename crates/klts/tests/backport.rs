@@ -97,6 +97,14 @@ fn fixture() -> Fixture {
     }
 }
 
+fn walk_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |rd| {
+        rd.map(|e| e.unwrap().path())
+            .map(|p| if p.is_dir() { walk_files(&p) } else { 1 })
+            .sum()
+    })
+}
+
 fn json_of(o: &std::process::Output) -> Value {
     serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(o), stderr(o)))
@@ -134,11 +142,25 @@ fn statuses_per_line_and_bookkeeping_left_out() {
         line(&v, "1.0")["commits"][0]["detail"],
         serde_json::json!(["pkg/a.go"])
     );
+    assert_eq!(
+        line(&v, "1.0")["commits"][0]["hunks"],
+        serde_json::json!(["pkg/a.go:7"])
+    );
     assert!(line(&v, "1.2")["commits"][0]["detail"][0]
         .as_str()
         .unwrap()
         .contains("patch-id"));
-    // Nothing written without --write; no ref or step-cache entry for the tries.
+    // Nothing written without --write; no ref or step-cache entry for the tries: the only
+    // step entry is `keep` of v1.3.0-lts.1, which verify materialized.
+    let steps: usize = walk_files(&f.ws.dir.join(".klts/steps"));
+    assert_eq!(steps, 1);
+    let refs = git(&f.ws.mirror(), &["for-each-ref", "--format=%(refname)"]);
+    assert!(
+        refs.lines().all(|r| r.starts_with("refs/tags/v")
+            || r.starts_with("refs/klts/releases/")
+            || r == "refs/klts/upstream/HEAD"),
+        "{refs}"
+    );
     assert!(!f.ws.dir.join("patches/pr-7.1.4.patch").exists());
     assert_eq!(
         std::fs::read_to_string(f.ws.dir.join("releases.yml")).unwrap(),

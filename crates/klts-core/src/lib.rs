@@ -13,6 +13,8 @@
 //!   with Kubernetes' defaults.
 //! * [`names`] — the one rule for release, patch and ref names (they reach git refs, paths and
 //!   terminals), and [`names::printable`] for any other untrusted text shown to a user.
+//! * [`edit`] — comment-preserving text edits of `releases.yml` (adding a release), checked by
+//!   re-parsing.
 //! * [`lint`] — static checks of a manifest against its workspace, reported as [`diag::Diagnostic`]s.
 //! * [`diag`] — diagnostics with a severity, a stable code and a `file:line:col` location.
 //!
@@ -22,6 +24,7 @@
 pub mod build;
 pub mod chains;
 pub mod diag;
+pub mod edit;
 pub mod lifecycle;
 pub mod lint;
 pub mod listing;

@@ -369,6 +369,16 @@ impl Engine {
         })
     }
 
+    /// Try one patch file onto `parent` as [`Engine::apply`] does (same fast path, same 3-way
+    /// fallback), but without reading or writing the step cache: for `klts backport`, which
+    /// tries a fix on many releases and must leave no trace but unreferenced objects.
+    pub fn try_apply(&mut self, parent: &str, step: &Step) -> Result<StepResult, ForgeError> {
+        let saved = std::mem::replace(&mut self.use_cache, false);
+        let result = self.apply(parent, step);
+        self.use_cache = saved;
+        result
+    }
+
     /// Make the full temporary index hold `commit`'s tree (a no-op when it already does).
     fn load_index(&mut self, commit: &str) -> Result<(), ForgeError> {
         if self.index_commit.as_deref() != Some(commit) {

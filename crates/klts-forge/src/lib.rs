@@ -11,6 +11,8 @@
 //!   uses), written as a commit with a fixed committer, and each step is cached by content.
 //! * [`verify`] — materializes many releases in dependency order, in parallel, and reports
 //!   conflicts without stopping at the first one.
+//! * [`backport`] — tries an upstream fix on the newest release of each line in memory
+//!   (`klts backport`), and writes the patch files and new releases.
 //! * [`checkout`] — tags a release and leaves a working tree, at the failing patch in the usual
 //!   `git am` state when there is a conflict.
 //!
@@ -25,6 +27,7 @@
 //!                           a killed run's is removed by the next one (see [`scratch`])
 //! ```
 
+pub mod backport;
 pub mod checkout;
 pub mod engine;
 pub mod fsutil;

@@ -468,6 +468,15 @@ impl PatchStore {
     }
 }
 
+/// The merge commit of pull request `number` in the mirror (GitHub's `Merge pull request #N
+/// from …` message), if the mirror has it: [`crate::upstream::pull_request_merges`] for one
+/// number (that function owns the rule; this is the one-PR convenience `klts backport` uses).
+pub fn pull_request_merge(git: &Git, number: u64) -> Result<Option<String>, crate::git::GitError> {
+    Ok(crate::upstream::pull_request_merges(git, &[number])?
+        .remove(&number)
+        .map(|p| p.merge))
+}
+
 /// A change an upstream URL refers to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChangeRef {

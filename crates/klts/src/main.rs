@@ -37,6 +37,7 @@ macro_rules! outln_raw {
     }};
 }
 
+mod backport;
 mod build;
 mod ci;
 mod image;
@@ -225,6 +226,10 @@ enum Command {
     Build(build::BuildArgs),
     Test(build::TestArgs),
     Image(image::ImageArgs),
+    Backport(backport::BackportArgs),
+    /// Releases: cut the next release of a line.
+    #[command(subcommand)]
+    Release(backport::ReleaseCommand),
     /// Materialize one release, tag it in the mirror, and optionally check it out.
     ///
     /// With --worktree and a conflicting patch, the worktree is left in `git am` state at the
@@ -564,6 +569,8 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         Command::Ci(cmd) => ci::run_ci(cli, cmd),
         Command::Package(args) => package::run(cli, args),
         Command::Image(args) => image::run(cli, args),
+        Command::Backport(args) => backport::run(cli, args),
+        Command::Release(cmd) => backport::run_release(cli, cmd),
         Command::Vex { release, out, run } => vulns::run_vex(cli, release, run, out.as_ref()),
         Command::Osv(OsvCommand::Export { out, run }) => {
             vulns::run_osv_export(cli, run, out.as_ref())

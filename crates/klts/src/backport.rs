@@ -1,0 +1,249 @@
+//! `klts backport` and `klts release new`: arguments and output over `klts_forge::backport`
+//! (which does the git work and the writing; the manifest edit is `klts_core::edit`).
+//!
+//! Writing is opt-in (`--write`): trying a fix is the daily, read-only question ("where does
+//! this apply?"), and it is asked before a name is chosen. `--dry-run` shows what `--write`
+//! would write (the patch files and the diff of releases.yml) without writing.
+
+use crate::{json, Cli, Failure, Format};
+use clap::{Args, Subcommand};
+use klts_core::MinorLine;
+use klts_forge::backport::{self, BackportOptions, BackportReport, CommitStatus};
+
+/// Try an upstream fix on the newest release of each line; optionally write the backport.
+///
+/// FIX is an upstream commit (a merge commit means its pull request's commits), a range
+/// A..B, a pull request (https://github.com/OWNER/REPO/pull/N or #N), a …/commit/<sha>.patch
+/// URL (resolved from the mirror), or a patch file. Each commit is tried in memory, with the
+/// same apply and 3-way fallback as `klts verify`, and reported per line: clean, 3-way,
+/// conflict (paths), already present (in the line's history, or a commit with the same
+/// patch-id), or not applicable (none of its files exists there). Release bookkeeping commits
+/// (changelogs, release notes, version files) of a pull request are left out with a note.
+///
+/// With --write, for each line where the fix applied: patches/NAME.LINE.patch (git
+/// format-patch form, with a `(cherry picked from commit …)` trailer per commit) and a release
+/// vX.Y.Z-lts.N+1 on top of the line's newest release, inserted into releases.yml as a text
+/// edit that keeps comments and formatting. Nothing is written when any step fails.
+///
+/// Exit codes: 0 every line clean, 3-way, already present or not applicable; 1 a conflict (or
+/// a line's release does not materialize); 2 bad input.
+///
+/// Examples:
+///
+///   klts backport https://github.com/kubernetes/kubernetes/pull/101327
+///   klts backport 1a2b3c4d --lines 1.16,1.17 --name CVE-2021-25741 --write
+///   klts backport fix.patch --all --name fix-foo --dry-run
+#[derive(Args, Debug)]
+#[command(verbatim_doc_comment)]
+pub(crate) struct BackportArgs {
+    /// The fix: commit, A..B, pull request URL or #N, …/commit/<sha>.patch URL, or patch file.
+    fix: String,
+    /// Lines to try, comma-separated [default: the lines of the `must` releases].
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "X.Y",
+        conflicts_with = "all"
+    )]
+    lines: Vec<MinorLine>,
+    /// Try every line of the manifest.
+    #[arg(long)]
+    all: bool,
+    /// Base name of the patches: patches/NAME.LINE.patch [default: pr-N, or backport-<commit>].
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Leave out these commits of the fix (ids of at least 7 digits).
+    #[arg(long, value_name = "COMMIT", num_args = 1..)]
+    skip: Vec<String>,
+    /// Write the patch files and the new releases.
+    #[arg(long)]
+    write: bool,
+    /// Show what --write would write (patch files, diff of releases.yml) without writing.
+    #[arg(long, conflicts_with = "write")]
+    dry_run: bool,
+    /// Never touch the network: use the mirror only.
+    #[arg(long)]
+    offline: bool,
+    #[command(flatten)]
+    list: crate::ListArgs,
+}
+
+pub(crate) fn run(cli: &Cli, args: &BackportArgs) -> Result<u8, Failure> {
+    let ws = crate::open(cli)?;
+    // The name is checked before any work, so that a bad one costs nothing.
+    if let Some(name) = &args.name {
+        klts_core::names::check(klts_core::names::NameKind::Patch, name).map_err(|e| Failure {
+            code: 2,
+            message: e.to_string(),
+        })?;
+    }
+    let options = BackportOptions {
+        lines: (!args.lines.is_empty()).then(|| args.lines.clone()),
+        all: args.all,
+        skip: args.skip.clone(),
+        offline: args.offline,
+    };
+    let report = backport::backport(&ws, &args.fix, &options)?;
+    let plan = if args.write || args.dry_run {
+        let name = args
+            .name
+            .clone()
+            .unwrap_or_else(|| backport::default_name(&report));
+        Some(backport::plan_write(&ws, &report, &name)?)
+    } else {
+        None
+    };
+    if args.write {
+        if let Some(plan) = &plan {
+            backport::write(&ws, plan)?;
+        }
+    }
+    match args.list.output {
+        Format::Json => json(&serde_json::json!({
+            "report": report,
+            "write": plan,
+            "written": args.write,
+        }))?,
+        Format::Table => {
+            table(&report);
+            if let Some(plan) = &plan {
+                let verb = if args.write { "wrote" } else { "would write" };
+                outln!();
+                if plan.patches.is_empty() {
+                    outln!("nothing to write: the fix applied on no line");
+                }
+                for p in &plan.patches {
+                    outln!("{verb} {} ({} commit(s))", p.path.display(), p.commits);
+                }
+                for (new, base) in &plan.releases {
+                    outln!("{verb} release {new} (base_release: {base}) in releases.yml");
+                }
+                if args.dry_run {
+                    outln!();
+                    for l in plan.manifest_diff.lines() {
+                        outln!("{l}");
+                    }
+                }
+            }
+        }
+    }
+    Ok(u8::from(report.has_problems()))
+}
+
+fn short(c: &Option<String>) -> String {
+    c.as_deref()
+        .map(|c| c[..10.min(c.len())].to_string())
+        .unwrap_or_else(|| "(file)".into())
+}
+
+fn table(report: &BackportReport) {
+    let n = report.commits.len();
+    outln!(
+        "fix {}: {n} commit{}{}",
+        report.fix,
+        if n == 1 { "" } else { "s" },
+        report
+            .pull_request
+            .map(|p| format!(" (pull request #{p})"))
+            .unwrap_or_default()
+    );
+    for l in &report.left_out {
+        outln!(
+            "  left out {} {:?}: {}",
+            short(&l.commit),
+            l.subject,
+            l.reason
+        );
+    }
+    outln!();
+    outln!("{:<6} {:<22} {:<16} DETAIL", "LINE", "RELEASE", "STATUS");
+    for l in &report.lines {
+        let status = match (&l.error, l.status) {
+            (Some(_), _) => "error",
+            (None, Some(s)) => s.word(),
+            (None, None) => "-",
+        };
+        outln!("{:<6} {:<22} {:<16}", l.line, l.release, status);
+        if let Some(e) = &l.error {
+            outln!("       {e}");
+        }
+        for c in &l.commits {
+            outln!(
+                "         {:<12} {:<16} {}{}",
+                short(&c.commit),
+                c.status.word(),
+                c.subject,
+                if c.detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", c.detail.join(", "))
+                }
+            );
+        }
+        for c in l.commits.iter().filter(|c| !c.hunks.is_empty()) {
+            outln!(
+                "       {} does not apply at {}",
+                short(&c.commit),
+                c.hunks.join(", ")
+            );
+        }
+        if l.status == Some(CommitStatus::Conflict) {
+            outln!(
+                "       help: finish by hand: `klts checkout {} --worktree DIR`, then `git -C DIR cherry-pick -x <commit>` for each commit, resolve, and `git format-patch` the result",
+                l.release
+            );
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ReleaseCommand {
+    /// Cut the next release of a line: vX.Y.Z-lts.N+1 on top of the line's newest release.
+    ///
+    /// The entry is inserted into releases.yml right before the previous newest release of
+    /// the line, in its style, keeping every comment and blank line (checked by re-parsing).
+    ///
+    /// Example:
+    ///
+    ///   klts release new 1.17 --patch CVE-2021-25741.1.17 --dry-run
+    #[command(verbatim_doc_comment)]
+    New {
+        /// The line (`1.17`).
+        line: MinorLine,
+        /// Patches of the new release, in order (catalog names or patches/NAME.patch).
+        #[arg(long = "patch", value_name = "NAME")]
+        patches: Vec<String>,
+        /// Print the diff of releases.yml instead of writing it.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+pub(crate) fn run_release(cli: &Cli, cmd: &ReleaseCommand) -> Result<u8, Failure> {
+    let ReleaseCommand::New {
+        line,
+        patches,
+        dry_run,
+    } = cmd;
+    let ws = crate::open(cli)?;
+    let (new, text, diff) = backport::plan_release(&ws, *line, patches)?;
+    if *dry_run {
+        for l in diff.lines() {
+            outln!("{l}");
+        }
+        return Ok(0);
+    }
+    let path = ws.root.join(klts_forge::MANIFEST_FILE);
+    klts_forge::fsutil::atomic_write(&path, text.as_bytes()).map_err(|e| Failure {
+        code: 2,
+        message: format!("{}: {e}", path.display()),
+    })?;
+    outln!(
+        "added release {} (base_release: {}, patches: [{}]) to {}",
+        new.name,
+        new.base_release,
+        new.patches.join(", "),
+        path.display()
+    );
+    Ok(0)
+}

@@ -48,6 +48,16 @@ pub enum FeedKind {
     OsvArray,
 }
 
+impl std::fmt::Display for FeedKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FeedKind::JsonFeed => "JSON feed",
+            FeedKind::OsvRecord => "OSV record",
+            FeedKind::OsvArray => "OSV records",
+        })
+    }
+}
+
 /// The cache index: URL → file, kind, last sync.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FeedIndex {

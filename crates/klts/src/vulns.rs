@@ -165,9 +165,9 @@ fn gather(
     };
     for r in facts.verify.releases.iter().filter(|r| r.commit.is_none()) {
         tracing::warn!(
-            "{} did not materialize ({:?}): its dependency statuses are unknown; see `klts verify`",
+            "{} did not materialize ({}): its dependency statuses are unknown; see `klts verify`",
             r.release,
-            r.status
+            klts_forge::verify::status_word(r.status)
         );
     }
     let t = triage(&ws)?;
@@ -639,7 +639,7 @@ pub fn run_feed_sync(
                 }
                 for (url, e) in &index.feeds {
                     outln!(
-                        "{url}  {:?}  synced at {}",
+                        "{url}  {}  synced at {}",
                         e.kind,
                         rfc3339(e.synced_at as i64)
                     );

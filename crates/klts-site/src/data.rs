@@ -231,7 +231,7 @@ impl SiteData {
             .iter()
             .find(|r| Version::parse(&r.name).ok().as_ref() == Some(&v))
             .cloned()
-            .unwrap_or_else(|| klts_vuln::facts::version_facts(&v, None));
+            .unwrap_or_else(|| klts_vuln::facts::bare_version_facts(&v));
         let exposures =
             klts_vuln::report::check(&self.db, &facts, &self.facts, &self.triage, false);
         Ok(serde_json::json!({

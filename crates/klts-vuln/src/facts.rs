@@ -2,7 +2,7 @@
 //! `klts-forge`), then read the Go module inventory of each release tree and of its upstream
 //! root tag **from git objects** (one `git cat-file --batch`; no checkout).
 
-use crate::inventory::{Inventory, TreeFiles};
+use crate::inventory::{Inventory, TreeFiles, TreeReadError};
 use crate::status::{PatchFacts, ReleaseFacts};
 use klts_core::Version;
 use klts_forge::odb::{Odb, Oid};
@@ -29,16 +29,29 @@ struct GitTree<'a> {
 }
 
 impl TreeFiles for GitTree<'_> {
-    fn read(&mut self, path: &str) -> Option<Vec<u8>> {
-        let entry = self.odb.lookup(&self.tree, path.as_bytes()).ok()??;
-        if entry.is_tree() {
-            return None;
-        }
-        let (kind, body) = self
+    fn read(&mut self, path: &str) -> Result<Option<Vec<u8>>, TreeReadError> {
+        let err = |e: &dyn std::fmt::Display| TreeReadError {
+            path: path.to_string(),
+            reason: e.to_string(),
+        };
+        let Some(entry) = self
             .odb
-            .read(&klts_forge::odb::oid_hex(&entry.oid))
-            .ok()??;
-        (kind == "blob").then_some(body)
+            .lookup(&self.tree, path.as_bytes())
+            .map_err(|e| err(&e))?
+        else {
+            return Ok(None);
+        };
+        if entry.is_tree() {
+            return Ok(None);
+        }
+        let oid = klts_forge::odb::oid_hex(&entry.oid);
+        match self.odb.read(&oid).map_err(|e| err(&e))? {
+            Some((kind, body)) if kind == "blob" => Ok(Some(body)),
+            // A submodule (commit) entry is no file.
+            Some((kind, _)) if kind == "commit" => Ok(None),
+            Some((kind, _)) => Err(err(&format!("{oid} is a {kind}, not a blob"))),
+            None => Err(err(&format!("blob {oid} is missing from the mirror"))),
+        }
     }
 }
 
@@ -57,19 +70,21 @@ impl InventoryReader {
         })
     }
 
-    /// The inventory of `commit` (a commit id or any rev the mirror resolves).
-    pub fn commit(&mut self, commit: &str) -> Option<Inventory> {
-        let tree = self.odb.commit_tree(commit).ok()?;
+    /// The inventory of `commit` (a commit id or any rev the mirror resolves). A commit or a
+    /// file that cannot be read is an error: it must never look like an empty tree.
+    pub fn commit(&mut self, commit: &str) -> Result<Inventory, ForgeError> {
+        let tree = self.odb.commit_tree(commit)?;
         if let Some(inv) = self.memo.get(&tree) {
-            return Some(inv.clone());
+            return Ok(inv.clone());
         }
         let mut files = GitTree {
             odb: &mut self.odb,
             tree,
         };
-        let inv = Inventory::read(&mut files);
+        let inv =
+            Inventory::read(&mut files).map_err(|e| ForgeError::Other(format!("{commit}: {e}")))?;
         self.memo.insert(tree, inv.clone());
-        Some(inv)
+        Ok(inv)
     }
 }
 
@@ -128,8 +143,12 @@ pub fn workspace_facts(
                 r.commit
                     .as_deref()
                     .filter(|_| r.status == BuildStatus::Ok)
-                    .and_then(|c| reader.commit(c)),
-                r.root_commit.as_deref().and_then(|c| reader.commit(c)),
+                    .map(|c| reader.commit(c))
+                    .transpose()?,
+                r.root_commit
+                    .as_deref()
+                    .map(|c| reader.commit(c))
+                    .transpose()?,
             ),
             _ => (None, None),
         };
@@ -243,23 +262,32 @@ pub fn manifest_facts(ws: &Workspace) -> Vec<ReleaseFacts> {
         .collect()
 }
 
+/// Facts for a bare version with no tree at all: the upstream version only.
+pub fn bare_version_facts(version: &Version) -> ReleaseFacts {
+    ReleaseFacts {
+        name: version.to_string(),
+        upstream: Some(version.base()),
+        ..ReleaseFacts::default()
+    }
+}
+
 /// Facts for a bare version (`1.17.17`): upstream ranges only, plus — when a workspace mirror
 /// has the tag — the inventory of the upstream tree.
-pub fn version_facts(version: &Version, ws: Option<&Workspace>) -> ReleaseFacts {
+pub fn version_facts(
+    version: &Version,
+    ws: Option<&Workspace>,
+) -> Result<ReleaseFacts, ForgeError> {
     let base = version.base();
-    let mut facts = ReleaseFacts {
-        name: version.to_string(),
-        upstream: Some(base.clone()),
-        ..ReleaseFacts::default()
-    };
+    let mut facts = bare_version_facts(version);
     if let Some(ws) = ws {
-        if Mirror::of(ws).exists() {
-            if let Ok(mut reader) = InventoryReader::open(ws) {
-                let tag = format!("refs/tags/{base}");
-                facts.base_tree = reader.commit(&tag);
-                facts.tree = facts.base_tree.clone();
-            }
+        let mirror = Mirror::of(ws);
+        // A mirror without the tag has no tree to offer (not an error); a tag it has must be
+        // readable.
+        if let Some(commit) = mirror.refs()?.tag(&base.to_string()).map(str::to_string) {
+            let mut reader = InventoryReader::open(ws)?;
+            facts.base_tree = Some(reader.commit(&commit)?);
+            facts.tree = facts.base_tree.clone();
         }
     }
-    facts
+    Ok(facts)
 }

@@ -43,14 +43,27 @@ pub const SOURCE_GODEPS: &str = "Godeps/Godeps.json GoVersion";
 
 /// Read access to the files of a release tree.
 pub trait TreeFiles {
-    /// The bytes of the file at `path` (relative to the tree root, `/`-separated), or `None`
-    /// when the tree has no such file.
-    fn read(&mut self, path: &str) -> Option<Vec<u8>>;
+    /// The bytes of the file at `path` (relative to the tree root, `/`-separated): `Ok(None)`
+    /// when the tree has no such file, `Err` when it could not be read. The difference
+    /// matters: a module that is absent makes an advisory `not-affected`, and a read that
+    /// failed must never do that.
+    fn read(&mut self, path: &str) -> Result<Option<Vec<u8>>, TreeReadError>;
 }
 
+/// A file of a tree could not be read (a git object reader failed, an object is missing).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("cannot read {path} of the tree: {reason}")]
+pub struct TreeReadError {
+    /// The file.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// In-memory trees (tests, fixtures): a closure from path to bytes never fails.
 impl<F: FnMut(&str) -> Option<Vec<u8>>> TreeFiles for F {
-    fn read(&mut self, path: &str) -> Option<Vec<u8>> {
-        self(path)
+    fn read(&mut self, path: &str) -> Result<Option<Vec<u8>>, TreeReadError> {
+        Ok(self(path))
     }
 }
 
@@ -120,11 +133,11 @@ pub struct Inventory {
 }
 
 impl Inventory {
-    /// Read the inventory of a tree.
-    pub fn read(files: &mut dyn TreeFiles) -> Inventory {
+    /// Read the inventory of a tree. A file that cannot be read is an error, not an absence.
+    pub fn read(files: &mut dyn TreeFiles) -> Result<Inventory, TreeReadError> {
         let mut inv = Inventory::default();
 
-        let go_mod = files.read(GO_MOD).map(|bytes| {
+        let go_mod = files.read(GO_MOD)?.map(|bytes| {
             inv.sources.push(GO_MOD.to_string());
             parse_go_mod(&String::from_utf8_lossy(&bytes))
         });
@@ -132,7 +145,7 @@ impl Inventory {
             inv.apply_go_mod(gm);
         }
 
-        if let Some(bytes) = files.read(VENDOR_MODULES_TXT) {
+        if let Some(bytes) = files.read(VENDOR_MODULES_TXT)? {
             inv.sources.push(VENDOR_MODULES_TXT.to_string());
             let mt = parse_modules_txt(&String::from_utf8_lossy(&bytes));
             inv.apply_modules_txt(&mt);
@@ -140,7 +153,7 @@ impl Inventory {
 
         let mut godeps_go = None;
         if go_mod.is_none() {
-            if let Some(bytes) = files.read(GODEPS_JSON) {
+            if let Some(bytes) = files.read(GODEPS_JSON)? {
                 inv.sources.push(GODEPS_JSON.to_string());
                 let gd = parse_godeps(&bytes);
                 godeps_go = gd.go_version.as_deref().and_then(normalize_go_version);
@@ -154,8 +167,8 @@ impl Inventory {
             ));
         }
 
-        inv.go = inv.read_go_version(files, go_mod.as_ref(), godeps_go);
-        inv
+        inv.go = inv.read_go_version(files, go_mod.as_ref(), godeps_go)?;
+        Ok(inv)
     }
 
     /// The module at `path`.
@@ -321,22 +334,22 @@ impl Inventory {
         files: &mut dyn TreeFiles,
         go_mod: Option<&GoMod>,
         godeps_go: Option<String>,
-    ) -> Option<GoToolchain> {
+    ) -> Result<Option<GoToolchain>, TreeReadError> {
         type VersionParser = fn(&str) -> Option<String>;
         let file_sources: [(&str, VersionParser); 2] = [
             (GO_VERSION_FILE, parse_go_version_file),
             (CROSS_VERSION, parse_cross_version),
         ];
         for (path, parse) in file_sources {
-            if let Some(bytes) = files.read(path) {
+            if let Some(bytes) = files.read(path)? {
                 self.sources.push(path.to_string());
                 let text = String::from_utf8_lossy(&bytes);
                 match parse(&text) {
                     Some(version) => {
-                        return Some(GoToolchain {
+                        return Ok(Some(GoToolchain {
                             version,
                             source: path.to_string(),
-                        })
+                        }))
                     }
                     None => self.warnings.push(format!(
                         "{path}: no Go version in {:?}",
@@ -354,10 +367,10 @@ impl Inventory {
                 if let Some(raw) = value {
                     match normalize_go_version(raw) {
                         Some(version) => {
-                            return Some(GoToolchain {
+                            return Ok(Some(GoToolchain {
                                 version,
                                 source: source.to_string(),
-                            })
+                            }))
                         }
                         // `toolchain default` names no version.
                         None if raw == "default" => {}
@@ -368,10 +381,10 @@ impl Inventory {
                 }
             }
         }
-        godeps_go.map(|version| GoToolchain {
+        Ok(godeps_go.map(|version| GoToolchain {
             version,
             source: SOURCE_GODEPS.to_string(),
-        })
+        }))
     }
 }
 
@@ -992,7 +1005,7 @@ exclude github.com/example/broken v1.0.0
 
     fn read(files: &HashMap<String, Vec<u8>>) -> Inventory {
         let mut f = |p: &str| files.get(p).cloned();
-        Inventory::read(&mut f)
+        Inventory::read(&mut f).unwrap()
     }
 
     #[test]
@@ -1311,7 +1324,7 @@ k8s.io/api/core/v1
                 _ => None,
             }
         };
-        let inv = Inventory::read(&mut f);
+        let inv = Inventory::read(&mut f).unwrap();
         assert!(inv.modules.is_empty());
         assert!(!asked.iter().any(|p| p == GODEPS_JSON));
         assert_eq!(inv.sources, vec![GO_MOD.to_string()]);

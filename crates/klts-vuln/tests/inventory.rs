@@ -4,8 +4,8 @@
 //! (1.30-like).
 
 use klts_vuln::inventory::{
-    GoToolchain, Inventory, ModuleOrigin, TreeFiles, CROSS_VERSION, GODEPS_JSON, GO_MOD,
-    GO_VERSION_FILE, SOURCE_GO_DIRECTIVE, VENDOR_MODULES_TXT,
+    GoToolchain, Inventory, ModuleOrigin, TreeFiles, TreeReadError, CROSS_VERSION, GODEPS_JSON,
+    GO_MOD, GO_VERSION_FILE, SOURCE_GO_DIRECTIVE, VENDOR_MODULES_TXT,
 };
 use std::collections::BTreeMap;
 
@@ -28,9 +28,9 @@ impl MemTree {
 }
 
 impl TreeFiles for MemTree {
-    fn read(&mut self, path: &str) -> Option<Vec<u8>> {
+    fn read(&mut self, path: &str) -> Result<Option<Vec<u8>>, TreeReadError> {
         self.asked.push(path.to_string());
-        self.files.get(path).map(|s| s.clone().into_bytes())
+        Ok(self.files.get(path).map(|s| s.clone().into_bytes()))
     }
 }
 
@@ -56,7 +56,7 @@ const GODEPS_1_13: &str = r#"{
 #[test]
 fn godeps_era_tree() {
     let mut tree = MemTree::new(&[(GODEPS_JSON, GODEPS_1_13), (CROSS_VERSION, "v1.11.13-1\n")]);
-    let inv = Inventory::read(&mut tree);
+    let inv = Inventory::read(&mut tree).unwrap();
     assert_eq!(inv.sources, [GODEPS_JSON, CROSS_VERSION]);
     assert_eq!(inv.modules.len(), 6);
     assert_eq!(
@@ -124,7 +124,7 @@ replace (
 #[test]
 fn go_mod_with_pinned_replaces() {
     let mut tree = MemTree::new(&[(GO_MOD, GO_MOD_1_16), (CROSS_VERSION, "v1.13.15-1\n")]);
-    let inv = Inventory::read(&mut tree);
+    let inv = Inventory::read(&mut tree).unwrap();
     assert!(!tree.asked.iter().any(|p| p == GODEPS_JSON));
     assert_eq!(inv.sources, [GO_MOD, CROSS_VERSION]);
     let gogo = inv.module("github.com/gogo/protobuf").unwrap();
@@ -190,7 +190,7 @@ fn go_mod_and_vendor_tree() {
         (VENDOR_MODULES_TXT, MODULES_TXT_1_22),
         (CROSS_VERSION, "v1.22.0-go1.16.7-buster.0\n"),
     ]);
-    let inv = Inventory::read(&mut tree);
+    let inv = Inventory::read(&mut tree).unwrap();
     assert_eq!(inv.sources, [GO_MOD, VENDOR_MODULES_TXT, CROSS_VERSION]);
     assert_eq!(inv.modules.len(), 6);
     // The vendored version wins, and the difference is reported.
@@ -225,7 +225,7 @@ fn go_version_file_tree_with_closure() {
     .into_iter()
     .collect();
     let mut read = |p: &str| files.get(p).map(|s| s.as_bytes().to_vec());
-    let inv = Inventory::read(&mut read);
+    let inv = Inventory::read(&mut read).unwrap();
     assert_eq!(
         inv.go,
         Some(GoToolchain {
@@ -250,7 +250,7 @@ fn go_version_file_tree_with_closure() {
 #[test]
 fn go_directive_only() {
     let mut tree = MemTree::new(&[(GO_MOD, "module k8s.io/kubernetes\ngo 1.16\n")]);
-    let inv = Inventory::read(&mut tree);
+    let inv = Inventory::read(&mut tree).unwrap();
     assert_eq!(
         inv.go,
         Some(GoToolchain {
@@ -259,4 +259,25 @@ fn go_directive_only() {
         })
     );
     assert!(inv.modules.is_empty());
+}
+
+/// A file that cannot be read is an error, never an absent file (which would make every
+/// module advisory `not-affected`).
+#[test]
+fn a_failed_read_is_an_error_not_an_absence() {
+    struct Broken;
+    impl TreeFiles for Broken {
+        fn read(&mut self, path: &str) -> Result<Option<Vec<u8>>, TreeReadError> {
+            if path == GO_MOD {
+                Err(TreeReadError {
+                    path: path.into(),
+                    reason: "object missing".into(),
+                })
+            } else {
+                Ok(None)
+            }
+        }
+    }
+    let err = Inventory::read(&mut Broken).unwrap_err();
+    assert!(err.to_string().contains("go.mod"), "{err}");
 }

@@ -391,10 +391,17 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                             version,
                         )));
                     }
-                    let facts = own.unwrap_or_else(|| version_facts(&v, Some(ws)));
+                    let facts = match own {
+                        Some(f) => f,
+                        None => version_facts(&v, Some(ws))?,
+                    };
                     (facts, releases, triage(ws)?)
                 }
-                None => (version_facts(&v, None), Vec::new(), Triage::default()),
+                None => (
+                    klts_vuln::facts::bare_version_facts(&v),
+                    Vec::new(),
+                    Triage::default(),
+                ),
             };
             let exposures = check(&db, &facts, &workspace, &t, *include_unknown);
             match list.output {

@@ -275,28 +275,44 @@ fn install(release: &str, line: Option<&str>, config: &SiteConfig) -> InstallVie
     let line = line
         .map(|l| format!("v{l}"))
         .unwrap_or_else(|| release.to_string());
+    // The sources line and the .repo section come from the code that publishes the
+    // repositories (klts-dist), so the page can never name another repo id or key URL.
+    const KEYRING: &str = "/etc/apt/keyrings/klts.gpg";
+    let apt_url = format!("{url}/apt");
+    let yum_url = format!("{url}/yum");
+    let mut yum = vec!["cat <<EOF | sudo tee /etc/yum.repos.d/klts.repo".to_string()];
+    yum.extend(
+        klts_dist::yum::repo_file(&yum_url, release)
+            .lines()
+            .map(str::to_string),
+    );
+    yum.push("EOF".into());
+    yum.push(format!(
+        "sudo yum install -y kubeadm-{rpm_version} kubelet-{rpm_version} kubectl-{rpm_version}"
+    ));
+    yum.push(format!(
+        "# or follow the line: {}",
+        klts_dist::yum::repo_file(&yum_url, &line)
+            .lines()
+            .find(|l| l.starts_with("baseurl="))
+            .unwrap_or_default()
+    ));
     InstallView {
         package_version: pv.clone(),
         apt: vec![
-            format!("sudo curl -fsSLo /etc/apt/keyrings/klts.gpg {url}/apt/klts.gpg"),
-            format!("echo 'deb [signed-by=/etc/apt/keyrings/klts.gpg] {url}/apt {release} main' | sudo tee /etc/apt/sources.list.d/klts.list"),
+            format!("sudo curl -fsSLo {KEYRING} {apt_url}/klts.gpg"),
+            format!(
+                "echo '{}' | sudo tee /etc/apt/sources.list.d/klts.list",
+                klts_dist::apt::sources_line(&apt_url, release, KEYRING)
+            ),
             "sudo apt-get update".into(),
             format!("sudo apt-get install -y kubeadm={pv} kubelet={pv} kubectl={pv}"),
-            format!("# or follow the line: deb [signed-by=/etc/apt/keyrings/klts.gpg] {url}/apt {line} main"),
+            format!(
+                "# or follow the line: {}",
+                klts_dist::apt::sources_line(&apt_url, &line, KEYRING)
+            ),
         ],
-        yum: vec![
-            "cat <<EOF | sudo tee /etc/yum.repos.d/klts.repo".into(),
-            "[klts]".into(),
-            format!("name=KLTS {release}"),
-            format!("baseurl={url}/yum/{release}/"),
-            "enabled=1".into(),
-            "gpgcheck=1".into(),
-            "repo_gpgcheck=1".into(),
-            format!("gpgkey={url}/yum/klts.asc"),
-            "EOF".into(),
-            format!("sudo yum install -y kubeadm-{rpm_version} kubelet-{rpm_version} kubectl-{rpm_version}"),
-            format!("# or follow the line: baseurl={url}/yum/{line}/"),
-        ],
+        yum,
         kubeadm: vec![format!(
             "kubeadm config images pull --image-repository {} --kubernetes-version {release}",
             config.image_repository
@@ -712,5 +728,34 @@ mod tests {
     fn package_versions_sort_after_upstream() {
         assert_eq!(package_version("v1.17.17-lts.3"), "1.17.17+lts.3-1");
         assert_eq!(package_version("v1.17.17"), "1.17.17-1");
+    }
+
+    /// The install lines are the publisher's own: the repo id and key URL of the `.repo`
+    /// section and the apt sources line cannot drift from what `klts publish` serves.
+    #[test]
+    fn install_lines_come_from_the_publisher() {
+        let config = SiteConfig {
+            package_url: "https://pkgs.example.test/".into(),
+            image_repository: "r".into(),
+            date: klts_core::lifecycle::Date::parse("2026-01-01").unwrap(),
+            lts_years: None,
+            offline: true,
+        };
+        let v = install("v1.17.17-lts.3", Some("1.17"), &config);
+        let repo = klts_dist::yum::repo_file("https://pkgs.example.test/yum", "v1.17.17-lts.3");
+        for line in repo.lines() {
+            assert!(v.yum.iter().any(|l| l == line), "{line} in {:?}", v.yum);
+        }
+        let deb = klts_dist::apt::sources_line(
+            "https://pkgs.example.test/apt",
+            "v1.17.17-lts.3",
+            "/etc/apt/keyrings/klts.gpg",
+        );
+        assert!(v.apt.iter().any(|l| l.contains(&deb)), "{:?}", v.apt);
+        assert!(
+            v.apt.iter().any(|l| l.contains("/apt v1.17 main")),
+            "{:?}",
+            v.apt
+        );
     }
 }

@@ -222,24 +222,37 @@ impl SiteData {
     pub fn line(&self, line: &str) -> Option<&LineView> {
         self.lines.iter().find(|l| l.line == line)
     }
-    /// What a cluster at `version` is exposed to (the `klts vulns check` answer), as JSON.
-    /// `Err` when the version does not parse.
-    pub fn version_status(&self, version: &str) -> Result<serde_json::Value, String> {
-        let v = Version::parse(version).map_err(|e| e.to_string())?;
-        let facts = self
-            .facts
+    /// What a cluster at `version` is exposed to: the `klts vulns check` answer, in its shape
+    /// ([`klts_vuln::report::CheckAnswer`]), by the same rule for choosing the facts. `Err`
+    /// with 400 when the version does not parse, 404 for an LTS release the workspace lacks.
+    pub fn version_status(&self, version: &str) -> Result<serde_json::Value, (u16, String)> {
+        let v = Version::parse(version).map_err(|e| (400, e.to_string()))?;
+        // A release the portal lists is defined, even when its facts are not gathered.
+        let listed = self
+            .releases
             .iter()
-            .find(|r| Version::parse(&r.name).ok().as_ref() == Some(&v))
+            .any(|r| r.name == version || Version::parse(&r.name).ok().as_ref() == Some(&v));
+        let workspace = self.workspace && !listed;
+        let facts = klts_vuln::report::select_facts(&v, version, &self.facts, workspace)
+            .map_err(|e| (404, e.to_string()))?
             .cloned()
             .unwrap_or_else(|| klts_vuln::facts::bare_version_facts(&v));
         let exposures =
             klts_vuln::report::check(&self.db, &facts, &self.facts, &self.triage, false);
-        Ok(serde_json::json!({
-            "version": v.to_string(),
-            "upstream": facts.upstream.as_ref().map(|u| u.to_string()),
-            "lts_release": self.facts.iter().any(|r| r.name == facts.name),
-            "open": exposures,
-        }))
+        let answer = klts_vuln::report::CheckAnswer {
+            version: facts.name.clone(),
+            upstream: facts.upstream.as_ref().map(|u| u.to_string()),
+            facts: if facts.tree.is_some() || !facts.git.is_empty() {
+                "mirror"
+            } else if self.facts.iter().any(|r| r.name == facts.name) {
+                "manifest"
+            } else {
+                "version"
+            },
+            lts_release: listed || self.facts.iter().any(|r| r.name == facts.name),
+            exposures,
+        };
+        serde_json::to_value(&answer).map_err(|e| (500, e.to_string()))
     }
 
     /// Errors affecting `scope`.
@@ -416,11 +429,28 @@ fn build_with(
                 }
                 facts = Some(f);
             }
-            Err(e) => errors.push(SiteError {
-                scope: "releases".into(),
-                file: w.manifest.path.display().to_string(),
-                message: e.to_string(),
-            }),
+            Err(e) => {
+                errors.push(SiteError {
+                    scope: "releases".into(),
+                    file: w.manifest.path.display().to_string(),
+                    message: e.to_string(),
+                });
+                // Still show every release the manifest defines, from the manifest alone
+                // (the same facts `klts vulns` falls back to), rather than none.
+                facts = Some(klts_vuln::facts::WorkspaceFacts {
+                    releases: klts_vuln::facts::manifest_facts(w),
+                    must: w
+                        .manifest
+                        .releases
+                        .iter()
+                        .map(|r| (r.name.value.clone(), r.must))
+                        .collect(),
+                    verify: klts_forge::verify::VerifyReport {
+                        releases: Vec::new(),
+                        fetched: Vec::new(),
+                    },
+                });
+            }
         }
         // Lines the manifest maintains (a `must` release), and lines it dropped.
         let years = policy.lts_years;

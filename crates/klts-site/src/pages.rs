@@ -2413,7 +2413,10 @@ fn api(site: &SiteData, rest: &[&str], trailing_slash: bool, query: &str) -> Res
         }
         ["v1", "status", v] => match site.version_status(&strip(v)) {
             Ok(value) => Response::json(200, &value),
-            Err(e) => json_error(400, &format!("bad version `{}`: {e}", clip(&strip(v), 60))),
+            Err((400, e)) => {
+                json_error(400, &format!("bad version `{}`: {e}", clip(&strip(v), 60)))
+            }
+            Err((code, e)) => json_error(code, &clip(&e, 300)),
         },
         _ => json_error(
             404,

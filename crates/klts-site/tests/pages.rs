@@ -1088,7 +1088,11 @@ fn json_api_matches_the_data() {
         &format!("/api/v1/status/{}.json", r2.name),
     )))
     .unwrap();
-    assert!(v["open"].is_array());
+    assert!(
+        v["exposures"].is_array(),
+        "the `klts vulns check -o json` shape: {v}"
+    );
+    assert_eq!(v["lts_release"], true);
     // Any version works on the live server, with or without `.json`.
     assert_eq!(get(site, "/api/v1/status/v1.17.4.json").status, 200);
     assert_eq!(get(site, "/api/v1/status/1.17.4").status, 200);
@@ -1449,4 +1453,33 @@ fn a_real_workspace_renders() {
     let adv = text(&get(&broken, "/advisories/"));
     assert!(adv.contains("Problems reading the workspace") && adv.contains("triage.yml"));
     assert_eq!(get(&broken, "/releases/v1.17.17-lts.2/").status, 200);
+}
+
+/// `/api/v1/status/<version>` follows the `klts vulns check` rule and shape: an LTS release
+/// the workspace does not define is 404 (the CLI's exit 2), not upstream's answer with 200.
+#[test]
+fn status_api_follows_the_check_rule() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("releases.yml"),
+        "base: /nonexistent\nreleases:\n  - name: v1.17.17-lts.1\n    base_release: v1.17.17\n    must: true\n    patches: [CVE-2021-25741.1.17]\n",
+    )
+    .unwrap();
+    let db = klts_vuln::sources::load(None).unwrap();
+    let site = data::build(Some(tmp.path()), None, Arc::new(db), &config());
+    let r = get(&site, "/api/v1/status/v1.17.17-lts.9.json");
+    assert_eq!(r.status, 404, "{}", text(&r));
+    assert!(text(&r).contains("unknown release"), "{}", text(&r));
+    let r = get(&site, "/api/v1/status/v1.17.17-lts.1.json");
+    assert_eq!(r.status, 200, "{}", text(&r));
+    let v: serde_json::Value = serde_json::from_str(&text(&r)).unwrap();
+    assert_eq!(v["lts_release"], true);
+    assert_eq!(v["facts"], "manifest", "{v}");
+    assert!(
+        !v["exposures"].to_string().contains("CVE-2021-25741"),
+        "{v}"
+    );
+    let r = get(&site, "/api/v1/status/1.17.17.json");
+    assert_eq!(r.status, 200);
+    assert!(text(&r).contains("CVE-2021-25741"));
 }

@@ -164,6 +164,55 @@ pub fn show(adv: &Advisory, releases: &[ReleaseFacts], triage: &Triage) -> Advis
     }
 }
 
+/// Why a version cannot be checked.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CheckError {
+    /// An LTS-style version (`v1.17.17-lts.9`) that the workspace does not define: answering
+    /// for its upstream base would be answering another question.
+    #[error("unknown release `{0}`: the workspace defines no such release\n  help: `klts releases` lists them; ask for the upstream version (e.g. 1.17.17) to see upstream's exposure")]
+    UnknownRelease(String),
+}
+
+/// The facts to check `version` with, the one rule for `klts vulns check` and the portal's
+/// `/api/v1/status/<version>`: the workspace release of that name (or version) when there is
+/// one; else, for a plain upstream version (or anything without a workspace), `None` (the bare
+/// upstream version is checked); an LTS-suffixed version a workspace does not define is an
+/// error.
+pub fn select_facts<'a>(
+    version: &Version,
+    asked: &str,
+    releases: &'a [ReleaseFacts],
+    workspace: bool,
+) -> Result<Option<&'a ReleaseFacts>, CheckError> {
+    let own = releases
+        .iter()
+        .find(|r| r.name == asked || Version::parse(&r.name).ok().as_ref() == Some(version));
+    match own {
+        Some(r) => Ok(Some(r)),
+        None if workspace && version.suffix().is_some() && !version.is_prerelease() => Err(
+            CheckError::UnknownRelease(klts_core::names::printable(asked, 80)),
+        ),
+        None => Ok(None),
+    }
+}
+
+/// The answer to "what is a cluster at this version exposed to": the one shape of
+/// `klts vulns check -o json` and `/api/v1/status/<version>.json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckAnswer {
+    /// The version asked about, as checked.
+    pub version: String,
+    /// Its upstream version.
+    pub upstream: Option<String>,
+    /// Where the facts came from: `mirror` (trees and git), `manifest` (the chain's patch names
+    /// only) or `version` (the upstream version only).
+    pub facts: &'static str,
+    /// Whether the version is a release of the workspace.
+    pub lts_release: bool,
+    /// Open advisories and what fixes them.
+    pub exposures: Vec<Exposure>,
+}
+
 /// One advisory a version is exposed to, and what fixes it.
 #[derive(Clone, Debug, Serialize)]
 pub struct Exposure {

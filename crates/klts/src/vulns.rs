@@ -375,22 +375,12 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                             klts_vuln::facts::manifest_facts(ws)
                         }
                     };
-                    let own = releases
-                        .iter()
-                        .find(|r| {
-                            r.name == *version || Version::parse(&r.name).ok() == Some(v.clone())
-                        })
+                    let own = klts_vuln::report::select_facts(&v, version, &releases, true)
+                        .map_err(|e| Failure {
+                            code: 2,
+                            message: e.to_string(),
+                        })?
                         .cloned();
-                    let in_manifest = ws.manifest.releases.iter().any(|r| {
-                        r.name.value == *version
-                            || Version::parse(&r.name.value).ok() == Some(v.clone())
-                    });
-                    if !in_manifest && v.suffix().is_some() && !v.is_prerelease() {
-                        return Err(Failure::from(klts_forge::ForgeError::unknown_release(
-                            &ws.manifest,
-                            version,
-                        )));
-                    }
                     let facts = match own {
                         Some(f) => f,
                         None => version_facts(&v, Some(ws))?,
@@ -405,13 +395,19 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
             };
             let exposures = check(&db, &facts, &workspace, &t, *include_unknown);
             match list.output {
-                crate::Format::Json => json(&serde_json::json!({
-                    "version": facts.name,
-                    "upstream": facts.upstream.as_ref().map(|v| v.to_string()),
-                    "workspace": ws.is_some(),
-                    "facts": if manifest_only { "manifest" } else if ws.is_some() { "mirror" } else { "version" },
-                    "exposures": exposures,
-                }))?,
+                crate::Format::Json => json(&klts_vuln::report::CheckAnswer {
+                    version: facts.name.clone(),
+                    upstream: facts.upstream.as_ref().map(|v| v.to_string()),
+                    facts: if manifest_only {
+                        "manifest"
+                    } else if ws.is_some() {
+                        "mirror"
+                    } else {
+                        "version"
+                    },
+                    lts_release: workspace.iter().any(|r| r.name == facts.name),
+                    exposures,
+                })?,
                 crate::Format::Table => {
                     outln!(
                         "{} (upstream {}){}",

@@ -406,7 +406,7 @@ fn build_with(
             use_cache: true,
         };
         match workspace_facts(w, &options)
-            .and_then(|mut f| klts_vuln::facts::attach_git_evidence(w, &db, &mut f).map(|()| f))
+            .and_then(|mut f| klts_vuln::facts::attach_git_evidence(w, db, &mut f).map(|()| f))
         {
             Ok(f) => {
                 for r in f.verify.releases.iter().filter(|r| r.commit.is_none()) {

@@ -804,6 +804,7 @@ mod tests {
     fn another_key_needs_rotate_key() {
         let key = |name: &str| {
             crate::sign::generate(&crate::sign::KeyParams {
+                algorithm: crate::sign::KeyAlgorithm::Ed25519,
                 name: name.into(),
                 email: None,
                 expires_in: None,

@@ -78,9 +78,98 @@ pub struct GeneratedKey {
     pub fingerprint: String,
 }
 
+/// The public-key algorithm of a new key. Which clients verify which algorithm decides the
+/// default: RSA is the one every apt (gpgv 1.4 on Ubuntu 16.04 has no EdDSA) and every rpm
+/// (CentOS 7's rpm 4.11 with GnuPG 2.0.22: RSA and DSA only) can check; see the README table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum KeyAlgorithm {
+    /// RSA, 4096 bits: verified by every client klts targets (the default).
+    #[default]
+    Rsa4096,
+    /// RSA, 3072 bits.
+    Rsa3072,
+    /// Ed25519 (EdDSA): small and fast, but not verifiable by gpgv 1.4 or CentOS 7's rpm.
+    Ed25519,
+}
+
+impl KeyAlgorithm {
+    /// Every algorithm, by its name.
+    pub const ALL: [(&'static str, KeyAlgorithm); 3] = [
+        ("rsa4096", KeyAlgorithm::Rsa4096),
+        ("rsa3072", KeyAlgorithm::Rsa3072),
+        ("ed25519", KeyAlgorithm::Ed25519),
+    ];
+
+    /// Parse `rsa4096`, `rsa3072` or `ed25519`.
+    pub fn parse(s: &str) -> Result<KeyAlgorithm, String> {
+        Self::ALL
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(s.trim()))
+            .map(|(_, a)| *a)
+            .ok_or_else(|| {
+                format!(
+                    "unknown key algorithm `{s}`: use rsa4096 (the default), rsa3072 or ed25519"
+                )
+            })
+    }
+
+    fn key_type(self) -> KeyType {
+        match self {
+            KeyAlgorithm::Rsa4096 => KeyType::Rsa(4096),
+            KeyAlgorithm::Rsa3072 => KeyType::Rsa(3072),
+            KeyAlgorithm::Ed25519 => KeyType::Ed25519Legacy,
+        }
+    }
+}
+
+/// A client family whose signature checks a repository must pass (`klts publish --compat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    /// CentOS/RHEL 7: rpm 4.11 and yum 3 verify with GnuPG 2.0.22 — RSA and DSA only.
+    CentOs7,
+    /// Ubuntu 16.04: apt verifies with gpgv 1.4 — RSA and DSA only.
+    Ubuntu1604,
+    /// Current rpm with the Sequoia backend (Fedora 38+, EL10): RSA ≥ 2048 and EdDSA, no DSA.
+    Rpm4Sequoia,
+}
+
+impl Client {
+    /// Every client, by its `--compat` name.
+    pub const ALL: [(&'static str, Client); 3] = [
+        ("centos7", Client::CentOs7),
+        ("ubuntu1604", Client::Ubuntu1604),
+        ("rpm-sequoia", Client::Rpm4Sequoia),
+    ];
+
+    /// Parse a `--compat` name.
+    pub fn parse(s: &str) -> Result<Client, String> {
+        Self::ALL
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(s.trim()))
+            .map(|(_, c)| *c)
+            .ok_or_else(|| {
+                format!(
+                    "unknown client `{s}`: use {}",
+                    Self::ALL.map(|(n, _)| n).join(", ")
+                )
+            })
+    }
+
+    /// What it is, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Client::CentOs7 => "CentOS 7 (rpm 4.11, GnuPG 2.0.22: RSA and DSA only)",
+            Client::Ubuntu1604 => "Ubuntu 16.04 (apt with gpgv 1.4: RSA and DSA only)",
+            Client::Rpm4Sequoia => "rpm-sequoia (Fedora 38+, EL10: no DSA)",
+        }
+    }
+}
+
 /// Parameters of [`generate`].
 #[derive(Debug, Clone)]
 pub struct KeyParams {
+    /// The public-key algorithm.
+    pub algorithm: KeyAlgorithm,
     pub name: String,
     pub email: Option<String>,
     /// Seconds after `created` when the key expires; `None`: never.
@@ -126,7 +215,7 @@ fn pgp_err(what: &str) -> impl Fn(pgp::errors::Error) -> SignError + '_ {
     }
 }
 
-/// Make a new Ed25519 key that certifies and signs (no subkeys).
+/// Make a new key of `params.algorithm` that certifies and signs (no subkeys).
 pub fn generate(params: &KeyParams) -> Result<GeneratedKey, SignError> {
     if params.name.trim().is_empty() || params.name.contains(['<', '>', '\n']) {
         return Err(SignError::Params(format!("name {:?}", params.name)));
@@ -141,7 +230,7 @@ pub fn generate(params: &KeyParams) -> Result<GeneratedKey, SignError> {
     let err = pgp_err("the new key");
     let mut builder = SecretKeyParamsBuilder::default();
     builder
-        .key_type(KeyType::Ed25519Legacy)
+        .key_type(params.algorithm.key_type())
         .can_certify(true)
         .can_sign(true)
         .created_at(Timestamp::from_secs(params.created))
@@ -468,6 +557,33 @@ impl SigningKey {
         requested.max(self.signer_created())
     }
 
+    /// The public-key algorithm of the (sub)key that signs.
+    pub fn signing_algorithm(&self) -> pgp::crypto::public_key::PublicKeyAlgorithm {
+        match self.signer {
+            Signer::Primary => self.key.primary_key.algorithm(),
+            Signer::Subkey(i) => self.key.secret_subkeys[i].key.algorithm(),
+        }
+    }
+
+    /// The clients among `clients` that cannot verify this key's signatures (see [`Client`]).
+    pub fn unverifiable_by(&self, clients: &[Client]) -> Vec<Client> {
+        use pgp::crypto::public_key::PublicKeyAlgorithm as A;
+        let alg = self.signing_algorithm();
+        clients
+            .iter()
+            .copied()
+            .filter(|c| match alg {
+                A::RSA | A::RSASign => false,
+                A::DSA => matches!(c, Client::Rpm4Sequoia),
+                // EdDSA: GnuPG 2.1+ (apt on Debian 9+/Ubuntu 18.04+, dnf) and rpm-sequoia only.
+                A::EdDSALegacy | A::Ed25519 => {
+                    matches!(c, Client::CentOs7 | Client::Ubuntu1604)
+                }
+                _ => true,
+            })
+            .collect()
+    }
+
     fn config(&self, typ: SignatureType, created: u32) -> Result<SignatureConfig, SignError> {
         let err = pgp_err("signature subpackets");
         let (alg, fpr, kid) = match self.signer {
@@ -591,6 +707,7 @@ mod tests {
 
     fn params(expires_in: Option<u32>, created: u32) -> KeyParams {
         KeyParams {
+            algorithm: KeyAlgorithm::Ed25519,
             name: "KLTS Test".into(),
             email: Some("test@example.com".into()),
             expires_in,

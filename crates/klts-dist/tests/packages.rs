@@ -647,6 +647,7 @@ fn signed_rpms_verify_with_their_key_only() {
 fn rpm_signatures_are_never_older_than_their_key() {
     let created = EPOCH as u32 + 1_000_000;
     let g = sign::generate(&sign::KeyParams {
+        algorithm: sign::KeyAlgorithm::Ed25519,
         name: "KLTS Late Key".into(),
         email: Some("late@example.com".into()),
         expires_in: None,
@@ -732,6 +733,7 @@ fn public_path(secret: &Path) -> String {
 fn expired_and_public_only_keys_are_refused_for_packages() {
     let tmp = tempfile::tempdir().unwrap();
     let g = sign::generate(&sign::KeyParams {
+        algorithm: sign::KeyAlgorithm::Ed25519,
         name: "Old".into(),
         email: None,
         expires_in: Some(100),

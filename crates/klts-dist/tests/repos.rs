@@ -95,6 +95,7 @@ struct Key {
 
 fn key(name: &str) -> Key {
     let g = sign::generate(&KeyParams {
+        algorithm: sign::KeyAlgorithm::Ed25519,
         name: name.into(),
         email: Some("repo@example.com".into()),
         expires_in: None,

@@ -455,6 +455,7 @@ fn bench_apt(
     eprintln!("apt: generating a key ...");
     let now = EPOCH as u32;
     let generated = sign::generate(&KeyParams {
+        algorithm: sign::KeyAlgorithm::Ed25519,
         name: "KLTS Bench".into(),
         email: Some("bench@klts.invalid".into()),
         expires_in: None,

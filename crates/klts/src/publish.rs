@@ -31,6 +31,11 @@ pub enum KeyCommand {
         /// Expiry after creation: e.g. 2y, 18m, 90d, or never.
         #[arg(long, default_value = "2y", value_name = "DURATION")]
         expires: String,
+        /// The key's algorithm. RSA 4096 (the default) is what every apt and rpm verifies,
+        /// back to Ubuntu 16.04's gpgv 1.4 and CentOS 7's rpm 4.11; Ed25519 is not (see the
+        /// README's table).
+        #[arg(long, default_value = "rsa4096", value_parser = sign::KeyAlgorithm::parse, value_name = "rsa4096|rsa3072|ed25519")]
+        algorithm: sign::KeyAlgorithm,
         /// Replace existing key files.
         #[arg(long)]
         force: bool,
@@ -111,8 +116,30 @@ pub struct RepoArgs {
     /// key fail (apt: NO_PUBKEY) until they import the new one from REPO/klts.asc.
     #[arg(long)]
     rotate_key: bool,
+    /// The clients the repository must serve; klts warns when the key's algorithm is one
+    /// they cannot verify (centos7, ubuntu1604, rpm-sequoia).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "centos7,ubuntu1604",
+        value_parser = sign::Client::parse,
+        value_name = "CLIENT,…"
+    )]
+    compat: Vec<sign::Client>,
     #[command(flatten)]
     list: ListArgs,
+}
+
+/// Warn (before anything is written) when the declared clients cannot verify the key.
+fn warn_compat(key: &SigningKey, a: &RepoArgs) {
+    for c in key.unverifiable_by(&a.compat) {
+        tracing::warn!(
+            "{}: clients of {} cannot verify {:?} signatures and will reject this repository; sign with an RSA key (`klts key generate` makes RSA 4096), or drop the client from --compat",
+            a.key.display(),
+            c.describe(),
+            key.signing_algorithm()
+        );
+    }
 }
 
 fn fail(e: impl std::fmt::Display) -> Failure {
@@ -141,9 +168,11 @@ pub fn run_key(cmd: &KeyCommand) -> Result<u8, Failure> {
         email,
         out,
         expires,
+        algorithm,
         force,
     } = cmd;
     let params = sign::KeyParams {
+        algorithm: *algorithm,
         name: name.clone(),
         email: email.clone(),
         expires_in: sign::parse_expiry(expires).map_err(fail)?,
@@ -171,6 +200,7 @@ pub fn run_publish(cli: &crate::Cli, cmd: &PublishCommand) -> Result<u8, Failure
     match cmd {
         PublishCommand::Apt(a) => {
             let key = load_key(&a.key)?;
+            warn_compat(&key, a);
             let opts = apt::AptOptions {
                 origin: a.origin.clone(),
                 label: a.origin.clone(),
@@ -225,6 +255,7 @@ pub fn run_publish(cli: &crate::Cli, cmd: &PublishCommand) -> Result<u8, Failure
         }
         PublishCommand::Yum(a) => {
             let key = load_key(&a.key)?;
+            warn_compat(&key, a);
             let opts = yum::YumOptions {
                 date,
                 sign_time,

@@ -124,6 +124,29 @@ fn build_package_publish_install_and_image() {
         public.is_file(),
         "key generate writes the public key beside the secret one"
     );
+    // The default key is RSA 4096, the algorithm CentOS 7's rpm and Ubuntu 16.04's gpgv verify;
+    // everything below (apt-get, rpmkeys) checks signatures made with it.
+    let shown = Command::new("gpg")
+        .args([
+            "--homedir",
+            tmp.path().to_str().unwrap(),
+            "--show-keys",
+            "--with-colons",
+        ])
+        .arg(&public)
+        .output()
+        .unwrap();
+    let colons = String::from_utf8_lossy(&shown.stdout);
+    let pubrec = colons
+        .lines()
+        .find(|l| l.starts_with("pub:"))
+        .unwrap_or_default();
+    let fields: Vec<&str> = pubrec.split(':').collect();
+    assert_eq!(
+        (fields.get(2).copied(), fields.get(3).copied()),
+        (Some("4096"), Some("1")),
+        "the default key is RSA (algorithm 1), 4096 bits: {colons}"
+    );
     ok(klts(
         &ws,
         &["package", RELEASE, "--sign-key", key.to_str().unwrap()],

@@ -355,3 +355,57 @@ fn concurrent_publishes_wait_and_a_new_key_needs_rotate_key() {
     let o = klts(d, &["publish", "apt", "--out", "repo", "--key", "b.asc"]);
     assert!(o.status.success(), "{}", show(&o));
 }
+
+/// An Ed25519 key makes repositories that CentOS 7's rpm and Ubuntu 16.04's gpgv cannot
+/// verify: publish says so (for the default clients), and RSA (the default key) passes.
+#[test]
+fn publish_warns_when_the_declared_clients_cannot_verify_the_key() {
+    if !have_dpkg_deb() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    make_deb(
+        &d.join("out/v1.17.17-lts.3/deb"),
+        "kubectl",
+        "1.17.17-lts.3",
+    );
+    let gen = |out: &str, alg: &[&str]| {
+        let mut args = vec!["key", "generate", "--name", "KLTS Test", "--out", out];
+        args.extend_from_slice(alg);
+        let o = klts(d, &args);
+        assert!(o.status.success(), "{}", show(&o));
+    };
+    gen("ed.asc", &["--algorithm", "ed25519"]);
+    gen("rsa.asc", &[]);
+    let publish = |repo: &str, key: &str, extra: &[&str]| {
+        let mut args = vec!["publish", "apt", "--out", repo, "--key", key];
+        args.extend_from_slice(extra);
+        let o = klts(d, &args);
+        assert!(o.status.success(), "{}", show(&o));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let warned = publish("ed-repo", "ed.asc", &[]);
+    assert!(
+        warned.contains("CentOS 7") && warned.contains("Ubuntu 16.04"),
+        "{warned}"
+    );
+    let quiet = publish("ed-repo2", "ed.asc", &["--compat", "rpm-sequoia"]);
+    assert!(!quiet.contains("cannot verify"), "{quiet}");
+    let rsa = publish("rsa-repo", "rsa.asc", &[]);
+    assert!(!rsa.contains("cannot verify"), "{rsa}");
+    let o = klts(
+        d,
+        &[
+            "publish",
+            "apt",
+            "--out",
+            "x",
+            "--key",
+            "rsa.asc",
+            "--compat",
+            "windows95",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+}

@@ -469,12 +469,17 @@ pub fn publish(
     })
 }
 
+/// How long yum/dnf may keep this repository's metadata before asking again: a new LTS
+/// release is seen by `dnf upgrade` within this time, without `--refresh` (dnf's default is 48
+/// hours).
+pub const METADATA_EXPIRE: &str = "6h";
+
 /// A `.repo` file section for one suite.
 pub fn repo_file(url: &str, suite: &str) -> String {
     let base = format!("{}/{suite}/", url.trim_end_matches('/'));
     let id = format!("klts-{}", suite.replace('.', "_"));
     format!(
-        "[{id}]\nname=KLTS {suite}\nbaseurl={base}\nenabled=1\ngpgcheck=1\nrepo_gpgcheck=1\ngpgkey={base}repodata/repomd.xml.key\n"
+        "[{id}]\nname=KLTS {suite}\nbaseurl={base}\nenabled=1\ngpgcheck=1\nrepo_gpgcheck=1\ngpgkey={base}repodata/repomd.xml.key\nmetadata_expire={METADATA_EXPIRE}\n"
     )
 }
 
@@ -482,6 +487,17 @@ pub fn repo_file(url: &str, suite: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn repo_files_expire_their_metadata() {
+        let r = repo_file("https://p.example/yum/", "v1.17");
+        assert!(r.starts_with("[klts-v1_17]\n"), "{r}");
+        assert!(
+            r.contains("\nbaseurl=https://p.example/yum/v1.17/\n"),
+            "{r}"
+        );
+        assert!(r.contains("\nmetadata_expire=6h\n"), "{r}");
+    }
 
     #[test]
     fn escaping() {

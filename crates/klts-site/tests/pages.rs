@@ -63,6 +63,7 @@ fn release(
         added_patches: Vec::new(),
         removed_patches: Vec::new(),
         materialized: true,
+        stage_of: Vec::new(),
         commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
         install: klts_site::data::InstallView {
             package_version: pv.clone(),

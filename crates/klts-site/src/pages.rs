@@ -1366,7 +1366,7 @@ fn line_page(site: &SiteData, l: &LineView) -> String {
 
 fn releases_page(site: &SiteData) -> String {
     let mut o = String::new();
-    o.push_str("<p>Every LTS release of the workspace: a base upstream tag plus the patches of its chain. <em>Must</em> releases are the ones the program publishes and gates on; <em>materialized</em> ones were built from their patches.</p>\n");
+    o.push_str("<p>Every published LTS release of the workspace: a base upstream tag plus the patches of its chain (stages such as <code>-ci</code> bases show inside the releases built on them). <em>Must</em> releases are the ones the program publishes and gates on; <em>materialized</em> ones were built from their patches.</p>\n");
     if site.releases.is_empty() {
         if site.workspace {
             o.push_str("<p class=\"empty\">The workspace has no release that could be read.</p>\n");

@@ -6,6 +6,7 @@
 //!   - name: v1.17.17-lts.3          # the release (and tag) this entry produces
 //!     base_release: v1.17.17-ci     # another release of this manifest, or an upstream tag
 //!     must: true                    # verified by default; false = no longer maintained
+//!     published: true               # klts extension, optional: see below
 //!     patches: [CVE-2021-3121, nokmem.1.20]
 //!     test_failures_tolerated: []
 //!     test_integration_failures_tolerated: []
@@ -23,6 +24,14 @@
 //!
 //! A patch name resolves through the `patches:` catalog first; a name absent from the catalog
 //! resolves by convention to `patches/<name>.patch` in the workspace, as the KLTS tooling does.
+//!
+//! **Stages.** Not every release is something users install: `v1.17.17-ci` only carries the
+//! build fixes that the `-lts.N` releases of its line are based on. [`Manifest::is_stage`] owns
+//! that rule (the portal counts, lists and compares published releases only): a release is a
+//! stage when its name is not an `-lts.N` version and another release uses it as
+//! `base_release`. The optional `published: true|false` of a release (a klts extension the KLTS
+//! tooling ignores) overrides the rule either way; `published: false` hides a release even when
+//! nothing builds on it.
 
 use crate::diag::Location;
 use crate::names::{self, NameKind};
@@ -55,6 +64,7 @@ pub mod keys {
         "name",
         "base_release",
         "must",
+        "published",
         "patches",
         "test_failures_tolerated",
         "test_integration_failures_tolerated",
@@ -155,6 +165,9 @@ pub struct Release {
     pub base_release: Spanned<String>,
     /// `must`: whether the release is maintained and verified by default.
     pub must: bool,
+    /// `published`: whether users get this release (klts extension). `None` when absent: then
+    /// [`Manifest::is_stage`] decides from the name and the other releases.
+    pub published: Option<bool>,
     /// `patches`: patch names applied on top of the base, in order.
     pub patches: Vec<Spanned<String>>,
     /// `test_failures_tolerated`: Go packages whose unit-test failures do not fail the release.
@@ -349,6 +362,9 @@ pub struct Manifest {
     pub unknown_keys: Vec<UnknownKey>,
     release_index: HashMap<String, usize>,
     patch_index: HashMap<String, usize>,
+    /// Names some other release uses as `base_release`, computed once so that
+    /// [`Manifest::is_stage`] costs a lookup, not a scan of the manifest.
+    bases: std::collections::HashSet<String>,
 }
 
 impl Manifest {
@@ -441,6 +457,11 @@ impl Manifest {
             }
             patch_index.insert(e.name.value.clone(), i);
         }
+        let bases = releases
+            .iter()
+            .filter(|r| r.base_release.value != r.name.value)
+            .map(|r| r.base_release.value.clone())
+            .collect();
         Ok(Manifest {
             path: path.to_path_buf(),
             base,
@@ -450,6 +471,7 @@ impl Manifest {
             unknown_keys: p.unknown,
             release_index,
             patch_index,
+            bases,
         })
     }
 
@@ -541,6 +563,23 @@ impl Manifest {
             .iter()
             .flat_map(|r| r.test_failures_tolerated.iter().cloned())
             .collect())
+    }
+
+    /// Whether the release `name` is a stage of the releases built on it rather than a
+    /// published release: `published:` when the entry has it, otherwise true when the name is
+    /// not an `-lts.N` version (`-ci`, a vendor suffix, not a version at all) and another
+    /// release uses it as `base_release`. Stages are shown inside their children, never counted
+    /// or listed as releases. `false` for a name the manifest does not define (an upstream tag
+    /// is not a stage of this program).
+    pub fn is_stage(&self, name: &str) -> bool {
+        let Some(r) = self.release(name) else {
+            return false;
+        };
+        if let Some(published) = r.published {
+            return !published;
+        }
+        let lts = crate::Version::parse(name).is_ok_and(|v| v.lts_number().is_some());
+        !lts && self.bases.contains(name)
     }
 
     /// The releases verified by default: those with `must: true`, in file order.
@@ -715,7 +754,7 @@ impl<'p> Parser<'p> {
         let start = loc(node);
         let fields = self.mapping(node, "a release")?;
         let unknown_from = self.unknown.len();
-        let (mut name, mut base, mut must) = (None, None, false);
+        let (mut name, mut base, mut must, mut published) = (None, None, false, None);
         let (mut patches, mut tolerated, mut tolerated_int) = (Vec::new(), Vec::new(), Vec::new());
         for (key, value) in fields {
             match key.value.as_str() {
@@ -724,6 +763,13 @@ impl<'p> Parser<'p> {
                     base = Some(self.name(value, "base_release", NameKind::UpstreamRef)?)
                 }
                 "must" => must = self.bool(value, "must")?,
+                // An empty `published:` says nothing, so the rule decides (not "hidden").
+                "published" => {
+                    published = match &value.data {
+                        YamlData::Value(Scalar::Null) => None,
+                        _ => Some(self.bool(value, "published")?),
+                    }
+                }
                 "patches" => {
                     patches = self.strings(value, "patches")?;
                     for p in &patches {
@@ -757,6 +803,7 @@ impl<'p> Parser<'p> {
             name,
             base_release,
             must,
+            published,
             patches,
             test_failures_tolerated: tolerated.into_iter().map(|s| s.value).collect(),
             test_integration_failures_tolerated: tolerated_int
@@ -1067,6 +1114,41 @@ patches:
         assert_eq!(
             PatchSource::parse("http://127.0.0.1:1/p.patch").unwrap(),
             PatchSource::Url("http://127.0.0.1:1/p.patch".into())
+        );
+    }
+
+    /// `-ci` bases with children are stages; `-lts.N` never is, nor a childless `-ci`;
+    /// `published:` overrides either way.
+    #[test]
+    fn stages_are_bases_that_are_not_lts_versions() {
+        let m = parse(
+            "base: x\nreleases:\n  - {name: v1.17.17-lts.2, base_release: v1.17.17-lts.1}\n  - {name: v1.17.17-lts.1, base_release: v1.17.17-ci}\n  - {name: v1.17.17-ci, base_release: v1.17.17}\n  - {name: v1.18.20-ci, base_release: v1.18.20}\n  - {name: build-fixes, base_release: v1.19.16}\n  - {name: v1.19.16-lts.1, base_release: build-fixes}\n  - {name: v1.20.15-ci, base_release: v1.20.15, published: true}\n  - {name: v1.20.15-lts.1, base_release: v1.20.15-ci}\n  - {name: v1.21.14-dce.1, base_release: v1.21.14, published: false}\n  - {name: v1.22.17-ci, base_release: v1.22.17, published: }\n  - {name: v1.22.17-lts.1, base_release: v1.22.17-ci}\npatches: []\n",
+        )
+        .unwrap();
+        let stages: Vec<&str> = m
+            .releases
+            .iter()
+            .map(|r| r.name.value.as_str())
+            .filter(|n| m.is_stage(n))
+            .collect();
+        assert_eq!(
+            stages,
+            [
+                "v1.17.17-ci",
+                "build-fixes",
+                "v1.21.14-dce.1",
+                "v1.22.17-ci"
+            ]
+        );
+        assert!(!m.is_stage("v1.17.17"), "an upstream tag is not a stage");
+        assert!(m.unknown_keys.is_empty(), "lint knows `published`");
+        assert_eq!(m.release("v1.20.15-ci").unwrap().published, Some(true));
+        assert_eq!(m.release("v1.22.17-ci").unwrap().published, None);
+        assert!(
+            parse("base: x\nreleases:\n  - {name: a, base_release: b, published: yes}\n")
+                .unwrap_err()
+                .to_string()
+                .contains("`published`")
         );
     }
 }

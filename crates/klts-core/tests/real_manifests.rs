@@ -50,6 +50,14 @@ fn kubernetes_lts_manifest_loads() {
         .collect();
     assert!(latest.contains(&"v1.28.15-lts.2".to_string()));
     assert!(!latest.contains(&"v1.28.15-lts.0".to_string()));
+    // Every `-ci` release is a base of the line's `-lts.N` ones: 23 stages, 24 published.
+    let (stages, published): (Vec<&str>, Vec<&str>) = m
+        .releases
+        .iter()
+        .map(|r| r.name.value.as_str())
+        .partition(|n| m.is_stage(n));
+    assert_eq!((stages.len(), published.len()), (23, 24));
+    assert!(stages.iter().all(|n| n.ends_with("-ci")), "{stages:?}");
 }
 
 #[test]

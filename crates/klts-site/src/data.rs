@@ -4,6 +4,18 @@
 //! A broken workspace file does not stop the build: the error is recorded in
 //! [`SiteData::errors`] with the page scope it affects, and the rest is built from what could
 //! be read (without a manifest, from the embedded lifecycle and advisory data alone).
+//!
+//! **Published releases only.** A stage ([`klts_core::Manifest::is_stage`]: `v1.17.17-ci`, the
+//! base of the line's `-lts.N` releases) is not a release users get: it is kept apart in
+//! [`SiteData::stages`], so every count, list, line, matrix column and advisory status is of
+//! published releases, and "changes since" compares with the line's previous published release.
+//! Its patches show inside its children (their chain carries them); its page stays reachable
+//! from their chains, unlisted, and says which releases it is a stage of.
+//!
+//! **What the public sees.** Pages and the API are public: they never carry the build
+//! machine's paths. A release that did not materialize says "not yet verified"; why (with
+//! paths) is in [`SiteData::operator_problems`], which the CLI prints and nothing renders.
+//! Workspace file errors name files relative to the workspace.
 
 use klts_core::lifecycle::{
     load_lifecycle_file, statuses, Calendar, Date, LineStatus, Policy, LIFECYCLE_FILE,
@@ -140,8 +152,10 @@ pub struct ReleaseView {
     pub added_patches: Vec<String>,
     /// Patches dropped since the previous release of the line.
     pub removed_patches: Vec<String>,
-    /// Whether the release materialized (klts verify).
+    /// Whether the release materialized (klts verify); `false` reads "not yet verified".
     pub materialized: bool,
+    /// For a stage: the published releases whose chains carry it (empty for a release).
+    pub stage_of: Vec<String>,
     /// The release commit, when materialized.
     pub commit: Option<String>,
     /// Install instructions.
@@ -180,14 +194,20 @@ pub struct SiteData {
     pub workspace: bool,
     /// Minor lines, newest first.
     pub lines: Vec<LineView>,
-    /// Releases, in manifest order.
+    /// Published releases, in manifest order.
     pub releases: Vec<ReleaseView>,
+    /// Stages (bases that are not published releases), in manifest order; unlisted.
+    pub stages: Vec<ReleaseView>,
     /// Advisories, by severity.
     pub advisories: Vec<AdvisoryView>,
     /// Releases × advisories (advisories that concern some release).
     pub matrix: Matrix,
-    /// Problems reading workspace files.
+    /// Problems reading workspace files (public: paths relative to the workspace).
     pub errors: Vec<SiteError>,
+    /// Problems for the operator only (releases that did not materialize, and why, with the
+    /// build machine's paths): printed by the CLI, never rendered or served.
+    #[serde(skip)]
+    pub operator_problems: Vec<SiteError>,
     /// Installation settings.
     pub config: SiteConfig,
     /// The newest date in the advisory data.
@@ -204,9 +224,14 @@ pub struct SiteData {
 }
 
 impl SiteData {
-    /// A release by name.
+    /// A published release by name.
     pub fn release(&self, name: &str) -> Option<&ReleaseView> {
         self.releases.iter().find(|r| r.name == name)
+    }
+    /// A published release or a stage by name (for pages reachable from chains).
+    pub fn release_or_stage(&self, name: &str) -> Option<&ReleaseView> {
+        self.release(name)
+            .or_else(|| self.stages.iter().find(|r| r.name == name))
     }
     /// An advisory by id or alias (case-insensitive).
     pub fn advisory(&self, id: &str) -> Option<&AdvisoryView> {
@@ -231,6 +256,7 @@ impl SiteData {
         let listed = self
             .releases
             .iter()
+            .chain(&self.stages)
             .any(|r| r.name == version || Version::parse(&r.name).ok().as_ref() == Some(&v));
         let workspace = self.workspace && !listed;
         let facts = klts_vuln::report::select_facts(&v, version, &self.facts, workspace)
@@ -353,6 +379,7 @@ fn build_with(
     shared: std::sync::Arc<Database>,
 ) -> SiteData {
     let mut errors = Vec::new();
+    let mut operator_problems = Vec::new();
     let mut calendar = Calendar::builtin();
     let mut policy = Policy::default();
     if let Some(y) = config.lts_years {
@@ -409,8 +436,9 @@ fn build_with(
             .and_then(|mut f| klts_vuln::facts::attach_git_evidence(w, db, &mut f).map(|()| f))
         {
             Ok(f) => {
+                // The release pages say "not yet verified"; the why is the operator's.
                 for r in f.verify.releases.iter().filter(|r| r.commit.is_none()) {
-                    errors.push(SiteError {
+                    operator_problems.push(SiteError {
                         scope: "releases".into(),
                         file: w.manifest.path.display().to_string(),
                         message: format!(
@@ -430,7 +458,9 @@ fn build_with(
                 facts = Some(f);
             }
             Err(e) => {
-                errors.push(SiteError {
+                // No facts from the mirror (none yet, or unreachable): the release pages say
+                // "not yet verified"; the why, with the machine's paths, is the operator's.
+                operator_problems.push(SiteError {
                     scope: "releases".into(),
                     file: w.manifest.path.display().to_string(),
                     message: e.to_string(),
@@ -457,13 +487,20 @@ fn build_with(
         policy = Policy::from_manifest(&w.manifest);
         policy.lts_years = years;
     }
-    let release_facts = facts
+    let all_facts = facts
         .as_ref()
         .map(|f| f.releases.clone())
         .unwrap_or_default();
+    // Advisory statuses and matrix columns are of published releases only.
+    let release_facts: Vec<ReleaseFacts> = all_facts
+        .iter()
+        .filter(|rf| !ws.as_ref().is_some_and(|w| w.manifest.is_stage(&rf.name)))
+        .cloned()
+        .collect();
 
-    // Releases.
+    // Releases and stages.
     let mut releases = Vec::new();
+    let mut stages = Vec::new();
     if let (Some(w), Some(f)) = (&ws, &facts) {
         for rf in &f.releases {
             let Some(r) = w.manifest.release(&rf.name) else {
@@ -517,7 +554,9 @@ fn build_with(
                 }
             }
             let line = Version::parse(&rf.name).ok().map(|v| v.line().to_string());
-            releases.push(ReleaseView {
+            let stage = w.manifest.is_stage(&rf.name);
+            let list = if stage { &mut stages } else { &mut releases };
+            list.push(ReleaseView {
                 name: rf.name.clone(),
                 line: line.clone(),
                 base_tag: chain.as_ref().map(|c| c.root.clone()).unwrap_or_default(),
@@ -531,11 +570,21 @@ fn build_with(
                 added_patches: Vec::new(),
                 removed_patches: Vec::new(),
                 materialized: report.is_some_and(|x| x.commit.is_some()),
+                stage_of: Vec::new(),
                 commit: report.and_then(|x| x.commit.clone()),
                 install: install(&rf.name, line.as_deref(), config),
             });
         }
-        // Previous release of the line (by LTS ordering) and the patch changes since it.
+        // Which published releases carry each stage.
+        for s in &mut stages {
+            s.stage_of = releases
+                .iter()
+                .filter(|r| r.chain.contains(&s.name))
+                .map(|r| r.name.clone())
+                .collect();
+        }
+        // Previous published release of the line (by LTS ordering) and the patch changes since
+        // it: stages are not in `releases`, so lts.3 is compared with lts.2, not its `-ci` base.
         let versions: Vec<(Version, usize)> = releases
             .iter()
             .enumerate()
@@ -655,7 +704,13 @@ fn build_with(
         .collect();
 
     let m = matrix(db, &release_facts, &triage, &MatrixFilter::default());
-    let release_facts = release_facts.clone();
+    // Public errors name workspace files relative to the workspace, never the machine's paths.
+    if let Some(dir) = workspace {
+        for e in &mut errors {
+            e.file = relative_to(dir, &e.file);
+            e.message = relative_to(dir, &e.message);
+        }
+    }
     SiteData {
         date: config.date,
         product: calendar.product.clone(),
@@ -665,15 +720,38 @@ fn build_with(
             || workspace.is_some_and(|d| d.join(klts_forge::MANIFEST_FILE).is_file()),
         lines,
         releases,
+        stages,
         advisories,
         matrix: m,
         errors,
+        operator_problems,
         config: config.clone(),
         advisories_as_of: advisories_as_of(db),
         db: shared,
-        facts: release_facts,
+        // Every release's facts, stages too: `/api/v1/status/<stage>` still answers.
+        facts: all_facts,
         triage,
     }
+}
+
+/// `text` with the workspace directory `dir` taken out of the paths it names
+/// (`/home/ci/ws/releases.yml:3:7` → `releases.yml:3:7`).
+/// A relative `dir` is left alone: it is no machine's path, and a short one (`ws`) could
+/// occur inside words.
+fn relative_to(dir: &Path, text: &str) -> String {
+    let mut out = text.to_string();
+    let canonical = std::fs::canonicalize(dir).ok();
+    for d in std::iter::once(dir).chain(canonical.as_deref()) {
+        if !d.is_absolute() {
+            continue;
+        }
+        let d = d.display().to_string();
+        let d = d.trim_end_matches('/');
+        if !d.is_empty() {
+            out = out.replace(&format!("{d}/"), "").replace(d, ".");
+        }
+    }
+    out
 }
 
 /// How recent the advisory data is: the newest dated record of the embedded snapshot, and the

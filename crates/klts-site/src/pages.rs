@@ -10,7 +10,7 @@
 //! | --- | --- |
 //! | `/` | the program, the supported lines |
 //! | `/lines/`, `/lines/<x.y>/` | every minor line; one line |
-//! | `/releases/`, `/releases/<name>/` | every LTS release; one release |
+//! | `/releases/`, `/releases/<name>/` | every published LTS release; one release (a stage's page is reachable from its children's chains, unlisted) |
 //! | `/advisories/`, `/advisories/<id>/` | advisories (`?severity=&q=`); one advisory (ids and aliases, any case) |
 //! | `/matrix/` | releases × advisories (`?severity=&line=&status=`) |
 //! | `/matrix/severity/<sev>/` | the matrix at or above a severity (static filter) |
@@ -597,7 +597,7 @@ pub fn render(site: &SiteData, path: &str, query: &str) -> Response {
             None => not_found(site, &decoded),
         },
         Route::Releases => Response::html(200, releases_page(site)),
-        Route::Release(r) => match site.release(r) {
+        Route::Release(r) => match site.release_or_stage(r) {
             Some(rel) => Response::html(200, release_page(site, rel)),
             None => not_found(site, &decoded),
         },
@@ -672,7 +672,8 @@ pub fn all_paths(site: &SiteData) -> Vec<String> {
         out.push(line_href(&l.line));
         out.push(format!("/api/v1/lines/{}.json", encode_segment(&l.line)));
     }
-    for r in &site.releases {
+    // Stages too: their children's chains link to them (unlisted, not counted).
+    for r in site.releases.iter().chain(&site.stages) {
         out.push(release_href(&r.name));
         out.push(format!("/api/v1/releases/{}.json", encode_segment(&r.name)));
     }
@@ -971,6 +972,16 @@ fn days_left(d: Option<i64>) -> String {
     }
 }
 
+/// Whether a release materialized, as the public reads it: a failure's detail (with the
+/// build machine's paths) is the operator's, so the page only says it is not verified yet.
+fn verified(materialized: bool) -> &'static str {
+    if materialized {
+        "yes"
+    } else {
+        "not yet verified"
+    }
+}
+
 fn yes_no(b: bool) -> &'static str {
     if b {
         "yes"
@@ -995,9 +1006,9 @@ fn table_end(o: &mut String) {
     o.push_str("</tbody>\n</table>\n</div>\n");
 }
 
-/// A link to a release page when it is a release of the site, else the name as text.
+/// A link to a release page when it is a release (or a stage) of the site, else the name as text.
 fn release_link(site: &SiteData, name: &str) -> String {
-    if site.release(name).is_some() {
+    if site.release_or_stage(name).is_some() {
         format!("<a href=\"{}\">{}</a>", Esc(&release_href(name)), Esc(name))
     } else {
         format!("<code>{}</code>", Esc(name))
@@ -1262,7 +1273,7 @@ fn releases_table(site: &SiteData, o: &mut String, releases: &[&ReleaseView]) {
             line,
             Esc(&r.base_tag),
             yes_no(r.must),
-            yes_no(r.materialized),
+            verified(r.materialized),
             r.fixed.len(),
             open
         );
@@ -1355,7 +1366,7 @@ fn line_page(site: &SiteData, l: &LineView) -> String {
 
 fn releases_page(site: &SiteData) -> String {
     let mut o = String::new();
-    o.push_str("<p>Every LTS release of the workspace: a base upstream tag plus the patches of its chain. <em>Must</em> releases are the ones the program publishes and gates on; <em>materialized</em> ones were built from their patches.</p>\n");
+    o.push_str("<p>Every published LTS release of the workspace: a base upstream tag plus the patches of its chain (stages such as <code>-ci</code> bases show inside the releases built on them). <em>Must</em> releases are the ones the program publishes and gates on; <em>materialized</em> ones were built from their patches.</p>\n");
     if site.releases.is_empty() {
         if site.workspace {
             o.push_str("<p class=\"empty\">The workspace has no release that could be read.</p>\n");
@@ -1404,6 +1415,17 @@ fn advisory_table(site: &SiteData, o: &mut String, refs: &[AdvisoryRef], with_st
 
 fn release_page(site: &SiteData, r: &ReleaseView) -> String {
     let mut o = String::new();
+    // A stage is not something to install: say what it is a stage of, and send users there.
+    let stage = site.release(&r.name).is_none();
+    if stage {
+        let children: Vec<String> = r.stage_of.iter().map(|c| release_link(site, c)).collect();
+        let _ = writeln!(
+            o,
+            "<p class=\"note\">{} is a stage, not a published release: its patches are part of {}. Install one of those.</p>",
+            Esc(&r.name),
+            if children.is_empty() { "no published release".into() } else { children.join(", ") }
+        );
+    }
     o.push_str("<dl class=\"facts\">\n");
     let line = r
         .line
@@ -1440,7 +1462,7 @@ fn release_page(site: &SiteData, r: &ReleaseView) -> String {
     let _ = writeln!(
         o,
         "<dt>Materialized</dt><dd>{}</dd>",
-        yes_no(r.materialized)
+        verified(r.materialized)
     );
     if let Some(c) = &r.commit {
         let _ = writeln!(
@@ -1449,11 +1471,13 @@ fn release_page(site: &SiteData, r: &ReleaseView) -> String {
             Esc(c)
         );
     }
-    let _ = writeln!(
-        o,
-        "<dt>Package version</dt><dd><code>{}</code></dd>",
-        Esc(&r.install.package_version)
-    );
+    if !stage {
+        let _ = writeln!(
+            o,
+            "<dt>Package version</dt><dd><code>{}</code></dd>",
+            Esc(&r.install.package_version)
+        );
+    }
     let _ = writeln!(
         o,
         "<dt>Advisories</dt><dd><a href=\"#open\">{} open</a>, <a href=\"#fixed\">{} fixed</a>, <a href=\"#ignored\">{} ignored</a></dd>",
@@ -1463,8 +1487,9 @@ fn release_page(site: &SiteData, r: &ReleaseView) -> String {
     );
     o.push_str("</dl>\n");
 
-    // Changes since the previous release of the line.
+    // Changes since the previous published release of the line.
     match &r.previous {
+        _ if stage => {}
         Some(prev) => {
             let _ = writeln!(o, "<h2 id=\"changes\">Changes since {}</h2>", release_link(site, prev));
             if r.added_patches.is_empty() && r.removed_patches.is_empty() {
@@ -1523,17 +1548,22 @@ fn release_page(site: &SiteData, r: &ReleaseView) -> String {
         advisory_table(site, &mut o, &r.ignored, false);
     }
 
-    let _ = writeln!(o, "<h2 id=\"install\">Install {}</h2>", Esc(&r.name));
-    let _ = writeln!(
-        o,
-        "<p>Packages of this exact release have the version <code>{}</code>.</p>",
-        Esc(&r.install.package_version)
-    );
-    for (title, lines) in [
-        ("Debian and Ubuntu (apt)", &r.install.apt),
-        ("RHEL, CentOS and Fedora (yum, dnf)", &r.install.yum),
-        ("Control-plane images (kubeadm)", &r.install.kubeadm),
-    ] {
+    let install: &[(&str, &Vec<String>)] = if stage {
+        &[]
+    } else {
+        let _ = writeln!(o, "<h2 id=\"install\">Install {}</h2>", Esc(&r.name));
+        let _ = writeln!(
+            o,
+            "<p>Packages of this exact release have the version <code>{}</code>.</p>",
+            Esc(&r.install.package_version)
+        );
+        &[
+            ("Debian and Ubuntu (apt)", &r.install.apt),
+            ("RHEL, CentOS and Fedora (yum, dnf)", &r.install.yum),
+            ("Control-plane images (kubeadm)", &r.install.kubeadm),
+        ]
+    };
+    for &(title, lines) in install {
         if lines.is_empty() {
             continue;
         }
@@ -1552,7 +1582,7 @@ fn release_page(site: &SiteData, r: &ReleaseView) -> String {
     );
     page(
         site,
-        format!("Release {}", r.name),
+        format!("{} {}", if stage { "Stage" } else { "Release" }, r.name),
         Some(release_href(&r.name)),
         Nav::Releases,
         errors_of(site, &["releases"]),
@@ -2338,7 +2368,7 @@ fn api(site: &SiteData, rest: &[&str], trailing_slash: bool, query: &str) -> Res
                 &serde_json::json!({ "generated": site.date.to_string(), "releases": releases }),
             )
         }
-        ["v1", "releases", r] => match site.release(&strip(r)) {
+        ["v1", "releases", r] => match site.release_or_stage(&strip(r)) {
             Some(rel) => Response::json(200, rel),
             None => json_error(404, &format!("no release {}", clip(&strip(r), 60))),
         },

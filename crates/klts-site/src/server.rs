@@ -242,7 +242,7 @@ impl Server {
         .await;
         match built {
             Ok(site) => {
-                for e in &site.errors {
+                for e in site.errors.iter().chain(&site.operator_problems) {
                     tracing::warn!("{}: {}", e.file, e.message);
                 }
                 tracing::info!(

@@ -63,6 +63,7 @@ fn release(
         added_patches: Vec::new(),
         removed_patches: Vec::new(),
         materialized: true,
+        stage_of: Vec::new(),
         commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
         install: klts_site::data::InstallView {
             package_version: pv.clone(),
@@ -1482,4 +1483,164 @@ fn status_api_follows_the_check_rule() {
     let r = get(&site, "/api/v1/status/1.17.17.json");
     assert_eq!(r.status, 200);
     assert!(text(&r).contains("CVE-2021-25741"));
+}
+
+/// Replace the fixture's releases with `releases` (YAML list items), keeping its upstream.
+fn rewrite_releases(ws: &std::path::Path, releases: &str) {
+    let old = std::fs::read_to_string(ws.join("releases.yml")).unwrap();
+    let base = old.lines().next().unwrap();
+    std::fs::write(
+        ws.join("releases.yml"),
+        format!("{base}\nreleases:\n{releases}"),
+    )
+    .unwrap();
+}
+
+/// A `-ci` base is a stage of the `-lts.N` releases built on it: not counted, not listed, not
+/// a matrix column or an advisory row, and "changes since" skips it; its page stays reachable
+/// from the chains and says what it is a stage of.
+#[test]
+fn stages_are_shown_inside_their_children_and_never_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = workspace(tmp.path(), "triage: []\n");
+    rewrite_releases(
+        &ws,
+        "  - name: v1.18.20-lts.1\n    base_release: v1.18.20\n    must: true\n    patches: []\n  - name: v1.17.17-lts.2\n    base_release: v1.17.17-ci\n    must: true\n    patches: [CVE-2021-3121]\n  - name: v1.17.17-lts.1\n    base_release: v1.17.17-ci\n    must: true\n    patches: []\n  - name: v1.17.17-ci\n    base_release: v1.17.17\n    patches: [fix-ci]\n",
+    );
+    let db = klts_vuln::sources::load(None).unwrap();
+    let online = SiteConfig {
+        offline: false,
+        ..config()
+    };
+    let site = data::build(
+        Some(&ws),
+        Some(&tmp.path().join("cache")),
+        Arc::new(db),
+        &online,
+    );
+    assert!(site.errors.is_empty(), "{:?}", site.errors);
+    let names: Vec<&str> = site.releases.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["v1.18.20-lts.1", "v1.17.17-lts.2", "v1.17.17-lts.1"]
+    );
+    assert_eq!(site.stages.len(), 1);
+    assert_eq!(
+        site.stages[0].stage_of,
+        ["v1.17.17-lts.2", "v1.17.17-lts.1"]
+    );
+
+    // Counts and lists.
+    let home = text(&get(&site, "/"));
+    assert!(home.contains(">3 LTS releases</a>"), "{home}");
+    for path in [
+        "/releases/",
+        "/lines/1.17/",
+        "/matrix/",
+        "/search/?q=v1.17.17",
+    ] {
+        let page = text(&get(&site, path));
+        assert!(!page.contains("v1.17.17-ci"), "{path} lists the stage");
+    }
+    assert_eq!(site.line("1.17").unwrap().releases.len(), 2);
+    assert!(!site.matrix.releases.iter().any(|r| r.ends_with("-ci")));
+    for path in [
+        "/api/v1/releases.json",
+        "/api/v1/matrix.json",
+        "/api/v1/lines.json",
+        "/api/v1/advisories/CVE-2021-3121.json",
+    ] {
+        let body = text(&get(&site, path));
+        assert!(!body.contains("v1.17.17-ci"), "{path}: {body}");
+    }
+
+    // Changes since: the line's previous published release, never the stage.
+    let lts1 = site.release("v1.17.17-lts.1").unwrap();
+    assert_eq!(lts1.previous, None);
+    assert!(text(&get(&site, "/releases/v1.17.17-lts.1/")).contains("The first LTS release"));
+    let lts2 = site.release("v1.17.17-lts.2").unwrap();
+    assert_eq!(lts2.previous.as_deref(), Some("v1.17.17-lts.1"));
+    assert_eq!(lts2.added_patches, ["CVE-2021-3121"]);
+
+    // Shown inside its children: the chain and the patch carried by the stage link to it.
+    let page = text(&get(&site, "/releases/v1.17.17-lts.2/"));
+    assert!(
+        page.contains(
+            "<a href=\"/releases/v1.17.17-ci/\">v1.17.17-ci</a> → <strong>v1.17.17-lts.2</strong>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("<code>fix-ci</code>"), "{page}");
+    let stage = get(&site, "/releases/v1.17.17-ci/");
+    assert_eq!(stage.status, 200);
+    let stage = text(&stage);
+    assert!(
+        stage.contains("is a stage, not a published release"),
+        "{stage}"
+    );
+    assert!(stage.contains("href=\"/releases/v1.17.17-lts.1/\""));
+    assert!(
+        !stage.contains("id=\"install\""),
+        "a stage is not installed"
+    );
+    check_html(&stage).unwrap();
+    assert_eq!(get(&site, "/api/v1/releases/v1.17.17-ci.json").status, 200);
+}
+
+/// Releases that did not materialize say "not yet verified"; no public page or API answer
+/// carries the build machine's paths (the detail is the operator's, for the CLI).
+#[test]
+fn failed_materializations_leak_no_machine_paths() {
+    let tmp = tempfile::tempdir().unwrap();
+    // One release whose root tag the upstream lacks, beside ones that materialize.
+    let ws = workspace(tmp.path(), "triage: []\n");
+    rewrite_releases(
+        &ws,
+        "  - name: v1.18.20-lts.1\n    base_release: v1.18.20\n    must: true\n    patches: []\n  - name: v1.16.15-lts.1\n    base_release: v1.16.15\n    must: true\n    patches: [fix-ci]\n",
+    );
+    // And a workspace whose upstream is gone: no release materializes.
+    let gone = tmp.path().join("gone");
+    std::fs::create_dir_all(&gone).unwrap();
+    std::fs::write(
+        gone.join("releases.yml"),
+        "base: /nonexistent/upstream\nreleases:\n  - name: v1.17.17-lts.1\n    base_release: v1.17.17\n    must: true\n    patches: [CVE-2021-25741.1.17]\n",
+    )
+    .unwrap();
+    let machine: Vec<String> = [tmp.path().to_path_buf(), tmp.path().canonicalize().unwrap()]
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    for (dir, offline, failed) in [
+        (&ws, false, "v1.16.15-lts.1"),
+        (&gone, true, "v1.17.17-lts.1"),
+    ] {
+        let db = klts_vuln::sources::load(None).unwrap();
+        let cfg = SiteConfig {
+            offline,
+            ..config()
+        };
+        let site = data::build(
+            Some(dir),
+            Some(&tmp.path().join("cache")),
+            Arc::new(db),
+            &cfg,
+        );
+        for path in all_paths(&site) {
+            let body = text(&render(&site, &path, ""));
+            for m in &machine {
+                assert!(!body.contains(m.as_str()), "{path} shows {m}: {body}");
+            }
+        }
+        assert!(!site.release(failed).unwrap().materialized);
+        let page = text(&get(&site, &release_href_of(failed)));
+        assert!(page.contains("not yet verified"), "{page}");
+        assert!(
+            !site.operator_problems.is_empty(),
+            "the CLI keeps the detail"
+        );
+    }
+}
+
+fn release_href_of(name: &str) -> String {
+    format!("/releases/{name}/")
 }

@@ -59,6 +59,13 @@ pub fn run_build(
             e.file, e.message, e.scope
         );
     }
+    // Why releases are "not yet verified" on the pages: the operator's detail, not public.
+    for e in &site.operator_problems {
+        eprintln!(
+            "warning: {}: {} (not shown on the pages)",
+            e.file, e.message
+        );
+    }
     let files = klts_site::export::write_site(&site, out).map_err(|e| Failure {
         code: 2,
         message: format!("{}: {e}", out.display()),
@@ -70,7 +77,9 @@ pub fn run_build(
         site.releases.len(),
         site.advisories.len()
     );
-    Ok(u8::from(!site.errors.is_empty()))
+    Ok(u8::from(
+        !site.errors.is_empty() || !site.operator_problems.is_empty(),
+    ))
 }
 
 /// `klts serve`.

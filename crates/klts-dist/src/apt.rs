@@ -255,6 +255,10 @@ pub struct AptOptions {
     /// `Date:` of `Release` and the signature time (unix seconds).
     pub date: u32,
     pub sign_time: u32,
+    /// `Valid-Until:` this many seconds after `Date:`, or none. apt then refuses indexes older
+    /// than that (protection against a mirror that replays or freezes old metadata), so the
+    /// repository must be republished within the window.
+    pub valid_for: Option<u32>,
     /// Waiting for a concurrent publish, and key rotation.
     pub policy: publish::Policy,
 }
@@ -388,6 +392,12 @@ pub fn write_repo(
             arch_list.join(" "),
             opts.label,
         );
+        if let Some(secs) = opts.valid_for {
+            release.push_str(&format!(
+                "Valid-Until: {}\n",
+                rfc2822(opts.date as u64 + secs as u64)
+            ));
+        }
         release.push_str("MD5Sum:\n");
         for (rel, bytes) in &index_files {
             release.push_str(&format!(

@@ -137,6 +137,7 @@ fn apt_opts() -> AptOptions {
         label: "KLTS".into(),
         date: T0,
         sign_time: T0,
+        valid_for: None,
         policy: Default::default(),
     }
 }
@@ -817,4 +818,56 @@ fn concurrent_publishes_leave_a_complete_repository() {
             "{left:?}"
         );
     }
+}
+
+/// `Valid-Until:` is honoured by the real apt: a fresh window updates, an expired one is
+/// refused (what protects clients from a mirror that replays old indexes).
+#[test]
+fn apt_refuses_expired_indexes_and_takes_fresh_ones() {
+    if tool("apt-get", "apt").is_none() || tool("dpkg-deb", "dpkg").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = deb_out(tmp.path(), &host_deb_arch());
+    let k = key("KLTS Test");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as u32;
+    let publish = |name: &str, date: u32| {
+        let repo = tmp.path().join(name);
+        let opts = AptOptions {
+            date,
+            sign_time: date,
+            valid_for: Some(7 * 86_400),
+            ..apt_opts()
+        };
+        apt::publish(&out, &[], &k.key, &opts, &repo).unwrap();
+        let release = std::fs::read_to_string(repo.join("dists/v1.17/Release")).unwrap();
+        assert!(release.contains("\nValid-Until: "), "{release}");
+        repo
+    };
+    let update = |repo: &Path| {
+        let addr = serve(repo);
+        let apt = Apt::new(&format!(
+            "{}\n",
+            apt::sources_line(
+                &format!("http://{addr}/"),
+                "v1.17",
+                &repo.join("klts.gpg").display().to_string()
+            )
+        ));
+        apt.run(&["update"])
+    };
+    let fresh = update(&publish("fresh", now - 60));
+    assert!(fresh.status.success(), "{}", text(&fresh));
+    assert!(!text(&fresh).contains("expired"), "{}", text(&fresh));
+    // Published 30 days ago with a 7-day window: expired.
+    let stale = update(&publish("stale", now - 30 * 86_400));
+    let said = text(&stale);
+    assert!(
+        !stale.status.success() || said.contains("expired") || said.contains("E:"),
+        "apt accepted expired indexes: {said}"
+    );
+    assert!(said.to_ascii_lowercase().contains("expired"), "{said}");
 }

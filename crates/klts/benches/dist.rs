@@ -475,6 +475,7 @@ fn bench_apt(
         label: "KLTS".into(),
         date: now,
         sign_time: now,
+        valid_for: None,
         policy: Default::default(),
     };
     let klts = timed_runs("klts apt", |i| {

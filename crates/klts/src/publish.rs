@@ -126,6 +126,10 @@ pub struct RepoArgs {
         value_name = "CLIENT,…"
     )]
     compat: Vec<sign::Client>,
+    /// apt only: write `Valid-Until:` this long after the Release date (e.g. 7d, 30d), so
+    /// clients refuse metadata a mirror replays or freezes; republish within that window.
+    #[arg(long, value_name = "DURATION")]
+    valid_for: Option<String>,
     #[command(flatten)]
     list: ListArgs,
 }
@@ -201,11 +205,31 @@ pub fn run_publish(cli: &crate::Cli, cmd: &PublishCommand) -> Result<u8, Failure
         PublishCommand::Apt(a) => {
             let key = load_key(&a.key)?;
             warn_compat(&key, a);
+            let valid_for = match &a.valid_for {
+                None => None,
+                Some(d) => sign::parse_expiry(d)
+                    .map_err(|_| Failure {
+                        code: 2,
+                        message: format!("--valid-for {d:?}: expected e.g. 7d, 2w or 30d\n  help: the apt indexes expire that long after their Date: (SOURCE_DATE_EPOCH, else now)"),
+                    })?,
+            };
+            // An index that is already expired when published would be refused by every apt.
+            if let Some(secs) = valid_for {
+                if u64::from(date) + u64::from(secs) <= u64::from(now()) {
+                    return Err(Failure {
+                        code: 2,
+                        message: format!(
+                            "--valid-for: the indexes would expire before they are published (Date: is SOURCE_DATE_EPOCH={date}, plus {secs} s is in the past)\n  help: publish with a later SOURCE_DATE_EPOCH, a longer --valid-for, or without --valid-for"
+                        ),
+                    });
+                }
+            }
             let opts = apt::AptOptions {
                 origin: a.origin.clone(),
                 label: a.origin.clone(),
                 date,
                 sign_time,
+                valid_for,
                 policy: policy(a),
             };
             let report = apt::publish(

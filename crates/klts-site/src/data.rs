@@ -467,19 +467,7 @@ fn build_with(
                 });
                 // Still show every release the manifest defines, from the manifest alone
                 // (the same facts `klts vulns` falls back to), rather than none.
-                facts = Some(klts_vuln::facts::WorkspaceFacts {
-                    releases: klts_vuln::facts::manifest_facts(w),
-                    must: w
-                        .manifest
-                        .releases
-                        .iter()
-                        .map(|r| (r.name.value.clone(), r.must))
-                        .collect(),
-                    verify: klts_forge::verify::VerifyReport {
-                        releases: Vec::new(),
-                        fetched: Vec::new(),
-                    },
-                });
+                facts = Some(klts_vuln::facts::manifest_workspace_facts(w));
             }
         }
         // Lines the manifest maintains (a `must` release), and lines it dropped.

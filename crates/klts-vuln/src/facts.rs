@@ -262,6 +262,24 @@ pub fn manifest_facts(ws: &Workspace) -> Vec<ReleaseFacts> {
         .collect()
 }
 
+/// [`manifest_facts`] as a [`WorkspaceFacts`] (no verify run): what `klts vulns` and the
+/// portal fall back to when the releases cannot be materialized.
+pub fn manifest_workspace_facts(ws: &Workspace) -> WorkspaceFacts {
+    WorkspaceFacts {
+        releases: manifest_facts(ws),
+        must: ws
+            .manifest
+            .releases
+            .iter()
+            .map(|r| (r.name.value.clone(), r.must))
+            .collect(),
+        verify: VerifyReport {
+            releases: Vec::new(),
+            fetched: Vec::new(),
+        },
+    }
+}
+
 /// Facts for a bare version with no tree at all: the upstream version only.
 pub fn bare_version_facts(version: &Version) -> ReleaseFacts {
     ReleaseFacts {

@@ -148,19 +148,7 @@ fn gather(
             tracing::warn!(
                 "the workspace's releases cannot be materialized ({e}); statuses come from the manifest only (chain patches by name and fixes:, no source trees): `klts fetch` upgrades them"
             );
-            klts_vuln::facts::WorkspaceFacts {
-                releases: klts_vuln::facts::manifest_facts(&ws),
-                must: ws
-                    .manifest
-                    .releases
-                    .iter()
-                    .map(|r| (r.name.value.clone(), r.must))
-                    .collect(),
-                verify: klts_forge::verify::VerifyReport {
-                    releases: Vec::new(),
-                    fetched: Vec::new(),
-                },
-            }
+            klts_vuln::facts::manifest_workspace_facts(&ws)
         }
     };
     for r in facts.verify.releases.iter().filter(|r| r.commit.is_none()) {

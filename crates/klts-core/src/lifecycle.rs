@@ -421,26 +421,30 @@ impl Calendar {
     /// Never panics: should the embedded data ever fail to parse, the calendar is empty and
     /// [`Calendar::source`] carries the error (a unit test keeps that from shipping).
     pub fn builtin() -> Calendar {
+        Self::builtin_ref().clone()
+    }
+
+    /// [`Calendar::builtin`] without a copy, for hot paths (every status of a matrix asks it
+    /// which lines upstream supported on a date).
+    pub fn builtin_ref() -> &'static Calendar {
         static BUILT: OnceLock<Calendar> = OnceLock::new();
-        BUILT
-            .get_or_init(|| match parse(BUILTIN, Path::new(BUILTIN_PATH)) {
-                Ok(parsed) => Calendar::from_lines(
-                    parsed
-                        .file
-                        .product
-                        .unwrap_or_else(|| "kubernetes".to_owned()),
-                    parsed.file.lines,
-                    parsed
-                        .source
-                        .unwrap_or_else(|| "built-in lifecycle data".to_owned()),
-                ),
-                Err(e) => Calendar {
-                    product: "kubernetes".to_owned(),
-                    lines: Vec::new(),
-                    source: format!("the built-in lifecycle data is unreadable: {e}"),
-                },
-            })
-            .clone()
+        BUILT.get_or_init(|| match parse(BUILTIN, Path::new(BUILTIN_PATH)) {
+            Ok(parsed) => Calendar::from_lines(
+                parsed
+                    .file
+                    .product
+                    .unwrap_or_else(|| "kubernetes".to_owned()),
+                parsed.file.lines,
+                parsed
+                    .source
+                    .unwrap_or_else(|| "built-in lifecycle data".to_owned()),
+            ),
+            Err(e) => Calendar {
+                product: "kubernetes".to_owned(),
+                lines: Vec::new(),
+                source: format!("the built-in lifecycle data is unreadable: {e}"),
+            },
+        })
     }
 
     /// The facts of `line`, if the calendar has them.

@@ -100,17 +100,6 @@ pub(crate) enum AnyVersion {
     Go(GoVersion),
 }
 
-impl AnyVersion {
-    /// Same major and minor version.
-    fn same_minor(&self, other: &AnyVersion) -> bool {
-        match (self, other) {
-            (AnyVersion::Kube(a), AnyVersion::Kube(b)) => a.line() == b.line(),
-            (AnyVersion::Go(a), AnyVersion::Go(b)) => a.same_minor(b),
-            _ => false,
-        }
-    }
-}
-
 /// Whether versions of `ecosystem` can be compared here.
 pub(crate) fn supported(ecosystem: &Ecosystem) -> bool {
     matches!(ecosystem, Ecosystem::Kubernetes | Ecosystem::Go)
@@ -445,22 +434,6 @@ pub fn fixed_versions(affected: &Affected) -> Vec<String> {
     out
 }
 
-/// The lowest `fixed` version that is greater than `version` and on the same `MAJOR.MINOR`
-/// line, as written in the record. `None` when there is none, or when `version` is not a
-/// version of the package's ecosystem. Unparseable events are ignored.
-pub fn lowest_fix_in_line(affected: &Affected, version: &str) -> Option<String> {
-    let ecosystem = &affected.package.ecosystem;
-    let v = parse_version(ecosystem, version).ok()??;
-    fixed_versions(affected)
-        .into_iter()
-        .filter_map(|f| match parse_version(ecosystem, &f) {
-            Ok(Some(p)) if p > v && p.same_minor(&v) => Some((p, f)),
-            _ => None,
-        })
-        .min_by(|(a, _), (b, _)| a.cmp(b))
-        .map(|(_, f)| f)
-}
-
 impl fmt::Display for Evidence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.package, self.range)
@@ -572,14 +545,6 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(fixed_versions(&a), vec!["1.7.14", "1.8.9", "1.9.4"]);
-        assert_eq!(lowest_fix_in_line(&a, "1.8.3").as_deref(), Some("1.8.9"));
-        assert_eq!(
-            lowest_fix_in_line(&a, "v1.8.8-lts.2").as_deref(),
-            Some("1.8.9")
-        );
-        assert_eq!(lowest_fix_in_line(&a, "1.8.9"), None);
-        assert_eq!(lowest_fix_in_line(&a, "1.10.0"), None);
-        assert_eq!(lowest_fix_in_line(&a, "bogus"), None);
     }
 
     #[test]
@@ -689,14 +654,6 @@ mod tests {
         assert_eq!(word(&evaluate(&a, "go1.14.14")), "fixed");
         assert_eq!(word(&evaluate(&a, "go1.15rc1")), "affected");
         assert_eq!(word(&evaluate(&a, "go1.15.7")), "fixed");
-        assert_eq!(
-            lowest_fix_in_line(&a, "go1.15.2").as_deref(),
-            Some("1.15.7")
-        );
-        assert_eq!(
-            lowest_fix_in_line(&a, "go1.15beta1").as_deref(),
-            Some("1.15.7")
-        );
         a.versions = vec!["1.16.3".into(), "not-a-version".into()];
         match evaluate(&a, "v1.16.3") {
             Ok(Verdict::Affected(e)) => assert_eq!(e.range, "=1.16.3"),
@@ -794,7 +751,6 @@ mod tests {
         fn prop_evaluate_never_panics(v in any::<String>(), e in any::<String>()) {
             let a = affected(Ecosystem::Kubernetes, vec![vec![i("0"), f(&e)]]);
             let _ = evaluate(&a, &v);
-            let _ = lowest_fix_in_line(&a, &v);
             let g = affected(Ecosystem::Go, vec![vec![i(&e), la(&v)]]);
             let _ = evaluate(&g, &v);
         }

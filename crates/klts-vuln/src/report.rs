@@ -289,7 +289,7 @@ pub fn check(
 /// The lowest patch release of `v`'s line after `v` (up to the line's newest, from the
 /// lifecycle calendar) that the status judgement calls fixed upstream or not affected.
 fn upstream_fix_in_line(adv: &Advisory, v: &Version, triage: &Triage) -> Option<String> {
-    let calendar = klts_core::lifecycle::Calendar::builtin();
+    let calendar = klts_core::lifecycle::Calendar::builtin_ref();
     let newest = calendar
         .get(v.line())
         .and_then(|f| f.latest_patch.as_deref())

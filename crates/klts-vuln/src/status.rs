@@ -733,7 +733,7 @@ fn scope(adv: &Advisory, primaries: &[&Affected], line: MinorLine) -> Scope {
         .published
         .as_deref()
         .and_then(|p| klts_core::lifecycle::Date::parse(p.get(..10)?).ok());
-    let calendar = klts_core::lifecycle::Calendar::builtin();
+    let calendar = klts_core::lifecycle::Calendar::builtin_ref();
     match (published, calendar.get(line)) {
         (Some(day), Some(facts)) => {
             if facts.released > day {

@@ -12,16 +12,10 @@ macro_rules! outln {
     () => {
         outln_raw!()
     };
-    ($($t:tt)*) => {{
-        use std::io::Write as _;
-        // Everything printed goes through the one terminal filter (klts_core::names).
-        let line = format!($($t)*);
-        if let Err(e) = writeln!(std::io::stdout(), "{}", klts_core::names::terminal_safe(&line)) {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
-        }
-    }};
+    // Everything printed goes through the one terminal filter (klts_core::names).
+    ($($t:tt)*) => {
+        outln_raw!("{}", klts_core::names::terminal_safe(&format!($($t)*)))
+    };
 }
 
 /// [`outln!`] without the terminal filter, for lines that carry klts's own colour codes; every

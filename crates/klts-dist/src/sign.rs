@@ -129,15 +129,18 @@ pub enum Client {
     CentOs7,
     /// Ubuntu 16.04: apt verifies with gpgv 1.4 — RSA and DSA only.
     Ubuntu1604,
+    /// RHEL/Rocky/Alma 8 and 9: their rpm cannot import an Ed25519 key — RSA only in practice.
+    El8El9,
     /// Current rpm with the Sequoia backend (Fedora 38+, EL10): RSA ≥ 2048 and EdDSA, no DSA.
     Rpm4Sequoia,
 }
 
 impl Client {
     /// Every client, by its `--compat` name.
-    pub const ALL: [(&'static str, Client); 3] = [
+    pub const ALL: [(&'static str, Client); 4] = [
         ("centos7", Client::CentOs7),
         ("ubuntu1604", Client::Ubuntu1604),
+        ("el8-el9", Client::El8El9),
         ("rpm-sequoia", Client::Rpm4Sequoia),
     ];
 
@@ -160,6 +163,7 @@ impl Client {
         match self {
             Client::CentOs7 => "CentOS 7 (rpm 4.11, GnuPG 2.0.22: RSA and DSA only)",
             Client::Ubuntu1604 => "Ubuntu 16.04 (apt with gpgv 1.4: RSA and DSA only)",
+            Client::El8El9 => "RHEL/Rocky/Alma 8 and 9 (rpm cannot import Ed25519 keys)",
             Client::Rpm4Sequoia => "rpm-sequoia (Fedora 38+, EL10: no DSA)",
         }
     }
@@ -577,7 +581,7 @@ impl SigningKey {
                 A::DSA => matches!(c, Client::Rpm4Sequoia),
                 // EdDSA: GnuPG 2.1+ (apt on Debian 9+/Ubuntu 18.04+, dnf) and rpm-sequoia only.
                 A::EdDSALegacy | A::Ed25519 => {
-                    matches!(c, Client::CentOs7 | Client::Ubuntu1604)
+                    matches!(c, Client::CentOs7 | Client::Ubuntu1604 | Client::El8El9)
                 }
                 _ => true,
             })

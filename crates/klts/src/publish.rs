@@ -117,7 +117,7 @@ pub struct RepoArgs {
     #[arg(long)]
     rotate_key: bool,
     /// The clients the repository must serve; klts warns when the key's algorithm is one
-    /// they cannot verify (centos7, ubuntu1604, rpm-sequoia).
+    /// they cannot verify (centos7, ubuntu1604, el8-el9, rpm-sequoia).
     #[arg(
         long,
         value_delimiter = ',',

@@ -438,12 +438,14 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                     }
                     outln!("\n{} open advisories", exposures.len());
                     if manifest_only {
-                        outln!("note: manifest-only statuses (no mirror): the chain's patches are credited by name and `fixes:`, source trees and git evidence are not used; `klts fetch` upgrades them");
+                        outln!("note: manifest-only statuses (no mirror): the chain's patches are credited by name and `fixes:`, source trees and git evidence are not used; `klts fetch` upgrades them, and --include-unknown lists the Go-module and Go-toolchain advisories that need a tree");
                     }
                     if ws.is_none() && v.suffix().is_some() && !v.is_prerelease() {
                         outln!("note: without the workspace, the patches of {} are unknown: this is the exposure of upstream {}", facts.name, v.base());
                     }
-                    if facts.tree.is_none() && !*include_unknown {
+                    // Without a mirror the manifest-only note above already says trees are
+                    // not read.
+                    if facts.tree.is_none() && !*include_unknown && !manifest_only {
                         if ws.is_some() {
                             outln!("note: Go-module and Go-toolchain advisories need the source tree of {}, which the workspace mirror does not have (`klts fetch` brings only the tags the manifest needs); --include-unknown lists them", facts.name);
                         } else {

@@ -8,6 +8,8 @@
 //!   patch-name resolution (the catalog first, then `patches/<name>.patch` by convention).
 //! * [`lifecycle`] — the calendar of Kubernetes minor lines (release, community end of life,
 //!   newest patch), the LTS policy, and each line's phase (`community`, `lts`, `eol`) on a date.
+//! * [`product`] — the products of the program (Kubernetes, containerd, runc, or a generic Go
+//!   project) and the one rule that decides which one a workspace holds.
 //! * [`chains`] — every release's base chain resolved once (linear), for whole-manifest checks.
 //! * [`build`] — the optional `build:` section (build and test commands, platforms, targets)
 //!   with Kubernetes' defaults.
@@ -30,9 +32,11 @@ pub mod lint;
 pub mod listing;
 pub mod manifest;
 pub mod names;
+pub mod product;
 pub mod version;
 pub mod yaml;
 
 pub use diag::{Diagnostic, Severity};
 pub use manifest::{Chain, Manifest, ManifestError, PatchEntry, PatchSource, Release};
+pub use product::Product;
 pub use version::{MinorLine, Version, VersionError};

@@ -40,11 +40,13 @@
 //! life and newest upstream patch of every Kubernetes minor line, with sources in
 //! `data/README.md`). A workspace may carry a `lifecycle.yml` in the same format
 //! ([`parse_lifecycle_file`]) to correct or add lines, to change `lts_years`, or to describe
-//! another product (`product: containerd`), which then starts from an empty calendar
+//! another product (`product: containerd`), which then starts from that product's built-in
+//! calendar ([`Calendar::builtin_for`]: `data/containerd-lifecycle.yml`,
+//! `data/runc-lifecycle.yml`), or from an empty one for a product klts does not know
 //! ([`Calendar::with_overrides`]):
 //!
 //! ```yaml
-//! product: kubernetes      # optional; another product starts from an empty calendar
+//! product: kubernetes      # optional; see klts_core::product
 //! lts_years: 3             # optional
 //! lines:
 //!   - line: "1.17"         # quote it: YAML reads an unquoted 1.10 as the number 1.1
@@ -60,6 +62,7 @@
 //! [`Date::MIN`] and [`Date::MAX`] instead of panicking.
 
 use crate::diag::Location;
+use crate::product::Product;
 use crate::version::{MinorLine, Version};
 use saphyr::{MarkedYaml, Scalar, YamlData};
 use serde::Serialize;
@@ -77,6 +80,16 @@ const BUILTIN: &str = include_str!("../data/kubernetes-lifecycle.yml");
 
 /// Where the built-in calendar comes from, for messages.
 const BUILTIN_PATH: &str = "klts-core/data/kubernetes-lifecycle.yml";
+
+/// The built-in calendars of the other products: (text, path for messages).
+const BUILTIN_CONTAINERD: (&str, &str) = (
+    include_str!("../data/containerd-lifecycle.yml"),
+    "klts-core/data/containerd-lifecycle.yml",
+);
+const BUILTIN_RUNC: (&str, &str) = (
+    include_str!("../data/runc-lifecycle.yml"),
+    "klts-core/data/runc-lifecycle.yml",
+);
 
 // ---- dates --------------------------------------------------------------------------------
 
@@ -427,20 +440,45 @@ impl Calendar {
     /// [`Calendar::builtin`] without a copy, for hot paths (every status of a matrix asks it
     /// which lines upstream supported on a date).
     pub fn builtin_ref() -> &'static Calendar {
-        static BUILT: OnceLock<Calendar> = OnceLock::new();
-        BUILT.get_or_init(|| match parse(BUILTIN, Path::new(BUILTIN_PATH)) {
+        Calendar::builtin_for(Product::Kubernetes)
+    }
+
+    /// The built-in calendar of a product (embedded from `data/<product>-lifecycle.yml`,
+    /// parsed once per process). A generic Go project has none: its calendar is empty and
+    /// its [`Calendar::source`] says so.
+    ///
+    /// Never panics: should the embedded data ever fail to parse, the calendar is empty and
+    /// [`Calendar::source`] carries the error (a unit test keeps that from shipping).
+    pub fn builtin_for(product: Product) -> &'static Calendar {
+        static KUBERNETES: OnceLock<Calendar> = OnceLock::new();
+        static CONTAINERD: OnceLock<Calendar> = OnceLock::new();
+        static RUNC: OnceLock<Calendar> = OnceLock::new();
+        static GENERIC: OnceLock<Calendar> = OnceLock::new();
+        let (cell, text, path) = match product {
+            Product::Kubernetes => (&KUBERNETES, BUILTIN, BUILTIN_PATH),
+            Product::Containerd => (&CONTAINERD, BUILTIN_CONTAINERD.0, BUILTIN_CONTAINERD.1),
+            Product::Runc => (&RUNC, BUILTIN_RUNC.0, BUILTIN_RUNC.1),
+            Product::Generic => {
+                return GENERIC.get_or_init(|| Calendar {
+                    product: Product::Generic.as_str().to_owned(),
+                    lines: Vec::new(),
+                    source: "no release calendar: a generic Go project has none built in (add a lifecycle.yml with its lines)".to_owned(),
+                })
+            }
+        };
+        cell.get_or_init(|| match parse(text, Path::new(path)) {
             Ok(parsed) => Calendar::from_lines(
                 parsed
                     .file
                     .product
-                    .unwrap_or_else(|| "kubernetes".to_owned()),
+                    .unwrap_or_else(|| product.as_str().to_owned()),
                 parsed.file.lines,
                 parsed
                     .source
                     .unwrap_or_else(|| "built-in lifecycle data".to_owned()),
             ),
             Err(e) => Calendar {
-                product: "kubernetes".to_owned(),
+                product: product.as_str().to_owned(),
                 lines: Vec::new(),
                 source: format!("the built-in lifecycle data is unreadable: {e}"),
             },
@@ -454,30 +492,38 @@ impl Calendar {
 
     /// This calendar with a workspace `lifecycle.yml` applied: each line of the file replaces
     /// the calendar's entry for that line or is added. A file naming a different `product:`
-    /// (compared case-insensitively, e.g. `containerd`) starts from an empty calendar for that
-    /// product instead. The file's `lts_years` is policy, not facts: apply it to [`Policy`].
+    /// (compared case-insensitively) starts from that product's built-in calendar
+    /// (`containerd`, `runc`), or from an empty one for a product klts does not know. The file's `lts_years` is policy, not facts: apply it to [`Policy`].
     pub fn with_overrides(&self, file: &LifecycleFile) -> Calendar {
         let other_product = file
             .product
             .as_deref()
             .map(str::trim)
             .filter(|p| !p.eq_ignore_ascii_case(self.product.trim()));
-        let mut calendar = match other_product {
-            Some(product) => Calendar {
-                product: product.to_owned(),
-                lines: Vec::new(),
-                source: format!("the workspace {LIFECYCLE_FILE}"),
-            },
-            None => {
-                let mut same = self.clone();
+        // The same product corrects this calendar; another built-in product starts from its
+        // own built-in calendar; anything else starts empty.
+        let start: Option<&Calendar> = match other_product {
+            None => Some(self),
+            Some(name) => Product::parse(name)
+                .filter(|p| *p != Product::Generic)
+                .map(Calendar::builtin_for),
+        };
+        let mut calendar = match start {
+            Some(start) => {
+                let mut same = start.clone();
                 if !file.lines.is_empty() {
                     same.source = format!(
                         "{}; with corrections from the workspace {LIFECYCLE_FILE}",
-                        self.source
+                        start.source
                     );
                 }
                 same
             }
+            None => Calendar {
+                product: other_product.unwrap_or_default().to_owned(),
+                lines: Vec::new(),
+                source: format!("the workspace {LIFECYCLE_FILE}"),
+            },
         };
         for facts in &file.lines {
             calendar.upsert(facts.clone());
@@ -896,6 +942,17 @@ impl Policy {
         }
     }
 
+    /// This policy for `product`: Kubernetes lines are in the program from 1.10 on (the KLTS
+    /// program's founding scope); other products' from their first line, the manifest's
+    /// `must` releases deciding which ones.
+    pub fn for_product(mut self, product: Product) -> Policy {
+        self.lts_from = match product {
+            Product::Kubernetes => MinorLine::new(1, 10),
+            _ => MinorLine::new(0, 0),
+        };
+        self
+    }
+
     /// Whether `line` gets LTS support after its community end of life: it is at least
     /// [`Policy::lts_from`], maintained (or there is no manifest) and not dropped.
     pub fn in_program(&self, line: MinorLine) -> bool {
@@ -1167,6 +1224,62 @@ mod tests {
         let today = Date::today();
         assert!(today.is_valid());
         assert!(today >= d("2024-01-01"), "{today}");
+    }
+
+    #[test]
+    fn other_products_have_their_own_calendars() {
+        for (product, text, path) in [
+            (
+                Product::Containerd,
+                BUILTIN_CONTAINERD.0,
+                BUILTIN_CONTAINERD.1,
+            ),
+            (Product::Runc, BUILTIN_RUNC.0, BUILTIN_RUNC.1),
+        ] {
+            if let Err(e) = parse(text, Path::new(path)) {
+                panic!("{e}");
+            }
+            let cal = Calendar::builtin_for(product);
+            assert_eq!(cal.product, product.as_str());
+            assert!(!cal.lines.is_empty());
+            for f in &cal.lines {
+                let eol = f.community_eol.unwrap_or(Date::MAX);
+                assert!(f.released < eol, "{product} {}", f.line);
+                let patch = f.latest_patch.as_deref().unwrap_or_default();
+                assert!(
+                    Version::parse(patch).is_ok_and(|v| v.line() == f.line),
+                    "{product} {}: {patch}",
+                    f.line
+                );
+            }
+        }
+        // containerd 1.3 ended 2021-03-04 (RELEASES.md): CVE-2021-41103 (2021-10-04) came after.
+        let c13 = Calendar::builtin_for(Product::Containerd)
+            .get(MinorLine::new(1, 3))
+            .unwrap();
+        assert_eq!(c13.community_eol, Some(d("2021-03-04")));
+        assert!(Calendar::builtin_for(Product::Generic).lines.is_empty());
+        assert!(Calendar::builtin_for(Product::Generic)
+            .source
+            .contains("generic"));
+    }
+
+    #[test]
+    fn lifecycle_file_of_a_builtin_product_starts_from_its_calendar() {
+        let file = LifecycleFile {
+            product: Some("containerd".into()),
+            ..Default::default()
+        };
+        let cal = Calendar::builtin().with_overrides(&file);
+        assert_eq!(cal.product, "containerd");
+        assert_eq!(cal, *Calendar::builtin_for(Product::Containerd));
+        let file = LifecycleFile {
+            product: Some("podman".into()),
+            ..Default::default()
+        };
+        let cal = Calendar::builtin().with_overrides(&file);
+        assert_eq!(cal.product, "podman");
+        assert!(cal.lines.is_empty());
     }
 
     #[test]
@@ -1489,11 +1602,17 @@ lines:
         };
         let other = cal.with_overrides(&containerd);
         assert_eq!(other.product, "containerd");
+        // containerd's own calendar, corrected by the file: no Kubernetes line survives.
         assert_eq!(
-            other.lines.iter().map(|f| f.line).collect::<Vec<_>>(),
-            [l("1.5"), l("1.6")]
+            other.get(l("1.6")).and_then(|f| f.community_eol),
+            Some(Date::parse("2025-07-23").unwrap())
+        );
+        assert_eq!(
+            other.get(l("1.3")).map(|f| f.released),
+            Some(Date::parse("2019-09-26").unwrap())
         );
         assert!(other.get(l("1.17")).is_none());
+        assert!(other.source.contains("RELEASES.md"), "{}", other.source);
     }
 
     #[test]

@@ -58,7 +58,7 @@ impl<T> Spanned<T> {
 /// Keys of each mapping of the manifest, for "did you mean" and the unknown-key help.
 pub mod keys {
     /// The top-level mapping.
-    pub const TOP: &[&str] = &["base", "releases", "patches", "build"];
+    pub const TOP: &[&str] = &["base", "product", "releases", "patches", "build"];
     /// A release.
     pub const RELEASE: &[&str] = &[
         "name",
@@ -351,6 +351,9 @@ pub struct Manifest {
     pub path: PathBuf,
     /// `base`: the upstream repository, URL or local path.
     pub base: Spanned<String>,
+    /// `product`: which product the workspace maintains (a klts key the KLTS shell tooling
+    /// ignores; see [`crate::product`] for what decides it when absent).
+    pub product: Option<Spanned<crate::product::Product>>,
     /// `releases`, in file order.
     pub releases: Vec<Release>,
     /// `patches`, in file order.
@@ -403,12 +406,29 @@ impl Manifest {
         };
         let map = p.mapping(root, "the manifest")?;
         let mut base = None;
+        let mut product = None;
         let mut releases = Vec::new();
         let mut patches = Vec::new();
         let mut build = crate::build::BuildConfig::default();
         for (key, value) in map {
             match key.value.as_str() {
                 "base" => base = Some(p.string(value, "base")?),
+                "product" => {
+                    let name = p.string(value, "product")?;
+                    match crate::product::Product::parse(&name.value) {
+                        Some(v) => product = Some(Spanned::new(v, name.loc)),
+                        None => {
+                            return Err(p.err(
+                                name.loc,
+                                format!(
+                                    "unknown product `{}`\n  help: {}",
+                                    crate::names::printable(&name.value, 64),
+                                    crate::product::Product::expected()
+                                ),
+                            ))
+                        }
+                    }
+                }
                 "releases" => {
                     for item in p.sequence(value, "releases")? {
                         releases.push(p.release(item)?);
@@ -468,6 +488,7 @@ impl Manifest {
             releases,
             patches,
             build,
+            product,
             unknown_keys: p.unknown,
             release_index,
             patch_index,

@@ -79,6 +79,71 @@ impl Workspace {
         })
     }
 
+    /// Which product this workspace maintains, and why (the rule is
+    /// [`klts_core::product::resolve`]). The upstream `go.mod` is read only when nothing else
+    /// decides, and only from an existing mirror (no fetch): the newest root tag's.
+    ///
+    /// A `lifecycle.yml` that cannot be read, or a mirror that cannot be read, is an error,
+    /// not a guess.
+    pub fn product(&self) -> Result<klts_core::product::ProductChoice, ForgeError> {
+        use klts_core::product::{resolve, ProductHints};
+        let lifecycle_path = self.root.join(klts_core::lifecycle::LIFECYCLE_FILE);
+        let lifecycle = if lifecycle_path.is_file() {
+            klts_core::lifecycle::load_lifecycle_file(&lifecycle_path)
+                .map_err(|e| ForgeError::Other(e.to_string()))?
+                .product
+        } else {
+            None
+        };
+        let mut hints = ProductHints {
+            manifest: self
+                .manifest
+                .product
+                .as_ref()
+                .map(|p| (p.value, p.loc.line)),
+            lifecycle: lifecycle.as_deref(),
+            base: Some(self.manifest.base.value.as_str()),
+            go_module: None,
+        };
+        let decided = resolve(hints);
+        if decided.product != klts_core::Product::Generic || hints.lifecycle.is_some() {
+            return Ok(decided);
+        }
+        let go_mod = self.upstream_go_mod()?;
+        hints.go_module = go_mod
+            .as_deref()
+            .and_then(klts_core::product::go_mod_module);
+        Ok(resolve(hints))
+    }
+
+    /// The `go.mod` text of the newest root tag in the mirror; `None` without a mirror, a
+    /// tag or a `go.mod`.
+    fn upstream_go_mod(&self) -> Result<Option<String>, ForgeError> {
+        let mirror = upstream::Mirror::of(self);
+        if !mirror.exists() {
+            return Ok(None);
+        }
+        let newest = upstream::needed_roots(self)
+            .into_iter()
+            .filter(|t| klts_core::names::check(klts_core::names::NameKind::UpstreamRef, t).is_ok())
+            .max_by(
+                |a, b| match (klts_core::Version::parse(a), klts_core::Version::parse(b)) {
+                    (Ok(x), Ok(y)) => x.cmp(&y),
+                    (Ok(_), Err(_)) => std::cmp::Ordering::Greater,
+                    (Err(_), Ok(_)) => std::cmp::Ordering::Less,
+                    (Err(_), Err(_)) => a.cmp(b),
+                },
+            );
+        let Some(tag) = newest else {
+            return Ok(None);
+        };
+        let mut odb = odb::Odb::open(&self.mirror_dir())?;
+        Ok(odb
+            .read(&format!("refs/tags/{tag}:go.mod"))?
+            .filter(|(kind, body)| kind == "blob" && body.len() <= 1 << 20)
+            .map(|(_, body)| String::from_utf8_lossy(&body).into_owned()))
+    }
+
     /// The bare mirror of the upstream.
     pub fn mirror_dir(&self) -> PathBuf {
         self.cache_dir.join("upstream.git")

@@ -188,8 +188,11 @@ pub struct AdvisoryView {
 pub struct SiteData {
     /// The day described.
     pub date: Date,
-    /// The product (`kubernetes`).
+    /// The product (`kubernetes`), as the calendar names it.
     pub product: String,
+    /// The product the workspace maintains.
+    #[serde(skip)]
+    pub product_kind: klts_core::Product,
     /// Whether a workspace was read.
     pub workspace: bool,
     /// Minor lines, newest first.
@@ -262,7 +265,7 @@ impl SiteData {
         let facts = klts_vuln::report::select_facts(&v, version, &self.facts, workspace)
             .map_err(|e| (404, e.to_string()))?
             .cloned()
-            .unwrap_or_else(|| klts_vuln::facts::bare_version_facts(&v));
+            .unwrap_or_else(|| klts_vuln::facts::bare_version_facts(&v, self.product_kind));
         let exposures =
             klts_vuln::report::check(&self.db, &facts, &self.facts, &self.triage, false);
         let answer = klts_vuln::report::CheckAnswer {
@@ -367,24 +370,41 @@ pub fn build(
     db: std::sync::Arc<Database>,
     config: &SiteConfig,
 ) -> SiteData {
-    let db_ref: &Database = &db;
-    build_with(workspace, cache_dir, db_ref, config, db.clone())
+    build_with(workspace, cache_dir, &db, config)
+}
+
+/// The product a workspace maintains ([`Workspace::product`]); Kubernetes when there is no
+/// workspace. A workspace that cannot be opened shows its error on the pages; its product is
+/// then decided from what can still be read, never silently from a broken file.
+pub fn workspace_product(
+    workspace: Option<&Path>,
+    cache_dir: Option<&Path>,
+) -> klts_core::product::ProductChoice {
+    use klts_core::product::ProductChoice;
+    let fallback = |source: &str| ProductChoice {
+        product: klts_core::Product::Kubernetes,
+        source: source.to_owned(),
+    };
+    let Some(dir) = workspace.filter(|d| d.join(klts_forge::MANIFEST_FILE).is_file()) else {
+        return fallback("no workspace: the built-in Kubernetes data");
+    };
+    match Workspace::open(dir, cache_dir).map(|w| w.product()) {
+        Ok(Ok(choice)) => choice,
+        Ok(Err(e)) | Err(e) => {
+            tracing::warn!("the workspace's product cannot be decided ({e}); showing Kubernetes");
+            fallback("the workspace could not be read")
+        }
+    }
 }
 
 fn build_with(
     workspace: Option<&Path>,
     cache_dir: Option<&Path>,
-    db: &Database,
+    all_advisories: &Database,
     config: &SiteConfig,
-    shared: std::sync::Arc<Database>,
 ) -> SiteData {
     let mut errors = Vec::new();
     let mut operator_problems = Vec::new();
-    let mut calendar = Calendar::builtin();
-    let mut policy = Policy::default();
-    if let Some(y) = config.lts_years {
-        policy.lts_years = y;
-    }
     let mut ws: Option<Workspace> = None;
     let mut facts: Option<WorkspaceFacts> = None;
     let mut triage = Triage::default();
@@ -399,22 +419,6 @@ fn build_with(
                     message: e.to_string(),
                 }),
             }
-        }
-        let lifecycle_path = dir.join(LIFECYCLE_FILE);
-        match lifecycle(Some(dir), config.lts_years) {
-            Ok((c, p)) => {
-                calendar = c;
-                policy.lts_years = p.lts_years;
-            }
-            Err(e) if e.starts_with(&lifecycle_path.display().to_string()) => {
-                errors.push(SiteError {
-                    scope: "lifecycle".into(),
-                    file: lifecycle_path.display().to_string(),
-                    message: e,
-                })
-            }
-            // A broken manifest is reported once, with the releases.
-            Err(_) => {}
         }
         let triage_path = dir.join(TRIAGE_FILE);
         match Triage::load(&triage_path) {
@@ -432,9 +436,9 @@ fn build_with(
             offline: config.offline,
             use_cache: true,
         };
-        match workspace_facts(w, &options)
-            .and_then(|mut f| klts_vuln::facts::attach_git_evidence(w, db, &mut f).map(|()| f))
-        {
+        match workspace_facts(w, &options).and_then(|mut f| {
+            klts_vuln::facts::attach_git_evidence(w, all_advisories, &mut f).map(|()| f)
+        }) {
             Ok(f) => {
                 // The release pages say "not yet verified"; the why is the operator's.
                 for r in f.verify.releases.iter().filter(|r| r.commit.is_none()) {
@@ -467,13 +471,53 @@ fn build_with(
                 });
                 // Still show every release the manifest defines, from the manifest alone
                 // (the same facts `klts vulns` falls back to), rather than none.
-                facts = Some(klts_vuln::facts::manifest_workspace_facts(w));
+                match klts_vuln::facts::manifest_workspace_facts(w) {
+                    Ok(f) => facts = Some(f),
+                    Err(e) => errors.push(SiteError {
+                        scope: "releases".into(),
+                        file: w.manifest.path.display().to_string(),
+                        message: e.to_string(),
+                    }),
+                }
             }
         }
         // Lines the manifest maintains (a `must` release), and lines it dropped.
-        let years = policy.lts_years;
-        policy = Policy::from_manifest(&w.manifest);
-        policy.lts_years = years;
+    }
+    // The product, decided once the mirror had its chance (its go.mod is the last resort):
+    // the facts say it, else the workspace, else Kubernetes.
+    let product = match &facts {
+        Some(f) => f.product.clone(),
+        None => workspace_product(workspace, cache_dir),
+    };
+    // Another product's advisories are not listed at all (klts_vuln::status::applies_to).
+    let shared = std::sync::Arc::new(all_advisories.clone().for_product(product.product));
+    let db: &Database = &shared;
+    let mut calendar = Calendar::builtin_for(product.product).clone();
+    let mut policy = match &ws {
+        Some(w) => Policy::from_manifest(&w.manifest),
+        None => Policy::default(),
+    }
+    .for_product(product.product);
+    if let Some(y) = config.lts_years {
+        policy.lts_years = y;
+    }
+    if let Some(dir) = workspace {
+        let lifecycle_path = dir.join(LIFECYCLE_FILE);
+        match lifecycle(Some(dir), config.lts_years, Some(product.product)) {
+            Ok((c, p)) => {
+                calendar = c;
+                policy.lts_years = p.lts_years;
+            }
+            Err(e) if e.starts_with(&lifecycle_path.display().to_string()) => {
+                errors.push(SiteError {
+                    scope: "lifecycle".into(),
+                    file: lifecycle_path.display().to_string(),
+                    message: e,
+                })
+            }
+            // A broken manifest is reported once, with the releases.
+            Err(_) => {}
+        }
     }
     let all_facts = facts
         .as_ref()
@@ -642,7 +686,7 @@ fn build_with(
         .map(|adv| {
             let mut fixed_upstream: BTreeSet<Version> = BTreeSet::new();
             for a in &adv.affected {
-                if klts_vuln::status::is_kubernetes_component(a) {
+                if klts_vuln::status::is_product_component(a, product.product) {
                     for r in &a.ranges {
                         for e in &r.events {
                             if let Event::Fixed(v) = e {
@@ -702,6 +746,7 @@ fn build_with(
     SiteData {
         date: config.date,
         product: calendar.product.clone(),
+        product_kind: product.product,
         // A workspace whose manifest cannot be read is still a workspace: its pages show the
         // error rather than claim there is none.
         workspace: ws.is_some()
@@ -773,17 +818,33 @@ fn advisories_as_of(db: &Database) -> String {
 /// the calendar with `lifecycle.yml` overrides, and the policy from the manifest's `must`
 /// flags and the `lts_years` of `lifecycle.yml` (unless `lts_years` overrides it). `Err` names
 /// the file that could not be read, with line and column.
+///
+/// `product` picks the built-in calendar and policy; `None` means the workspace's own
+/// ([`Workspace::product`]), or Kubernetes without a workspace.
 pub fn lifecycle(
     workspace: Option<&Path>,
     lts_years: Option<u32>,
+    product: Option<klts_core::Product>,
 ) -> Result<(Calendar, Policy), String> {
-    let mut calendar = Calendar::builtin();
-    let mut policy = Policy::default();
+    let product = match product {
+        Some(p) => p,
+        None => match workspace.filter(|d| d.join(klts_forge::MANIFEST_FILE).is_file()) {
+            Some(dir) => {
+                Workspace::open(dir, None)
+                    .and_then(|w| w.product())
+                    .map_err(|e| e.to_string())?
+                    .product
+            }
+            None => klts_core::Product::Kubernetes,
+        },
+    };
+    let mut calendar = Calendar::builtin_for(product).clone();
+    let mut policy = Policy::default().for_product(product);
     if let Some(dir) = workspace {
         let manifest = dir.join(klts_forge::MANIFEST_FILE);
         if manifest.is_file() {
             let m = klts_core::Manifest::load(&manifest).map_err(|e| e.to_string())?;
-            policy = Policy::from_manifest(&m);
+            policy = Policy::from_manifest(&m).for_product(product);
         }
         let path = dir.join(LIFECYCLE_FILE);
         if path.is_file() {

@@ -366,6 +366,7 @@ fn workspace(root: &Path) -> PathBuf {
     std::fs::write(
         ws.join("releases.yml"),
         "base: ../upstream
+product: kubernetes
 
 releases:
   - name: v1.17.0-lts.2

@@ -19,8 +19,10 @@
 //! URLs): the prose of the sources (summary, details, content_text, credits, database- and
 //! ecosystem-specific blocks) is third-party text that must not be embedded.
 //!
-//! Of the Go vulnerability database only the records that can concern Kubernetes are kept: those
-//! with an affected package `stdlib`, `toolchain`, `k8s.io/…`, `sigs.k8s.io/…` or one of the
+//! Of the Go vulnerability database only the records that can concern a product of the program
+//! are kept: those with an affected package `stdlib`, `toolchain`, `k8s.io/…`, `sigs.k8s.io/…`,
+//! `github.com/containerd/…` (containerd and the modules it is made of: ttrpc, continuity,
+//! imgcrypt, …), `github.com/opencontainers/…` (runc, the OCI specs, selinux), or one of the
 //! modules listed in `data/kubernetes-modules.txt`.
 //!
 //! Records are sorted by source (kubernetes-osv, then govulndb) then id, object keys are sorted,
@@ -86,7 +88,7 @@ fn run(dir: &Path, out: &Path) -> Result<(), String> {
     for file in &go_files {
         let raw = read_json(file)?;
         // Withdrawn records no longer apply; leaving them out keeps every load warning-free.
-        if !relevant_to_kubernetes(&raw, &modules) || raw.get("withdrawn").is_some() {
+        if !relevant_to_program(&raw, &modules) || raw.get("withdrawn").is_some() {
             continue;
         }
         let rec = facts_record(&raw).map_err(|e| format!("{}: {e}", file.display()))?;
@@ -154,7 +156,7 @@ fn run(dir: &Path, out: &Path) -> Result<(), String> {
         k8s_files.len()
     );
     println!(
-        "govulndb: {govulndb} of {} records relevant to Kubernetes ({} modules listed)",
+        "govulndb: {govulndb} of {} records relevant to the program ({} modules listed)",
         go_files.len(),
         modules.len()
     );
@@ -173,8 +175,9 @@ fn kubernetes_modules(text: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Whether a Go vulndb record affects a package Kubernetes builds with or ships.
-fn relevant_to_kubernetes(record: &Value, modules: &BTreeSet<String>) -> bool {
+/// Whether a Go vulndb record affects a package a product of the program (Kubernetes,
+/// containerd, runc) builds with or ships.
+fn relevant_to_program(record: &Value, modules: &BTreeSet<String>) -> bool {
     let Some(affected) = record.get("affected").and_then(Value::as_array) else {
         return false;
     };
@@ -188,6 +191,8 @@ fn relevant_to_kubernetes(record: &Value, modules: &BTreeSet<String>) -> bool {
             || name == "toolchain"
             || name.starts_with("k8s.io/")
             || name.starts_with("sigs.k8s.io/")
+            || name.starts_with("github.com/containerd/")
+            || name.starts_with("github.com/opencontainers/")
             || modules.contains(name)
     })
 }

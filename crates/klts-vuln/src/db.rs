@@ -103,6 +103,14 @@ impl Database {
             .collect()
     }
 
+    /// Only the advisories that can concern `product` ([`crate::status::applies_to`]): another
+    /// product's own advisories are not listed for it at all, not even as "not affected".
+    pub fn for_product(mut self, product: klts_core::Product) -> Database {
+        self.advisories
+            .retain(|a| crate::status::applies_to(a, product));
+        self
+    }
+
     /// The advisory named `id` (its primary id or any alias, case-insensitive).
     pub fn get(&self, id: &str) -> Option<&Advisory> {
         let id = id.trim();

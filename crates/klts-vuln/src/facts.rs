@@ -4,7 +4,7 @@
 
 use crate::inventory::{Inventory, TreeFiles, TreeReadError};
 use crate::status::{PatchFacts, ReleaseFacts};
-use klts_core::Version;
+use klts_core::{Product, Version};
 use klts_forge::odb::{Odb, Oid};
 use klts_forge::upstream::Mirror;
 use klts_forge::verify::{verify, Status as BuildStatus, VerifyOptions, VerifyReport};
@@ -14,6 +14,8 @@ use std::collections::HashMap;
 /// Facts of every release of the workspace, in manifest order, and the verify report that
 /// produced the trees.
 pub struct WorkspaceFacts {
+    /// Which product the workspace maintains, and why.
+    pub product: klts_core::product::ProductChoice,
     /// One entry per release.
     pub releases: Vec<ReleaseFacts>,
     /// Whether each release is `must`.
@@ -127,6 +129,8 @@ pub fn workspace_facts(
             acc
         });
     let report = verify(ws, &names, options, &|_, _| {})?;
+    // After verify: a mirror fetched just now lets the upstream go.mod name the product.
+    let product = ws.product()?;
     let mut reader = if Mirror::of(ws).exists() {
         Some(InventoryReader::open(ws)?)
     } else {
@@ -158,6 +162,7 @@ pub fn workspace_facts(
         );
         releases.push(ReleaseFacts {
             name: name.clone(),
+            product: product.product,
             upstream,
             patches: chain_patches(ws, name),
             tree,
@@ -166,14 +171,12 @@ pub fn workspace_facts(
         });
     }
     Ok(WorkspaceFacts {
+        product,
         releases,
         must,
         verify: report,
     })
 }
-
-/// The upstream repository the Kubernetes advisories' fix links point into.
-pub const KUBERNETES_REPO: &str = "github.com/kubernetes/kubernetes";
 
 /// Add git evidence to every materialized release of `facts`: for each advisory whose
 /// references name fix commits or pull requests of the upstream, whether the release's root
@@ -185,6 +188,10 @@ pub fn attach_git_evidence(
     db: &crate::db::Database,
     facts: &mut WorkspaceFacts,
 ) -> Result<(), ForgeError> {
+    // Fix links count only when they point into the product's own repository.
+    let Some(repo) = facts.product.product.repository() else {
+        return Ok(());
+    };
     let Some(mut index) = crate::gitfix::FixIndex::open(ws)? else {
         return Ok(());
     };
@@ -203,7 +210,7 @@ pub fn attach_git_evidence(
         })
         .collect();
     for adv in &db.advisories {
-        let refs = crate::gitfix::fix_refs(&adv.references, KUBERNETES_REPO);
+        let refs = crate::gitfix::fix_refs(&adv.references, repo);
         if refs.is_empty() {
             continue;
         }
@@ -240,7 +247,7 @@ pub fn attach_git_evidence(
 /// chain's patches (credited by name and `fixes:`), no trees. Statuses computed from these are
 /// labelled "manifest only" by the caller; fetching the mirror upgrades the same commands to
 /// tree and git evidence.
-pub fn manifest_facts(ws: &Workspace) -> Vec<ReleaseFacts> {
+pub fn manifest_facts(ws: &Workspace, product: Product) -> Vec<ReleaseFacts> {
     ws.manifest
         .releases
         .iter()
@@ -255,6 +262,7 @@ pub fn manifest_facts(ws: &Workspace) -> Vec<ReleaseFacts> {
             ReleaseFacts {
                 patches: chain_patches(ws, &name),
                 name,
+                product,
                 upstream,
                 ..ReleaseFacts::default()
             }
@@ -264,9 +272,14 @@ pub fn manifest_facts(ws: &Workspace) -> Vec<ReleaseFacts> {
 
 /// [`manifest_facts`] as a [`WorkspaceFacts`] (no verify run): what `klts vulns` and the
 /// portal fall back to when the releases cannot be materialized.
-pub fn manifest_workspace_facts(ws: &Workspace) -> WorkspaceFacts {
-    WorkspaceFacts {
-        releases: manifest_facts(ws),
+///
+/// The product is still decided (it needs no tree unless nothing else names it); a
+/// `lifecycle.yml` that cannot be read is an error.
+pub fn manifest_workspace_facts(ws: &Workspace) -> Result<WorkspaceFacts, ForgeError> {
+    let product = ws.product()?;
+    Ok(WorkspaceFacts {
+        releases: manifest_facts(ws, product.product),
+        product,
         must: ws
             .manifest
             .releases
@@ -277,13 +290,14 @@ pub fn manifest_workspace_facts(ws: &Workspace) -> WorkspaceFacts {
             releases: Vec::new(),
             fetched: Vec::new(),
         },
-    }
+    })
 }
 
-/// Facts for a bare version with no tree at all: the upstream version only.
-pub fn bare_version_facts(version: &Version) -> ReleaseFacts {
+/// Facts for a bare version of `product` with no tree at all: the upstream version only.
+pub fn bare_version_facts(version: &Version, product: Product) -> ReleaseFacts {
     ReleaseFacts {
         name: version.to_string(),
+        product,
         upstream: Some(version.base()),
         ..ReleaseFacts::default()
     }
@@ -293,10 +307,11 @@ pub fn bare_version_facts(version: &Version) -> ReleaseFacts {
 /// has the tag — the inventory of the upstream tree.
 pub fn version_facts(
     version: &Version,
+    product: Product,
     ws: Option<&Workspace>,
 ) -> Result<ReleaseFacts, ForgeError> {
     let base = version.base();
-    let mut facts = bare_version_facts(version);
+    let mut facts = bare_version_facts(version, product);
     if let Some(ws) = ws {
         let mirror = Mirror::of(ws);
         // A mirror without the tag has no tree to offer (not an error); a tag it has must be

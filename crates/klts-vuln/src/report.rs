@@ -253,7 +253,7 @@ pub fn check(
         // later patch release of the line whose own status is fixed (or no longer affected).
         let upstream_fix = version
             .as_ref()
-            .and_then(|v| upstream_fix_in_line(adv, v, triage));
+            .and_then(|v| upstream_fix_in_line(adv, v, facts.product, triage));
         // Dependency advisories have no fix version in Kubernetes terms: an upstream tag of the
         // line whose own tree is fixed (as seen through a workspace release based on it) is.
         let upstream_fix = upstream_fix.or_else(|| {
@@ -288,8 +288,13 @@ pub fn check(
 
 /// The lowest patch release of `v`'s line after `v` (up to the line's newest, from the
 /// lifecycle calendar) that the status judgement calls fixed upstream or not affected.
-fn upstream_fix_in_line(adv: &Advisory, v: &Version, triage: &Triage) -> Option<String> {
-    let calendar = klts_core::lifecycle::Calendar::builtin_ref();
+fn upstream_fix_in_line(
+    adv: &Advisory,
+    v: &Version,
+    product: klts_core::Product,
+    triage: &Triage,
+) -> Option<String> {
+    let calendar = klts_core::lifecycle::Calendar::builtin_for(product);
     let newest = calendar
         .get(v.line())
         .and_then(|f| f.latest_patch.as_deref())
@@ -298,6 +303,7 @@ fn upstream_fix_in_line(adv: &Advisory, v: &Version, triage: &Triage) -> Option<
         let candidate = Version::new(v.major(), v.minor(), p);
         let facts = ReleaseFacts {
             name: candidate.to_string(),
+            product,
             upstream: Some(candidate.clone()),
             ..ReleaseFacts::default()
         };

@@ -3,12 +3,21 @@
 //! Each affected package of an advisory is one of three kinds, evaluated against different
 //! facts of the release:
 //!
-//! * **Kubernetes itself** — the `kubernetes` ecosystem (`k8s.io/kubelet`, …), the Go module
-//!   `k8s.io/kubernetes`, and the staging modules (`k8s.io/apiserver` v0.M.P ↔ Kubernetes 1.M.P):
-//!   evaluated at the release's **upstream version** (the x.y.z of its root tag).
+//! * **The product itself** ([`ReleaseFacts::product`], see [`klts_core::product`]) —
+//!   for Kubernetes the `kubernetes` ecosystem (`k8s.io/kubelet`, …), the Go module
+//!   `k8s.io/kubernetes`, and the staging modules (`k8s.io/apiserver` v0.M.P ↔ Kubernetes
+//!   1.M.P); for containerd the module `github.com/containerd/containerd` (and `/v2`); for runc
+//!   `github.com/opencontainers/runc`: evaluated at the release's **upstream version** (the
+//!   x.y.z of its root tag), with the product's own calendar deciding which lines upstream
+//!   assessed. A generic Go project has no advisories of its own.
 //! * **Go itself** — `stdlib` and `toolchain`: evaluated at the Go version the tree builds with.
 //! * **A Go module dependency** (`github.com/gogo/protobuf`, …): evaluated at the module's
 //!   version in the tree (`go.mod` with `replace`, `vendor/modules.txt`, `Godeps.json`).
+//!
+//! Another product's own advisories never apply ([`applies_to`]): Kubernetes' records say
+//! nothing about containerd, and runc's concern the runc binary, not the handful of its
+//! packages containerd vendors. Module granularity would otherwise call every containerd 1.3
+//! release affected by runc's container-escape fixes.
 //!
 //! Trees are read twice: the upstream root tag's (did upstream already carry the fix?) and the
 //! materialized release's (did a patch bump the dependency?). The statuses:
@@ -27,7 +36,7 @@ use crate::inventory::Inventory;
 use crate::model::{Advisory, Affected, Ecosystem};
 use crate::range::{evaluate, Evidence as RangeEvidence, Verdict};
 use crate::triage::Triage;
-use klts_core::{MinorLine, Version};
+use klts_core::{MinorLine, Product, Version};
 use serde::Serialize;
 use std::fmt;
 
@@ -327,6 +336,9 @@ pub struct PatchFacts {
 pub struct ReleaseFacts {
     /// Release name (or the version asked about).
     pub name: String,
+    /// The product the release is of: decides which advisories are its own (judged at
+    /// [`ReleaseFacts::upstream`]) and whose calendar says which lines upstream assessed.
+    pub product: Product,
     /// The upstream version: x.y.z of the root tag.
     pub upstream: Option<Version>,
     /// Patches of the whole chain, root first.
@@ -369,34 +381,75 @@ pub fn advisory_in_patch_name(name: &str) -> Option<&str> {
     (is_id("CVE-") || is_id("GHSA-") || is_id("GO-")).then_some(id)
 }
 
-/// Whether an affected package is Kubernetes itself (evaluated at the upstream version), as
-/// opposed to Go, a Go module, or a project released outside kubernetes/kubernetes.
-pub fn is_kubernetes_component(a: &Affected) -> bool {
-    kind(a) == Kind::Kubernetes
+/// Whether an affected package is the product itself (evaluated at the upstream version), as
+/// opposed to Go, a Go module, or a project released apart from the product.
+pub fn is_product_component(a: &Affected, product: Product) -> bool {
+    kind(a, product) == Kind::Product
+}
+
+/// Whether an advisory can concern a release of `product` at all: one of its affected
+/// packages is the product, Go, or a Go module. Another product's own advisories (Kubernetes'
+/// `kubernetes`-ecosystem records for containerd, containerd's for runc) never do.
+///
+/// An advisory that names another product itself (its module, its `kubernetes`-ecosystem
+/// components, or the Kubernetes staging libraries at Kubernetes' versions) is that product's,
+/// even when it also lists a library this product vendors: CVE-2020-8559 lists
+/// `k8s.io/apimachinery`, which containerd 1.3 vendors, but the vulnerability is in
+/// kube-apiserver's proxying.
+pub fn applies_to(adv: &Advisory, product: Product) -> bool {
+    let own = adv
+        .affected
+        .iter()
+        .any(|a| kind(a, product) == Kind::Product);
+    let others = Product::ALL
+        .into_iter()
+        .filter(|p| *p != product && *p != Product::Generic)
+        .any(|p| adv.affected.iter().any(|a| kind(a, p) == Kind::Product));
+    own || (!others
+        && adv
+            .affected
+            .iter()
+            .any(|a| kind(a, product) != Kind::Ignored))
 }
 
 /// How an affected package is evaluated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
-    Kubernetes,
+    /// The product itself: judged at the upstream version.
+    Product,
     GoToolchain,
     Module,
+    /// Not about this product (another product's own advisory, or an ecosystem klts does not
+    /// judge).
     Ignored,
 }
 
-fn kind(a: &Affected) -> Kind {
+fn kind(a: &Affected, product: Product) -> Kind {
+    let name = a.package.name.as_str();
     match &a.package.ecosystem {
         // Kubernetes' own advisories also cover projects released outside kubernetes/kubernetes
         // (ingress-nginx, CSI drivers, csi-proxy): those have their own versions and are
         // evaluated like a dependency (absent from the tree: not affected), never against the
-        // Kubernetes version.
-        Ecosystem::Kubernetes if is_in_tree(&a.package.name) => Kind::Kubernetes,
-        Ecosystem::Kubernetes => Kind::Module,
-        Ecosystem::Go => match a.package.name.as_str() {
-            // The product itself, under either module path the databases use.
-            "k8s.io/kubernetes" | "github.com/kubernetes/kubernetes" => Kind::Kubernetes,
+        // Kubernetes version. For any other product they are someone else's advisories.
+        Ecosystem::Kubernetes => match product {
+            Product::Kubernetes if is_in_tree(name) => Kind::Product,
+            Product::Kubernetes => Kind::Module,
+            _ => Kind::Ignored,
+        },
+        Ecosystem::Go => match name {
             "stdlib" | "toolchain" => Kind::GoToolchain,
-            name if is_staging(name) && ranges_look_like_staging(a) => Kind::Kubernetes,
+            // The product itself, under any module path the databases use.
+            name if product.is_self_module(name) => Kind::Product,
+            name if product == Product::Kubernetes
+                && is_staging(name)
+                && ranges_look_like_staging(a) =>
+            {
+                Kind::Product
+            }
+            // Another product's own advisory: it concerns that product's binaries, not a
+            // tree that vendors some of its packages (containerd vendors runc's
+            // libcontainer/user, Kubernetes vendors containerd's API).
+            name if Product::from_module_path(name).is_some_and(|p| p != product) => Kind::Ignored,
             _ => Kind::Module,
         },
         Ecosystem::Other(_) => Kind::Ignored,
@@ -466,13 +519,11 @@ fn ranges_look_like_staging(a: &Affected) -> bool {
     })
 }
 
-/// The version of the Kubernetes package `a` at upstream version `v`.
-fn kubernetes_version_for(a: &Affected, v: &Version) -> String {
-    if a.package.ecosystem == Ecosystem::Go
-        && !matches!(
-            a.package.name.as_str(),
-            "k8s.io/kubernetes" | "github.com/kubernetes/kubernetes"
-        )
+/// The version of the product package `a` at upstream version `v`.
+fn product_version_for(a: &Affected, v: &Version, product: Product) -> String {
+    if product == Product::Kubernetes
+        && a.package.ecosystem == Ecosystem::Go
+        && !product.is_self_module(&a.package.name)
     {
         // Staging module: v0.M.P for Kubernetes 1.M.P.
         format!("0.{}.{}", v.minor(), v.patch())
@@ -551,12 +602,13 @@ fn component_status(
     adv: &Advisory,
     component: &[&Affected],
     up: &Version,
+    product: Product,
     patch: Option<&Evidence>,
 ) -> Status {
     let mut primary = Vec::new();
     let mut secondary = Vec::new();
     for a in component {
-        let version = kubernetes_version_for(a, up);
+        let version = product_version_for(a, up, product);
         if let Ok(v) = evaluate(a, &version) {
             let ev = range_evidence("upstream version", &version, a, &v);
             if a.record.as_ref().is_some_and(|r| r.source.is_primary()) {
@@ -582,7 +634,7 @@ fn component_status(
         // and its evidence says whose claim it is.
         (combine(secondary), Vec::new())
     } else {
-        let scope = scope(adv, &primaries, up.line());
+        let scope = scope(adv, &primaries, up.line(), product);
         if !scope.assessed {
             // Not assessed upstream: say so; the claims of the other sources are evidence.
             let mut evidence = vec![scope.evidence()];
@@ -668,7 +720,7 @@ fn event_line(v: &str) -> Option<MinorLine> {
 /// up to or past it, when upstream supported it on the day the advisory was published, or when
 /// it was released after that day (it shipped with the fix, or the record would name it). A
 /// line whose community support had ended before publication was not looked at.
-fn scope(adv: &Advisory, primaries: &[&Affected], line: MinorLine) -> Scope {
+fn scope(adv: &Advisory, primaries: &[&Affected], line: MinorLine, product: Product) -> Scope {
     let mut ids: Vec<String> = primaries
         .iter()
         .filter_map(|a| a.record.as_ref().map(|r| r.id.clone()))
@@ -733,7 +785,7 @@ fn scope(adv: &Advisory, primaries: &[&Affected], line: MinorLine) -> Scope {
         .published
         .as_deref()
         .and_then(|p| klts_core::lifecycle::Date::parse(p.get(..10)?).ok());
-    let calendar = klts_core::lifecycle::Calendar::builtin_ref();
+    let calendar = klts_core::lifecycle::Calendar::builtin_for(product);
     match (published, calendar.get(line)) {
         (Some(day), Some(facts)) => {
             if facts.released > day {
@@ -783,11 +835,12 @@ fn evaluate_tree(
     entries: &[&Affected],
     inv: Option<&Inventory>,
     which: &str,
+    product: Product,
 ) -> Option<Option<(Verdict, Evidence)>> {
     let inv = inv?;
     let mut verdicts = Vec::new();
     for a in entries {
-        let (subject, version) = match kind(a) {
+        let (subject, version) = match kind(a, product) {
             Kind::GoToolchain => match &inv.go {
                 // The `go` directive is the oldest Go the tree accepts, not the toolchain it is
                 // built with: it is the last resort, and the evidence says so.
@@ -863,10 +916,11 @@ pub fn status(adv: &Advisory, rel: &ReleaseFacts, triage: &Triage) -> Status {
         }),
         None => patch,
     };
+    let product = rel.product;
     let component: Vec<&Affected> = adv
         .affected
         .iter()
-        .filter(|a| kind(a) == Kind::Kubernetes)
+        .filter(|a| kind(a, product) == Kind::Product)
         .collect();
     if let Some(finding) = git.and_then(|g| g.upstream.clone()) {
         if !component.is_empty() {
@@ -882,7 +936,7 @@ pub fn status(adv: &Advisory, rel: &ReleaseFacts, triage: &Triage) -> Status {
     let deps: Vec<&Affected> = adv
         .affected
         .iter()
-        .filter(|a| matches!(kind(a), Kind::Module | Kind::GoToolchain))
+        .filter(|a| matches!(kind(a, product), Kind::Module | Kind::GoToolchain))
         .collect();
     let mut outcomes: Vec<Status> = Vec::new();
 
@@ -897,13 +951,13 @@ pub fn status(adv: &Advisory, rel: &ReleaseFacts, triage: &Triage) -> Status {
                     ),
                 }],
             },
-            Some(up) => component_status(adv, &component, up, patch.as_ref()),
+            Some(up) => component_status(adv, &component, up, product, patch.as_ref()),
         });
     }
 
     if !deps.is_empty() {
-        let base = evaluate_tree(&deps, rel.base_tree.as_ref(), "upstream");
-        let tree = evaluate_tree(&deps, rel.tree.as_ref(), "release");
+        let base = evaluate_tree(&deps, rel.base_tree.as_ref(), "upstream", product);
+        let tree = evaluate_tree(&deps, rel.tree.as_ref(), "release", product);
         let subjects = || {
             deps.iter()
                 .map(|a| a.package.name.clone())

@@ -221,7 +221,14 @@ fn klts_io_claims_hold_on_the_real_manifest() {
     )
     .unwrap();
     let ws = klts_forge::Workspace::open(tmp.path(), None).unwrap();
-    let releases = klts_vuln::facts::manifest_facts(&ws);
+    // The real manifest's base URL says what it is.
+    let product = ws.product().unwrap();
+    assert_eq!(
+        product.product,
+        klts_core::Product::Kubernetes,
+        "{product:?}"
+    );
+    let releases = klts_vuln::facts::manifest_facts(&ws, product.product);
     let db = db();
     let triage = Triage::default();
     let mut checked = 0;
@@ -296,4 +303,127 @@ fn klts_io_claims_hold_on_the_real_manifest() {
         "the other source is shown: {}",
         wrong[1]
     );
+}
+
+fn product_at(product: klts_core::Product, version: &str) -> ReleaseFacts {
+    ReleaseFacts {
+        product,
+        ..at(version)
+    }
+}
+
+/// containerd's own advisories are judged at containerd's version; Kubernetes' never reach a
+/// containerd release (before products, 43 Kubernetes CVEs were "affected" on containerd
+/// v1.3.10 and CVE-2021-41103 was "not in the tree").
+#[test]
+fn containerd_is_judged_as_containerd() {
+    use klts_core::Product;
+    let all = db();
+    let db = all.clone().for_product(Product::Containerd);
+    // No advisory of Kubernetes itself concerns containerd. Kubernetes' CNA also publishes
+    // records for Go modules released apart from Kubernetes (sigs.k8s.io/secrets-store-csi-
+    // driver): those stay, judged as dependencies (absent from containerd: not affected).
+    let kubernetes_own: Vec<&str> = db
+        .advisories
+        .iter()
+        .filter(|a| {
+            a.affected
+                .iter()
+                .any(|p| klts_vuln::status::is_product_component(p, Product::Kubernetes))
+        })
+        .map(|a| a.id.as_str())
+        .collect();
+    assert!(kubernetes_own.is_empty(), "{kubernetes_own:?}");
+    assert!(
+        all.advisories
+            .iter()
+            .filter(|a| a
+                .affected
+                .iter()
+                .any(|p| p.package.ecosystem == klts_vuln::model::Ecosystem::Kubernetes))
+            .count()
+            > 40
+    );
+    assert!(db.get("CVE-2020-8559").is_none());
+    assert!(db.get("GHSA-c2h3-6mxw-7mvq").is_some());
+    // The real containerd-lts manifest says containerd by its base URL.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../klts-core/tests/fixtures/containerd-lts.releases.yml"
+        ),
+        tmp.path().join("releases.yml"),
+    )
+    .unwrap();
+    let ws = klts_forge::Workspace::open(tmp.path(), None).unwrap();
+    let product = ws.product().unwrap();
+    assert_eq!(product.product, Product::Containerd, "{product:?}");
+    assert!(product.source.contains("base URL"), "{product:?}");
+    let releases = klts_vuln::facts::manifest_facts(&ws, product.product);
+    let lts = releases
+        .iter()
+        .find(|r| r.name == "v1.3.10-lts.1")
+        .expect("the release");
+    // Fixed by KLTS's patch on the release; open on the upstream tag it is based on.
+    let st = judge(&db, "CVE-2021-41103", lts);
+    assert_eq!(st.status, StatusKind::FixedByPatch, "{}", text(&st));
+    let st = judge(
+        &db,
+        "CVE-2021-41103",
+        &product_at(Product::Containerd, "1.3.10"),
+    );
+    assert_eq!(st.status, StatusKind::Affected, "{}", text(&st));
+    assert!(text(&st).contains("upstream version"), "{}", text(&st));
+    // Upstream's fixes: 1.4.11 and 1.5.7.
+    for fixed in ["1.4.11", "1.5.7"] {
+        let st = judge(
+            &db,
+            "CVE-2021-41103",
+            &product_at(Product::Containerd, fixed),
+        );
+        assert_eq!(
+            st.status,
+            StatusKind::FixedUpstream,
+            "{fixed}: {}",
+            text(&st)
+        );
+    }
+    // The same advisory is not Kubernetes': a Kubernetes 1.17 release is never judged by it.
+    let k8s = all.clone().for_product(Product::Kubernetes);
+    assert!(k8s.get("CVE-2021-41103").is_none());
+    // `vulns check` for the bare version finds it open, with the upstream fix of the line.
+    let exposures = check(
+        &db,
+        &product_at(Product::Containerd, "1.4.3"),
+        &[],
+        &Triage::default(),
+        false,
+    );
+    let e = exposures
+        .iter()
+        .find(|e| {
+            std::iter::once(&e.advisory.id)
+                .chain(&e.advisory.aliases)
+                .any(|a| a == "CVE-2021-41103")
+        })
+        .expect("CVE-2021-41103 open on 1.4.3");
+    assert_eq!(e.upstream_fix.as_deref(), Some("v1.4.11"));
+}
+
+/// A generic Go project has no advisories of its own, only Go's and its modules'.
+#[test]
+fn a_generic_project_has_no_advisories_of_its_own() {
+    use klts_core::Product;
+    let db = db().for_product(Product::Generic);
+    assert!(db.get("CVE-2021-41103").is_none());
+    assert!(db.get("CVE-2020-8559").is_none());
+    // Go's own advisories still concern it.
+    assert!(db
+        .advisories
+        .iter()
+        .any(|a| a.affected.iter().any(|p| p.package.name == "stdlib")));
+    let st = judge(&db, "CVE-2021-3121", &product_at(Product::Generic, "1.0.0"));
+    // gogo/protobuf: a module, judged only in a tree (none here).
+    assert_eq!(st.status, StatusKind::Unknown, "{}", text(&st));
 }

@@ -189,6 +189,10 @@ enum Command {
         /// Only lines that are supported (community or lts) on that date.
         #[arg(long)]
         supported: bool,
+        /// The product's calendar (kubernetes, containerd, runc) [default: the workspace's,
+        /// or Kubernetes outside a workspace].
+        #[arg(long, value_parser = vulns::parse_product)]
+        product: Option<klts_core::Product>,
         #[command(flatten)]
         list: ListArgs,
     },
@@ -517,11 +521,13 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             lts_years,
             svg,
             supported,
+            product,
             list,
         } => {
             let date = date.unwrap_or_else(klts_core::lifecycle::Date::today);
-            let (calendar, policy) = klts_site::data::lifecycle(Some(&cli.workspace), *lts_years)
-                .map_err(|message| Failure { code: 2, message })?;
+            let (calendar, policy) =
+                klts_site::data::lifecycle(Some(&cli.workspace), *lts_years, *product)
+                    .map_err(|message| Failure { code: 2, message })?;
             let mut lines = klts_core::lifecycle::statuses(&calendar, &policy, date);
             if let Some(path) = svg {
                 let title = format!("{} lifecycle on {date}", calendar.product);

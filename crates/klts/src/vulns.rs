@@ -51,6 +51,10 @@ pub enum VulnsCommand {
         /// Also list advisories whose status cannot be decided without the source tree.
         #[arg(long)]
         include_unknown: bool,
+        /// The product VERSION is of (kubernetes, containerd, runc); default: the workspace's,
+        /// or Kubernetes outside a workspace.
+        #[arg(long, value_parser = parse_product)]
+        product: Option<klts_core::Product>,
         #[command(flatten)]
         list: crate::ListArgs,
         #[command(flatten)]
@@ -106,6 +110,34 @@ fn parse_status(s: &str) -> Result<StatusKind, String> {
     })
 }
 
+pub(crate) fn parse_product(s: &str) -> Result<klts_core::Product, String> {
+    klts_core::Product::parse(s)
+        .ok_or_else(|| format!("unknown product `{s}`: {}", klts_core::Product::expected()))
+}
+
+/// The product the statuses are about: `--product`, else the workspace's (see
+/// [`klts_core::product`]), else Kubernetes (no workspace: `vulns check 1.17.17`).
+pub(crate) fn product_of(
+    cli: &Cli,
+    asked: Option<klts_core::Product>,
+) -> Result<klts_core::product::ProductChoice, Failure> {
+    use klts_core::product::ProductChoice;
+    if let Some(product) = asked {
+        return Ok(ProductChoice {
+            product,
+            source: "--product".into(),
+        });
+    }
+    if cli.workspace.join(klts_forge::MANIFEST_FILE).exists() {
+        let ws = Workspace::open(&cli.workspace, cli.cache_dir.as_deref())?;
+        return Ok(ws.product()?);
+    }
+    Ok(ProductChoice {
+        product: klts_core::Product::Kubernetes,
+        source: "no workspace here; --product names another".into(),
+    })
+}
+
 /// The advisory database: the embedded snapshot plus synced feeds; warnings are logged.
 pub(crate) fn database(cli: &Cli) -> Result<Database, Failure> {
     let cache = klts_vuln::sources::default_cache_dir();
@@ -148,7 +180,7 @@ fn gather(
             tracing::warn!(
                 "the workspace's releases cannot be materialized ({e}); statuses come from the manifest only (chain patches by name and fixes:, no source trees): `klts fetch` upgrades them"
             );
-            klts_vuln::facts::manifest_workspace_facts(&ws)
+            klts_vuln::facts::manifest_workspace_facts(&ws)?
         }
     };
     for r in facts.verify.releases.iter().filter(|r| r.commit.is_none()) {
@@ -262,7 +294,19 @@ fn render_matrix(m: &Matrix, format: MatrixFormat) -> Result<(), Failure> {
 }
 
 pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
-    let db = database(cli)?;
+    let all = database(cli)?;
+    let asked = match cmd {
+        VulnsCommand::Check { product, .. } => *product,
+        _ => None,
+    };
+    let product = product_of(cli, asked)?;
+    tracing::info!(
+        "judging {} releases (product decided by {})",
+        product.product.display_name(),
+        product.source
+    );
+    // Another product's advisories are not listed at all (klts_vuln::status::applies_to).
+    let db = all.clone().for_product(product.product);
     match cmd {
         VulnsCommand::Matrix {
             filter,
@@ -283,7 +327,22 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
         VulnsCommand::Show { id, list, run } => {
             let adv = db.get(id).ok_or_else(|| Failure {
                 code: 2,
-                message: format!("unknown advisory `{id}`\n  help: ids are CVE-…, GO-… or GHSA-…; `klts feed sync` brings newer ones"),
+                message: match all.get(id) {
+                    Some(other) => format!(
+                        "`{}` does not concern {}: it is another product's advisory ({})\n  help: run it in that product's workspace",
+                        klts_core::names::printable(id, 64),
+                        product.product.display_name(),
+                        other
+                            .affected
+                            .iter()
+                            .map(|a| a.package.name.as_str())
+                            .collect::<std::collections::BTreeSet<_>>()
+                            .into_iter()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    None => format!("unknown advisory `{}`\n  help: ids are CVE-…, GO-… or GHSA-…; `klts feed sync` brings newer ones", klts_core::names::printable(id, 64)),
+                },
             })?;
             let (_ws, facts, t) = gather(cli, run, &db)?;
             let report = show(adv, &facts.releases, &t);
@@ -328,15 +387,18 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
             include_unknown,
             list,
             run,
+            product: _,
         } => {
             let v = Version::parse(version).map_err(|e| Failure {
                 code: 2,
                 message: e.to_string(),
             })?;
             // A workspace is optional here; but a workspace that is there and broken is an
-            // error, never "no workspace".
+            // error, never "no workspace". A workspace of another product than the one asked
+            // about (`--product`) has nothing to say about VERSION.
             let ws = if cli.workspace.join(klts_forge::MANIFEST_FILE).exists() {
-                Some(Workspace::open(&cli.workspace, cli.cache_dir.as_deref())?)
+                let ws = Workspace::open(&cli.workspace, cli.cache_dir.as_deref())?;
+                (ws.product()?.product == product.product).then_some(ws)
             } else {
                 None
             };
@@ -360,7 +422,7 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                                 "the workspace's releases cannot be materialized ({e}); statuses come from the manifest only (chain patches by name and fixes:, no source trees)"
                             );
                             manifest_only = true;
-                            klts_vuln::facts::manifest_facts(ws)
+                            klts_vuln::facts::manifest_facts(ws, product.product)
                         }
                     };
                     let own = klts_vuln::report::select_facts(&v, version, &releases, true)
@@ -371,12 +433,12 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                         .cloned();
                     let facts = match own {
                         Some(f) => f,
-                        None => version_facts(&v, Some(ws))?,
+                        None => version_facts(&v, product.product, Some(ws))?,
                     };
                     (facts, releases, triage(ws)?)
                 }
                 None => (
-                    klts_vuln::facts::bare_version_facts(&v),
+                    klts_vuln::facts::bare_version_facts(&v, product.product),
                     Vec::new(),
                     Triage::default(),
                 ),
@@ -531,7 +593,7 @@ pub fn run_vex(
     run: &RunArgs,
     out: Option<&PathBuf>,
 ) -> Result<u8, Failure> {
-    let db = database(cli)?;
+    let db = database(cli)?.for_product(product_of(cli, None)?.product);
     let (ws, facts, t) = gather(cli, run, &db)?;
     let r = facts
         .releases
@@ -556,7 +618,7 @@ pub fn run_vex(
 }
 
 pub fn run_osv_export(cli: &Cli, run: &RunArgs, out: Option<&PathBuf>) -> Result<u8, Failure> {
-    let db = database(cli)?;
+    let db = database(cli)?.for_product(product_of(cli, None)?.product);
     let (ws, facts, t) = gather(cli, run, &db)?;
     let newest = facts
         .verify

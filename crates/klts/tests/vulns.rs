@@ -408,7 +408,7 @@ fn check_without_a_workspace() {
     // patches credited by name.
     std::fs::write(
         tmp.path().join("releases.yml"),
-        "base: /nonexistent/upstream\nreleases:\n  - name: v1.17.17-lts.1\n    base_release: v1.17.17\n    must: true\n    patches: [CVE-2021-25741.1.17]\n",
+        "base: /nonexistent/upstream\nproduct: kubernetes\nreleases:\n  - name: v1.17.17-lts.1\n    base_release: v1.17.17\n    must: true\n    patches: [CVE-2021-25741.1.17]\n",
     )
     .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_klts"))
@@ -469,7 +469,7 @@ fn the_programs_own_advisories_are_merged_and_judged() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(
         tmp.path().join("releases.yml"),
-        "base: /nonexistent/upstream\nreleases:\n  - name: v1.11.10-lts.1\n    base_release: v1.11.10\n    must: true\n    patches: [CVE-2019-11246.1.11]\n",
+        "base: /nonexistent/upstream\nproduct: kubernetes\nreleases:\n  - name: v1.11.10-lts.1\n    base_release: v1.11.10\n    must: true\n    patches: [CVE-2019-11246.1.11]\n",
     )
     .unwrap();
     std::fs::create_dir(tmp.path().join("advisories")).unwrap();
@@ -626,7 +626,7 @@ fn git_evidence_beats_ranges_and_names() {
     let ws = Ws::new(
         &tmp.path().join("ws"),
         &format!(
-            "base: {}\nreleases:\n  - name: v1.17.1-lts.1\n    base_release: v1.17.1\n    must: true\n    patches: [subpath-hardening]\n  - name: v1.17.1-lts.0\n    base_release: v1.17.1\n    must: true\n  - name: v1.17.2-lts.1\n    base_release: v1.17.2\n    must: true\n  - name: v1.18.0-lts.1\n    base_release: v1.18.0\n",
+            "base: {}\nproduct: kubernetes\nreleases:\n  - name: v1.17.1-lts.1\n    base_release: v1.17.1\n    must: true\n    patches: [subpath-hardening]\n  - name: v1.17.1-lts.0\n    base_release: v1.17.1\n    must: true\n  - name: v1.17.2-lts.1\n    base_release: v1.17.2\n    must: true\n  - name: v1.18.0-lts.1\n    base_release: v1.18.0\n",
             up.dir.display()
         ),
     );

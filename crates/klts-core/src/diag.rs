@@ -2,6 +2,12 @@
 //!
 //! Modelled on cargo-deny: every check produces the same [`Diagnostic`] shape, and one renderer
 //! (in the CLI) prints them as `file:line:col: severity[code]: message` plus an optional `help:`.
+//!
+//! Codes are typed: each domain has an enum of its checks that implements [`Code`]
+//! ([`crate::lint::ManifestCode`] for `releases.yml`, `klts_forge::lint::WorkspaceCode` for
+//! pins, patches and the mirror, `klts_vuln::triage::TriageCode` for `triage.yml`), so a code
+//! cannot be misspelt at one call site and its kebab-case name, printed and matched by scripts,
+//! is written once.
 
 use serde::Serialize;
 use std::fmt;
@@ -44,6 +50,36 @@ impl fmt::Display for Location {
     }
 }
 
+/// A stable check code of one domain.
+pub trait Code: Copy {
+    /// The kebab-case name (`base-cycle`), stable across releases.
+    fn as_str(self) -> &'static str;
+}
+
+/// Declares a domain's code enum: each variant with its kebab-case name and a doc line.
+#[macro_export]
+macro_rules! diagnostic_codes {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        $vis enum $name { $($(#[$vmeta])* $variant,)+ }
+        impl $name {
+            /// Every code of the domain, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+        }
+        impl $crate::diag::Code for $name {
+            fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)+ }
+            }
+        }
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str($crate::diag::Code::as_str(*self))
+            }
+        }
+    };
+}
+
 /// One finding of a check.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
@@ -65,14 +101,14 @@ impl Diagnostic {
     /// A new diagnostic without help text.
     pub fn new(
         severity: Severity,
-        code: &'static str,
+        code: impl Code,
         file: impl Into<PathBuf>,
         location: Option<Location>,
         message: impl Into<String>,
     ) -> Self {
         Diagnostic {
             severity,
-            code,
+            code: code.as_str(),
             message: message.into(),
             file: file.into(),
             location,

@@ -11,12 +11,42 @@ use crate::version::Version;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+crate::diagnostic_codes! {
+    /// The checks of `releases.yml` ([`lint`]).
+    pub enum ManifestCode {
+        /// A key the manifest format does not know (typo or another tool's).
+        UnknownKey => "unknown-key",
+        /// Releases whose `base_release` chains loop.
+        BaseCycle => "base-cycle",
+        /// A chain ends in a name that is neither a release nor an upstream tag.
+        BaseMissing => "base-missing",
+        /// A release based on another minor line's tag.
+        VersionMismatch => "version-mismatch",
+        /// A release name that is not a version (`vX.Y.Z-lts.N`).
+        NameNotVersion => "name-not-version",
+        /// A chain rooted at a branch: the same manifest gives different commits over time.
+        MovingBase => "moving-base",
+        /// A release names a patch that is neither in the catalog nor in `patches/`.
+        UnknownPatch => "unknown-patch",
+        /// A catalog entry with no sources.
+        EmptyPatch => "empty-patch",
+        /// A catalog source path that does not exist.
+        MissingFile => "missing-file",
+        /// A catalog entry no release uses.
+        UnusedPatch => "unused-patch",
+        /// A patch path that leaves the workspace (`..`, absolute, or through a symlink).
+        OutsideWorkspace => "outside-workspace",
+        /// A file in `patches/` that no release or catalog entry uses.
+        UnusedFile => "unused-file",
+    }
+}
+
 /// Run every static check. Diagnostics come out ordered by position in the manifest, then
 /// the ones about files without a position.
 pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let file = manifest.path.clone();
-    let diag = |sev, code, loc: Location, msg: String| {
+    let diag = |sev, code: ManifestCode, loc: Location, msg: String| {
         Diagnostic::new(sev, code, file.clone(), Some(loc), msg)
     };
 
@@ -24,7 +54,7 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
         out.push(
             diag(
                 Severity::Warning,
-                "unknown-key",
+                ManifestCode::UnknownKey,
                 key.key.loc,
                 format!(
                     "unknown key `{}` in {} is ignored",
@@ -47,7 +77,7 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
             out.push(
                 diag(
                     Severity::Error,
-                    "base-cycle",
+                    ManifestCode::BaseCycle,
                     first.base_release.loc,
                     format!("base_release chain cycles: {}", names.join(" -> ")),
                 )
@@ -65,7 +95,7 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
                 if let Ok(v) = Version::parse(root) {
                     if v.suffix().is_some() && !v.is_prerelease() {
                         out.push(
-                            diag(Severity::Error, "base-missing", first.base_release.loc, format!(
+                            diag(Severity::Error, ManifestCode::BaseMissing, first.base_release.loc, format!(
                                 "base_release `{}` of `{}` is not a release of this manifest, and upstream does not tag LTS builds",
                                 root, r.name.value))
                                 .with_help(format!("add a release named `{}` or base `{}` on an upstream tag such as v{}", root, r.name.value, v.base().to_string().trim_start_matches('v'))),
@@ -81,7 +111,7 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
         ) {
             if !v.same_xyz(&b) {
                 out.push(
-                    diag(Severity::Error, "version-mismatch", r.base_release.loc, format!(
+                    diag(Severity::Error, ManifestCode::VersionMismatch, r.base_release.loc, format!(
                         "release `{}` is based on `{}`: a release keeps its base's version {} and only changes the suffix",
                         r.name.value, r.base_release.value, b.base()))
                         .with_help(format!("rename the release to {}-<suffix> or fix base_release", b.base())),
@@ -89,7 +119,7 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
             }
         } else if Version::parse(&r.name.value).is_err() {
             out.push(
-                diag(Severity::Warning, "name-not-version", r.name.loc, format!(
+                diag(Severity::Warning, ManifestCode::NameNotVersion, r.name.loc, format!(
                     "release name `{}` is not a version; it cannot be ordered or matched against advisories", r.name.value))
                     .with_help("name releases like v1.17.17-lts.3"),
             );
@@ -98,7 +128,7 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
             && manifest.release(&r.base_release.value).is_none()
         {
             out.push(
-                diag(Severity::Warning, "moving-base", r.base_release.loc, format!(
+                diag(Severity::Warning, ManifestCode::MovingBase, r.base_release.loc, format!(
                     "base `{}` is not a version tag; if it is a branch the release is not reproducible", r.base_release.value))
                     .with_help("base releases on upstream tags"),
             );
@@ -123,7 +153,7 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
                     out.push(
                         diag(
                             Severity::Error,
-                            "unknown-patch",
+                            ManifestCode::UnknownPatch,
                             name.loc,
                             format!(
                         "patch `{}` of `{}` is neither in the `patches:` catalog nor a file {}",
@@ -144,7 +174,7 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
             out.push(
                 diag(
                     Severity::Warning,
-                    "empty-patch",
+                    ManifestCode::EmptyPatch,
                     e.name.loc,
                     format!(
                         "catalog entry `{}` has an empty `patch` list and changes nothing",
@@ -166,7 +196,7 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
                     out.push(
                         diag(
                             sev,
-                            "missing-file",
+                            ManifestCode::MissingFile,
                             src.loc,
                             format!(
                                 "patch file {} of `{}` does not exist{}",
@@ -196,7 +226,7 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
             out.push(
                 diag(
                     Severity::Warning,
-                    "unused-patch",
+                    ManifestCode::UnusedPatch,
                     e.name.loc,
                     format!("catalog entry `{}` is used by no release", e.name.value),
                 )
@@ -229,7 +259,7 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
         }
         if let Err(e @ WorkspacePathError::Escapes { .. }) = manifest.workspace_file(&path) {
             out.push(
-                diag(Severity::Error, "outside-workspace", loc, e.to_string().lines().next().unwrap_or_default().to_string())
+                diag(Severity::Error, ManifestCode::OutsideWorkspace, loc, e.to_string().lines().next().unwrap_or_default().to_string())
                     .with_help("patch files must be regular files inside the workspace; replace the symlink by the file it points to"),
             );
         }
@@ -237,7 +267,7 @@ pub fn lint(manifest: &Manifest) -> Vec<Diagnostic> {
     for path in patch_files(ws) {
         if !used_files.contains(&path) {
             out.push(
-                Diagnostic::new(Severity::Warning, "unused-file", ws.join(&path), None, format!(
+                Diagnostic::new(Severity::Warning, ManifestCode::UnusedFile, ws.join(&path), None, format!(
                     "{} is used by no catalog entry and by no release (as patches/<name>.patch)", path.display()))
                     .with_help("delete it or reference it from the manifest"),
             );

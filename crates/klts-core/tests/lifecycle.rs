@@ -385,13 +385,13 @@ fn overriding_an_existing_line() {
 }
 
 #[test]
-fn another_product_starts_from_an_empty_calendar() {
+fn an_unknown_product_starts_from_an_empty_calendar() {
     let file = parse(
-        "product: containerd\nlines:\n  - line: \"1.6\"\n    released: 2022-02-15\n    community_eol: 2025-07-23\n    latest_patch: v1.6.38\n  - line: \"1.7\"\n    released: 2023-03-10\n",
+        "product: podman\nlines:\n  - line: \"1.6\"\n    released: 2022-02-15\n    community_eol: 2025-07-23\n    latest_patch: v1.6.38\n  - line: \"1.7\"\n    released: 2023-03-10\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let cal = Calendar::builtin().with_overrides(&file);
-    assert_eq!(cal.product, "containerd");
+    assert_eq!(cal.product, "podman");
     assert_eq!(
         cal.lines.iter().map(|f| f.line).collect::<Vec<_>>(),
         [l("1.6"), l("1.7")]
@@ -399,14 +399,34 @@ fn another_product_starts_from_an_empty_calendar() {
     let s = statuses(&cal, &Policy::default(), d("2026-01-01"));
     assert_eq!(s.len(), 2);
     // Newest first. 1.7 has no announced end of life: community. 1.6 is past it, and the
-    // Kubernetes default `lts_from` (1.10) keeps it out of the program: a containerd
-    // workspace sets its own `lts_from`.
+    // Kubernetes default `lts_from` (1.10) keeps it out of the program: another product's
+    // policy (`Policy::for_product`) starts at its first line.
     assert_eq!(s[0].phase, Phase::Community);
     assert_eq!(s[1].phase, Phase::Eol);
-    let containerd_policy = Policy {
-        lts_from: l("1.0"),
-        ..Policy::default()
-    };
-    let s = statuses(&cal, &containerd_policy, d("2026-01-01"));
+    let other = Policy::default().for_product(klts_core::Product::Generic);
+    let s = statuses(&cal, &other, d("2026-01-01"));
     assert_eq!(s[1].phase, Phase::Lts);
+}
+
+#[test]
+fn a_builtin_product_starts_from_its_own_calendar() {
+    let file = parse("product: containerd\nlines:\n  - line: \"1.6\"\n    released: 2022-02-15\n    community_eol: 2025-07-23\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cal = Calendar::builtin().with_overrides(&file);
+    assert_eq!(cal.product, "containerd");
+    // containerd's own lines, 1.6 corrected by the file, no Kubernetes line.
+    assert_eq!(
+        cal.get(l("1.6")).and_then(|f| f.community_eol),
+        Some(d("2025-07-23"))
+    );
+    assert_eq!(
+        cal.get(l("1.3")).and_then(|f| f.community_eol),
+        Some(d("2021-03-04"))
+    );
+    assert!(cal.get(l("1.17")).is_none());
+    let policy = Policy::default().for_product(klts_core::Product::Containerd);
+    let s = statuses(&cal, &policy, d("2022-01-01"));
+    let s13 = s.iter().find(|s| s.line == l("1.3")).unwrap();
+    assert_eq!(s13.phase, Phase::Lts);
+    assert_eq!(s13.lts_end, Some(d("2024-03-04")));
 }

@@ -10,6 +10,22 @@ use klts_core::diag::{Diagnostic, Severity};
 use klts_core::manifest::{PatchResolution, PatchSource};
 use std::collections::BTreeSet;
 
+klts_core::diagnostic_codes! {
+    /// The checks of a workspace beyond its manifest: pins, patch files, the mirror.
+    pub enum WorkspaceCode {
+        /// A downloaded patch without a sha256 pin in `klts.lock`.
+        UnpinnedUrl => "unpinned-url",
+        /// A pin in `klts.lock` for a URL the manifest no longer names.
+        StalePin => "stale-pin",
+        /// A patch file that is not a `git format-patch` mbox.
+        CorruptPatch => "corrupt-patch",
+        /// A chain root the mirror does not have.
+        MissingTag => "missing-tag",
+        /// No upstream mirror yet: tags are not checked.
+        NoMirror => "no-mirror",
+    }
+}
+
 /// All checks: [`klts_core::lint::lint`] plus lock pins and (when the mirror exists) upstream
 /// tags. Never touches the network.
 pub fn lint_workspace(ws: &Workspace) -> Result<Vec<Diagnostic>, ForgeError> {
@@ -28,7 +44,7 @@ pub fn lint_workspace(ws: &Workspace) -> Result<Vec<Diagnostic>, ForgeError> {
                         used_urls.insert(url.clone());
                         if !lock.pins.contains_key(url) && reported.insert(url.clone()) {
                             out.push(
-                                Diagnostic::new(Severity::Warning, "unpinned-url", &m.path, Some(src.loc), format!(
+                                Diagnostic::new(Severity::Warning, WorkspaceCode::UnpinnedUrl, &m.path, Some(src.loc), format!(
                                     "{url} (patch `{}`) is not pinned in klts.lock; its content could change unnoticed", e.name.value))
                                     .with_help("run `klts lock` and commit klts.lock"),
                             );
@@ -43,7 +59,7 @@ pub fn lint_workspace(ws: &Workspace) -> Result<Vec<Diagnostic>, ForgeError> {
             out.push(
                 Diagnostic::new(
                     Severity::Warning,
-                    "stale-pin",
+                    WorkspaceCode::StalePin,
                     ws.lock_path(),
                     None,
                     format!("{url} is pinned but used by no release"),
@@ -87,7 +103,7 @@ pub fn lint_workspace(ws: &Workspace) -> Result<Vec<Diagnostic>, ForgeError> {
             out.push(
                 Diagnostic::new(
                     Severity::Error,
-                    "corrupt-patch",
+                    WorkspaceCode::CorruptPatch,
                     &m.path,
                     Some(loc),
                     format!("patch file {}: {problem}", path.display()),
@@ -123,7 +139,7 @@ pub fn lint_workspace(ws: &Workspace) -> Result<Vec<Diagnostic>, ForgeError> {
                     Severity::Warning
                 };
                 out.push(
-                    Diagnostic::new(sev, "missing-tag", &m.path, loc, format!(
+                    Diagnostic::new(sev, WorkspaceCode::MissingTag, &m.path, loc, format!(
                         "upstream tag `{root}` is not in the mirror{}",
                         if users.iter().any(|r| r.must) { "" } else { " (used only by releases with must: false)" }))
                         .with_help("run `klts fetch`; if it is still missing, the upstream has no such tag: fix base_release"),
@@ -134,7 +150,7 @@ pub fn lint_workspace(ws: &Workspace) -> Result<Vec<Diagnostic>, ForgeError> {
         out.push(
             Diagnostic::new(
                 Severity::Note,
-                "no-mirror",
+                WorkspaceCode::NoMirror,
                 &m.path,
                 None,
                 "upstream tags not checked: there is no mirror yet",

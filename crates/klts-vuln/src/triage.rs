@@ -94,7 +94,7 @@ pub fn lint(
         Ok(t) => t.check(path, db, manifest),
         Err(e) => vec![Diagnostic::new(
             Severity::Error,
-            "triage-invalid",
+            TriageCode::Invalid,
             path,
             (e.loc != Location::default()).then_some(e.loc),
             e.message,
@@ -120,7 +120,7 @@ impl Triage {
                 out.push(
                     Diagnostic::new(
                         Severity::Warning,
-                        "triage-unknown-advisory",
+                        TriageCode::UnknownAdvisory,
                         path,
                         Some(d.loc),
                         format!(
@@ -137,7 +137,7 @@ impl Triage {
                 out.push(
                     Diagnostic::new(
                         Severity::Warning,
-                        "triage-unknown-release",
+                        TriageCode::UnknownRelease,
                         path,
                         Some(d.loc),
                         format!(
@@ -302,6 +302,18 @@ impl Triage {
 
 use klts_core::yaml::{loc, scalar};
 
+klts_core::diagnostic_codes! {
+    /// The checks of `triage.yml`.
+    pub enum TriageCode {
+        /// `triage.yml` cannot be read or parsed.
+        Invalid => "triage-invalid",
+        /// A decision about an advisory no source knows.
+        UnknownAdvisory => "triage-unknown-advisory",
+        /// A decision about a release the manifest does not define.
+        UnknownRelease => "triage-unknown-release",
+    }
+}
+
 fn strings(node: &MarkedYaml<'_>) -> Option<Vec<String>> {
     strings_with_loc(node)
         .ok()
@@ -323,6 +335,35 @@ fn strings_with_loc(node: &MarkedYaml<'_>) -> Result<Vec<(String, Location)>, Lo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Codes are printed and matched by scripts: kebab-case, and one meaning per name across
+    /// every domain.
+    #[test]
+    fn diagnostic_codes_are_unique_kebab_case() {
+        use klts_core::diag::Code;
+        let mut names: Vec<&str> = klts_core::lint::ManifestCode::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .chain(
+                klts_forge::lint::WorkspaceCode::ALL
+                    .iter()
+                    .map(|c| c.as_str()),
+            )
+            .chain(TriageCode::ALL.iter().map(|c| c.as_str()))
+            .collect();
+        for n in &names {
+            assert!(
+                n.split('-')
+                    .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase())),
+                "{n}"
+            );
+        }
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), count, "a code name is used twice");
+        assert_eq!(count, 20);
+    }
 
     fn parse(s: &str) -> Result<Triage, TriageError> {
         Triage::parse(s, Path::new("triage.yml"))

@@ -566,6 +566,28 @@ pub struct LifecycleFile {
     pub lts_years: Option<u32>,
     /// `lines`: facts that correct or extend the calendar, in file order.
     pub lines: Vec<LineFacts>,
+    /// `support`: the program's own support decision per line, in file order.
+    pub support: Vec<LineSupport>,
+}
+
+/// The program's decision for one line (`support:` in `lifecycle.yml`): how long it is
+/// supported, whatever `community_eol + lts_years` says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LineSupport {
+    /// The line.
+    pub line: MinorLine,
+    /// The last day of support.
+    pub until: SupportUntil,
+}
+
+/// The end of a line's support decided by the program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "date")]
+pub enum SupportUntil {
+    /// A last day.
+    Date(Date),
+    /// Supported until the program announces an end (`until: further-notice`).
+    FurtherNotice,
 }
 
 /// Why a `lifecycle.yml` could not be read (see [`crate::yaml::YamlFileError`]).
@@ -659,11 +681,26 @@ fn parse(text: &str, path: &Path) -> Result<Parsed, LifecycleError> {
                     file.lines.push(facts);
                 }
             }
+            "support" => {
+                for item in p.sequence(value, "support")? {
+                    let entry = p.line_support(item)?;
+                    if file.support.iter().any(|s| s.line == entry.line) {
+                        return Err(p.err(
+                            loc(item),
+                            format!(
+                                "line {} is listed twice under `support`: keep one decision per line",
+                                entry.line
+                            ),
+                        ));
+                    }
+                    file.support.push(entry);
+                }
+            }
             other => {
                 return Err(p.err(
                     key_loc,
                     format!(
-                        "unknown key `{other}`: a lifecycle file has `product`, `lts_years`, `lines` and `source`"
+                        "unknown key `{other}`: a lifecycle file has `product`, `lts_years`, `lines`, `support` and `source`"
                     ),
                 ))
             }
@@ -819,6 +856,51 @@ impl Parser<'_> {
         Date::parse(text).map_err(|e| self.err(at, format!("`{what}`: {e}")))
     }
 
+    /// `{line: "1.17", until: 2027-06-30}` or `{line: "1.17", until: further-notice}`.
+    fn line_support(&self, node: &MarkedYaml<'_>) -> Result<LineSupport, LifecycleError> {
+        let start = loc(node);
+        let (mut line, mut until) = (None, None);
+        for (key, key_loc, value) in self.mapping(node, "an entry of `support`")? {
+            match key.as_str() {
+                "line" => line = Some(self.line(value)?),
+                "until" => {
+                    let is_notice = matches!(&value.data, YamlData::Value(Scalar::String(t)) if t.trim() == "further-notice");
+                    until = Some(if is_notice {
+                        SupportUntil::FurtherNotice
+                    } else {
+                        SupportUntil::Date(self.date(value, "until").map_err(|e| match e {
+                            LifecycleError::Schema { path, loc, message } => LifecycleError::Schema {
+                                path,
+                                loc,
+                                message: format!("{message}\n  help: write a day (2027-06-30) or `further-notice`"),
+                            },
+                            other => other,
+                        })?)
+                    });
+                }
+                other => {
+                    return Err(self.err(
+                        key_loc,
+                        format!("unknown key `{other}`: a support decision has `line` and `until`"),
+                    ))
+                }
+            }
+        }
+        let line = line.ok_or_else(|| {
+            self.err(
+                start,
+                "an entry of `support` without `line` (e.g. line: \"1.17\")",
+            )
+        })?;
+        let until = until.ok_or_else(|| {
+            self.err(
+                start,
+                format!("line {line} has no `until`: a day (2027-06-30) or `further-notice`"),
+            )
+        })?;
+        Ok(LineSupport { line, until })
+    }
+
     fn line_facts(&self, node: &MarkedYaml<'_>) -> Result<LineFacts, LifecycleError> {
         let start = loc(node);
         let (mut line, mut released, mut eol, mut patch) = (None, None, None, None);
@@ -906,6 +988,22 @@ pub struct Policy {
     /// Lines whose releases in the manifest are all `must: false`: no longer maintained, so
     /// they are `eol` as soon as community support ends.
     pub dropped: BTreeSet<MinorLine>,
+    /// The program's own decisions (`support:` of `lifecycle.yml`): they replace
+    /// `community_eol + lts_years` for their lines.
+    pub support: std::collections::BTreeMap<MinorLine, SupportUntil>,
+    /// The program's activity: the newest release of each line and the day it was added to
+    /// the workspace (from its git history; see `klts_forge::activity`). Shown beside the
+    /// policy, and checked against it.
+    pub activity: std::collections::BTreeMap<MinorLine, Activity>,
+}
+
+/// The newest release of a line and when the program shipped it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Activity {
+    /// The release (`v1.17.17-lts.3`).
+    pub release: String,
+    /// The day it was added to the workspace.
+    pub date: Date,
 }
 
 impl Default for Policy {
@@ -916,6 +1014,8 @@ impl Default for Policy {
             lts_from: MinorLine::new(1, 10),
             maintained: None,
             dropped: BTreeSet::new(),
+            support: std::collections::BTreeMap::new(),
+            activity: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -940,6 +1040,15 @@ impl Policy {
             dropped,
             ..Policy::default()
         }
+    }
+
+    /// This policy with the `support:` decisions of a `lifecycle.yml` (a later entry for a line
+    /// replaces an earlier one).
+    pub fn with_support(mut self, file: &LifecycleFile) -> Policy {
+        for s in &file.support {
+            self.support.insert(s.line, s.until);
+        }
+        self
     }
 
     /// This policy for `product`: Kubernetes lines are in the program from 1.10 on (the KLTS
@@ -1013,6 +1122,15 @@ pub struct LineStatus {
     /// Whether the line gets LTS support after its community end of life
     /// ([`Policy::in_program`]).
     pub in_program: bool,
+    /// Where the LTS end comes from: `policy` (a `support:` decision, or "until further
+    /// notice" when `lts_end` is `None` and the phase is `lts`) or `rule` (community end of
+    /// life + `lts_years`); `None` outside the program.
+    pub lts_basis: Option<&'static str>,
+    /// The program's newest release of the line, when known ([`Policy::activity`]).
+    pub activity: Option<Activity>,
+    /// Where the policy and the activity disagree: a release shipped after the line's support
+    /// ended, said in one sentence (`klts lint` warns with it).
+    pub disagreement: Option<String>,
 }
 
 /// The status of a line on `date` under `policy` (see the [module documentation](self) for
@@ -1020,16 +1138,29 @@ pub struct LineStatus {
 pub fn line_status(facts: &LineFacts, policy: &Policy, date: Date) -> LineStatus {
     let in_program = policy.in_program(facts.line);
     let years = i32::try_from(policy.lts_years).unwrap_or(i32::MAX);
-    let lts_end = facts
-        .community_eol
-        .filter(|_| in_program)
-        .map(|eol| eol.add_years(years));
+    // The program's explicit decision applies even to a line it no longer maintains: it is
+    // the record of until when that line was supported.
+    let decided = policy.support.get(&facts.line);
+    // `None` = supported until further notice.
+    let (lts_end, until_further_notice, lts_basis) = match decided {
+        Some(SupportUntil::Date(d)) => (Some(*d), false, Some("policy")),
+        Some(SupportUntil::FurtherNotice) => (None, true, Some("policy")),
+        None => (
+            facts
+                .community_eol
+                .filter(|_| in_program)
+                .map(|eol| eol.add_years(years)),
+            false,
+            in_program.then_some("rule"),
+        ),
+    };
     let (phase, support_end) = if date < facts.released {
         (Phase::Upcoming, None)
     } else {
         match (facts.community_eol, lts_end) {
             (None, _) => (Phase::Community, None),
             (Some(eol), _) if date <= eol => (Phase::Community, Some(eol)),
+            (Some(_), None) if until_further_notice => (Phase::Lts, None),
             (Some(_), Some(end)) if date <= end => (Phase::Lts, Some(end)),
             (Some(_), Some(end)) => (Phase::Eol, Some(end)),
             (Some(eol), None) => (Phase::Eol, Some(eol)),
@@ -1038,6 +1169,25 @@ pub fn line_status(facts: &LineFacts, policy: &Policy, date: Date) -> LineStatus
     let days_left = match phase {
         Phase::Community | Phase::Lts => support_end.map(|end| date.days_until(end)),
         Phase::Eol | Phase::Upcoming => None,
+    };
+    let activity = policy.activity.get(&facts.line).cloned();
+    let support_ended = match phase {
+        Phase::Eol => support_end,
+        _ => None,
+    };
+    let disagreement = match (&activity, support_ended) {
+        (Some(a), Some(end)) if a.date > end => Some(format!(
+            "line {}: the program shipped {} on {}, after its support ended ({end}, {})",
+            facts.line,
+            a.release,
+            a.date,
+            match lts_basis {
+                Some("policy") => "the `support:` decision of lifecycle.yml".to_string(),
+                Some(_) => format!("community end of life + {} years", policy.lts_years),
+                None => "community end of life; the line is not in the program".to_string(),
+            }
+        )),
+        _ => None,
     };
     LineStatus {
         line: facts.line,
@@ -1049,6 +1199,9 @@ pub fn line_status(facts: &LineFacts, policy: &Policy, date: Date) -> LineStatus
         days_left,
         latest_patch: facts.latest_patch.clone(),
         in_program,
+        lts_basis,
+        activity,
+        disagreement,
     }
 }
 

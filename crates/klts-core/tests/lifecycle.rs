@@ -430,3 +430,53 @@ fn a_builtin_product_starts_from_its_own_calendar() {
     assert_eq!(s13.phase, Phase::Lts);
     assert_eq!(s13.lts_end, Some(d("2024-03-04")));
 }
+
+#[test]
+fn support_decisions_replace_the_formula() {
+    use klts_core::lifecycle::{Activity, SupportUntil};
+    let file = parse(
+        "support:\n  - {line: \"1.17\", until: further-notice}\n  - line: \"1.16\"\n    until: 2026-12-31\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(file.support.len(), 2);
+    assert_eq!(file.support[0].until, SupportUntil::FurtherNotice);
+    let cal = Calendar::builtin();
+    let mut policy = Policy::default().with_support(&file);
+    policy.activity.insert(
+        l("1.18"),
+        Activity {
+            release: "v1.18.20-lts.3".into(),
+            date: d("2026-04-14"),
+        },
+    );
+    let day = d("2026-12-01");
+    let s = statuses(&cal, &policy, day);
+    let get = |x: &str| s.iter().find(|s| s.line == l(x)).unwrap();
+    assert_eq!(get("1.17").phase, Phase::Lts);
+    assert_eq!(get("1.17").lts_end, None);
+    assert_eq!(get("1.17").lts_basis, Some("policy"));
+    assert_eq!(get("1.16").lts_end, Some(d("2026-12-31")));
+    assert_eq!(get("1.16").days_left, Some(30));
+    // 1.18: the formula ended it in 2024; the program shipped in 2026.
+    assert_eq!(get("1.18").phase, Phase::Eol);
+    assert_eq!(get("1.18").lts_basis, Some("rule"));
+    let msg = get("1.18").disagreement.clone().unwrap();
+    assert!(
+        msg.contains("v1.18.20-lts.3") && msg.contains("2024-06-18"),
+        "{msg}"
+    );
+    assert!(get("1.17").disagreement.is_none());
+
+    for (bad, what) in [
+        ("support:\n  - {line: \"1.17\"}\n", "no `until`"),
+        ("support:\n  - {until: 2026-01-01}\n", "without `line`"),
+        ("support:\n  - {line: \"1.17\", until: soon}\n", "further-notice"),
+        ("support:\n  - {line: \"1.17\", until: 2026-01-01, from: 2020-01-01}\n", "unknown key `from`"),
+        ("support:\n  - {line: \"1.17\", until: 2026-01-01}\n  - {line: \"1.17\", until: 2027-01-01}\n", "twice"),
+    ] {
+        match parse(bad) {
+            Ok(f) => panic!("{bad} parsed: {f:?}"),
+            Err(e) => assert!(e.to_string().contains(what), "{bad}: {e}"),
+        }
+    }
+}

@@ -11,6 +11,8 @@
 //!   uses), written as a commit with a fixed committer, and each step is cached by content.
 //! * [`verify`] — materializes many releases in dependency order, in parallel, and reports
 //!   conflicts without stopping at the first one.
+//! * [`activity`] — when the program shipped each line's newest release (the workspace's git
+//!   history), for support windows that follow the program rather than a formula.
 //! * [`backport`] — tries an upstream fix on the newest release of each line in memory
 //!   (`klts backport`), and writes the patch files and new releases.
 //! * [`checkout`] — tags a release and leaves a working tree, at the failing patch in the usual
@@ -27,6 +29,7 @@
 //!                           a killed run's is removed by the next one (see [`scratch`])
 //! ```
 
+pub mod activity;
 pub mod backport;
 pub mod checkout;
 pub mod engine;

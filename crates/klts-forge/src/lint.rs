@@ -23,6 +23,8 @@ klts_core::diagnostic_codes! {
         MissingTag => "missing-tag",
         /// No upstream mirror yet: tags are not checked.
         NoMirror => "no-mirror",
+        /// The program shipped a release of a line after the line's support ended.
+        SupportDisagrees => "support-disagrees",
     }
 }
 
@@ -156,6 +158,48 @@ pub fn lint_workspace(ws: &Workspace) -> Result<Vec<Diagnostic>, ForgeError> {
                 "upstream tags not checked: there is no mirror yet",
             )
             .with_help("run `klts fetch` to check that every chain ends in an upstream tag"),
+        );
+    }
+    Ok(out)
+}
+/// Where the program's support policy and its activity disagree on `today`: a line whose
+/// support ended (by `lifecycle.yml`'s `support:` decision, or community end of life +
+/// `lts_years`) although the program shipped a release of it afterwards. Each finding points at
+/// that release in `releases.yml`; the fix is a decision in `lifecycle.yml`.
+pub fn lint_support(
+    ws: &Workspace,
+    today: klts_core::lifecycle::Date,
+) -> Result<Vec<Diagnostic>, ForgeError> {
+    let (calendar, policy) = crate::activity::workspace_lifecycle(Some(&ws.root), None, None)
+        .map_err(ForgeError::Other)?;
+    let mut out = Vec::new();
+    for st in klts_core::lifecycle::statuses(&calendar, &policy, today) {
+        let (Some(message), Some(activity)) = (&st.disagreement, &st.activity) else {
+            continue;
+        };
+        let loc = ws.manifest.release(&activity.release).map(|r| r.name.loc);
+        out.push(
+            Diagnostic::new(
+                Severity::Warning,
+                WorkspaceCode::SupportDisagrees,
+                &ws.manifest.path,
+                loc,
+                message.clone(),
+            )
+            .with_help(if st.in_program {
+                format!(
+                    "say what the program does in {}: `support: [{{line: \"{}\", until: further-notice}}]` (or its last day)",
+                    klts_core::lifecycle::LIFECYCLE_FILE,
+                    st.line
+                )
+            } else {
+                format!(
+                    "the line is no longer maintained (no `must` release): record until when it was in {}: `support: [{{line: \"{}\", until: {}}}]`",
+                    klts_core::lifecycle::LIFECYCLE_FILE,
+                    st.line,
+                    activity.date
+                )
+            }),
         );
     }
     Ok(out)

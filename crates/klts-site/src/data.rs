@@ -17,9 +17,7 @@
 //! paths) is in [`SiteData::operator_problems`], which the CLI prints and nothing renders.
 //! Workspace file errors name files relative to the workspace.
 
-use klts_core::lifecycle::{
-    load_lifecycle_file, statuses, Calendar, Date, LineStatus, Policy, LIFECYCLE_FILE,
-};
+use klts_core::lifecycle::{statuses, Calendar, Date, LineStatus, Policy, LIFECYCLE_FILE};
 use klts_core::{MinorLine, Version};
 use klts_forge::verify::VerifyOptions;
 use klts_forge::Workspace;
@@ -506,7 +504,7 @@ fn build_with(
         match lifecycle(Some(dir), config.lts_years, Some(product.product)) {
             Ok((c, p)) => {
                 calendar = c;
-                policy.lts_years = p.lts_years;
+                policy = p;
             }
             Err(e) if e.starts_with(&lifecycle_path.display().to_string()) => {
                 errors.push(SiteError {
@@ -814,51 +812,14 @@ fn advisories_as_of(db: &Database) -> String {
     }
 }
 
-/// The lifecycle of a workspace (or, without one, the built-in calendar and default policy):
-/// the calendar with `lifecycle.yml` overrides, and the policy from the manifest's `must`
-/// flags and the `lts_years` of `lifecycle.yml` (unless `lts_years` overrides it). `Err` names
-/// the file that could not be read, with line and column.
-///
-/// `product` picks the built-in calendar and policy; `None` means the workspace's own
-/// ([`Workspace::product`]), or Kubernetes without a workspace.
+/// The lifecycle of a workspace: [`klts_forge::activity::workspace_lifecycle`], the one rule
+/// the CLI uses too.
 pub fn lifecycle(
     workspace: Option<&Path>,
     lts_years: Option<u32>,
     product: Option<klts_core::Product>,
 ) -> Result<(Calendar, Policy), String> {
-    let product = match product {
-        Some(p) => p,
-        None => match workspace.filter(|d| d.join(klts_forge::MANIFEST_FILE).is_file()) {
-            Some(dir) => {
-                Workspace::open(dir, None)
-                    .and_then(|w| w.product())
-                    .map_err(|e| e.to_string())?
-                    .product
-            }
-            None => klts_core::Product::Kubernetes,
-        },
-    };
-    let mut calendar = Calendar::builtin_for(product).clone();
-    let mut policy = Policy::default().for_product(product);
-    if let Some(dir) = workspace {
-        let manifest = dir.join(klts_forge::MANIFEST_FILE);
-        if manifest.is_file() {
-            let m = klts_core::Manifest::load(&manifest).map_err(|e| e.to_string())?;
-            policy = Policy::from_manifest(&m).for_product(product);
-        }
-        let path = dir.join(LIFECYCLE_FILE);
-        if path.is_file() {
-            let file = load_lifecycle_file(&path).map_err(|e| e.to_string())?;
-            if let Some(y) = file.lts_years {
-                policy.lts_years = y;
-            }
-            calendar = calendar.with_overrides(&file);
-        }
-    }
-    if let Some(y) = lts_years {
-        policy.lts_years = y;
-    }
-    Ok((calendar, policy))
+    klts_forge::activity::workspace_lifecycle(workspace, lts_years, product)
 }
 
 /// Files whose change means the site must be rebuilt (for `klts serve`).

@@ -441,6 +441,10 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         Command::Lint(list) => {
             let ws = open(cli)?;
             let mut diags = klts_forge::lint::lint_workspace(&ws)?;
+            diags.extend(klts_forge::lint::lint_support(
+                &ws,
+                klts_core::lifecycle::Date::today(),
+            )?);
             let triage = ws.root.join(klts_vuln::triage::TRIAGE_FILE);
             if triage.exists() {
                 let db = vulns::database(cli)?;

@@ -348,11 +348,19 @@ pub fn lifecycle(
                 format!("{:?}", l.phase).to_lowercase(),
                 l.released.to_string(),
                 d(l.community_eol),
-                d(l.lts_end),
+                match (l.lts_end, l.lts_basis) {
+                    (None, Some("policy")) => "further notice".into(),
+                    (end, Some("policy")) => format!("{} (policy)", d(end)),
+                    (end, _) => d(end),
+                },
                 l.days_left
                     .map(|n| n.to_string())
                     .unwrap_or_else(|| "-".into()),
                 l.latest_patch.clone().unwrap_or_else(|| "-".into()),
+                l.activity
+                    .as_ref()
+                    .map(|a| format!("{} {}", a.release, a.date))
+                    .unwrap_or_else(|| "-".into()),
             ]
         })
         .collect();
@@ -365,8 +373,14 @@ pub fn lifecycle(
             "LTS END",
             "DAYS LEFT",
             "NEWEST PATCH",
+            "PROGRAM SHIPPED",
         ],
         &rows,
     );
-    outln!("\n{product} on {date}; LTS lasts {lts_years} years after community end of life");
+    outln!("\n{product} on {date}; LTS lasts {lts_years} years after community end of life, unless lifecycle.yml's `support:` decides");
+    for l in lines {
+        if let Some(d) = &l.disagreement {
+            outln!("warning: {d}");
+        }
+    }
 }

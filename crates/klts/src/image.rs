@@ -76,10 +76,7 @@ pub struct ImageArgs {
 }
 
 fn fail(e: impl std::fmt::Display) -> Failure {
-    Failure {
-        code: 2,
-        message: e.to_string(),
-    }
+    Failure::usage(e.to_string())
 }
 
 pub fn run(cli: &crate::Cli, args: &ImageArgs) -> Result<u8, Failure> {

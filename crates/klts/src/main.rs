@@ -324,12 +324,30 @@ pub(crate) struct Failure {
     pub(crate) message: String,
 }
 
-impl From<ForgeError> for Failure {
-    fn from(e: ForgeError) -> Self {
+impl Failure {
+    /// Bad input or an unusable environment: exit 2, with what to do in the message.
+    pub(crate) fn usage(message: impl Into<String>) -> Failure {
         Failure {
             code: 2,
-            message: e.to_string(),
+            message: message.into(),
         }
+    }
+}
+
+impl RunArgs {
+    /// The engine's options for these arguments (the one place they are converted).
+    pub(crate) fn verify_options(&self) -> VerifyOptions {
+        VerifyOptions {
+            jobs: jobs(self),
+            offline: self.offline,
+            use_cache: !self.no_cache,
+        }
+    }
+}
+
+impl From<ForgeError> for Failure {
+    fn from(e: ForgeError) -> Self {
+        Failure::usage(e.to_string())
     }
 }
 
@@ -391,17 +409,11 @@ pub(crate) fn build_config(cli: &Cli) -> Result<klts_core::build::BuildConfig, F
     }
     klts_core::Manifest::load(&path)
         .map(|m| m.build)
-        .map_err(|e| Failure {
-            code: 2,
-            message: e.to_string(),
-        })
+        .map_err(|e| Failure::usage(e.to_string()))
 }
 
 pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Failure {
-        code: 2,
-        message: e.to_string(),
-    })?;
+    let text = serde_json::to_string_pretty(value).map_err(|e| Failure::usage(e.to_string()))?;
     outln!("{text}");
     Ok(())
 }
@@ -420,13 +432,10 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
     // Commands that also work without a workspace must not take a mistyped `--workspace` for
     // "no workspace": an explicit path that is not a directory is an error for every command.
     if !cli.workspace.is_dir() {
-        return Err(Failure {
-            code: 2,
-            message: format!(
+        return Err(Failure::usage(format!(
                 "workspace {} is not a directory\n  help: pass --workspace DIR with the directory that holds releases.yml (or omit it to use the current directory)",
                 cli.workspace.display()
-            ),
-        });
+            )));
     }
     match &cli.command {
         Command::Releases(list) => {
@@ -499,16 +508,9 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             let ws = open(cli)?;
             let names = select(&ws, releases, *all)?;
             if names.is_empty() {
-                return Err(Failure {
-                    code: 2,
-                    message: "nothing to verify: no release has `must: true`\n  help: name releases or use --all".into(),
-                });
+                return Err(Failure::usage("nothing to verify: no release has `must: true`\n  help: name releases or use --all"));
             }
-            let options = VerifyOptions {
-                jobs: jobs(run),
-                offline: run.offline,
-                use_cache: !run.no_cache,
-            };
+            let options = run.verify_options();
             let started = std::time::Instant::now();
             let progress =
                 render::Progress::new(std::io::stderr().is_terminal() && cli.verbose == 0);
@@ -536,10 +538,8 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             if let Some(path) = svg {
                 let title = format!("{} lifecycle on {date}", calendar.product);
                 let chart = klts_site::chart::lifecycle_svg(&lines, date, &title);
-                klts_forge::fsutil::atomic_write(path, chart.as_bytes()).map_err(|e| Failure {
-                    code: 2,
-                    message: format!("{}: {e}", path.display()),
-                })?;
+                klts_forge::fsutil::atomic_write(path, chart.as_bytes())
+                    .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
             }
             if *supported {
                 lines.retain(|l| {
@@ -590,11 +590,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             run,
         } => {
             let ws = open(cli)?;
-            let options = VerifyOptions {
-                jobs: jobs(run),
-                offline: run.offline,
-                use_cache: !run.no_cache,
-            };
+            let options = run.verify_options();
             match checkout(&ws, release, worktree.as_deref(), &options)? {
                 CheckoutOutcome::Tagged {
                     tag,

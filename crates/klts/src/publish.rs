@@ -147,10 +147,7 @@ fn warn_compat(key: &SigningKey, a: &RepoArgs) {
 }
 
 fn fail(e: impl std::fmt::Display) -> Failure {
-    Failure {
-        code: 2,
-        message: e.to_string(),
-    }
+    Failure::usage(e.to_string())
 }
 
 fn now() -> u32 {
@@ -208,20 +205,14 @@ pub fn run_publish(cli: &crate::Cli, cmd: &PublishCommand) -> Result<u8, Failure
             let valid_for = match &a.valid_for {
                 None => None,
                 Some(d) => sign::parse_expiry(d)
-                    .map_err(|_| Failure {
-                        code: 2,
-                        message: format!("--valid-for {d:?}: expected e.g. 7d, 2w or 30d\n  help: the apt indexes expire that long after their Date: (SOURCE_DATE_EPOCH, else now)"),
-                    })?,
+                    .map_err(|_| Failure::usage(format!("--valid-for {d:?}: expected e.g. 7d, 2w or 30d\n  help: the apt indexes expire that long after their Date: (SOURCE_DATE_EPOCH, else now)")))?,
             };
             // An index that is already expired when published would be refused by every apt.
             if let Some(secs) = valid_for {
                 if u64::from(date) + u64::from(secs) <= u64::from(now()) {
-                    return Err(Failure {
-                        code: 2,
-                        message: format!(
+                    return Err(Failure::usage(format!(
                             "--valid-for: the indexes would expire before they are published (Date: is SOURCE_DATE_EPOCH={date}, plus {secs} s is in the past)\n  help: publish with a later SOURCE_DATE_EPOCH, a longer --valid-for, or without --valid-for"
-                        ),
-                    });
+                        )));
                 }
             }
             let opts = apt::AptOptions {

@@ -1,10 +1,9 @@
 //! `klts vulns …`, `klts vex`, `klts osv export`, `klts feed sync`: argument handling and
 //! rendering over `klts-vuln`.
 
-use crate::{jobs, json, open, Cli, Failure, RunArgs};
+use crate::{json, open, Cli, Failure, RunArgs};
 use clap::{Args, Subcommand, ValueEnum};
 use klts_core::{MinorLine, Version};
-use klts_forge::verify::VerifyOptions;
 use klts_forge::Workspace;
 use klts_vuln::db::Database;
 use klts_vuln::facts::{version_facts, workspace_facts, WorkspaceFacts};
@@ -141,12 +140,8 @@ pub(crate) fn product_of(
 /// The advisory database: the embedded snapshot plus synced feeds; warnings are logged.
 pub(crate) fn database(cli: &Cli) -> Result<Database, Failure> {
     let cache = klts_vuln::sources::default_cache_dir();
-    let db = klts_vuln::sources::load_for_workspace(Some(&cache), Some(&cli.workspace)).map_err(
-        |e| Failure {
-            code: 2,
-            message: e,
-        },
-    )?;
+    let db = klts_vuln::sources::load_for_workspace(Some(&cache), Some(&cli.workspace))
+        .map_err(|e| Failure::usage(e))?;
     for w in &db.warnings {
         tracing::warn!("{w}");
     }
@@ -154,10 +149,7 @@ pub(crate) fn database(cli: &Cli) -> Result<Database, Failure> {
 }
 
 fn triage(ws: &Workspace) -> Result<Triage, Failure> {
-    Triage::load(&ws.root.join(TRIAGE_FILE)).map_err(|e| Failure {
-        code: 2,
-        message: e.to_string(),
-    })
+    Triage::load(&ws.root.join(TRIAGE_FILE)).map_err(|e| Failure::usage(e.to_string()))
 }
 
 fn gather(
@@ -166,11 +158,7 @@ fn gather(
     db: &Database,
 ) -> Result<(Workspace, WorkspaceFacts, Triage), Failure> {
     let ws = open(cli)?;
-    let options = VerifyOptions {
-        jobs: jobs(run),
-        offline: run.offline,
-        use_cache: !run.no_cache,
-    };
+    let options = run.verify_options();
     let facts = match workspace_facts(&ws, &options) {
         Ok(mut facts) => {
             klts_vuln::facts::attach_git_evidence(&ws, db, &mut facts)?;
@@ -389,10 +377,7 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
             run,
             product: _,
         } => {
-            let v = Version::parse(version).map_err(|e| Failure {
-                code: 2,
-                message: e.to_string(),
-            })?;
+            let v = Version::parse(version).map_err(|e| Failure::usage(e.to_string()))?;
             // A workspace is optional here; but a workspace that is there and broken is an
             // error, never "no workspace". A workspace of another product than the one asked
             // about (`--product`) has nothing to say about VERSION.
@@ -405,11 +390,7 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
             let mut manifest_only = false;
             let (facts, workspace, t) = match &ws {
                 Some(ws) => {
-                    let options = VerifyOptions {
-                        jobs: jobs(run),
-                        offline: run.offline,
-                        use_cache: !run.no_cache,
-                    };
+                    let options = run.verify_options();
                     // `check` works without a workspace, so a workspace whose releases cannot
                     // be materialized (no mirror, no network) degrades to the bare version.
                     let releases = match workspace_facts(ws, &options) {
@@ -426,10 +407,7 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                         }
                     };
                     let own = klts_vuln::report::select_facts(&v, version, &releases, true)
-                        .map_err(|e| Failure {
-                            code: 2,
-                            message: e.to_string(),
-                        })?
+                        .map_err(|e| Failure::usage(e.to_string()))?
                         .cloned();
                     let facts = match own {
                         Some(f) => f,
@@ -636,21 +614,15 @@ pub fn run_osv_export(cli: &Cli, run: &RunArgs, out: Option<&PathBuf>) -> Result
     let records = klts_vuln::vex::osv_export(&db, &facts.releases, &t, &ts);
     match out {
         Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| Failure {
-                code: 2,
-                message: format!("{}: {e}", dir.display()),
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
             for r in &records {
                 let id = r["id"].as_str().unwrap_or("KLTS-unknown");
-                let text = serde_json::to_vec_pretty(r).map_err(|e| Failure {
-                    code: 2,
-                    message: e.to_string(),
-                })?;
+                let text =
+                    serde_json::to_vec_pretty(r).map_err(|e| Failure::usage(e.to_string()))?;
                 let path = dir.join(format!("{id}.json"));
-                klts_forge::fsutil::atomic_write(&path, &text).map_err(|e| Failure {
-                    code: 2,
-                    message: format!("{}: {e}", path.display()),
-                })?;
+                klts_forge::fsutil::atomic_write(&path, &text)
+                    .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
             }
             outln!("wrote {} OSV records to {}", records.len(), dir.display());
         }
@@ -662,14 +634,10 @@ pub fn run_osv_export(cli: &Cli, run: &RunArgs, out: Option<&PathBuf>) -> Result
 fn write_json(value: &serde_json::Value, out: Option<&PathBuf>) -> Result<(), Failure> {
     match out {
         Some(path) => {
-            let text = serde_json::to_vec_pretty(value).map_err(|e| Failure {
-                code: 2,
-                message: e.to_string(),
-            })?;
-            klts_forge::fsutil::atomic_write(path, &text).map_err(|e| Failure {
-                code: 2,
-                message: format!("{}: {e}", path.display()),
-            })
+            let text =
+                serde_json::to_vec_pretty(value).map_err(|e| Failure::usage(e.to_string()))?;
+            klts_forge::fsutil::atomic_write(path, &text)
+                .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
         }
         None => json(value),
     }
@@ -708,10 +676,7 @@ pub fn run_feed_sync(
     } else {
         urls.to_vec()
     };
-    let results = klts_vuln::sources::sync(&urls, &cache).map_err(|e| Failure {
-        code: 2,
-        message: e,
-    })?;
+    let results = klts_vuln::sources::sync(&urls, &cache).map_err(|e| Failure::usage(e))?;
     match list.output {
         crate::Format::Json => json(&results)?,
         crate::Format::Table => {

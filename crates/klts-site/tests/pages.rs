@@ -1463,7 +1463,7 @@ fn status_api_follows_the_check_rule() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(
         tmp.path().join("releases.yml"),
-        "base: /nonexistent\nreleases:\n  - name: v1.17.17-lts.1\n    base_release: v1.17.17\n    must: true\n    patches: [CVE-2021-25741.1.17]\n",
+        "base: /nonexistent\nproduct: kubernetes\nreleases:\n  - name: v1.17.17-lts.1\n    base_release: v1.17.17\n    must: true\n    patches: [CVE-2021-25741.1.17]\n",
     )
     .unwrap();
     let db = klts_vuln::sources::load(None).unwrap();
@@ -1603,7 +1603,7 @@ fn failed_materializations_leak_no_machine_paths() {
     std::fs::create_dir_all(&gone).unwrap();
     std::fs::write(
         gone.join("releases.yml"),
-        "base: /nonexistent/upstream\nreleases:\n  - name: v1.17.17-lts.1\n    base_release: v1.17.17\n    must: true\n    patches: [CVE-2021-25741.1.17]\n",
+        "base: /nonexistent/upstream\nproduct: kubernetes\nreleases:\n  - name: v1.17.17-lts.1\n    base_release: v1.17.17\n    must: true\n    patches: [CVE-2021-25741.1.17]\n",
     )
     .unwrap();
     let machine: Vec<String> = [tmp.path().to_path_buf(), tmp.path().canonicalize().unwrap()]

@@ -575,6 +575,7 @@ fn upstream(root: &Path) -> Vec<u8> {
 }
 
 const MANIFEST: &str = "base: ../upstream
+product: kubernetes
 
 releases:
   - name: v1.17.0-lts.1

@@ -981,7 +981,17 @@ pub fn status(adv: &Advisory, rel: &ReleaseFacts, triage: &Triage) -> Status {
             (base, tree) => {
                 let base = base.flatten();
                 let tree = tree.flatten();
+                // Every tree is built with some Go: when the advisory is Go's own and the
+                // tree names no Go version, the version is unknown, never "absent".
+                let go_unknown = deps.iter().any(|a| kind(a, product) == Kind::GoToolchain)
+                    && rel.tree.as_ref().or(rel.base_tree.as_ref()).is_some_and(|t| t.go.is_none());
                 match (base, tree) {
+                    (None, None) if go_unknown => Status {
+                        status: StatusKind::Unknown,
+                        evidence: vec![Evidence::Missing {
+                            what: "the Go version the release builds with (the tree has no .go-version, build/build-image/cross/VERSION or go.mod; set `build.go` in releases.yml)".into(),
+                        }],
+                    },
                     (None, None) => Status {
                         status: StatusKind::NotAffected,
                         evidence: vec![Evidence::Absent {

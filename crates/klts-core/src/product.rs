@@ -183,6 +183,26 @@ pub struct ProductChoice {
     pub product: Product,
     /// Why: `product: in releases.yml:2`, `the base URL`, `the go.mod module line`, …
     pub source: String,
+    /// Which rule answered ([`ProductBasis::Nothing`]: nothing named it, so it is generic).
+    pub basis: ProductBasis,
+}
+
+/// The rule of [`resolve`] that decided a product.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProductBasis {
+    /// `product:` in `releases.yml`.
+    Manifest,
+    /// `product:` in `lifecycle.yml`.
+    Lifecycle,
+    /// The `base:` URL.
+    BaseUrl,
+    /// The upstream `go.mod`.
+    GoMod,
+    /// An explicit choice of the caller (`--product`), or a default where there is no
+    /// workspace.
+    Caller,
+    /// Nothing named it: a generic Go project until something does.
+    Nothing,
 }
 
 /// What [`resolve`] looks at; every field is optional.
@@ -202,25 +222,39 @@ pub struct ProductHints<'a> {
 /// A `lifecycle.yml` naming an unknown product is a generic project by that name's will:
 /// it keeps its own calendar from that file, and no advisory is its own.
 pub fn resolve(h: ProductHints<'_>) -> ProductChoice {
-    let choice = |product, source: String| ProductChoice { product, source };
+    let choice = |product, source: String, basis| ProductChoice {
+        product,
+        source,
+        basis,
+    };
     if let Some((p, line)) = h.manifest {
-        return choice(p, format!("`product:` in releases.yml line {line}"));
+        return choice(
+            p,
+            format!("`product:` in releases.yml line {line}"),
+            ProductBasis::Manifest,
+        );
     }
     if let Some(name) = h.lifecycle.map(str::trim).filter(|n| !n.is_empty()) {
         return choice(
             Product::parse(name).unwrap_or(Product::Generic),
             "`product:` in lifecycle.yml".into(),
+            ProductBasis::Lifecycle,
         );
     }
     if let Some(p) = h.base.and_then(Product::from_base_url) {
-        return choice(p, "the base URL".into());
+        return choice(p, "the base URL".into(), ProductBasis::BaseUrl);
     }
     if let Some(m) = h.go_module {
         return match Product::from_module_path(m) {
-            Some(p) => choice(p, format!("the upstream go.mod (module {m})")),
+            Some(p) => choice(
+                p,
+                format!("the upstream go.mod (module {m})"),
+                ProductBasis::GoMod,
+            ),
             None => choice(
                 Product::Generic,
                 format!("the upstream go.mod (module {m} is not a built-in product)"),
+                ProductBasis::GoMod,
             ),
         };
     }
@@ -228,6 +262,7 @@ pub fn resolve(h: ProductHints<'_>) -> ProductChoice {
         Product::Generic,
         "nothing names it (no `product:`, the base is not a known repository, no go.mod read)"
             .into(),
+        ProductBasis::Nothing,
     )
 }
 
@@ -355,6 +390,10 @@ mod tests {
         assert_eq!(r.product, Product::Generic);
         assert!(r.source.contains("example.com/toy"));
         assert_eq!(resolve(ProductHints::default()).product, Product::Generic);
+        assert_eq!(
+            resolve(ProductHints::default()).basis,
+            ProductBasis::Nothing
+        );
         let r = resolve(ProductHints {
             lifecycle: Some("Containerd"),
             ..Default::default()

@@ -25,6 +25,9 @@ klts_core::diagnostic_codes! {
         NoMirror => "no-mirror",
         /// The program shipped a release of a line after the line's support ended.
         SupportDisagrees => "support-disagrees",
+        /// Nothing says which product the workspace maintains: it is judged as a generic Go
+        /// project.
+        ProductUndecided => "product-undecided",
     }
 }
 
@@ -34,6 +37,25 @@ pub fn lint_workspace(ws: &Workspace) -> Result<Vec<Diagnostic>, ForgeError> {
     let m = &ws.manifest;
     let mut out = klts_core::lint::lint(m);
     let lock = Lock::load(&ws.lock_path())?;
+
+    // A workspace whose product nothing names is judged as a generic Go project: no
+    // advisories of its own, no calendar. Say so before a report is read as "nothing open".
+    let product = ws.product()?;
+    if product.basis == klts_core::product::ProductBasis::Nothing {
+        out.push(
+            Diagnostic::new(
+                Severity::Warning,
+                WorkspaceCode::ProductUndecided,
+                &m.path,
+                Some(m.base.loc),
+                format!(
+                    "nothing says which product this workspace maintains ({}): it is judged as a generic Go project, with no advisories of its own",
+                    product.source
+                ),
+            )
+            .with_help("add `product: kubernetes` (or containerd, runc, generic) to releases.yml, or `klts fetch` so the upstream go.mod can say it"),
+        );
+    }
 
     // URLs used by some release but not pinned; pins nothing uses.
     let mut used_urls = BTreeSet::new();

@@ -382,6 +382,7 @@ pub fn workspace_product(
     let fallback = |source: &str| ProductChoice {
         product: klts_core::Product::Kubernetes,
         source: source.to_owned(),
+        basis: klts_core::product::ProductBasis::Caller,
     };
     let Some(dir) = workspace.filter(|d| d.join(klts_forge::MANIFEST_FILE).is_file()) else {
         return fallback("no workspace: the built-in Kubernetes data");

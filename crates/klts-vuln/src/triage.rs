@@ -362,7 +362,7 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), count, "a code name is used twice");
-        assert_eq!(count, 21);
+        assert_eq!(count, 22);
     }
 
     fn parse(s: &str) -> Result<Triage, TriageError> {

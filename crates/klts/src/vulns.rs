@@ -125,6 +125,7 @@ pub(crate) fn product_of(
         return Ok(ProductChoice {
             product,
             source: "--product".into(),
+            basis: klts_core::product::ProductBasis::Caller,
         });
     }
     if cli.workspace.join(klts_forge::MANIFEST_FILE).exists() {
@@ -134,6 +135,7 @@ pub(crate) fn product_of(
     Ok(ProductChoice {
         product: klts_core::Product::Kubernetes,
         source: "no workspace here; --product names another".into(),
+        basis: klts_core::product::ProductBasis::Caller,
     })
 }
 

@@ -90,7 +90,7 @@ fn workspace_lifecycle_file_and_dropped_lines() {
     let tmp = tempfile::tempdir().unwrap();
     let ws = Ws::new(
         tmp.path(),
-        "base: /nonexistent\nreleases:\n  - name: v1.17.17-lts.1\n    base_release: v1.17.17\n    must: true\n  - name: v1.16.15-lts.1\n    base_release: v1.16.15\n    must: false\n",
+        "base: /nonexistent\nproduct: kubernetes\nreleases:\n  - name: v1.17.17-lts.1\n    base_release: v1.17.17\n    must: true\n  - name: v1.16.15-lts.1\n    base_release: v1.16.15\n    must: false\n",
     );
     std::fs::write(ws.dir.join("lifecycle.yml"), "lts_years: 2\n").unwrap();
     let out = klts_in(

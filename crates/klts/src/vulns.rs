@@ -143,7 +143,7 @@ pub(crate) fn product_of(
 pub(crate) fn database(cli: &Cli) -> Result<Database, Failure> {
     let cache = klts_vuln::sources::default_cache_dir();
     let db = klts_vuln::sources::load_for_workspace(Some(&cache), Some(&cli.workspace))
-        .map_err(|e| Failure::usage(e))?;
+        .map_err(Failure::usage)?;
     for w in &db.warnings {
         tracing::warn!("{w}");
     }
@@ -678,7 +678,7 @@ pub fn run_feed_sync(
     } else {
         urls.to_vec()
     };
-    let results = klts_vuln::sources::sync(&urls, &cache).map_err(|e| Failure::usage(e))?;
+    let results = klts_vuln::sources::sync(&urls, &cache).map_err(Failure::usage)?;
     match list.output {
         crate::Format::Json => json(&results)?,
         crate::Format::Table => {

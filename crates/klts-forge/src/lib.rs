@@ -13,6 +13,8 @@
 //!   conflicts without stopping at the first one.
 //! * [`backport`] — tries an upstream fix on the newest release of each line in memory
 //!   (`klts backport`), and writes the patch files and new releases.
+//! * [`toolchain`] — which Go toolchain a materialized tree needs (the one rule for build, CI
+//!   and the stdlib vulnerability statuses), read from git objects or a working tree.
 //! * [`checkout`] — tags a release and leaves a working tree, at the failing patch in the usual
 //!   `git am` state when there is a conflict.
 //!
@@ -40,6 +42,7 @@ pub mod odb;
 pub mod patches;
 pub mod scratch;
 pub mod sync;
+pub mod toolchain;
 pub mod upstream;
 pub mod verify;
 

@@ -35,6 +35,7 @@ pub mod build;
 pub mod ci;
 pub mod deb;
 pub mod fsdir;
+pub mod goenv;
 pub mod gotest;
 pub mod junit;
 pub mod oci;

@@ -192,7 +192,8 @@ pub fn test(
     let dest = options.out_dir.join(release).join("test");
     let staging = Staging::new(&dest)?;
     progress(&format!("materializing {release}"));
-    let m = Materialized::new(ws, release, &options.verify)?;
+    let mut m = Materialized::new(ws, release, &options.verify)?;
+    m.setup_go(ws, None, progress)?;
     let module = module_path(&m.worktree);
     let targets: Vec<String> = cfg.targets.iter().map(|t| t.value.clone()).collect();
     let base_env = m.env(cfg, &host_platform(), &targets);
@@ -227,6 +228,7 @@ pub fn test(
             &cfg.test.command.value,
             &m.worktree,
             &env,
+            m.unset(),
             &log,
             cfg.test.timeout,
         );

@@ -46,6 +46,10 @@ pub struct BuildArgs {
     /// Also build the server image binaries (build.images).
     #[arg(long)]
     images: bool,
+    /// The `go` to build with [default: `go` on PATH]; checked against the release's
+    /// toolchain (`klts toolchain`): another minor version is an error, another patch a warning.
+    #[arg(long, value_name = "PATH")]
+    go: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
     #[command(flatten)]
@@ -133,6 +137,7 @@ pub fn run_build(cli: &Cli, a: &BuildArgs) -> Result<u8, Failure> {
         out_dir: a.common.out_dir(cli),
         keep_worktree: a.common.keep_worktree,
         verify: a.common.verify(),
+        go: a.go.clone(),
     };
     let report = build(&ws, &a.release, &options, &progress).map_err(|e| {
         let ran = matches!(

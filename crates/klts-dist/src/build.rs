@@ -615,7 +615,11 @@ pub fn build(
     let staging = Staging::new(&dest)?;
     progress(&format!("materializing {release}"));
     let mut m = Materialized::new(ws, release, &options.verify)?;
-    m.setup_go(ws, options.go.as_deref(), progress)?;
+    if let Err(e) = m.setup_go(ws, options.go.as_deref(), progress) {
+        // Nothing ran in the tree: it is no evidence to keep.
+        m.remove();
+        return Err(e);
+    }
     let mut artifacts = Vec::new();
     for platform in &platforms {
         progress(&format!("building {release} for {platform}"));

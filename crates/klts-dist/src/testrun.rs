@@ -113,6 +113,8 @@ pub struct TestOptions {
     pub keep_worktree: bool,
     /// How to materialize.
     pub verify: VerifyOptions,
+    /// The `go` to run [default: `go` on PATH] (`--go`), checked like `klts build`'s.
+    pub go: Option<PathBuf>,
 }
 
 /// Whether `package` is covered by a tolerated entry (`pkg`, `pkg/...`, or `./dir` relative
@@ -193,7 +195,11 @@ pub fn test(
     let staging = Staging::new(&dest)?;
     progress(&format!("materializing {release}"));
     let mut m = Materialized::new(ws, release, &options.verify)?;
-    m.setup_go(ws, None, progress)?;
+    if let Err(e) = m.setup_go(ws, options.go.as_deref(), progress) {
+        // Nothing ran in the tree: it is no evidence to keep.
+        m.remove();
+        return Err(e);
+    }
     let module = module_path(&m.worktree);
     let targets: Vec<String> = cfg.targets.iter().map(|t| t.value.clone()).collect();
     let base_env = m.env(cfg, &host_platform(), &targets);

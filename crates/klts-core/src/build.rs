@@ -9,6 +9,8 @@
 //!   command: make all WHAT="$KLTS_WHAT" KUBE_BUILD_PLATFORMS=$KLTS_PLATFORM
 //!   artifacts: _output/local/bin/{os}/{arch}        # where the binaries land; {os}/{arch} substituted
 //!   env: {KUBE_BUILD_CONFORMANCE: "n"}              # extra environment, literal values
+//!   go: go1.13.15                                   # the Go toolchain, overriding the tree's
+//!   import_path: k8s.io/kubernetes                  # GOPATH import path of pre-modules trees
 //!   test:
 //!     command: make test WHAT="$KLTS_TEST_DIRS"     # $KLTS_TEST_DIRS is empty = every package
 //!     retries: 2                                    # re-runs of the packages still failing
@@ -32,10 +34,18 @@
 //! `KLTS_TEST_PACKAGES` (Go import paths) and `KLTS_TEST_DIRS` (`./relative/dirs`): empty on
 //! the first run, the packages still failing on retries.
 //!
+//! `go` is either one Go version for every release (`go1.13.15`, `'1.13.15'`; a bare `1.20`
+//! is a YAML number and is refused, since YAML reads it as `1.2`) or a mapping from a release
+//! name or a minor line (`v1.16`, matching every `v1.16.*` release) to a version; the exact
+//! release name wins over the line. Without it the toolchain comes from the tree
+//! (`klts_forge::toolchain` documents the order). `import_path` is where a pre-modules tree
+//! (no `go.mod`) is placed under `$GOPATH/src`; without it `klts build` reads it from the tree.
+//!
 //! Unknown keys inside `build:` are kept in [`crate::Manifest::unknown_keys`] and reported by
 //! `klts lint` as warnings, like every other unknown key.
 
 use crate::diag::Location;
+use crate::goversion::GoRelease;
 use crate::manifest::{ManifestError, Parser, Spanned};
 use crate::yaml::{describe, loc};
 use saphyr::{MarkedYaml, Scalar, YamlData};
@@ -108,8 +118,37 @@ pub struct BuildConfig {
     pub env: BTreeMap<String, String>,
     /// `test`.
     pub test: TestConfig,
+    /// `go`: the Go toolchain, when the manifest names one.
+    pub go: GoSetting,
+    /// `import_path`: the Go import path of a pre-modules tree (`k8s.io/kubernetes`).
+    pub import_path: Option<Spanned<String>>,
     /// Where the `build:` key is, when the manifest has one.
     pub loc: Option<Location>,
+}
+
+/// `build.go`: one Go version for every release, or one per release or minor line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GoSetting {
+    /// `go: go1.13.15`: every release.
+    pub all: Option<Spanned<GoRelease>>,
+    /// `go: {v1.16: go1.15.15, v1.16.15-lts.2: go1.16.15}`, in manifest order.
+    pub by_release: Vec<(Spanned<String>, Spanned<GoRelease>)>,
+}
+
+impl GoSetting {
+    /// The version set for `release`: its exact name, else its minor line (`v1.16` for
+    /// `v1.16.15-lts.1`), else the one for every release.
+    pub fn for_release(&self, release: &str) -> Option<&Spanned<GoRelease>> {
+        let exact = self.by_release.iter().find(|(k, _)| k.value == release);
+        let line = || {
+            self.by_release.iter().find(|(k, _)| {
+                release
+                    .strip_prefix(k.value.as_str())
+                    .is_some_and(|rest| rest.starts_with('.'))
+            })
+        };
+        exact.or_else(line).map(|(_, v)| v).or(self.all.as_ref())
+    }
 }
 
 /// Kubernetes' defaults.
@@ -160,6 +199,8 @@ impl Default for BuildConfig {
                 retries: DEFAULT_RETRIES,
                 timeout: None,
             },
+            go: GoSetting::default(),
+            import_path: None,
             loc: None,
         }
     }
@@ -283,10 +324,70 @@ impl Parser<'_> {
                     }
                 }
                 "test" => cfg.test = self.test_section(value)?,
+                "go" => cfg.go = self.go_setting(value)?,
+                "import_path" => {
+                    let p = self.non_empty(
+                        self.string(value, "build.import_path")?,
+                        "build.import_path",
+                    )?;
+                    let ok = p.value.split('/').all(|c| {
+                        !c.is_empty()
+                            && c != "."
+                            && c != ".."
+                            && c.bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b))
+                    });
+                    if !ok {
+                        return Err(self.err(
+                            p.loc,
+                            format!("`{}` is not a Go import path: write e.g. github.com/containerd/containerd", p.value),
+                        ));
+                    }
+                    cfg.import_path = Some(p);
+                }
                 _ => self.unknown(key, "build", crate::manifest::keys::BUILD),
             }
         }
         Ok(cfg)
+    }
+
+    fn go_version(
+        &self,
+        node: &MarkedYaml<'_>,
+        what: &str,
+    ) -> Result<Spanned<GoRelease>, ManifestError> {
+        if let YamlData::Value(Scalar::FloatingPoint(f)) = &node.data {
+            return Err(self.err(
+                loc(node),
+                format!("`{what}` is the YAML number {f}, which loses trailing zeros (1.20 reads as 1.2): quote it ('1.20.14') or write go1.20.14"),
+            ));
+        }
+        let s = self.string(node, what)?;
+        let v =
+            GoRelease::parse(&s.value).map_err(|m| self.err(s.loc, format!("`{what}`: {m}")))?;
+        Ok(Spanned {
+            value: v,
+            loc: s.loc,
+        })
+    }
+
+    fn go_setting(&mut self, node: &MarkedYaml<'_>) -> Result<GoSetting, ManifestError> {
+        let mut g = GoSetting::default();
+        if matches!(node.data, YamlData::Mapping(_)) {
+            for (key, value) in self.mapping(node, "`build.go`")? {
+                if g.by_release.iter().any(|(k, _)| k.value == key.value) {
+                    return Err(self.err(
+                        key.loc,
+                        format!("`{}` is listed twice in `build.go`", key.value),
+                    ));
+                }
+                let v = self.go_version(value, &format!("build.go.{}", key.value))?;
+                g.by_release.push((key, v));
+            }
+        } else {
+            g.all = Some(self.go_version(node, "build.go")?);
+        }
+        Ok(g)
     }
 
     fn test_section(&mut self, node: &MarkedYaml<'_>) -> Result<TestConfig, ManifestError> {
@@ -431,6 +532,10 @@ mod tests {
             ("build:\n  test:\n    timeout: soon\n", 3, "not a duration"),
             ("build:\n  env: {'A B': x}\n", 2, "environment variable"),
             ("build: [x]\n", 1, "expected a mapping"),
+            ("build:\n  go: 1.20\n", 2, "quote it"),
+            ("build:\n  go: latest\n", 2, "not a Go version"),
+            ("build:\n  go: {v1.16: go1.15.x}\n", 2, "not a Go version"),
+            ("build:\n  import_path: ../x\n", 2, "not a Go import path"),
         ];
         for (yaml, line, text) in cases {
             let err = parse(&format!("base: x\n{yaml}")).unwrap_err();
@@ -442,6 +547,36 @@ mod tests {
                 "{yaml}: {msg}"
             );
         }
+    }
+
+    #[test]
+    fn go_setting_by_release_and_line() {
+        let m = parse(
+            "base: x\nbuild:\n  go:\n    v1.16: go1.15.15\n    v1.16.15-lts.2: '1.16.15'\n  import_path: k8s.io/kubernetes\n",
+        )
+        .unwrap();
+        let g = &m.build.go;
+        let at = |r: &str| g.for_release(r).map(|v| v.value.to_string());
+        assert_eq!(at("v1.16.15-lts.1").as_deref(), Some("1.15.15"));
+        assert_eq!(at("v1.16.15-lts.2").as_deref(), Some("1.16.15"));
+        assert_eq!(at("v1.161.0"), None);
+        assert_eq!(at("v1.17.17-lts.1"), None);
+        assert_eq!(
+            m.build.import_path.as_ref().unwrap().value,
+            "k8s.io/kubernetes"
+        );
+        let m = parse("base: x\nbuild:\n  go: go1.13.15\n").unwrap();
+        assert_eq!(
+            m.build
+                .go
+                .for_release("anything")
+                .unwrap()
+                .value
+                .to_string(),
+            "1.13.15"
+        );
+        assert_eq!(m.build.go.for_release("anything").unwrap().loc.line, 3);
+        assert!(m.unknown_keys.is_empty());
     }
 
     #[test]
@@ -462,7 +597,7 @@ mod tests {
 
         proptest! {
             #[test]
-            fn build_section_never_panics(s in "build:\n(  (platforms|targets|images|command|artifacts|env|test|retries|timeout): [a-z0-9/{}\\[\\], :-]{0,16}\n){0,6}") {
+            fn build_section_never_panics(s in "build:\n(  (platforms|targets|images|command|artifacts|env|test|retries|timeout|go|import_path): [a-z0-9/{}\\[\\], :-]{0,16}\n){0,6}") {
                 let _ = parse(&format!("base: x\n{s}"));
             }
 

@@ -13,6 +13,7 @@
 //! * [`chains`] — every release's base chain resolved once (linear), for whole-manifest checks.
 //! * [`build`] — the optional `build:` section (build and test commands, platforms, targets)
 //!   with Kubernetes' defaults.
+//! * [`goversion`] — Go toolchain release names (`go1.21.5`, `1.16`), the one strict parser of them.
 //! * [`names`] — the one rule for release, patch and ref names (they reach git refs, paths and
 //!   terminals), and [`names::printable`] for any other untrusted text shown to a user.
 //! * [`edit`] — comment-preserving text edits of `releases.yml` (adding a release), checked by
@@ -27,6 +28,7 @@ pub mod build;
 pub mod chains;
 pub mod diag;
 pub mod edit;
+pub mod goversion;
 pub mod lifecycle;
 pub mod lint;
 pub mod listing;

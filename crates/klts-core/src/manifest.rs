@@ -80,6 +80,8 @@ pub mod keys {
         "artifacts",
         "env",
         "test",
+        "go",
+        "import_path",
     ];
     /// `build.test:`.
     pub const BUILD_TEST: &[&str] = &["command", "retries", "timeout"];

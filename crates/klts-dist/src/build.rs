@@ -114,6 +114,8 @@ pub struct BuildOptions {
     pub keep_worktree: bool,
     /// How to materialize.
     pub verify: VerifyOptions,
+    /// The `go` to run [default: `go` on PATH] (`--go`).
+    pub go: Option<PathBuf>,
 }
 
 /// One collected artifact.
@@ -140,6 +142,8 @@ pub struct BuildReport {
     pub artifacts: Vec<Artifact>,
     /// The kept working tree (with --keep-worktree).
     pub worktree: Option<PathBuf>,
+    /// The Go needed and used, and the GOPATH layout if any.
+    pub go: Option<crate::goenv::GoSetup>,
     /// Wall time in seconds.
     pub seconds: f64,
 }
@@ -151,6 +155,8 @@ pub(crate) struct Materialized {
     pub worktree: PathBuf,
     pub source_date_epoch: u64,
     pub report: VerifyReport,
+    /// The Go of the commands, once [`Materialized::setup_go`] ran.
+    pub go: Option<crate::goenv::GoSetup>,
     mirror: Mirror,
 }
 
@@ -202,8 +208,107 @@ impl Materialized {
             worktree,
             source_date_epoch: epoch.parse().unwrap_or(0),
             report,
+            go: None,
             mirror,
         })
+    }
+
+    /// Decide the Go of the commands (see [`crate::goenv`]): check the `go` that will run
+    /// (`go`, else `go` on PATH) against the toolchain the tree needs, and move a pre-modules
+    /// tree into its GOPATH layout. Warnings go to `progress`.
+    pub fn setup_go(
+        &mut self,
+        ws: &Workspace,
+        go: Option<&Path>,
+        progress: &dyn Fn(&str),
+    ) -> Result<(), BuildError> {
+        use crate::goenv;
+        let cfg = &ws.manifest.build;
+        let explicit = cfg.go.for_release(&self.release).map(|v| v.value);
+        let mut tree = klts_forge::toolchain::DirTree {
+            root: self.worktree.clone(),
+        };
+        let found = klts_forge::toolchain::toolchain(&mut tree, explicit.as_ref())
+            .map_err(|e| BuildError::Usage(e.to_string()))?;
+        let go = match go {
+            Some(p) => p.to_path_buf(),
+            None => which("go").ok_or_else(|| BuildError::MissingTool {
+                tool: "go".into(),
+                why: "klts builds Go programs".into(),
+                package: "golang-go".into(),
+            })?,
+        };
+        let used = goenv::go_version(&go)?;
+        let mut warnings = found.warnings;
+        match &found.toolchain {
+            Some(needed) => {
+                if let Some(w) = goenv::compare(needed, &used, &go)
+                    .map_err(|e| BuildError::Usage(format!("{}: {e}", self.release)))?
+                {
+                    warnings.push(w);
+                }
+            }
+            None => warnings.push(format!(
+                "{} names no Go toolchain (no build.go, .go-version, cross VERSION, go.mod or Godeps GoVersion): building with Go {used}",
+                self.release
+            )),
+        }
+        for w in &warnings {
+            progress(&format!("warning: {w}"));
+        }
+        let product = ws
+            .product()
+            .map_err(|e| BuildError::Usage(e.to_string()))?
+            .product;
+        let import_path = goenv::pre_modules_import_path(
+            &self.worktree,
+            cfg.import_path.as_ref().map(|p| p.value.as_str()),
+            product,
+        )?;
+        let mut gopath = None;
+        if let Some(import) = &import_path {
+            let root = ws.cache_dir.join("gopath").join(&self.release);
+            if root.exists() {
+                std::fs::remove_dir_all(&root).map_err(io(&root))?;
+            }
+            let _ = self.mirror.git.run(["worktree", "prune"]);
+            let dest = root.join("src").join(import);
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
+            }
+            // A real directory at the import path: Go resolves the working directory through
+            // symbolic links, so a link would not put the tree inside GOPATH.
+            self.mirror
+                .git
+                .run([
+                    "worktree".as_ref(),
+                    "move".as_ref(),
+                    self.worktree.as_os_str(),
+                    dest.as_os_str(),
+                ])
+                .map_err(ForgeError::from)?;
+            progress(&format!(
+                "{} has no go.mod: building in GOPATH mode as {}",
+                self.release,
+                dest.display()
+            ));
+            self.worktree = dest;
+            gopath = Some(root);
+        }
+        self.go = Some(goenv::GoSetup {
+            needed: found.toolchain,
+            go,
+            used,
+            warnings,
+            import_path,
+            gopath,
+        });
+        Ok(())
+    }
+
+    /// Variables removed from the commands' environment.
+    pub fn unset(&self) -> &'static [&'static str] {
+        self.go.as_ref().map(|g| g.unset()).unwrap_or(&[])
     }
 
     /// Remove the working tree.
@@ -215,6 +320,9 @@ impl Materialized {
             self.worktree.as_os_str(),
         ]);
         let _ = std::fs::remove_dir_all(&self.worktree);
+        if let Some(gopath) = self.go.as_ref().and_then(|g| g.gopath.as_ref()) {
+            let _ = std::fs::remove_dir_all(gopath);
+        }
         let _ = self.mirror.git.run(["worktree", "prune"]);
     }
 
@@ -226,6 +334,14 @@ impl Materialized {
         names: &[String],
     ) -> BTreeMap<String, String> {
         let mut env: BTreeMap<String, String> = cfg.env.clone();
+        if let Some(go) = &self.go {
+            // The GOPATH layout and the chosen go win over build.env: they are what makes
+            // the build use the checked toolchain and layout.
+            env.extend(go.env());
+            for k in go.unset() {
+                env.remove(*k);
+            }
+        }
         let set = |env: &mut BTreeMap<String, String>, k: &str, v: String| {
             env.insert(k.to_string(), v);
         };
@@ -320,6 +436,7 @@ pub(crate) fn run_logged(
     command: &str,
     dir: &Path,
     env: &BTreeMap<String, String>,
+    unset: &[&str],
     log: &Path,
     timeout: Option<Duration>,
 ) -> Result<Ran, BuildError> {
@@ -342,6 +459,9 @@ pub(crate) fn run_logged(
         .stderr(err);
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    for k in unset {
+        cmd.env_remove(k);
+    }
     let mut child = cmd.spawn().map_err(|e| BuildError::MissingTool {
         tool: "sh".into(),
         why: format!("cannot start it: {e}"),
@@ -499,7 +619,12 @@ pub fn build(
     let dest = options.out_dir.join(release);
     let staging = Staging::new(&dest)?;
     progress(&format!("materializing {release}"));
-    let m = Materialized::new(ws, release, &options.verify)?;
+    let mut m = Materialized::new(ws, release, &options.verify)?;
+    if let Err(e) = m.setup_go(ws, options.go.as_deref(), progress) {
+        // Nothing ran in the tree: it is no evidence to keep.
+        m.remove();
+        return Err(e);
+    }
     let mut artifacts = Vec::new();
     for platform in &platforms {
         progress(&format!("building {release} for {platform}"));
@@ -513,6 +638,7 @@ pub fn build(
             &cfg.command.value,
             &m.worktree,
             &env,
+            m.unset(),
             &log,
             None,
         )?;
@@ -572,6 +698,7 @@ pub fn build(
         artifacts: &artifacts,
         started_on,
         finished_on: SystemTime::now(),
+        go: m.go.as_ref(),
     })
     .map_err(BuildError::Usage)?;
     let prov_path = staging.dir.join("provenance.intoto.json");
@@ -590,6 +717,7 @@ pub fn build(
         dir: dest,
         artifacts,
         worktree,
+        go: m.go.clone(),
         seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -5,11 +5,25 @@
 //! workflow, and every job calls `klts` itself:
 //!
 //! ```text
-//! lint ─► verify (one job per `must` release)
-//!           ├─► build   (release × platform) ─► package (release × platform) ─┐
-//!           │                                └► image   (release)            ├─► publish
-//!           └─► test    (release)  ───────────────────────────────────────────┘
+//! klts ─► lint ─► verify (one job per `must` release)
+//!                   ├─► build   (release × platform) ─► package (release × platform) ─┐
+//!                   │                                └► image   (release)            ├─► publish
+//!                   └─► test    (release)  ───────────────────────────────────────────┘
 //! ```
+//!
+//! A first job, `klts`, installs klts once (`spec.install`, cached by `actions/cache` under a
+//! key derived from the install command) and uploads the binary as the `klts-bin` artifact;
+//! every other job downloads it instead of compiling klts again.
+//!
+//! **Go per release.** The build and test jobs install, with `actions/setup-go`, the Go each
+//! release needs: `klts_forge::toolchain` (the rule `klts build` checks against) evaluated
+//! **when the workflow is generated**, from the materialized trees in the mirror, and written
+//! into the matrix as `include: [{release, go}]`. One design, chosen over a first job that
+//! runs `klts toolchain` and feeds a dynamic matrix, because the versions are then visible in
+//! the committed file and in review, and `klts ci github --check` reports the workflow stale
+//! when a Go-bump patch changes a release's toolchain. A release whose toolchain is unknown at
+//! generation time (no mirror yet: run `klts fetch`; a tree that names no Go) gets
+//! `go-version: stable` and `klts ci github` warns.
 //!
 //! Jobs hand their `out/<release>/…` directories to each other as workflow artifacts. The
 //! publish job runs only on the default branch (or a manual dispatch) and needs the repository
@@ -35,6 +49,20 @@ pub struct WorkflowSpec {
     pub workspace: String,
     /// The runner label.
     pub runs_on: String,
+    /// The `actions/setup-go` version of each release (`1.13.15`, `1.16` for a minimum,
+    /// `1.21.0-rc.2`); a release without one gets `stable`.
+    pub go: std::collections::BTreeMap<String, String>,
+}
+
+/// The `go-version` input of `actions/setup-go` for a Go release: `1.13.15`, `1.16` (the newest
+/// 1.16.x, right for a go.mod minimum), `1.21.0-rc.2` (setup-go's spelling of go1.21rc2).
+pub fn setup_go_version(v: &klts_core::goversion::GoRelease) -> String {
+    use klts_core::goversion::GoPre;
+    match v.pre {
+        Some(GoPre::Rc(n)) => format!("{}.{}.0-rc.{n}", v.major, v.minor),
+        Some(GoPre::Beta(n)) => format!("{}.{}.0-beta.{n}", v.major, v.minor),
+        None => v.to_string(),
+    }
 }
 
 impl WorkflowSpec {
@@ -46,6 +74,7 @@ impl WorkflowSpec {
             install: "cargo install --locked --git https://github.com/klts-io/klts klts".into(),
             workspace: ".".into(),
             runs_on: "ubuntu-latest".into(),
+            go: Default::default(),
         }
     }
 }
@@ -89,19 +118,36 @@ pub fn github_workflow(spec: &WorkflowSpec) -> Result<String, CiError> {
     let platforms = list(&spec.platforms);
     let w = q(&spec.workspace);
     let runs_on = q(&spec.runs_on);
-    // Each job starts on a fresh runner: check out, install klts, restore the upstream mirror.
+    // The klts binary is built (or restored) once, by the `klts` job, and shared as an
+    // artifact. The cache key names the install command, so changing it builds again.
+    let install_key = {
+        use sha2::{Digest, Sha256};
+        hex::encode(&Sha256::digest(spec.install.as_bytes())[..8])
+    };
+    // Each job starts on a fresh runner: check out, fetch klts, restore the upstream mirror.
     let setup = |y: &mut String| {
         y.push_str("      - uses: actions/checkout@v4\n");
         y.push_str("      - uses: actions/cache@v4\n");
         y.push_str("        with:\n");
-        y.push_str("          path: |\n            ~/.cargo/bin/klts\n            .klts\n");
+        y.push_str("          path: .klts\n");
         y.push_str("          key: klts-${{ runner.os }}-${{ hashFiles('**/releases.yml', '**/klts.lock') }}\n");
         y.push_str("          restore-keys: klts-${{ runner.os }}-\n");
-        let _ = writeln!(
-            y,
-            "      - name: Install klts\n        run: command -v klts || {}",
-            spec.install
-        );
+        y.push_str("      - uses: actions/download-artifact@v4\n        with:\n          name: klts-bin\n          path: ${{ runner.temp }}/klts-bin\n");
+        y.push_str("      - name: Put klts on PATH\n        run: |\n          chmod +x \"$RUNNER_TEMP/klts-bin/klts\"\n          echo \"$RUNNER_TEMP/klts-bin\" >> \"$GITHUB_PATH\"\n");
+    };
+    // Each release's Go, as a matrix `include` that adds `go` to that release's combinations.
+    let go_include = {
+        let mut inc = String::from("        include:\n");
+        for r in &spec.releases {
+            let go = spec.go.get(r).map(String::as_str).unwrap_or("stable");
+            let _ = writeln!(
+                inc,
+                "          - release: {}\n            go: {}",
+                q(r),
+                q(go)
+            );
+        }
+        inc
     };
     let _ = write!(
         y,
@@ -115,8 +161,28 @@ pub fn github_workflow(spec: &WorkflowSpec) -> Result<String, CiError> {
          jobs:\n"
     );
 
+    // klts: built once, shared as an artifact
+    let _ = writeln!(y, "  klts:\n    runs-on: {runs_on}\n    steps:");
+    y.push_str(
+        "      - uses: actions/cache@v4\n        with:\n          path: ~/.cargo/bin/klts\n",
+    );
+    let _ = writeln!(
+        y,
+        "          key: klts-bin-${{{{ runner.os }}}}-{install_key}"
+    );
+    let _ = writeln!(
+        y,
+        "      - name: Install klts\n        run: command -v klts || {}",
+        spec.install
+    );
+    y.push_str("      - name: Stage the binary\n        run: mkdir -p \"$RUNNER_TEMP/klts-bin\" && cp \"$(command -v klts)\" \"$RUNNER_TEMP/klts-bin/klts\"\n");
+    y.push_str("      - uses: actions/upload-artifact@v4\n        with:\n          name: klts-bin\n          path: ${{ runner.temp }}/klts-bin/klts\n          if-no-files-found: error\n          retention-days: 1\n");
+
     // lint
-    let _ = writeln!(y, "  lint:\n    runs-on: {runs_on}\n    steps:");
+    let _ = writeln!(
+        y,
+        "  lint:\n    needs: klts\n    runs-on: {runs_on}\n    steps:"
+    );
     setup(&mut y);
     y.push_str("      - run: klts -w \"$KLTS_WORKSPACE\" lint\n");
 
@@ -132,10 +198,10 @@ pub fn github_workflow(spec: &WorkflowSpec) -> Result<String, CiError> {
     // build: release × platform
     let _ = writeln!(
         y,
-        "  build:\n    needs: verify\n    runs-on: {runs_on}\n    strategy:\n      fail-fast: false\n      matrix:\n        release: {releases}\n        platform: {platforms}\n    steps:"
+        "  build:\n    needs: verify\n    runs-on: {runs_on}\n    strategy:\n      fail-fast: false\n      matrix:\n        release: {releases}\n        platform: {platforms}\n{go_include}    steps:"
     );
     setup(&mut y);
-    y.push_str("      - uses: actions/setup-go@v5\n        with:\n          go-version: stable\n");
+    y.push_str("      - uses: actions/setup-go@v5\n        with:\n          go-version: ${{ matrix.go }}\n");
     y.push_str("      - run: klts -w \"$KLTS_WORKSPACE\" fetch\n");
     y.push_str("      - run: klts -w \"$KLTS_WORKSPACE\" build \"${{ matrix.release }}\" --platform \"${{ matrix.platform }}\" --images\n");
     y.push_str("      - id: name\n        run: echo \"platform=$(echo '${{ matrix.platform }}' | tr / -)\" >> \"$GITHUB_OUTPUT\"\n");
@@ -144,10 +210,10 @@ pub fn github_workflow(spec: &WorkflowSpec) -> Result<String, CiError> {
     // test: per release, on the runner's own platform
     let _ = writeln!(
         y,
-        "  test:\n    needs: verify\n    runs-on: {runs_on}\n    strategy:\n      fail-fast: false\n      matrix:\n        release: {releases}\n    steps:"
+        "  test:\n    needs: verify\n    runs-on: {runs_on}\n    strategy:\n      fail-fast: false\n      matrix:\n        release: {releases}\n{go_include}    steps:"
     );
     setup(&mut y);
-    y.push_str("      - uses: actions/setup-go@v5\n        with:\n          go-version: stable\n");
+    y.push_str("      - uses: actions/setup-go@v5\n        with:\n          go-version: ${{ matrix.go }}\n");
     y.push_str("      - run: klts -w \"$KLTS_WORKSPACE\" fetch\n");
     y.push_str("      - run: klts -w \"$KLTS_WORKSPACE\" test \"${{ matrix.release }}\"\n");
     y.push_str("      - if: always()\n        uses: actions/upload-artifact@v4\n        with:\n          name: junit-${{ matrix.release }}\n          path: ${{ env.KLTS_WORKSPACE }}/out/${{ matrix.release }}/test/junit.xml\n");

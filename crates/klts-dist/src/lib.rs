@@ -2,9 +2,10 @@
 //!
 //! It owns, each in its own module:
 //!
-//! * **build** (`build`, `provenance`): run the manifest's build command in a materialized
-//!   working tree per platform, collect artifacts, write checksums and an in-toto/SLSA
-//!   provenance statement;
+//! * **build** (`build`, `goenv`, `provenance`): check the Go that will run against the
+//!   release's toolchain and lay pre-modules trees out in a GOPATH, run the manifest's build
+//!   command in a materialized working tree per platform, collect artifacts, write checksums
+//!   and an in-toto/SLSA provenance statement;
 //! * **test** (`testrun`, `gotest`, `junit`): run the test command, parse `go test` output, subtract the
 //!   release chain's tolerated failures, retry, and report as JUnit XML;
 //! * **packages** (`pkgversion`, `deb`, `rpm`): native, byte-reproducible `.deb` and `.rpm`
@@ -35,6 +36,7 @@ pub mod build;
 pub mod ci;
 pub mod deb;
 pub mod fsdir;
+pub mod goenv;
 pub mod gotest;
 pub mod junit;
 pub mod oci;

@@ -7,7 +7,8 @@
 //! * `resolvedDependencies`: the upstream repository at the chain's root tag (git commit), then
 //!   every patch file of the chain in application order with its sha256;
 //! * `internalParameters`: the release commit, `SOURCE_DATE_EPOCH`, and the toolchain
-//!   (`go version`, `git --version`, klts version);
+//!   (`go version`, `git --version`, klts version), the Go the tree needs (`goNeeded`, with
+//!   its source) and the one used (`goUsed`), and the GOPATH import path of a pre-modules tree;
 //! * `runDetails`: the builder id and the start and end times.
 //!
 //! [in-toto Statement v1]: https://github.com/in-toto/attestation/blob/main/spec/v1/statement.md
@@ -54,6 +55,8 @@ pub struct Inputs<'a> {
     pub started_on: SystemTime,
     /// When it ended.
     pub finished_on: SystemTime,
+    /// The Go needed by the tree and the Go used (`klts build` always has it).
+    pub go: Option<&'a crate::goenv::GoSetup>,
 }
 
 /// RFC 3339 UTC time with second precision.
@@ -143,7 +146,17 @@ pub fn statement(i: &Inputs<'_>) -> Result<String, String> {
                     "releaseCommit": i.commit,
                     "sourceDateEpoch": i.source_date_epoch,
                     "toolchain": {
-                        "go": tool_version("go", &["version"]),
+                        "go": match i.go {
+                            Some(g) => tool_version(&g.go.to_string_lossy(), &["version"]),
+                            None => tool_version("go", &["version"]),
+                        },
+                        "goNeeded": i.go.and_then(|g| g.needed.as_ref()).map(|t| json!({
+                            "version": t.version,
+                            "source": t.source,
+                            "minimum": t.minimum,
+                        })),
+                        "goUsed": i.go.map(|g| g.used.to_string()),
+                        "gopathImportPath": i.go.and_then(|g| g.import_path.as_deref()),
                         "git": tool_version("git", &["--version"]),
                         "klts": env!("CARGO_PKG_VERSION"),
                     },

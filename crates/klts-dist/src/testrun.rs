@@ -113,6 +113,8 @@ pub struct TestOptions {
     pub keep_worktree: bool,
     /// How to materialize.
     pub verify: VerifyOptions,
+    /// The `go` to run [default: `go` on PATH] (`--go`), checked like `klts build`'s.
+    pub go: Option<PathBuf>,
 }
 
 /// Whether `package` is covered by a tolerated entry (`pkg`, `pkg/...`, or `./dir` relative
@@ -192,7 +194,12 @@ pub fn test(
     let dest = options.out_dir.join(release).join("test");
     let staging = Staging::new(&dest)?;
     progress(&format!("materializing {release}"));
-    let m = Materialized::new(ws, release, &options.verify)?;
+    let mut m = Materialized::new(ws, release, &options.verify)?;
+    if let Err(e) = m.setup_go(ws, options.go.as_deref(), progress) {
+        // Nothing ran in the tree: it is no evidence to keep.
+        m.remove();
+        return Err(e);
+    }
     let module = module_path(&m.worktree);
     let targets: Vec<String> = cfg.targets.iter().map(|t| t.value.clone()).collect();
     let base_env = m.env(cfg, &host_platform(), &targets);
@@ -227,6 +234,7 @@ pub fn test(
             &cfg.test.command.value,
             &m.worktree,
             &env,
+            m.unset(),
             &log,
             cfg.test.timeout,
         );

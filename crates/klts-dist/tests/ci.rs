@@ -48,8 +48,29 @@ fn workflow_parses_and_fans_out_over_every_must_release() {
         .collect();
     assert_eq!(
         names,
-        ["lint", "verify", "build", "test", "package", "image", "publish"]
+        ["klts", "lint", "verify", "build", "test", "package", "image", "publish"]
     );
+    // klts is installed once, by the `klts` job; the others download its binary.
+    let install_runs = text.matches(&spec.install).count();
+    assert_eq!(install_runs, 1, "klts is compiled in one job only");
+    for (name, job) in jobs.as_mapping().unwrap() {
+        if name.as_str() == Some("klts") {
+            continue;
+        }
+        let downloads_klts = job["steps"].as_vec().unwrap().iter().any(|s| {
+            s["uses"].as_str() == Some("actions/download-artifact@v4")
+                && s["with"]["name"].as_str() == Some("klts-bin")
+        });
+        assert!(downloads_klts, "job {name:?} does not get the klts binary");
+    }
+    assert_eq!(jobs["lint"]["needs"].as_str(), Some("klts"));
+    // Without known toolchains every release's Go is `stable`.
+    for job in ["build", "test"] {
+        let include = jobs[job]["strategy"]["matrix"]["include"].as_vec().unwrap();
+        assert_eq!(include.len(), spec.releases.len());
+        assert!(include.iter().all(|i| i["go"].as_str() == Some("stable")));
+        assert!(text.contains("go-version: ${{ matrix.go }}"));
+    }
     // Every must release is verified, built, tested; every platform is built and packaged.
     for job in ["verify", "build", "test", "package", "image"] {
         let matrix = &jobs[job]["strategy"]["matrix"];
@@ -111,4 +132,26 @@ fn workflow_is_deterministic_and_follows_the_manifest() {
     let mut fewer = spec(&m);
     fewer.releases.pop();
     assert_ne!(github_workflow(&fewer).unwrap(), a);
+    // A release's Go is part of the file: a Go bump makes the committed workflow stale.
+    let mut bumped = spec(&m);
+    bumped
+        .go
+        .insert(bumped.releases[0].clone(), "1.16.15".into());
+    let c = github_workflow(&bumped).unwrap();
+    assert_ne!(c, a);
+    assert!(c.contains(&format!(
+        "- release: \"{}\"\n            go: \"1.16.15\"",
+        bumped.releases[0]
+    )));
+}
+
+#[test]
+fn setup_go_spellings() {
+    use klts_core::goversion::GoRelease;
+    use klts_dist::ci::setup_go_version;
+    let v = |s: &str| setup_go_version(&GoRelease::parse(s).unwrap());
+    assert_eq!(v("go1.13.15"), "1.13.15");
+    assert_eq!(v("1.16"), "1.16");
+    assert_eq!(v("go1.21rc2"), "1.21.0-rc.2");
+    assert_eq!(v("go1.19beta1"), "1.19.0-beta.1");
 }

@@ -15,6 +15,8 @@
 //!   history), for support windows that follow the program rather than a formula.
 //! * [`backport`] — tries an upstream fix on the newest release of each line in memory
 //!   (`klts backport`), and writes the patch files and new releases.
+//! * [`toolchain`] — which Go toolchain a materialized tree needs (the one rule for build, CI
+//!   and the stdlib vulnerability statuses), read from git objects or a working tree.
 //! * [`checkout`] — tags a release and leaves a working tree, at the failing patch in the usual
 //!   `git am` state when there is a conflict.
 //!
@@ -43,6 +45,7 @@ pub mod odb;
 pub mod patches;
 pub mod scratch;
 pub mod sync;
+pub mod toolchain;
 pub mod upstream;
 pub mod verify;
 

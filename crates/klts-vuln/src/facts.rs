@@ -2,10 +2,12 @@
 //! `klts-forge`), then read the Go module inventory of each release tree and of its upstream
 //! root tag **from git objects** (one `git cat-file --batch`; no checkout).
 
-use crate::inventory::{Inventory, TreeFiles, TreeReadError};
+use crate::inventory::Inventory;
 use crate::status::{PatchFacts, ReleaseFacts};
+use klts_core::goversion::GoRelease;
 use klts_core::{Product, Version};
 use klts_forge::odb::{Odb, Oid};
+use klts_forge::toolchain::GitTree;
 use klts_forge::upstream::Mirror;
 use klts_forge::verify::{verify, Status as BuildStatus, VerifyOptions, VerifyReport};
 use klts_forge::{ForgeError, Workspace};
@@ -24,43 +26,10 @@ pub struct WorkspaceFacts {
     pub verify: VerifyReport,
 }
 
-/// Files of one tree, read through the object database.
-struct GitTree<'a> {
-    odb: &'a mut Odb,
-    tree: Oid,
-}
-
-impl TreeFiles for GitTree<'_> {
-    fn read(&mut self, path: &str) -> Result<Option<Vec<u8>>, TreeReadError> {
-        let err = |e: &dyn std::fmt::Display| TreeReadError {
-            path: path.to_string(),
-            reason: e.to_string(),
-        };
-        let Some(entry) = self
-            .odb
-            .lookup(&self.tree, path.as_bytes())
-            .map_err(|e| err(&e))?
-        else {
-            return Ok(None);
-        };
-        if entry.is_tree() {
-            return Ok(None);
-        }
-        let oid = klts_forge::odb::oid_hex(&entry.oid);
-        match self.odb.read(&oid).map_err(|e| err(&e))? {
-            Some((kind, body)) if kind == "blob" => Ok(Some(body)),
-            // A submodule (commit) entry is no file.
-            Some((kind, _)) if kind == "commit" => Ok(None),
-            Some((kind, _)) => Err(err(&format!("{oid} is a {kind}, not a blob"))),
-            None => Err(err(&format!("blob {oid} is missing from the mirror"))),
-        }
-    }
-}
-
 /// Reads inventories of commits, memoized by tree id.
 pub struct InventoryReader {
     odb: Odb,
-    memo: HashMap<Oid, Inventory>,
+    memo: HashMap<(Oid, Option<GoRelease>), Inventory>,
 }
 
 impl InventoryReader {
@@ -75,17 +44,28 @@ impl InventoryReader {
     /// The inventory of `commit` (a commit id or any rev the mirror resolves). A commit or a
     /// file that cannot be read is an error: it must never look like an empty tree.
     pub fn commit(&mut self, commit: &str) -> Result<Inventory, ForgeError> {
+        self.commit_with(commit, None)
+    }
+
+    /// [`InventoryReader::commit`] with the manifest's `build.go` for the release, which
+    /// decides its Go version over the tree's files (`klts_forge::toolchain`).
+    pub fn commit_with(
+        &mut self,
+        commit: &str,
+        explicit: Option<&GoRelease>,
+    ) -> Result<Inventory, ForgeError> {
         let tree = self.odb.commit_tree(commit)?;
-        if let Some(inv) = self.memo.get(&tree) {
+        let key = (tree, explicit.copied());
+        if let Some(inv) = self.memo.get(&key) {
             return Ok(inv.clone());
         }
         let mut files = GitTree {
             odb: &mut self.odb,
             tree,
         };
-        let inv =
-            Inventory::read(&mut files).map_err(|e| ForgeError::Other(format!("{commit}: {e}")))?;
-        self.memo.insert(tree, inv.clone());
+        let inv = Inventory::read_with(&mut files, explicit)
+            .map_err(|e| ForgeError::Other(format!("{commit}: {e}")))?;
+        self.memo.insert(key, inv.clone());
         Ok(inv)
     }
 }
@@ -147,7 +127,12 @@ pub fn workspace_facts(
                 r.commit
                     .as_deref()
                     .filter(|_| r.status == BuildStatus::Ok)
-                    .map(|c| reader.commit(c))
+                    .map(|c| {
+                        // The release is built with the manifest's Go when it names one; its
+                        // upstream root tag (below) with whatever that tree says.
+                        let explicit = ws.manifest.build.go.for_release(name).map(|v| &v.value);
+                        reader.commit_with(c, explicit)
+                    })
                     .transpose()?,
                 r.root_commit
                     .as_deref()

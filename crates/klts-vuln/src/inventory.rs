@@ -12,9 +12,11 @@
 //!   `go.mod`: import paths are mapped to their module root ([`module_root`]), the version is the
 //!   release tag of `Comment` when there is one ([`godeps_version`]), else `rev:<sha>` (with a
 //!   warning: the pseudo-version cannot be known without the repository).
-//! * The Go version, preferring in order `.go-version`, `build/build-image/cross/VERSION`, the
-//!   go.mod `toolchain` directive, the go.mod `go` directive and, for Godeps trees without any
-//!   of these, the `GoVersion` of `Godeps/Godeps.json`.
+//! * The Go version: [`klts_forge::toolchain::toolchain`] decides it (the manifest's
+//!   `build.go`, then `.go-version`, `build/build-image/cross/VERSION`, the go.mod `toolchain`
+//!   and `go` directives, and for Godeps trees the `GoVersion` of `Godeps/Godeps.json`), the
+//!   same rule `klts build` and `klts ci github` use, so a status speaks of the Go the release
+//!   is built with.
 //!
 //! Nothing here panics on malformed input: what cannot be understood is skipped and reported
 //! as a warning.
@@ -23,49 +25,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// Path of the module file.
-pub const GO_MOD: &str = "go.mod";
+// The tree reader and the Go toolchain rule are `klts_forge::toolchain`'s (one owner for
+// `klts build`, `klts ci` and the statuses here); re-exported so that callers keep one import.
+pub use klts_forge::toolchain::{
+    TreeFiles, TreeReadError, CROSS_VERSION, GODEPS_JSON, GO_MOD, GO_VERSION_FILE, SOURCE_GODEPS,
+    SOURCE_GO_DIRECTIVE, SOURCE_MANIFEST, SOURCE_TOOLCHAIN,
+};
 /// Path of the vendored module list.
 pub const VENDOR_MODULES_TXT: &str = "vendor/modules.txt";
-/// Path of the godep manifest (Kubernetes ≤ 1.14).
-pub const GODEPS_JSON: &str = "Godeps/Godeps.json";
-/// Path of the Go version file (recent Kubernetes).
-pub const GO_VERSION_FILE: &str = ".go-version";
-/// Path of the kube-cross image version (its Go version is the build's).
-pub const CROSS_VERSION: &str = "build/build-image/cross/VERSION";
-
-/// `source` of a Go version taken from the go.mod `toolchain` directive.
-pub const SOURCE_TOOLCHAIN: &str = "go.mod toolchain directive";
-/// `source` of a Go version taken from the go.mod `go` directive.
-pub const SOURCE_GO_DIRECTIVE: &str = "go.mod go directive";
-/// `source` of a Go version taken from the `GoVersion` of `Godeps/Godeps.json`.
-pub const SOURCE_GODEPS: &str = "Godeps/Godeps.json GoVersion";
-
-/// Read access to the files of a release tree.
-pub trait TreeFiles {
-    /// The bytes of the file at `path` (relative to the tree root, `/`-separated): `Ok(None)`
-    /// when the tree has no such file, `Err` when it could not be read. The difference
-    /// matters: a module that is absent makes an advisory `not-affected`, and a read that
-    /// failed must never do that.
-    fn read(&mut self, path: &str) -> Result<Option<Vec<u8>>, TreeReadError>;
-}
-
-/// A file of a tree could not be read (a git object reader failed, an object is missing).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("cannot read {path} of the tree: {reason}")]
-pub struct TreeReadError {
-    /// The file.
-    pub path: String,
-    /// Why.
-    pub reason: String,
-}
-
-/// In-memory trees (tests, fixtures): a closure from path to bytes never fails.
-impl<F: FnMut(&str) -> Option<Vec<u8>>> TreeFiles for F {
-    fn read(&mut self, path: &str) -> Result<Option<Vec<u8>>, TreeReadError> {
-        Ok(self(path))
-    }
-}
 
 /// Where a module entry came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -135,6 +102,15 @@ pub struct Inventory {
 impl Inventory {
     /// Read the inventory of a tree. A file that cannot be read is an error, not an absence.
     pub fn read(files: &mut dyn TreeFiles) -> Result<Inventory, TreeReadError> {
+        Inventory::read_with(files, None)
+    }
+
+    /// [`Inventory::read`], with the manifest's `build.go` for this release (`explicit`), which
+    /// wins over the tree's files.
+    pub fn read_with(
+        files: &mut dyn TreeFiles,
+        explicit: Option<&klts_core::goversion::GoRelease>,
+    ) -> Result<Inventory, TreeReadError> {
         let mut inv = Inventory::default();
 
         let go_mod = files.read(GO_MOD)?.map(|bytes| {
@@ -151,12 +127,10 @@ impl Inventory {
             inv.apply_modules_txt(&mt);
         }
 
-        let mut godeps_go = None;
         if go_mod.is_none() {
             if let Some(bytes) = files.read(GODEPS_JSON)? {
                 inv.sources.push(GODEPS_JSON.to_string());
                 let gd = parse_godeps(&bytes);
-                godeps_go = gd.go_version.as_deref().and_then(normalize_go_version);
                 inv.apply_godeps(&gd);
             }
         }
@@ -167,7 +141,17 @@ impl Inventory {
             ));
         }
 
-        inv.go = inv.read_go_version(files, go_mod.as_ref(), godeps_go)?;
+        let found = klts_forge::toolchain::toolchain(files, explicit)?;
+        for path in found.read {
+            if !inv.sources.contains(&path) {
+                inv.sources.push(path);
+            }
+        }
+        inv.warnings.extend(found.warnings);
+        inv.go = found.toolchain.map(|t| GoToolchain {
+            version: t.version.to_string(),
+            source: t.source,
+        });
         Ok(inv)
     }
 
@@ -327,64 +311,6 @@ impl Inventory {
                 }
             }
         }
-    }
-
-    fn read_go_version(
-        &mut self,
-        files: &mut dyn TreeFiles,
-        go_mod: Option<&GoMod>,
-        godeps_go: Option<String>,
-    ) -> Result<Option<GoToolchain>, TreeReadError> {
-        type VersionParser = fn(&str) -> Option<String>;
-        let file_sources: [(&str, VersionParser); 2] = [
-            (GO_VERSION_FILE, parse_go_version_file),
-            (CROSS_VERSION, parse_cross_version),
-        ];
-        for (path, parse) in file_sources {
-            if let Some(bytes) = files.read(path)? {
-                self.sources.push(path.to_string());
-                let text = String::from_utf8_lossy(&bytes);
-                match parse(&text) {
-                    Some(version) => {
-                        return Ok(Some(GoToolchain {
-                            version,
-                            source: path.to_string(),
-                        }))
-                    }
-                    None => self.warnings.push(format!(
-                        "{path}: no Go version in {:?}",
-                        text.trim().chars().take(60).collect::<String>()
-                    )),
-                }
-            }
-        }
-        if let Some(gm) = go_mod {
-            let directives = [
-                (&gm.toolchain, SOURCE_TOOLCHAIN),
-                (&gm.go, SOURCE_GO_DIRECTIVE),
-            ];
-            for (value, source) in directives {
-                if let Some(raw) = value {
-                    match normalize_go_version(raw) {
-                        Some(version) => {
-                            return Ok(Some(GoToolchain {
-                                version,
-                                source: source.to_string(),
-                            }))
-                        }
-                        // `toolchain default` names no version.
-                        None if raw == "default" => {}
-                        None => self
-                            .warnings
-                            .push(format!("{source}: not a Go version: {raw:?}")),
-                    }
-                }
-            }
-        }
-        Ok(godeps_go.map(|version| GoToolchain {
-            version,
-            source: SOURCE_GODEPS.to_string(),
-        }))
     }
 }
 
@@ -895,58 +821,23 @@ fn normalize_tag(tag: &str) -> Option<String> {
 // Go version
 
 /// A Go version as klts reports it (`1.21.5`, `1.16`, `1.21rc2`) from `go1.21.5`, `1.21.5`,
-/// `v1.21.5`; `None` when it is not one.
+/// `v1.21.5`; `None` when it is not one. The parser is
+/// [`klts_core::goversion::GoRelease::parse`].
 pub fn normalize_go_version(s: &str) -> Option<String> {
-    let s = s.trim();
-    let s = s
-        .strip_prefix("go")
-        .or_else(|| s.strip_prefix('v'))
-        .unwrap_or(s);
-    // 1.N[.P][rcK|betaK]
-    let (num, pre) = match s.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(i) => s.split_at(i),
-        None => (s, ""),
-    };
-    let parts: Vec<&str> = num.split('.').collect();
-    let numeric = |p: &&str| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit());
-    if !(2..=3).contains(&parts.len()) || !parts.iter().all(numeric) || parts[0] != "1" {
-        return None;
-    }
-    if !pre.is_empty() {
-        let digits = pre
-            .strip_prefix("rc")
-            .or_else(|| pre.strip_prefix("beta"))?;
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || parts.len() != 2 {
-            return None;
-        }
-    }
-    Some(s.to_string())
+    klts_core::goversion::GoRelease::parse(s)
+        .ok()
+        .map(|v| v.to_string())
 }
 
-/// The Go version of `.go-version` (`1.22.5`, possibly `go1.22.5`).
+/// The Go version of `.go-version`, as text ([`klts_forge::toolchain::parse_go_version_file`]).
 pub fn parse_go_version_file(text: &str) -> Option<String> {
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
-    normalize_go_version(line)
+    klts_forge::toolchain::parse_go_version_file(text).map(|v| v.to_string())
 }
 
-/// The Go version of `build/build-image/cross/VERSION`: `v1.15.10-1` → `1.15.10` (kube-cross
-/// tagged by Go version, with a build number or `-legacy-1`), and
-/// `v1.22.0-go1.16.7-buster.0` → `1.16.7` (kube-cross tagged by Kubernetes version, then Go's).
+/// The Go version of `build/build-image/cross/VERSION`, as text
+/// ([`klts_forge::toolchain::parse_cross_version`]).
 pub fn parse_cross_version(text: &str) -> Option<String> {
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
-    if let Some(i) = line.find("-go") {
-        let after = &line[i + 3..];
-        let go = after.split('-').next().unwrap_or("");
-        return normalize_go_version(go);
-    }
-    let first = line.split('-').next().unwrap_or("");
-    normalize_go_version(first)
+    klts_forge::toolchain::parse_cross_version(text).map(|v| v.to_string())
 }
 
 #[cfg(test)]

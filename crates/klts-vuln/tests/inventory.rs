@@ -281,3 +281,19 @@ fn a_failed_read_is_an_error_not_an_absence() {
     let err = Inventory::read(&mut Broken).unwrap_err();
     assert!(err.to_string().contains("go.mod"), "{err}");
 }
+
+/// The stdlib statuses read the Go version through the same rule as `klts build`: the
+/// manifest's `build.go` wins over the tree's files (it used to be ignored here).
+#[test]
+fn the_manifest_build_go_wins_over_the_tree() {
+    let explicit = klts_core::goversion::GoRelease::parse("go1.12.17").unwrap();
+    let mut tree = MemTree::new(&[(GODEPS_JSON, GODEPS_1_13), (CROSS_VERSION, "v1.11.13-1\n")]);
+    let inv = Inventory::read_with(&mut tree, Some(&explicit)).unwrap();
+    assert_eq!(
+        inv.go,
+        Some(GoToolchain {
+            version: "1.12.17".into(),
+            source: klts_vuln::inventory::SOURCE_MANIFEST.into()
+        })
+    );
+}

@@ -84,6 +84,10 @@ pub struct TestArgs {
 
 #[derive(Args, Debug)]
 struct Common {
+    /// The `go` to run [default: `go` on PATH]; checked against the release's toolchain
+    /// (`klts toolchain`): another minor version is an error, another patch a warning.
+    #[arg(long, value_name = "PATH")]
+    go: Option<PathBuf>,
     /// Output root [default: WORKSPACE/out].
     #[arg(long, value_name = "DIR")]
     out_dir: Option<PathBuf>,
@@ -133,6 +137,7 @@ pub fn run_build(cli: &Cli, a: &BuildArgs) -> Result<u8, Failure> {
         out_dir: a.common.out_dir(cli),
         keep_worktree: a.common.keep_worktree,
         verify: a.common.verify(),
+        go: a.common.go.clone(),
     };
     let report = build(&ws, &a.release, &options, &progress).map_err(|e| {
         let ran = matches!(
@@ -181,6 +186,7 @@ pub fn run_test(cli: &Cli, a: &TestArgs) -> Result<u8, Failure> {
         out_dir: a.common.out_dir(cli),
         keep_worktree: a.common.keep_worktree,
         verify: a.common.verify(),
+        go: a.common.go.clone(),
     };
     let report = test(&ws, &a.release, &options, &progress).map_err(|e| {
         let ran = matches!(e, BuildError::Materialize { .. });

@@ -42,6 +42,45 @@ pub(crate) enum CiCommand {
     },
 }
 
+/// Each release's `actions/setup-go` version, from its materialized tree in the mirror
+/// (`klts_forge::toolchain`, offline: generating a workflow never touches the network). A
+/// release without one is left out (the workflow installs `stable`), with a warning.
+fn go_versions(
+    ws: &klts_forge::Workspace,
+    releases: &[String],
+) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    if !klts_forge::upstream::Mirror::of(ws).exists() && ws.manifest.build.go.all.is_none() {
+        eprintln!("warning: no upstream mirror, so each release's Go is unknown and the workflow installs Go `stable`\n  help: run `klts fetch` (or `klts verify`), then `klts ci github` again");
+        return out;
+    }
+    let options = klts_forge::verify::VerifyOptions {
+        offline: true,
+        ..Default::default()
+    };
+    match klts_forge::toolchain::release_toolchains(ws, releases, &options) {
+        Ok(rows) => {
+            for r in rows {
+                match &r.toolchain {
+                    Some(t) => {
+                        out.insert(r.release, klts_dist::ci::setup_go_version(&t.version));
+                    }
+                    None => eprintln!(
+                        "warning: {}: toolchain unknown ({}); the workflow installs Go `stable`\n  help: `klts toolchain {}` shows why; set build.go in releases.yml to name one",
+                        r.release,
+                        r.error.as_deref().unwrap_or("the tree names no Go"),
+                        r.release
+                    ),
+                }
+            }
+        }
+        Err(e) => eprintln!(
+            "warning: cannot read the release trees ({e}); the workflow installs Go `stable`"
+        ),
+    }
+    out
+}
+
 pub(crate) fn run_ci(cli: &Cli, cmd: &CiCommand) -> Result<u8, Failure> {
     let CiCommand::Github {
         out,
@@ -66,6 +105,7 @@ pub(crate) fn run_ci(cli: &Cli, cmd: &CiCommand) -> Result<u8, Failure> {
     if let Some(cmd) = install {
         spec.install = cmd.clone();
     }
+    spec.go = go_versions(&ws, &spec.releases);
     spec.runs_on = runs_on.clone();
     let text = klts_dist::ci::github_workflow(&spec).map_err(|e| Failure {
         code: 2,

@@ -39,6 +39,7 @@ mod package;
 mod publish;
 mod render;
 mod site;
+mod toolchain;
 mod vulns;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -223,6 +224,7 @@ enum Command {
     Ci(ci::CiCommand),
     Build(build::BuildArgs),
     Test(build::TestArgs),
+    Toolchain(toolchain::ToolchainArgs),
     Image(image::ImageArgs),
     Backport(backport::BackportArgs),
     /// Releases: cut the next release of a line.
@@ -566,6 +568,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         }) => site::run_build(cli, out, portal, *offline),
         Command::Build(args) => build::run_build(cli, args),
         Command::Test(args) => build::run_test(cli, args),
+        Command::Toolchain(args) => toolchain::run(cli, args),
         Command::Serve { addr, portal } => site::run_serve(cli, *addr, portal),
         Command::Key(cmd) => publish::run_key(cmd),
         Command::Publish(cmd) => publish::run_publish(cli, cmd),

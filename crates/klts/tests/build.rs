@@ -189,3 +189,42 @@ fn missing_toolchain_is_a_clear_error_and_nothing_is_written() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("unknown release"), "{}", text(&o));
 }
+
+/// A release whose tree needs another minor version of Go than the one that would run is
+/// refused by `klts build` and `klts test` alike (exit 2, nothing built), saying which Go to
+/// install and that `--go` points at one; `--go` at something that is no Go is exit 2 too.
+#[test]
+fn another_minor_version_of_go_is_refused_with_what_to_install() {
+    if !go_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (up, _) = upstream(&tmp.path().join("up"));
+    let patch = greeting_patch(&up);
+    let ws = workspace(tmp.path(), &up, &patch, "sh build.sh");
+    let manifest = std::fs::read_to_string(ws.join("releases.yml")).unwrap();
+    std::fs::write(
+        ws.join("releases.yml"),
+        format!("{manifest}  go: go1.9.7\n"),
+    )
+    .unwrap();
+    for cmd in ["build", "test"] {
+        let o = klts(&ws, &[cmd, "v1.0.1-lts.1"], None);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("needs Go 1.9.7 (releases.yml build.go)"),
+            "{err}"
+        );
+        assert!(
+            err.contains("install go1.9.7") && err.contains("--go"),
+            "{err}"
+        );
+    }
+    assert!(!ws.join("out/v1.0.1-lts.1/SHA256SUMS").exists());
+    // Nothing ran, so no working tree is left behind.
+    assert!(!ws.join(".klts/worktrees/v1.0.1-lts.1").exists());
+    let o = klts(&ws, &["build", "v1.0.1-lts.1", "--go", "/bin/true"], None);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("no Go version"), "{}", text(&o));
+}

@@ -231,7 +231,11 @@ fn a_toy_upstream_is_a_generic_go_project() {
     assert!(ws.klts(&["verify"]).status.success());
     // After it, the go.mod decides (a generic project): no warning.
     let out = ws.klts(&["lint"]);
-    assert!(!stdout(&out).contains("product-undecided"), "{}", stdout(&out));
+    assert!(
+        !stdout(&out).contains("product-undecided"),
+        "{}",
+        stdout(&out)
+    );
     let m = matrix(&ws, &tmp.path().join("feeds"));
     for (ids, _) in &m {
         assert!(

@@ -365,6 +365,42 @@ fn make_rpm(dir: &Path, name: &str, version: &str, release: &str) -> PathBuf {
     dest
 }
 
+/// An rpm with everything createrepo_c filters or marks in its requires (its own primary
+/// file, a name it provides, a scriptlet requirement, a repeat), plus conflicts, obsoletes, a
+/// %dir, a %ghost and a %config file, built by rpmbuild into `out/v1.17.17-lts.3/rpm/`.
+fn rich_rpm_out(tmp: &Path) -> PathBuf {
+    let top = tempfile::tempdir().unwrap();
+    let spec = top.path().join("rich.spec");
+    std::fs::write(
+        &spec,
+        "Name: richpkg\nVersion: 1.0\nRelease: 1\nSummary: rich\nLicense: MIT\nBuildArch: noarch\nAutoReqProv: no\nProvides: richpkg-data = 1.0\nRequires: richpkg-data\nRequires: /usr/bin/richpkg\nRequires(post): /bin/sh\nRequires: coreutils >= 8\nRequires: tar\nRequires: coreutils >= 8\nConflicts: oldpkg < 1.0\nObsoletes: oldpkg < 1.0\n%description\nrich\n%install\nmkdir -p %{buildroot}/usr/bin %{buildroot}/etc/richpkg %{buildroot}/var/log\necho x > %{buildroot}/usr/bin/richpkg\necho c > %{buildroot}/etc/richpkg/conf\ntouch %{buildroot}/var/log/richpkg.log\n%post\ntrue\n%files\n/usr/bin/richpkg\n%dir /etc/richpkg\n%config(noreplace) /etc/richpkg/conf\n%ghost /var/log/richpkg.log\n",
+    )
+    .unwrap();
+    let o = run(Command::new("rpmbuild")
+        .arg("-bb")
+        .arg("--define")
+        .arg(format!("_topdir {}", top.path().display()))
+        .args([
+            "--define",
+            "_build_id_links none",
+            "--define",
+            "__os_install_post %{nil}",
+        ])
+        .arg(&spec)
+        .env("SOURCE_DATE_EPOCH", T0.to_string())
+        .env("HOME", top.path()));
+    assert!(o.status.success(), "{}", text(&o));
+    let out = tmp.join("out");
+    let dir = out.join("v1.17.17-lts.3/rpm");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        top.path().join("RPMS/noarch/richpkg-1.0-1.noarch.rpm"),
+        dir.join("richpkg-1.0-1.noarch.rpm"),
+    )
+    .unwrap();
+    out
+}
+
 fn rpm_out(tmp: &Path) -> PathBuf {
     let out = tmp.join("out");
     make_rpm(
@@ -1113,6 +1149,134 @@ fn apt_ftparchive_agrees_with_the_packages_index() {
         assert_eq!(extra, ["SHA1", "SHA512"], "{mine:?}\n{other:?}");
         for (k, v) in mine {
             assert_eq!(other.get(k), Some(v), "{k} of {}", mine["Filename"]);
+        }
+    }
+}
+
+/// `repomd.xml` with what depends on the compressor masked: the compressed files' checksum,
+/// size and (checksum-prefixed) name. Everything else, the open checksums and sizes included,
+/// must match.
+fn repomd_masked(repomd: &str) -> String {
+    repomd
+        .lines()
+        .map(|l| {
+            let t = l.trim_start();
+            let indent = &l[..l.len() - t.len()];
+            if t.starts_with("<checksum ") {
+                format!("{indent}<checksum …/>")
+            } else if t.starts_with("<size>") {
+                format!("{indent}<size …/>")
+            } else if let Some(rest) = t.strip_prefix("<location href=\"repodata/") {
+                let name = rest.split_once('-').map(|(_, n)| n).unwrap_or(rest);
+                format!("{indent}<location href=\"repodata/…-{name}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The decompressed metadata files of a repository, by type, as its repomd.xml names them.
+fn yum_metadata(suite: &Path) -> BTreeMap<String, String> {
+    let repomd = std::fs::read_to_string(suite.join("repodata/repomd.xml")).unwrap();
+    repomd
+        .split("<data type=\"")
+        .skip(1)
+        .map(|d| {
+            let kind = d.split('"').next().unwrap().to_string();
+            let href = d
+                .split("<location href=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            let gz = std::fs::read(suite.join(href)).unwrap();
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut xml)
+                .unwrap();
+            (kind, xml)
+        })
+        .collect()
+}
+
+/// The metadata klts writes is what createrepo_c (the generator behind yum 3's and dnf's
+/// repositories) writes for the same rpms: primary, filelists and other byte for byte, and
+/// repomd.xml record for record (revision, types, open-checksum, open-size, timestamp; only the
+/// compressed bytes differ). Then sqliterepo_c, which converts the XML into the sqlite caches
+/// the way yum 3's yum-metadata-parser does on CentOS 7, reads it without a complaint. Checked
+/// on rpmbuild's rpms (plain ones, and one with every requires rule createrepo_c applies) and on
+/// klts's own.
+#[test]
+fn yum_metadata_matches_createrepo_c_and_converts_to_sqlite() {
+    if tool("createrepo_c", "createrepo-c").is_none()
+        || tool("sqliterepo_c", "createrepo-c").is_none()
+        || tool("rpmbuild", "rpm").is_none()
+    {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let k = key("KLTS Test");
+    let outs = [
+        rpm_out(&tmp.path().join("rpmbuild")),
+        rich_rpm_out(&tmp.path().join("rich")),
+        native_out(
+            &tmp.path().join("native"),
+            &[("v1.17.16-lts.1", false), ("v1.17.17-lts.3", true)],
+        ),
+    ];
+    for (n, out) in outs.iter().enumerate() {
+        let repo = tmp.path().join(format!("repo-{n}"));
+        yum::publish(out, &[], &k.key, &yum_opts(), &repo).unwrap();
+        let suite = repo.join("v1.17");
+        // createrepo_c over copies of the same rpms; it takes `time file` from the mtime.
+        let theirs = tmp.path().join(format!("createrepo-{n}"));
+        std::fs::create_dir_all(theirs.join("Packages")).unwrap();
+        for e in std::fs::read_dir(suite.join("Packages")).unwrap().flatten() {
+            let dest = theirs.join("Packages").join(e.file_name());
+            std::fs::copy(e.path(), &dest).unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(&dest)
+                .unwrap()
+                .set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(T0.into()))
+                .unwrap();
+        }
+        let o = run(Command::new("createrepo_c")
+            .args(["--no-database", "--revision", &T0.to_string()])
+            .arg("--set-timestamp-to-revision")
+            .arg(&theirs));
+        assert!(o.status.success(), "{}", text(&o));
+        let ours_md = yum_metadata(&suite);
+        let theirs_md = yum_metadata(&theirs);
+        assert_eq!(
+            ours_md.keys().collect::<Vec<_>>(),
+            ["filelists", "other", "primary"]
+        );
+        for (kind, xml) in &theirs_md {
+            assert_eq!(&ours_md[kind], xml, "{kind}.xml of {}", out.display());
+        }
+        let ours = std::fs::read_to_string(suite.join("repodata/repomd.xml")).unwrap();
+        let want = std::fs::read_to_string(theirs.join("repodata/repomd.xml")).unwrap();
+        assert_eq!(repomd_masked(&ours), repomd_masked(&want));
+
+        // sqliterepo_c parses every file strictly (a parse error or an unknown element fails
+        // or warns) and adds the *_db records to a copy of the repository.
+        let copy = tmp.path().join(format!("sqlite-{n}"));
+        std::fs::create_dir_all(copy.join("repodata")).unwrap();
+        for e in std::fs::read_dir(suite.join("repodata")).unwrap().flatten() {
+            std::fs::copy(e.path(), copy.join("repodata").join(e.file_name())).unwrap();
+        }
+        let o = run(Command::new("sqliterepo_c").arg(&copy));
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(!text(&o).to_lowercase().contains("warning"), "{}", text(&o));
+        let repomd = std::fs::read_to_string(copy.join("repodata/repomd.xml")).unwrap();
+        for db in ["primary_db", "filelists_db", "other_db"] {
+            assert!(
+                repomd.contains(&format!("<data type=\"{db}\">")),
+                "{repomd}"
+            );
         }
     }
 }

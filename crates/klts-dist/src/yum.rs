@@ -24,6 +24,10 @@
 //! itself (yum-metadata-parser, the converter `sqliterepo_c` descends from), as it does for
 //! any repository made with `--no-database`, and dnf never reads them. `time file` is the
 //! publish date, not the rpm's mtime, so republishing does not change it.
+//!
+//! Each generation also keeps the `repodata/` files the previous generation's `repomd.xml`
+//! names (as `createrepo_c --retain-old-md 1` does), so a client that fetched `repomd.xml`
+//! just before a publish flipped the repository does not get a 404 for its `primary.xml.gz`.
 
 use crate::publish::{self, PublishError, ReleaseInput};
 use crate::sign::{SignError, SigningKey};
@@ -530,8 +534,62 @@ pub fn publish(
 ) -> Result<YumReport, YumError> {
     let inputs = publish::collect(out_dir, "rpm", releases)?;
     publish::publish_dir(target, &key.fingerprint(), &opts.policy, |dir| {
-        write_repo(&inputs, key, opts, dir)
+        let report = write_repo(&inputs, key, opts, dir)?;
+        // `target` still serves the previous generation here (the flip comes after).
+        keep_previous_metadata(target, dir)?;
+        Ok(report)
     })
+}
+
+/// The `location href`s of a `repomd.xml`.
+pub fn repomd_locations(repomd: &str) -> Vec<String> {
+    repomd
+        .split("<location href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Carry the `repodata/` files that `previous` (the generation being replaced) names in each
+/// suite's `repomd.xml` into the new generation `dir`, for the suites `dir` still has: a dnf or
+/// yum that fetched the old `repomd.xml` just before the flip fetches those names after it
+/// (what `createrepo_c --retain-old-md 1` does in place). Only what the previous `repomd.xml`
+/// names is kept, so files do not pile up. Hard links, else copies. Returns how many.
+fn keep_previous_metadata(previous: &Path, dir: &Path) -> Result<usize, PublishError> {
+    let mut kept = 0;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(0);
+    };
+    let mut suites: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.path().join("repodata").is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    suites.sort();
+    for suite in suites {
+        let old = previous.join(&suite);
+        // No previous repository, or no such suite in it: nothing to keep.
+        let Ok(repomd) = std::fs::read_to_string(old.join("repodata/repomd.xml")) else {
+            continue;
+        };
+        for href in repomd_locations(&repomd) {
+            // Read back from disk: take only the names this module writes.
+            let Some(name) = href.strip_prefix("repodata/") else {
+                continue;
+            };
+            if name.is_empty() || name.contains('/') || name.starts_with('.') {
+                continue;
+            }
+            let src = old.join(&href);
+            let dest = format!("{suite}/{href}");
+            if src.is_file() && !dir.join(&dest).exists() {
+                publish::place_file(&src, dir, &dest, Some(&src))?;
+                kept += 1;
+            }
+        }
+    }
+    Ok(kept)
 }
 
 /// How long yum/dnf may keep this repository's metadata before asking again: a new LTS
@@ -562,6 +620,16 @@ mod tests {
             "{r}"
         );
         assert!(r.contains("\nmetadata_expire=6h\n"), "{r}");
+    }
+
+    #[test]
+    fn repomd_locations_are_read_back() {
+        let x = "<data type=\"primary\">\n<location href=\"repodata/ab-primary.xml.gz\"/>\n</data><data type=\"other\"><location href=\"repodata/cd-other.xml.gz\"/></data>";
+        assert_eq!(
+            repomd_locations(x),
+            ["repodata/ab-primary.xml.gz", "repodata/cd-other.xml.gz"]
+        );
+        assert!(repomd_locations("<repomd/>").is_empty());
     }
 
     #[test]

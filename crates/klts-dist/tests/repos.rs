@@ -1280,3 +1280,85 @@ fn yum_metadata_matches_createrepo_c_and_converts_to_sqlite() {
         }
     }
 }
+
+/// A dnf that fetched `repomd.xml` just before a publish flipped the repository fetches the
+/// metadata files it names after the flip: each generation keeps the previous one's
+/// `repodata/` files, and only those.
+#[test]
+fn a_dnf_client_mid_update_finds_the_previous_metadata() {
+    if tool("dnf", "dnf").is_none() || tool("rpmbuild", "rpm").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let k = key("KLTS Test");
+    let repo = tmp.path().join("repo");
+    let repodata = repo.join("v1.17/repodata");
+    let mut generations = Vec::new();
+    for (version, release) in [
+        ("1.17.16", "lts.1"),
+        ("1.17.17", "lts.3"),
+        ("1.17.18", "lts.1"),
+    ] {
+        make_rpm(
+            &out.join(format!("v{version}-{release}/rpm")),
+            "kubectl",
+            version,
+            release,
+        );
+        yum::publish(&out, &[], &k.key, &yum_opts(), &repo).unwrap();
+        let repomd = std::fs::read_to_string(repodata.join("repomd.xml")).unwrap();
+        let asc = std::fs::read(repodata.join("repomd.xml.asc")).unwrap();
+        generations.push((yum::repomd_locations(&repomd), repomd, asc));
+    }
+    // The third generation has its own files and the second's, not the first's.
+    let mut have: Vec<String> = std::fs::read_dir(&repodata)
+        .unwrap()
+        .flatten()
+        .map(|e| format!("repodata/{}", e.file_name().to_string_lossy()))
+        .filter(|n| n.ends_with(".xml.gz"))
+        .collect();
+    have.sort();
+    let mut want: Vec<String> = generations[1]
+        .0
+        .iter()
+        .chain(&generations[2].0)
+        .cloned()
+        .collect();
+    want.sort();
+    assert_eq!(have, want);
+    assert!(!generations[0].0.iter().any(|h| have.contains(h)));
+
+    // The client got the second generation's repomd.xml; everything else is the third's.
+    for (f, bytes) in [
+        ("repomd.xml", generations[1].1.as_bytes()),
+        ("repomd.xml.asc", &generations[1].2[..]),
+    ] {
+        std::fs::remove_file(repodata.join(f)).unwrap();
+        std::fs::write(repodata.join(f), bytes).unwrap();
+    }
+    let addr = serve(&repo);
+    let url = format!("http://{addr}/v1.17/");
+    let state = tempfile::tempdir().unwrap();
+    let pubkey = repo.join("klts.asc");
+    let o = dnf(state.path(), &url, &pubkey, &["makecache"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let dest = state.path().join("dl");
+    let o = dnf(
+        state.path(),
+        &url,
+        &pubkey,
+        &[
+            "install",
+            "--downloadonly",
+            "--destdir",
+            &dest.display().to_string(),
+            "kubectl",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        dest.join("kubectl-1.17.17-lts.3.noarch.rpm").is_file(),
+        "the second generation's newest"
+    );
+}

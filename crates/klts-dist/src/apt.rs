@@ -10,8 +10,9 @@
 //! ## What old apt reads
 //!
 //! * **Indexes** are written uncompressed, gzip and xz. apt takes the first type of its
-//!   `Acquire::CompressionTypes::Order` that `Release` lists (xz first since apt 1.x); gzip is
-//!   for tools and mirrors that read nothing else, the plain file for humans and `curl`.
+//!   `Acquire::CompressionTypes::Order` that `Release` lists; xz is the smallest (about 4 KB
+//!   against 5 KB of gzip for 60 packages), gzip is for tools and mirrors that read nothing
+//!   else, the plain file for humans and `curl`.
 //! * **Hashes.** `Release` lists `MD5Sum` and `SHA256`, as `Packages` lists `MD5sum` and `SHA256`.
 //!   apt verifies with the strongest hash both sides know, SHA256 here (Ubuntu 16.04's apt 1.2
 //!   included; current apt refuses a `Release` whose only hashes are MD5 or SHA1). MD5 is kept

@@ -144,10 +144,10 @@ fn dep(d: &rpm::Dependency) -> Dep {
 /// The requires createrepo_c lists, in header order: not `rpmlib(…)`, not a file the package
 /// ships itself when that file is in primary.xml, not one the package provides with the same
 /// flags and version, `pre` for scriptlet requirements, and no repeat of the latest entry of
-/// the same name. (Older createrepo_c releases dropped a self-provided require by
-/// name alone; either way the package satisfies it itself. Its one other rule, keeping only
-/// the highest `libc.so.6(GLIBC_x)` require, is not applied: klts's own packages are static
-/// binaries without automatic requires.)
+/// the same name. (Older createrepo_c releases dropped a self-provided require by name alone;
+/// either way the package satisfies it itself. Its one other rule, keeping only the highest
+/// `libc.so.6(GLIBC_x)` require, is not applied: klts's own packages are static binaries
+/// without automatic requires.)
 fn createrepo_requires(
     requires: &[rpm::Dependency],
     provides: &[Dep],
@@ -157,15 +157,16 @@ fn createrepo_requires(
         DependencyFlags::PREREQ | DependencyFlags::SCRIPT_PRE | DependencyFlags::SCRIPT_POST;
     let mut out: Vec<Dep> = Vec::new();
     for r in requires {
+        let d = dep(r);
         if r.name.starts_with("rpmlib(")
-            || provides.iter().any(|p| *p == dep(r))
+            || provides.contains(&d)
             || (primary_file(&r.name) && files.iter().any(|(f, _)| *f == r.name))
         {
             continue;
         }
         let d = Dep {
             pre: r.flags.intersects(scriptlet),
-            ..dep(r)
+            ..d
         };
         if out.iter().rev().find(|o| o.name == d.name) == Some(&d) {
             continue;

@@ -1,10 +1,30 @@
-//! apt repositories: `pool/`, `dists/<suite>/main/binary-<arch>/Packages{,.gz}`, `Release`,
-//! `InRelease` and `Release.gpg`, plus the public key as `klts.asc` and `klts.gpg`.
+//! apt repositories: `pool/`, `dists/<suite>/main/binary-<arch>/Packages{,.gz,.xz}` with
+//! `by-hash/SHA256/<hash>` copies, `Release`, `InRelease` and `Release.gpg`, plus the public key
+//! as `klts.asc` and `klts.gpg`.
 //!
 //! Each `.deb` is read (ar archive → `control.tar{,.gz,.xz,.zst}` → `./control`) for its control
 //! fields; versions are taken as written by the package writer. One suite per release (named
 //! after it, e.g. `v1.17.17-lts.3`) and one per minor line (`v1.17`, every release of the line,
 //! so the newest wins by default and `apt-get install kubeadm=<version>` pins).
+//!
+//! ## What old apt reads
+//!
+//! * **Indexes** are written uncompressed, gzip and xz. apt takes the first type of its
+//!   `Acquire::CompressionTypes::Order` that `Release` lists; xz is the smallest (about 4 KB
+//!   against 5 KB of gzip for 60 packages), gzip is for tools and mirrors that read nothing
+//!   else, the plain file for humans and `curl`.
+//! * **Hashes.** `Release` lists `MD5Sum` and `SHA256`, as `Packages` lists `MD5sum` and `SHA256`.
+//!   apt verifies with the strongest hash both sides know, SHA256 here (Ubuntu 16.04's apt 1.2
+//!   included; current apt refuses a `Release` whose only hashes are MD5 or SHA1). MD5 is kept
+//!   for mirroring scripts that still compare it; SHA1 and SHA512 would add nothing an apt
+//!   needs.
+//! * **`Acquire-By-Hash: yes`.** Every index is also at `<its dir>/by-hash/SHA256/<sha256>` (a
+//!   hard link, or a copy where links fail), and apt ≥ 1.1 fetches that name instead of
+//!   `Packages.xz`. A client that read the previous `InRelease` just before a publish flipped the
+//!   repository (see [`crate::publish`]) then still finds the indexes that `InRelease` names:
+//!   the new generation keeps the previous generation's by-hash files (those its `Release`
+//!   named, not older ones), so there is no 404 and no hash mismatch mid-update, for one
+//!   generation. A client that is two publishes behind retries, as before.
 
 use crate::publish::{self, PublishError, ReleaseInput};
 use crate::sign::{SignError, SigningKey};
@@ -380,12 +400,17 @@ pub fn write_repo(
             let text = text.join("\n");
             let rel = format!("main/binary-{arch}/Packages");
             index_files.push((format!("{rel}.gz"), crate::fsdir::gzip(text.as_bytes())));
+            let xz = crate::fsdir::xz(text.as_bytes()).map_err(|source| PublishError::Io {
+                path: dir.join(format!("dists/{suite}/{rel}.xz")),
+                source,
+            })?;
+            index_files.push((format!("{rel}.xz"), xz));
             index_files.push((rel, text.into_bytes()));
         }
         index_files.sort_by(|a, b| a.0.cmp(&b.0));
         let arch_list: Vec<String> = arches.iter().cloned().collect();
         let mut release = format!(
-            "Origin: {}\nLabel: {}\nSuite: {suite}\nCodename: {suite}\nDate: {}\nArchitectures: {}\nComponents: main\nDescription: {} packages for {suite}\nAcquire-By-Hash: no\n",
+            "Origin: {}\nLabel: {}\nSuite: {suite}\nCodename: {suite}\nDate: {}\nArchitectures: {}\nComponents: main\nDescription: {} packages for {suite}\nAcquire-By-Hash: yes\n",
             opts.origin,
             opts.label,
             rfc2822(opts.date as u64),
@@ -416,7 +441,11 @@ pub fn write_repo(
         }
         let base = format!("dists/{suite}");
         for (rel, bytes) in &index_files {
-            publish::write_file(dir, &format!("{base}/{rel}"), bytes)?;
+            let canonical = format!("{base}/{rel}");
+            publish::write_file(dir, &canonical, bytes)?;
+            let by_hash = by_hash_path(&canonical, &hex::encode(Sha256::digest(bytes)));
+            let canonical = dir.join(canonical);
+            publish::place_file(&canonical, dir, &by_hash, Some(&canonical))?;
         }
         let inrelease = key.clearsign(&release, opts.sign_time)?;
         let detached = key.detached(release.as_bytes(), opts.sign_time)?;
@@ -447,6 +476,79 @@ pub fn write_repo(
     })
 }
 
+/// `<dir of index>/by-hash/SHA256/<sha256>`, the name apt fetches with `Acquire-By-Hash`.
+fn by_hash_path(index: &str, sha256: &str) -> String {
+    match index.rsplit_once('/') {
+        Some((parent, _)) => format!("{parent}/by-hash/SHA256/{sha256}"),
+        None => format!("by-hash/SHA256/{sha256}"),
+    }
+}
+
+/// The `SHA256:` section of a `Release` file: (hash, size, path relative to the suite).
+pub fn release_sha256(release: &str) -> Vec<(String, u64, String)> {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in release.lines() {
+        if !line.starts_with(' ') {
+            inside = line.trim_end() == "SHA256:";
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if let [hash, size, path] = f[..] {
+            if let Ok(size) = size.parse() {
+                out.push((hash.to_string(), size, path.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// Carry the by-hash files that `previous` (the generation being replaced) names in its
+/// `Release`s into the new generation `dir`, for the suites `dir` still has: a client that read
+/// the old `InRelease` just before the flip fetches those names after it. Only what the
+/// previous `Release` names is kept, so files do not pile up over generations. Hard links
+/// (both generations are siblings on one file system), else copies. Returns how many.
+fn keep_previous_by_hash(previous: &Path, dir: &Path) -> Result<usize, PublishError> {
+    let mut kept = 0;
+    let Ok(suites) = std::fs::read_dir(dir.join("dists")) else {
+        return Ok(0);
+    };
+    let mut suites: Vec<String> = suites
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    suites.sort();
+    for suite in suites {
+        let old = previous.join("dists").join(&suite);
+        // No previous repository, or no such suite in it: nothing to keep.
+        let Ok(release) = std::fs::read_to_string(old.join("Release")) else {
+            continue;
+        };
+        for (hash, _, rel) in release_sha256(&release) {
+            // The previous Release is read back from disk: take only names this module writes.
+            let safe = hash.len() == 64
+                && hash.bytes().all(|b| b.is_ascii_hexdigit())
+                && rel
+                    .split('/')
+                    .all(|c| !c.is_empty() && c != "." && c != "..");
+            if !safe {
+                continue;
+            }
+            let by_hash = by_hash_path(&rel, &hash);
+            let src = old.join(&by_hash);
+            let dest = format!("dists/{suite}/{by_hash}");
+            if src.is_file() && !dir.join(&dest).exists() {
+                publish::place_file(&src, dir, &dest, Some(&src))?;
+                kept += 1;
+            }
+        }
+    }
+    Ok(kept)
+}
+
 /// Collect `out_dir/<release>/deb/*.deb` and publish them atomically as an apt repository at
 /// `target`. On any error the previous repository at `target` is left as it was.
 pub fn publish(
@@ -458,7 +560,10 @@ pub fn publish(
 ) -> Result<AptReport, AptError> {
     let inputs = publish::collect(out_dir, "deb", releases)?;
     publish::publish_dir(target, &key.fingerprint(), &opts.policy, |dir| {
-        write_repo(&inputs, key, opts, dir)
+        let report = write_repo(&inputs, key, opts, dir)?;
+        // `target` still serves the previous generation here (the flip comes after).
+        keep_previous_by_hash(target, dir)?;
+        Ok(report)
     })
 }
 
@@ -480,6 +585,23 @@ mod tests {
         assert_eq!(rfc2822(0), "Thu, 01 Jan 1970 00:00:00 UTC");
         assert_eq!(rfc2822(1_640_995_200), "Sat, 01 Jan 2022 00:00:00 UTC");
         assert_eq!(rfc2822(1_709_210_096), "Thu, 29 Feb 2024 12:34:56 UTC");
+    }
+
+    #[test]
+    fn release_hash_sections_and_by_hash_names() {
+        let r = "Origin: KLTS\nMD5Sum:\n 0123 12 main/binary-amd64/Packages\nSHA256:\n abcd 12 main/binary-amd64/Packages\n ef01     7 main/binary-amd64/Packages.xz\n bad line\nValid-Until: x\n";
+        assert_eq!(
+            release_sha256(r),
+            vec![
+                ("abcd".into(), 12, "main/binary-amd64/Packages".into()),
+                ("ef01".into(), 7, "main/binary-amd64/Packages.xz".into()),
+            ]
+        );
+        assert_eq!(
+            by_hash_path("dists/v1.17/main/binary-amd64/Packages.gz", "ab"),
+            "dists/v1.17/main/binary-amd64/by-hash/SHA256/ab"
+        );
+        assert_eq!(by_hash_path("Packages", "ab"), "by-hash/SHA256/ab");
     }
 
     #[test]

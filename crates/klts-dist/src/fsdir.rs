@@ -1,7 +1,7 @@
 //! Shared file helpers of the distribution steps: replacing a whole directory atomically, and
-//! deterministic gzip. The steps build, package and image build their output in a temporary
-//! sibling and swap it in with [`swap_in`], so a failure leaves the previous output. `publish`,
-//! whose output is served while it is replaced, flips a symlink instead (see
+//! deterministic gzip and xz. The steps build, package and image build their output in a
+//! temporary sibling and swap it in with [`swap_in`], so a failure leaves the previous output.
+//! `publish`, whose output is served while it is replaced, flips a symlink instead (see
 //! [`crate::publish`]).
 
 use std::io::Write as _;
@@ -84,6 +84,21 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     enc.finish().unwrap_or_default()
 }
 
+/// xz (LZMA2 preset 6, CRC64 check, one block, one thread), as single-threaded `xz -6` writes
+/// it: equal input gives equal bytes for a given liblzma version (pinned by Cargo.lock when it
+/// is built from source; xz-utils' encoder output at a preset has been stable across 5.x). The
+/// encoder is the liblzma that already links in to read xz `.deb` members, so there is no
+/// second implementation (its output for a 34 KB `Packages` was byte-identical to xz-utils
+/// 5.4.1's `xz -6 -T1`). Fails only when liblzma cannot allocate its state (xz documents about
+/// 94 MiB for preset 6; little of it is touched for small input).
+pub fn xz(data: &[u8]) -> std::io::Result<Vec<u8>> {
+    let stream = liblzma::stream::Stream::new_easy_encoder(6, liblzma::stream::Check::Crc64)
+        .map_err(std::io::Error::other)?;
+    let mut enc = liblzma::write::XzEncoder::new_stream(Vec::new(), stream);
+    enc.write_all(data)?;
+    enc.finish()
+}
+
 /// The newest modification time of `paths`, in seconds since 1970 (0 when none is readable):
 /// the default `SOURCE_DATE_EPOCH` of the steps after `klts build`, which sets its binaries'
 /// mtime to the release commit's time.
@@ -112,6 +127,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out, "abc");
+    }
+
+    #[test]
+    fn xz_is_deterministic_and_round_trips() {
+        let text = "Package: kubectl\n".repeat(100);
+        let a = xz(text.as_bytes()).unwrap();
+        assert_eq!(a, xz(text.as_bytes()).unwrap());
+        assert!(a.starts_with(b"\xfd7zXZ\0"), "xz magic");
+        assert!(a.len() < text.len() / 4, "compressed: {} bytes", a.len());
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut liblzma::read::XzDecoder::new(&a[..]), &mut out)
+            .unwrap();
+        assert_eq!(out, text);
     }
 
     #[test]

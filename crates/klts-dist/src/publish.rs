@@ -16,9 +16,11 @@
 //! `rename(2)` of a temporary symlink over it. A client resolves `REPO` on every request, so it
 //! sees the old generation or the new one, never a mix of half-written files nor a missing
 //! `REPO`; the previous generation is removed only after the flip. A failed build removes its
-//! staging directory and leaves `REPO` untouched. (A client that fetches `Release` before a
-//! flip and `Packages` after it still sees a hash mismatch and retries; only apt's
-//! `Acquire-By-Hash`, not written yet, would close that.) Web servers follow the link (nginx and
+//! staging directory and leaves `REPO` untouched. A client that reads the signed index
+//! (`InRelease`, `repomd.xml`) before a flip fetches the files it names after it: each apt and
+//! yum generation therefore keeps the files the previous generation's index names (apt's
+//! by-hash indexes, yum's checksum-named `repodata/` files; see [`crate::apt`],
+//! [`crate::yum`]), and only those. Web servers follow the link (nginx and
 //! Apache do by default; nginx's `disable_symlinks` must stay off); to copy a repository
 //! elsewhere, dereference it (`cp -rL`, `rsync -L`).
 //!

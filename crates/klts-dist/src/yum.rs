@@ -11,6 +11,23 @@
 //!
 //! A `.repo` file points `baseurl=` at `URL/<suite>/` with `repo_gpgcheck=1` and
 //! `gpgkey=URL/<suite>/repodata/repomd.xml.key` (the pkgs.k8s.io convention).
+//!
+//! ## What yum 3 (CentOS 7) reads
+//!
+//! The metadata is what `createrepo_c --no-database` writes for the same rpms, byte for byte
+//! before compression (the tests compare with createrepo_c and convert it with `sqliterepo_c`):
+//! `repomd.xml` with `<revision>` and one `<data>` per type — `primary`, `filelists`, `other`,
+//! each with a sha256 `checksum` and `open-checksum`, `location`, `timestamp`, `size` and
+//! `open-size` — and gzip-compressed XML in the `common`/`rpm`, `filelists` and `other`
+//! namespaces. Nothing yum 3 does not know: no zchunk, no zstd, no `updateinfo`/`group`/
+//! `modules`. There are no `*_db` sqlite files: yum 3 builds its sqlite cache from the XML
+//! itself (yum-metadata-parser, the converter `sqliterepo_c` descends from), as it does for
+//! any repository made with `--no-database`, and dnf never reads them. `time file` is the
+//! publish date, not the rpm's mtime, so republishing does not change it.
+//!
+//! Each generation also keeps the `repodata/` files the previous generation's `repomd.xml`
+//! names (as `createrepo_c --retain-old-md 1` does), so a client that fetched `repomd.xml`
+//! just before a publish flipped the repository does not get a 404 for its `primary.xml.gz`.
 
 use crate::publish::{self, PublishError, ReleaseInput};
 use crate::sign::{SignError, SigningKey};
@@ -44,6 +61,9 @@ pub struct Dep {
     pub epoch: String,
     pub ver: String,
     pub rel: Option<String>,
+    /// A requirement of an install scriptlet (`Requires(pre)`, `Requires(post)`, legacy
+    /// `PreReq`): createrepo's `pre="1"`. Always false for provides, conflicts, obsoletes.
+    pub pre: bool,
 }
 
 /// What one `.rpm` says about itself, for the metadata.
@@ -75,8 +95,8 @@ pub struct Rpm {
     pub requires: Vec<Dep>,
     pub conflicts: Vec<Dep>,
     pub obsoletes: Vec<Dep>,
-    /// (path, is_dir), sorted.
-    pub files: Vec<(String, bool)>,
+    /// (path, createrepo's `type`: `""` for a file, `"dir"`, `"ghost"`), sorted.
+    pub files: Vec<(String, &'static str)>,
 }
 
 impl Rpm {
@@ -117,7 +137,43 @@ fn dep(d: &rpm::Dependency) -> Dep {
         epoch,
         ver,
         rel,
+        pre: false,
     }
+}
+
+/// The requires createrepo_c lists, in header order: not `rpmlib(…)`, not a file the package
+/// ships itself when that file is in primary.xml, not one the package provides with the same
+/// flags and version, `pre` for scriptlet requirements, and no repeat of the latest entry of
+/// the same name. (Older createrepo_c releases dropped a self-provided require by name alone;
+/// either way the package satisfies it itself. Its one other rule, keeping only the highest
+/// `libc.so.6(GLIBC_x)` require, is not applied: klts's own packages are static binaries
+/// without automatic requires.)
+fn createrepo_requires(
+    requires: &[rpm::Dependency],
+    provides: &[Dep],
+    files: &[(String, &'static str)],
+) -> Vec<Dep> {
+    let scriptlet =
+        DependencyFlags::PREREQ | DependencyFlags::SCRIPT_PRE | DependencyFlags::SCRIPT_POST;
+    let mut out: Vec<Dep> = Vec::new();
+    for r in requires {
+        let d = dep(r);
+        if r.name.starts_with("rpmlib(")
+            || provides.contains(&d)
+            || (primary_file(&r.name) && files.iter().any(|(f, _)| *f == r.name))
+        {
+            continue;
+        }
+        let d = Dep {
+            pre: r.flags.intersects(scriptlet),
+            ..d
+        };
+        if out.iter().rev().find(|o| o.name == d.name) == Some(&d) {
+            continue;
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// Read an `.rpm`'s header (not its payload) and checksum the file.
@@ -140,29 +196,30 @@ pub fn read_rpm(path: &Path) -> Result<Rpm, YumError> {
             .map_err(|e| bad(format!("no {what}: {e}")))
     };
     let offsets = meta.get_package_segment_offsets();
-    let files = meta
+    let files: Vec<(String, &'static str)> = meta
         .get_file_entries()
         .map_err(|e| bad(e.to_string()))?
         .iter()
         .map(|f| {
-            (
-                f.path().to_string_lossy().into_owned(),
-                f.file_type() == FileType::Dir,
-            )
+            // The precedence createrepo_c gives them: a directory, else a %ghost, else a file.
+            let kind = if f.file_type() == FileType::Dir {
+                "dir"
+            } else if f.flags().contains(rpm::FileFlags::GHOST) {
+                "ghost"
+            } else {
+                ""
+            };
+            (f.path().to_string_lossy().into_owned(), kind)
         })
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let deps = |r: Result<Vec<rpm::Dependency>, rpm::Error>, skip_rpmlib: bool| -> Vec<Dep> {
-        let mut v: Vec<Dep> = r
-            .unwrap_or_default()
-            .iter()
-            .filter(|d| !(skip_rpmlib && d.name.starts_with("rpmlib(")))
-            .map(dep)
-            .collect();
-        v.dedup();
-        v
+    // Header order, as createrepo_c keeps it; duplicates are only dropped from requires.
+    let deps = |r: Result<Vec<rpm::Dependency>, rpm::Error>| -> Vec<Dep> {
+        r.unwrap_or_default().iter().map(dep).collect()
     };
+    let provides = deps(meta.get_provides());
+    let requires = createrepo_requires(&meta.get_requires().unwrap_or_default(), &provides, &files);
     let size_archive = meta
         .signature
         .get_entry_data_as_u32(IndexSignatureTag::RPMSIGTAG_PAYLOADSIZE)
@@ -216,10 +273,10 @@ pub fn read_rpm(path: &Path) -> Result<Rpm, YumError> {
         size_archive,
         header_start: offsets.header,
         header_end: offsets.payload,
-        provides: deps(meta.get_provides(), false),
-        requires: deps(meta.get_requires(), true),
-        conflicts: deps(meta.get_conflicts(), false),
-        obsoletes: deps(meta.get_obsoletes(), false),
+        provides,
+        requires,
+        conflicts: deps(meta.get_conflicts()),
+        obsoletes: deps(meta.get_obsoletes()),
         files,
     })
 }
@@ -256,10 +313,22 @@ fn deps_el(tag: &str, deps: &[Dep]) -> String {
                 s.push_str(&format!(" rel=\"{}\"", esc(rel)));
             }
         }
+        if d.pre {
+            s.push_str(" pre=\"1\"");
+        }
         s.push_str("/>\n");
     }
     s.push_str(&format!("    </rpm:{tag}>\n"));
     s
+}
+
+/// ` type="dir"` or ` type="ghost"` on a `<file>`, nothing for a plain file.
+fn type_attr(kind: &str) -> String {
+    if kind.is_empty() {
+        String::new()
+    } else {
+        format!(" type=\"{kind}\"")
+    }
 }
 
 /// Files createrepo lists in primary.xml (the rest are only in filelists.xml).
@@ -281,15 +350,16 @@ fn primary_xml(pkgs: &[&Rpm], time: u32) -> String {
         s.push_str(&deps_el("requires", &r.requires));
         s.push_str(&deps_el("conflicts", &r.conflicts));
         s.push_str(&deps_el("obsoletes", &r.obsoletes));
-        for (f, dir) in &r.files {
+        for (f, kind) in &r.files {
             if primary_file(f) {
-                let t = if *dir { " type=\"dir\"" } else { "" };
+                let t = type_attr(kind);
                 s.push_str(&format!("    <file{t}>{}</file>\n", esc(f)));
             }
         }
         s.push_str("  </format>\n</package>\n");
     }
-    s.push_str("</metadata>\n");
+    // No final newline: byte for byte what createrepo_c writes (the tests compare).
+    s.push_str("</metadata>");
     s
 }
 
@@ -303,13 +373,13 @@ fn filelists_xml(pkgs: &[&Rpm]) -> String {
             esc(&r.arch),
             version_el(r)
         ));
-        for (f, dir) in &r.files {
-            let t = if *dir { " type=\"dir\"" } else { "" };
+        for (f, kind) in &r.files {
+            let t = type_attr(kind);
             s.push_str(&format!("  <file{t}>{}</file>\n", esc(f)));
         }
         s.push_str("</package>\n");
     }
-    s.push_str("</filelists>\n");
+    s.push_str("</filelists>");
     s
 }
 
@@ -324,7 +394,7 @@ fn other_xml(pkgs: &[&Rpm]) -> String {
             version_el(r)
         ));
     }
-    s.push_str("</otherdata>\n");
+    s.push_str("</otherdata>");
     s
 }
 
@@ -465,8 +535,62 @@ pub fn publish(
 ) -> Result<YumReport, YumError> {
     let inputs = publish::collect(out_dir, "rpm", releases)?;
     publish::publish_dir(target, &key.fingerprint(), &opts.policy, |dir| {
-        write_repo(&inputs, key, opts, dir)
+        let report = write_repo(&inputs, key, opts, dir)?;
+        // `target` still serves the previous generation here (the flip comes after).
+        keep_previous_metadata(target, dir)?;
+        Ok(report)
     })
+}
+
+/// The `location href`s of a `repomd.xml`.
+pub fn repomd_locations(repomd: &str) -> Vec<String> {
+    repomd
+        .split("<location href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Carry the `repodata/` files that `previous` (the generation being replaced) names in each
+/// suite's `repomd.xml` into the new generation `dir`, for the suites `dir` still has: a dnf or
+/// yum that fetched the old `repomd.xml` just before the flip fetches those names after it
+/// (what `createrepo_c --retain-old-md 1` does in place). Only what the previous `repomd.xml`
+/// names is kept, so files do not pile up. Hard links, else copies. Returns how many.
+fn keep_previous_metadata(previous: &Path, dir: &Path) -> Result<usize, PublishError> {
+    let mut kept = 0;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(0);
+    };
+    let mut suites: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.path().join("repodata").is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    suites.sort();
+    for suite in suites {
+        let old = previous.join(&suite);
+        // No previous repository, or no such suite in it: nothing to keep.
+        let Ok(repomd) = std::fs::read_to_string(old.join("repodata/repomd.xml")) else {
+            continue;
+        };
+        for href in repomd_locations(&repomd) {
+            // Read back from disk: take only the names this module writes.
+            let Some(name) = href.strip_prefix("repodata/") else {
+                continue;
+            };
+            if name.is_empty() || name.contains('/') || name.starts_with('.') {
+                continue;
+            }
+            let src = old.join(&href);
+            let dest = format!("{suite}/{href}");
+            if src.is_file() && !dir.join(&dest).exists() {
+                publish::place_file(&src, dir, &dest, Some(&src))?;
+                kept += 1;
+            }
+        }
+    }
+    Ok(kept)
 }
 
 /// How long yum/dnf may keep this repository's metadata before asking again: a new LTS
@@ -500,6 +624,16 @@ mod tests {
     }
 
     #[test]
+    fn repomd_locations_are_read_back() {
+        let x = "<data type=\"primary\">\n<location href=\"repodata/ab-primary.xml.gz\"/>\n</data><data type=\"other\"><location href=\"repodata/cd-other.xml.gz\"/></data>";
+        assert_eq!(
+            repomd_locations(x),
+            ["repodata/ab-primary.xml.gz", "repodata/cd-other.xml.gz"]
+        );
+        assert!(repomd_locations("<repomd/>").is_empty());
+    }
+
+    #[test]
     fn escaping() {
         assert_eq!(
             esc("a<b>&\"'\u{1}c"),
@@ -517,7 +651,8 @@ mod tests {
                 flags: Some("GE"),
                 epoch: "1".into(),
                 ver: "1.17.17".into(),
-                rel: Some("lts.3".into())
+                rel: Some("lts.3".into()),
+                pre: false,
             }
         );
         let d = dep(&rpm::Dependency::any("/bin/sh"));

@@ -250,14 +250,17 @@ fn apt_get_updates_and_downloads_from_a_published_repository() {
     let packages = std::fs::read_to_string(dir.join("Packages")).unwrap();
     let tampered = packages.replacen("Section: admin", "Section: admiN", 1);
     assert_ne!(tampered, packages);
+    // Replaced, not written through: the by-hash names are hard links to the same bytes.
+    std::fs::remove_file(dir.join("Packages")).unwrap();
     std::fs::write(dir.join("Packages"), &tampered).unwrap();
-    // Without Packages.gz apt falls back to the (same-size, tampered) Packages.
+    // Without Packages.{xz,gz} and by-hash, apt falls back to the (same-size, tampered) Packages.
     std::fs::remove_file(dir.join("Packages.gz")).unwrap();
+    std::fs::remove_file(dir.join("Packages.xz")).unwrap();
     let apt = Apt::new(&format!(
         "{}\n",
         apt::sources_line(&url, "v1.17", &keyring.display().to_string())
     ));
-    let o = apt.run(&["update"]);
+    let o = apt.run(&["-o", "Acquire::By-Hash=no", "update"]);
     let t = text(&o);
     assert!(!o.status.success(), "{t}");
     assert!(
@@ -360,6 +363,42 @@ fn make_rpm(dir: &Path, name: &str, version: &str, release: &str) -> PathBuf {
     let dest = dir.join(built.file_name().unwrap());
     std::fs::copy(&built, &dest).unwrap();
     dest
+}
+
+/// An rpm with everything createrepo_c filters or marks in its requires (its own primary
+/// file, a name it provides, a scriptlet requirement, a repeat), plus conflicts, obsoletes, a
+/// %dir, a %ghost and a %config file, built by rpmbuild into `out/v1.17.17-lts.3/rpm/`.
+fn rich_rpm_out(tmp: &Path) -> PathBuf {
+    let top = tempfile::tempdir().unwrap();
+    let spec = top.path().join("rich.spec");
+    std::fs::write(
+        &spec,
+        "Name: richpkg\nVersion: 1.0\nRelease: 1\nSummary: rich\nLicense: MIT\nBuildArch: noarch\nAutoReqProv: no\nProvides: richpkg-data = 1.0\nRequires: richpkg-data\nRequires: /usr/bin/richpkg\nRequires(post): /bin/sh\nRequires: coreutils >= 8\nRequires: tar\nRequires: coreutils >= 8\nConflicts: oldpkg < 1.0\nObsoletes: oldpkg < 1.0\n%description\nrich\n%install\nmkdir -p %{buildroot}/usr/bin %{buildroot}/etc/richpkg %{buildroot}/var/log\necho x > %{buildroot}/usr/bin/richpkg\necho c > %{buildroot}/etc/richpkg/conf\ntouch %{buildroot}/var/log/richpkg.log\n%post\ntrue\n%files\n/usr/bin/richpkg\n%dir /etc/richpkg\n%config(noreplace) /etc/richpkg/conf\n%ghost /var/log/richpkg.log\n",
+    )
+    .unwrap();
+    let o = run(Command::new("rpmbuild")
+        .arg("-bb")
+        .arg("--define")
+        .arg(format!("_topdir {}", top.path().display()))
+        .args([
+            "--define",
+            "_build_id_links none",
+            "--define",
+            "__os_install_post %{nil}",
+        ])
+        .arg(&spec)
+        .env("SOURCE_DATE_EPOCH", T0.to_string())
+        .env("HOME", top.path()));
+    assert!(o.status.success(), "{}", text(&o));
+    let out = tmp.join("out");
+    let dir = out.join("v1.17.17-lts.3/rpm");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        top.path().join("RPMS/noarch/richpkg-1.0-1.noarch.rpm"),
+        dir.join("richpkg-1.0-1.noarch.rpm"),
+    )
+    .unwrap();
+    out
 }
 
 fn rpm_out(tmp: &Path) -> PathBuf {
@@ -870,4 +909,458 @@ fn apt_refuses_expired_indexes_and_takes_fresh_ones() {
         "apt accepted expired indexes: {said}"
     );
     assert!(said.to_ascii_lowercase().contains("expired"), "{said}");
+}
+
+/// The by-hash files of one index directory: (hash, bytes).
+fn by_hash_files(index_dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let dir = index_dir.join("by-hash/SHA256");
+    let mut files = BTreeMap::new();
+    for e in std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+    {
+        files.insert(
+            e.file_name().to_string_lossy().into_owned(),
+            std::fs::read(e.path()).unwrap(),
+        );
+    }
+    files
+}
+
+/// `Acquire-By-Hash` and `.xz` indexes, read by the real apt: by-hash forced succeeds and every
+/// by-hash file is named after its own SHA256; xz alone succeeds; a tampered by-hash file (the
+/// canonical names untouched) is a hash sum mismatch, so apt really fetched by hash.
+#[test]
+fn apt_get_reads_by_hash_and_xz_indexes() {
+    if tool("apt-get", "apt").is_none() || tool("dpkg-deb", "dpkg").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let arch = host_deb_arch();
+    let out = deb_out(tmp.path(), &arch);
+    let k = key("KLTS Test");
+    let repo = tmp.path().join("repo");
+    apt::publish(&out, &[], &k.key, &apt_opts(), &repo).unwrap();
+    let suite = repo.join("dists/v1.17");
+    let release = std::fs::read_to_string(suite.join("Release")).unwrap();
+    assert!(release.contains("\nAcquire-By-Hash: yes\n"), "{release}");
+    let listed = apt::release_sha256(&release);
+    let index = format!("main/binary-{arch}");
+    let names: Vec<&str> = listed.iter().map(|(_, _, p)| p.as_str()).collect();
+    for name in ["Packages", "Packages.gz", "Packages.xz"] {
+        assert!(
+            names.contains(&format!("{index}/{name}").as_str()),
+            "{release}"
+        );
+    }
+    let by_hash = by_hash_files(&suite.join(&index));
+    assert_eq!(by_hash.len(), 3, "{:?}", by_hash.keys());
+    for (hash, size, path) in &listed {
+        let bytes = &by_hash[hash];
+        assert_eq!(bytes.len() as u64, *size, "{path}");
+        assert_eq!(bytes, &std::fs::read(suite.join(path)).unwrap(), "{path}");
+        assert_eq!(&klts_forge::fsutil::sha256_hex(bytes), hash, "{path}");
+    }
+    let addr = serve(&repo);
+    let url = format!("http://{addr}/");
+    let sources = format!(
+        "{}\n",
+        apt::sources_line(&url, "v1.17", &repo.join("klts.gpg").display().to_string())
+    );
+
+    let apt = Apt::new(&sources);
+    let o = apt.run(&["-o", "Acquire::By-Hash=force", "update"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!text(&o).contains("W:"), "{}", text(&o));
+    let o = apt.run(&["download", "kubectl=1.17.16-lts.1"]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    // Only xz: with the other compressions and by-hash out of the way, Packages.xz must do.
+    let idx = suite.join(&index);
+    let hidden = tmp.path().join("hidden");
+    std::fs::create_dir_all(&hidden).unwrap();
+    for name in ["Packages", "Packages.gz"] {
+        std::fs::rename(idx.join(name), hidden.join(name)).unwrap();
+    }
+    let xz_only = Apt::new(&sources);
+    let o = xz_only.run(&[
+        "-o",
+        "Acquire::By-Hash=no",
+        "-o",
+        "Acquire::CompressionTypes::Order::=xz",
+        "update",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = xz_only.run(&["download", "kubeadm"]);
+    assert!(o.status.success(), "{}", text(&o));
+    for name in ["Packages", "Packages.gz"] {
+        std::fs::rename(hidden.join(name), idx.join(name)).unwrap();
+    }
+
+    // Tamper every by-hash file (same size, one byte changed; replaced, so the hard-linked
+    // canonical names keep their bytes): forced by-hash must now fail.
+    for (hash, mut bytes) in by_hash {
+        let p = idx.join("by-hash/SHA256").join(&hash);
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x20;
+        std::fs::remove_file(&p).unwrap();
+        std::fs::write(&p, &bytes).unwrap();
+    }
+    let apt = Apt::new(&sources);
+    let o = apt.run(&["-o", "Acquire::By-Hash=force", "update"]);
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    assert!(t.contains("Hash Sum mismatch"), "{t}");
+    // The canonical names are intact: without by-hash the same repository still updates.
+    let o = Apt::new(&sources).run(&["-o", "Acquire::By-Hash=no", "update"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+/// A client that read `InRelease` just before a publish flipped the repository fetches the
+/// indexes that `InRelease` names after the flip: each generation keeps the previous one's
+/// by-hash files, and only those (no pile-up over generations).
+#[test]
+fn a_client_mid_update_finds_the_previous_indexes_by_hash() {
+    if tool("apt-get", "apt").is_none() || tool("dpkg-deb", "dpkg").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let arch = host_deb_arch();
+    let out = tmp.path().join("out");
+    let k = key("KLTS Test");
+    let repo = tmp.path().join("repo");
+    let suite = repo.join("dists/v1.17");
+    let idx = format!("main/binary-{arch}");
+    let mut generations = Vec::new();
+    for release in ["1.17.16-lts.1", "1.17.17-lts.3", "1.17.18-lts.1"] {
+        make_deb(
+            &out.join(format!("v{release}/deb")),
+            "kubectl",
+            release,
+            &arch,
+        );
+        apt::publish(&out, &[], &k.key, &apt_opts(), &repo).unwrap();
+        let release = std::fs::read_to_string(suite.join("Release")).unwrap();
+        let hashes: Vec<String> = apt::release_sha256(&release)
+            .into_iter()
+            .filter(|(_, _, p)| p.starts_with(&idx))
+            .map(|(h, _, _)| h)
+            .collect();
+        assert_eq!(hashes.len(), 3);
+        let signed: Vec<Vec<u8>> = ["InRelease", "Release", "Release.gpg"]
+            .iter()
+            .map(|f| std::fs::read(suite.join(f)).unwrap())
+            .collect();
+        generations.push((hashes, signed));
+    }
+    // The third generation has its own by-hash files and the second's, not the first's.
+    let by_hash = by_hash_files(&suite.join(&idx));
+    let want: std::collections::BTreeSet<&String> =
+        generations[1].0.iter().chain(&generations[2].0).collect();
+    assert_eq!(
+        by_hash.keys().collect::<std::collections::BTreeSet<_>>(),
+        want
+    );
+    assert!(!generations[0].0.iter().any(|h| by_hash.contains_key(h)));
+
+    // The client got the second generation's InRelease; everything else comes from the third.
+    for (f, bytes) in ["InRelease", "Release", "Release.gpg"]
+        .iter()
+        .zip(&generations[1].1)
+    {
+        std::fs::remove_file(suite.join(f)).unwrap();
+        std::fs::write(suite.join(f), bytes).unwrap();
+    }
+    let addr = serve(&repo);
+    let apt = Apt::new(&format!(
+        "{}\n",
+        apt::sources_line(
+            &format!("http://{addr}/"),
+            "v1.17",
+            &repo.join("klts.gpg").display().to_string()
+        )
+    ));
+    let o = apt.run(&["update"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!text(&o).contains("W:"), "{}", text(&o));
+    // The client sees the second generation's package list.
+    let o = apt.run(&["download", "kubectl"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(apt
+        .work()
+        .join(format!("kubectl_1.17.17-lts.3_{arch}.deb"))
+        .is_file());
+}
+
+/// One deb822 paragraph as field → value.
+fn deb822(para: &str) -> BTreeMap<String, String> {
+    let mut fields = BTreeMap::new();
+    let mut last = String::new();
+    for line in para.lines() {
+        if line.starts_with(' ') {
+            let v: &mut String = fields.get_mut(&last).unwrap();
+            v.push('\n');
+            v.push_str(line);
+        } else if let Some((k, v)) = line.split_once(':') {
+            last = k.to_string();
+            fields.insert(last.clone(), v.trim().to_string());
+        }
+    }
+    fields
+}
+
+/// Debian's own index generator, `apt-ftparchive packages`, run over the same pool, writes the
+/// same fields with the same values for every package; it adds only the hashes klts leaves
+/// out on purpose (SHA1, SHA512: see the apt module docs).
+#[test]
+fn apt_ftparchive_agrees_with_the_packages_index() {
+    if tool("apt-ftparchive", "apt-utils").is_none() || tool("dpkg-deb", "dpkg").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = deb_out(tmp.path(), "amd64");
+    let k = key("KLTS Test");
+    let repo = tmp.path().join("repo");
+    apt::publish(&out, &[], &k.key, &apt_opts(), &repo).unwrap();
+    let o = run(Command::new("apt-ftparchive")
+        .args(["packages", "pool"])
+        .current_dir(&repo));
+    assert!(o.status.success(), "{}", text(&o));
+    let theirs: BTreeMap<String, BTreeMap<String, String>> = String::from_utf8(o.stdout)
+        .unwrap()
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(deb822)
+        .map(|f| (f["Filename"].clone(), f))
+        .collect();
+    let ours_text =
+        std::fs::read_to_string(repo.join("dists/v1.17/main/binary-amd64/Packages")).unwrap();
+    let ours: Vec<BTreeMap<String, String>> = ours_text
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(deb822)
+        .collect();
+    assert_eq!(ours.len(), 3);
+    assert_eq!(theirs.len(), 3, "{theirs:?}");
+    for mine in &ours {
+        let other = &theirs[&mine["Filename"]];
+        let mut extra: Vec<&String> = other.keys().filter(|k| !mine.contains_key(*k)).collect();
+        extra.sort();
+        assert_eq!(extra, ["SHA1", "SHA512"], "{mine:?}\n{other:?}");
+        for (k, v) in mine {
+            assert_eq!(other.get(k), Some(v), "{k} of {}", mine["Filename"]);
+        }
+    }
+}
+
+/// `repomd.xml` with what depends on the compressor masked: the compressed files' checksum,
+/// size and (checksum-prefixed) name. Everything else, the open checksums and sizes included,
+/// must match.
+fn repomd_masked(repomd: &str) -> String {
+    repomd
+        .lines()
+        .map(|l| {
+            let t = l.trim_start();
+            let indent = &l[..l.len() - t.len()];
+            if t.starts_with("<checksum ") {
+                format!("{indent}<checksum …/>")
+            } else if t.starts_with("<size>") {
+                format!("{indent}<size …/>")
+            } else if let Some(rest) = t.strip_prefix("<location href=\"repodata/") {
+                let name = rest.split_once('-').map(|(_, n)| n).unwrap_or(rest);
+                format!("{indent}<location href=\"repodata/…-{name}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The decompressed metadata files of a repository, by type, as its repomd.xml names them.
+fn yum_metadata(suite: &Path) -> BTreeMap<String, String> {
+    let repomd = std::fs::read_to_string(suite.join("repodata/repomd.xml")).unwrap();
+    repomd
+        .split("<data type=\"")
+        .skip(1)
+        .map(|d| {
+            let kind = d.split('"').next().unwrap().to_string();
+            let href = d
+                .split("<location href=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            let gz = std::fs::read(suite.join(href)).unwrap();
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut xml)
+                .unwrap();
+            (kind, xml)
+        })
+        .collect()
+}
+
+/// The metadata klts writes is what createrepo_c (the generator behind yum 3's and dnf's
+/// repositories) writes for the same rpms: primary, filelists and other byte for byte, and
+/// repomd.xml record for record (revision, types, open-checksum, open-size, timestamp; only the
+/// compressed bytes differ). Then sqliterepo_c, which converts the XML into the sqlite caches
+/// the way yum 3's yum-metadata-parser does on CentOS 7, reads it without a complaint. Checked
+/// on rpmbuild's rpms (plain ones, and one with every requires rule createrepo_c applies) and on
+/// klts's own.
+#[test]
+fn yum_metadata_matches_createrepo_c_and_converts_to_sqlite() {
+    if tool("createrepo_c", "createrepo-c").is_none()
+        || tool("sqliterepo_c", "createrepo-c").is_none()
+        || tool("rpmbuild", "rpm").is_none()
+    {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let k = key("KLTS Test");
+    let outs = [
+        rpm_out(&tmp.path().join("rpmbuild")),
+        rich_rpm_out(&tmp.path().join("rich")),
+        native_out(
+            &tmp.path().join("native"),
+            &[("v1.17.16-lts.1", false), ("v1.17.17-lts.3", true)],
+        ),
+    ];
+    for (n, out) in outs.iter().enumerate() {
+        let repo = tmp.path().join(format!("repo-{n}"));
+        yum::publish(out, &[], &k.key, &yum_opts(), &repo).unwrap();
+        let suite = repo.join("v1.17");
+        // createrepo_c over copies of the same rpms; it takes `time file` from the mtime.
+        let theirs = tmp.path().join(format!("createrepo-{n}"));
+        std::fs::create_dir_all(theirs.join("Packages")).unwrap();
+        for e in std::fs::read_dir(suite.join("Packages")).unwrap().flatten() {
+            let dest = theirs.join("Packages").join(e.file_name());
+            std::fs::copy(e.path(), &dest).unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(&dest)
+                .unwrap()
+                .set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(T0.into()))
+                .unwrap();
+        }
+        let o = run(Command::new("createrepo_c")
+            .args(["--no-database", "--revision", &T0.to_string()])
+            // gzip, as klts writes it (newer createrepo_c releases default to zstd).
+            .args(["--general-compress-type", "gz"])
+            .arg("--set-timestamp-to-revision")
+            .arg(&theirs));
+        assert!(o.status.success(), "{}", text(&o));
+        let ours_md = yum_metadata(&suite);
+        let theirs_md = yum_metadata(&theirs);
+        assert_eq!(
+            ours_md.keys().collect::<Vec<_>>(),
+            ["filelists", "other", "primary"]
+        );
+        for (kind, xml) in &theirs_md {
+            assert_eq!(&ours_md[kind], xml, "{kind}.xml of {}", out.display());
+        }
+        let ours = std::fs::read_to_string(suite.join("repodata/repomd.xml")).unwrap();
+        let want = std::fs::read_to_string(theirs.join("repodata/repomd.xml")).unwrap();
+        assert_eq!(repomd_masked(&ours), repomd_masked(&want));
+
+        // sqliterepo_c parses every file strictly (a parse error or an unknown element fails
+        // or warns) and adds the *_db records to a copy of the repository.
+        let copy = tmp.path().join(format!("sqlite-{n}"));
+        std::fs::create_dir_all(copy.join("repodata")).unwrap();
+        for e in std::fs::read_dir(suite.join("repodata")).unwrap().flatten() {
+            std::fs::copy(e.path(), copy.join("repodata").join(e.file_name())).unwrap();
+        }
+        let o = run(Command::new("sqliterepo_c").arg(&copy));
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(!text(&o).to_lowercase().contains("warning"), "{}", text(&o));
+        let repomd = std::fs::read_to_string(copy.join("repodata/repomd.xml")).unwrap();
+        for db in ["primary_db", "filelists_db", "other_db"] {
+            assert!(
+                repomd.contains(&format!("<data type=\"{db}\">")),
+                "{repomd}"
+            );
+        }
+    }
+}
+
+/// A dnf that fetched `repomd.xml` just before a publish flipped the repository fetches the
+/// metadata files it names after the flip: each generation keeps the previous one's
+/// `repodata/` files, and only those.
+#[test]
+fn a_dnf_client_mid_update_finds_the_previous_metadata() {
+    if tool("dnf", "dnf").is_none() || tool("rpmbuild", "rpm").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let k = key("KLTS Test");
+    let repo = tmp.path().join("repo");
+    let repodata = repo.join("v1.17/repodata");
+    let mut generations = Vec::new();
+    for (version, release) in [
+        ("1.17.16", "lts.1"),
+        ("1.17.17", "lts.3"),
+        ("1.17.18", "lts.1"),
+    ] {
+        make_rpm(
+            &out.join(format!("v{version}-{release}/rpm")),
+            "kubectl",
+            version,
+            release,
+        );
+        yum::publish(&out, &[], &k.key, &yum_opts(), &repo).unwrap();
+        let repomd = std::fs::read_to_string(repodata.join("repomd.xml")).unwrap();
+        let asc = std::fs::read(repodata.join("repomd.xml.asc")).unwrap();
+        generations.push((yum::repomd_locations(&repomd), repomd, asc));
+    }
+    // The third generation has its own files and the second's, not the first's.
+    let mut have: Vec<String> = std::fs::read_dir(&repodata)
+        .unwrap()
+        .flatten()
+        .map(|e| format!("repodata/{}", e.file_name().to_string_lossy()))
+        .filter(|n| n.ends_with(".xml.gz"))
+        .collect();
+    have.sort();
+    let mut want: Vec<String> = generations[1]
+        .0
+        .iter()
+        .chain(&generations[2].0)
+        .cloned()
+        .collect();
+    want.sort();
+    assert_eq!(have, want);
+    assert!(!generations[0].0.iter().any(|h| have.contains(h)));
+
+    // The client got the second generation's repomd.xml; everything else is the third's.
+    for (f, bytes) in [
+        ("repomd.xml", generations[1].1.as_bytes()),
+        ("repomd.xml.asc", &generations[1].2[..]),
+    ] {
+        std::fs::remove_file(repodata.join(f)).unwrap();
+        std::fs::write(repodata.join(f), bytes).unwrap();
+    }
+    let addr = serve(&repo);
+    let url = format!("http://{addr}/v1.17/");
+    let state = tempfile::tempdir().unwrap();
+    let pubkey = repo.join("klts.asc");
+    let o = dnf(state.path(), &url, &pubkey, &["makecache"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let dest = state.path().join("dl");
+    let o = dnf(
+        state.path(),
+        &url,
+        &pubkey,
+        &[
+            "install",
+            "--downloadonly",
+            "--destdir",
+            &dest.display().to_string(),
+            "kubectl",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        dest.join("kubectl-1.17.17-lts.3.noarch.rpm").is_file(),
+        "the second generation's newest"
+    );
 }

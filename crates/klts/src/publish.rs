@@ -48,7 +48,7 @@ pub enum PublishCommand {
     ///
     /// One suite per release (`v1.17.17-lts.3`) and one per minor line (`v1.17`: every
     /// release of the line, newest wins, `apt-get install kubeadm=<version>` pins). Writes
-    /// pool/, dists/<suite>/{Release,InRelease,Release.gpg,main/binary-<arch>/Packages{,.gz}}
+    /// pool/, dists/<suite>/{Release,InRelease,Release.gpg,main/binary-<arch>/Packages{,.gz,.xz}, by-hash/SHA256/}
     /// and the public key as klts.asc and klts.gpg (for `signed-by`). A bad key or package
     /// fails before anything changes; the previous repository stays as it was.
     ///

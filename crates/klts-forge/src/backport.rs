@@ -986,7 +986,8 @@ pub(crate) fn plan_lines(
             name: patch,
             path: rel,
             commits,
-            bytes: out.stdout,
+            // Written in the form `klts fmt` keeps, so a fresh backport is already formatted.
+            bytes: crate::patchfmt::canonical(&out.stdout),
         });
     }
     let path = ws.root.join(crate::MANIFEST_FILE);

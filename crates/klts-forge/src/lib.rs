@@ -13,6 +13,7 @@
 //!   conflicts without stopping at the first one.
 //! * [`backport`] — tries an upstream fix on the newest release of each line in memory
 //!   (`klts backport`), and writes the patch files and new releases.
+//! * [`patchfmt`] — the canonical form of patch files (`klts fmt`).
 //! * [`resolve`] — finishing a conflicting backport by hand in a `git am` worktree
 //!   (`klts backport --resolve`, `klts refresh`).
 //! * [`checkout`] — tags a release and leaves a working tree, at the failing patch in the usual
@@ -40,6 +41,7 @@ pub mod lock;
 pub mod mbox;
 pub mod odb;
 pub mod patches;
+pub mod patchfmt;
 pub mod resolve;
 pub mod scratch;
 pub mod sync;

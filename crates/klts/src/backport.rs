@@ -110,6 +110,45 @@ pub(crate) struct RefreshArgs {
     dry_run: bool,
 }
 
+/// Rewrite patch files under patches/ in one canonical form (never releases.yml).
+///
+/// Per message: `[PATCH n/m]` becomes `[PATCH]`, object ids on `index` lines of text diffs are
+/// cut to 12 hex digits, and the `-- ` signature with the git version is removed. Headers,
+/// messages and every byte of every hunk are kept, so the engine makes the same commits from
+/// a formatted file. Files that are not `git format-patch` output are left alone (warning).
+///
+/// Exit codes: 0 done (or, with --check, nothing to change); 1 with --check when a file
+/// would change (they are listed); 2 bad input.
+#[derive(Args, Debug)]
+#[command(verbatim_doc_comment)]
+pub(crate) struct FmtArgs {
+    /// Change nothing; list the files that would change and exit 1 if any.
+    #[arg(long)]
+    check: bool,
+}
+
+pub(crate) fn run_fmt(cli: &Cli, args: &FmtArgs) -> Result<u8, Failure> {
+    let ws = crate::open(cli)?;
+    let files = klts_forge::patchfmt::scan(&ws)?;
+    for f in &files {
+        if let Some(why) = &f.skipped {
+            tracing::warn!("{}: left as it is: {why}", f.path.display());
+        }
+    }
+    let changed: Vec<_> = files.iter().filter(|f| f.changed).collect();
+    if args.check {
+        for f in &changed {
+            outln!("would reformat {}", f.path.display());
+        }
+        return Ok(u8::from(!changed.is_empty()));
+    }
+    klts_forge::patchfmt::write(&ws, &files)?;
+    for f in &changed {
+        outln!("formatted {}", f.path.display());
+    }
+    Ok(0)
+}
+
 pub(crate) fn run_refresh(cli: &Cli, args: &RefreshArgs) -> Result<u8, Failure> {
     let ws = crate::open(cli)?;
     let (plan, state, state_path) = resolve::plan_refresh(&ws, &args.name, &args.worktree)?;

@@ -613,3 +613,97 @@ fn resolve_by_hand_then_refresh_writes_a_release_that_verifies() {
         stderr(&out)
     );
 }
+
+/// `--resolve` bad input: no release on the line, nothing to resolve (already present), a
+/// taken NAME, `--worktree` alone — each exit 2 before any directory or worktree exists.
+/// Refresh refuses a tampered state file and a line that got a newer release meanwhile.
+#[test]
+fn resolve_and_refresh_bad_input_touch_nothing() {
+    let f = fixture();
+    let before = std::fs::read_to_string(f.ws.dir.join("releases.yml")).unwrap();
+    let wt = f._tmp.path().join("wt");
+    let wt_s = wt.to_str().unwrap().to_string();
+    std::fs::write(f.ws.dir.join("patches/keep.1.4.patch"), "x").unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--resolve", "1.9", "--worktree", &wt_s],
+            "line 1.9 has no release",
+        ),
+        (
+            &["--resolve", "1.2", "--worktree", &wt_s],
+            "nothing to resolve on line 1.2",
+        ),
+        (
+            &["--resolve", "1.4", "--worktree", &wt_s, "--name", "keep"],
+            "already exists",
+        ),
+        (&["--worktree", &wt_s], "--resolve"),
+    ];
+    for (args, says) in cases {
+        let mut all = vec!["backport", f.fix.as_str()];
+        all.extend_from_slice(args);
+        let out = f.ws.klts(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+        assert!(!wt.exists(), "{args:?}");
+        assert!(!f.ws.mirror().join("worktrees").exists(), "{args:?}");
+    }
+    std::fs::remove_file(f.ws.dir.join("patches/keep.1.4.patch")).unwrap();
+
+    // A line where the fix applies cleanly: `git am` finishes, exit 0, refresh is next.
+    let out = f.ws.klts(&[
+        "backport",
+        &f.fix,
+        "--resolve",
+        "1.4",
+        "--worktree",
+        &wt_s,
+        "--name",
+        "fix10",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("every commit applied"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(git(&wt, &["show", "HEAD:pkg/a.go"]).contains("line 10 fixed"));
+    let git_dir = std::path::PathBuf::from(git(&wt, &["rev-parse", "--absolute-git-dir"]));
+    let state = git_dir.join("klts-backport.json");
+    let good = std::fs::read_to_string(&state).unwrap();
+
+    // A tampered state file is refused, not guessed around.
+    std::fs::write(
+        &state,
+        good.replace("\"base_commit\": \"", "\"base_commit\": \"zz"),
+    )
+    .unwrap();
+    let out = f.ws.klts(&["refresh", "fix10", "--worktree", &wt_s]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not a commit id"), "{}", stderr(&out));
+    std::fs::write(&state, &good).unwrap();
+
+    // The line moved on meanwhile: refused, says to start again on the new release.
+    let out = f.ws.klts(&["release", "new", "1.4"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let moved = std::fs::read_to_string(f.ws.dir.join("releases.yml")).unwrap();
+    let out = f.ws.klts(&["refresh", "fix10", "--worktree", &wt_s]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("newest release of line 1.4 is now v1.4.0-lts.2"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(f.ws.dir.join("releases.yml")).unwrap(),
+        moved
+    );
+    assert!(!f.ws.dir.join("patches/fix10.1.4.patch").exists());
+    assert_ne!(moved, before);
+}

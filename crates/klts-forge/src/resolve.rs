@@ -388,6 +388,7 @@ fn worktree_git_dir(dir: &Path) -> Result<PathBuf, ForgeError> {
             dir.display()
         ))
     };
+    // `run_in` runs git in DIR itself (no --git-dir): the repository is whatever DIR is.
     let git = Git::new(PathBuf::new());
     let top = git
         .text_in(dir, ["rev-parse", "--show-toplevel"])

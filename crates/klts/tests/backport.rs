@@ -246,6 +246,9 @@ fn write_adds_patches_and_releases_that_verify() {
         assert!(git(&wt, &["show", "HEAD:pkg/a.go"]).contains("line 10 fixed"));
     }
     assert!(!f.ws.dir.join("patches/fix10.1.2.patch").exists());
+    // Written already in the form `klts fmt` keeps (only the hand-made `keep` would change).
+    let out = f.ws.klts(&["fmt", "--check"]);
+    assert_eq!(stdout(&out), "would reformat patches/keep.patch\n");
     // releases.yml: the old text plus exactly the inserted entries, in the anchors' style.
     let after = std::fs::read_to_string(f.ws.dir.join("releases.yml")).unwrap();
     let inserted = [

@@ -150,7 +150,7 @@ pub struct FixCommit {
     #[serde(skip)]
     old_paths: Vec<String>,
     #[serde(skip)]
-    mbox: Vec<u8>,
+    pub(crate) mbox: Vec<u8>,
 }
 
 /// A commit of the fix that is not backported, and why.
@@ -899,27 +899,69 @@ pub fn plan_write(
     report: &BackportReport,
     name: &str,
 ) -> Result<WritePlan, ForgeError> {
-    let m = &ws.manifest;
-    let mut patches = Vec::new();
-    let mut adds = Vec::new();
-    let git = Mirror::of(ws).git;
+    let mut applied = Vec::new();
     for l in &report.lines {
         let (Some(base), Some(head)) = (l.release_commit.as_deref(), l.head()) else {
             continue;
         };
-        let patch = format!("{name}.{}", l.line);
-        names::check(NameKind::Patch, &patch).map_err(|e| ForgeError::Other(e.to_string()))?;
-        let rel = PathBuf::from("patches").join(format!("{patch}.patch"));
-        if m.catalog_entry(&patch).is_some() || ws.root.join(&rel).symlink_metadata().is_ok() {
-            return Err(ForgeError::Other(format!(
-                "patch `{patch}` already exists ({})\n  help: choose another --name",
-                if m.catalog_entry(&patch).is_some() {
-                    "in the `patches:` catalog".to_string()
-                } else {
-                    rel.display().to_string()
-                }
-            )));
-        }
+        applied.push(AppliedLine {
+            line: l.line.clone(),
+            release: l.release.clone(),
+            base: base.to_string(),
+            head: head.to_string(),
+            commits: l.commits.iter().filter(|c| c.applied_as.is_some()).count(),
+        });
+    }
+    plan_lines(ws, &applied, name)
+}
+
+/// The patch `<name>.<line>` and its workspace-relative file, checked to be a valid name that
+/// neither the catalog nor `patches/` has yet.
+pub(crate) fn new_patch(
+    ws: &Workspace,
+    name: &str,
+    line: &str,
+) -> Result<(String, PathBuf), ForgeError> {
+    let m = &ws.manifest;
+    let patch = format!("{name}.{line}");
+    names::check(NameKind::Patch, &patch).map_err(|e| ForgeError::Other(e.to_string()))?;
+    let rel = PathBuf::from("patches").join(format!("{patch}.patch"));
+    if m.catalog_entry(&patch).is_some() || ws.root.join(&rel).symlink_metadata().is_ok() {
+        return Err(ForgeError::Other(format!(
+            "patch `{patch}` already exists ({})\n  help: choose another --name",
+            if m.catalog_entry(&patch).is_some() {
+                "in the `patches:` catalog".to_string()
+            } else {
+                rel.display().to_string()
+            }
+        )));
+    }
+    Ok((patch, rel))
+}
+
+/// Commits of a fix on top of one line's newest release, to be written as a patch file.
+pub(crate) struct AppliedLine {
+    pub(crate) line: String,
+    pub(crate) release: String,
+    pub(crate) base: String,
+    pub(crate) head: String,
+    pub(crate) commits: usize,
+}
+
+/// The one writer of backport results (`--write` and `klts refresh`): `base..head` of each
+/// line as `patches/<name>.<line>.patch` in `git format-patch` form, and a release on top of
+/// the line's newest one.
+pub(crate) fn plan_lines(
+    ws: &Workspace,
+    applied: &[AppliedLine],
+    name: &str,
+) -> Result<WritePlan, ForgeError> {
+    let mut patches = Vec::new();
+    let mut adds = Vec::new();
+    let git = Mirror::of(ws).git;
+    for l in applied {
+        let (base, head) = (l.base.as_str(), l.head.as_str());
+        let (patch, rel) = new_patch(ws, name, &l.line)?;
         let out = git.run([
             "format-patch",
             "--stdout",
@@ -927,7 +969,7 @@ pub fn plan_write(
             "--binary",
             &format!("{base}..{head}"),
         ])?;
-        let commits = l.commits.iter().filter(|c| c.applied_as.is_some()).count();
+        let commits = l.commits;
         let prev = klts_core::Version::parse(&l.release)
             .map_err(|e| ForgeError::Other(format!("release `{}`: {e}", l.release)))?;
         let new_name = edit::next_lts(&prev).to_string();
@@ -944,7 +986,8 @@ pub fn plan_write(
             name: patch,
             path: rel,
             commits,
-            bytes: out.stdout,
+            // Written in the form `klts fmt` keeps, so a fresh backport is already formatted.
+            bytes: crate::patchfmt::canonical(&out.stdout),
         });
     }
     let path = ws.root.join(crate::MANIFEST_FILE);

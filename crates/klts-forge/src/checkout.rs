@@ -52,16 +52,7 @@ pub fn checkout(
         return Err(ForgeError::unknown_release(&ws.manifest, release));
     }
     if let Some(dir) = worktree {
-        if dir.exists()
-            && std::fs::read_dir(dir)
-                .map(|mut d| d.next().is_some())
-                .unwrap_or(true)
-        {
-            return Err(ForgeError::Other(format!(
-                "{}: exists and is not empty\n  help: choose a new directory for --worktree",
-                dir.display()
-            )));
-        }
+        check_new_worktree(dir)?;
     }
     let report = verify(ws, &[release.to_string()], options, &|_, _| {})?;
     let mirror = Mirror::of(ws);
@@ -153,6 +144,21 @@ pub fn checkout(
             })
         }
     }
+}
+
+/// A `--worktree` directory must not exist or be empty: klts never checks out over files.
+pub fn check_new_worktree(dir: &Path) -> Result<(), ForgeError> {
+    if dir.symlink_metadata().is_ok()
+        && std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(ForgeError::Other(format!(
+            "{}: exists and is not empty (or is not a directory)\n  help: choose a new directory for --worktree",
+            dir.display()
+        )));
+    }
+    Ok(())
 }
 
 fn tag(mirror: &Mirror, name: &str, commit: &str) -> Result<(), ForgeError> {

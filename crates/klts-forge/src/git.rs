@@ -291,6 +291,16 @@ impl Git {
         let output = cmd.output().map_err(GitError::Spawn)?;
         check(output, shown.join(" "))
     }
+
+    /// [`Git::run_in`], returning its trimmed stdout as a string.
+    pub fn text_in<I, S>(&self, dir: &Path, args: I) -> Result<String, GitError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let out = self.run_in(dir, args)?;
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
 }
 
 fn check(output: Output, args: String) -> Result<Output, GitError> {

@@ -17,6 +17,9 @@
 //!   (`klts backport`), and writes the patch files and new releases.
 //! * [`toolchain`] — which Go toolchain a materialized tree needs (the one rule for build, CI
 //!   and the stdlib vulnerability statuses), read from git objects or a working tree.
+//! * [`patchfmt`] — the canonical form of patch files (`klts fmt`).
+//! * [`resolve`] — finishing a conflicting backport by hand in a `git am` worktree
+//!   (`klts backport --resolve`, `klts refresh`).
 //! * [`checkout`] — tags a release and leaves a working tree, at the failing patch in the usual
 //!   `git am` state when there is a conflict.
 //!
@@ -43,6 +46,8 @@ pub mod lock;
 pub mod mbox;
 pub mod odb;
 pub mod patches;
+pub mod patchfmt;
+pub mod resolve;
 pub mod scratch;
 pub mod sync;
 pub mod toolchain;

@@ -9,6 +9,8 @@ use crate::{json, Cli, Failure, Format};
 use clap::{Args, Subcommand};
 use klts_core::MinorLine;
 use klts_forge::backport::{self, BackportOptions, BackportReport, CommitStatus};
+use klts_forge::resolve;
+use std::path::PathBuf;
 
 /// Try an upstream fix on the newest release of each line; optionally write the backport.
 ///
@@ -25,6 +27,10 @@ use klts_forge::backport::{self, BackportOptions, BackportReport, CommitStatus};
 /// vX.Y.Z-lts.N+1 on top of the line's newest release, inserted into releases.yml as a text
 /// edit that keeps comments and formatting. Nothing is written when any step fails.
 ///
+/// With --resolve LINE --worktree DIR: the line's newest release is checked out into DIR and
+/// `git am -3` stops at the conflicting commit; resolve, `git add`, `git am --continue`, then
+/// `klts refresh NAME --worktree DIR` writes the patch file and the release.
+///
 /// Exit codes: 0 every line clean, 3-way, already present or not applicable; 1 a conflict (or
 /// a line's release does not materialize); 2 bad input.
 ///
@@ -33,6 +39,7 @@ use klts_forge::backport::{self, BackportOptions, BackportReport, CommitStatus};
 ///   klts backport https://github.com/kubernetes/kubernetes/pull/101327
 ///   klts backport 1a2b3c4d --lines 1.16,1.17 --name CVE-2021-25741 --write
 ///   klts backport fix.patch --all --name fix-foo --dry-run
+///   klts backport 1a2b3c4d --resolve 1.16 --worktree ../fix-1.16 --name CVE-2021-25741
 #[derive(Args, Debug)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct BackportArgs {
@@ -61,11 +68,114 @@ pub(crate) struct BackportArgs {
     /// Show what --write would write (patch files, diff of releases.yml) without writing.
     #[arg(long, conflicts_with = "write")]
     dry_run: bool,
+    /// Finish this line by hand: check its newest release out into --worktree and stop in
+    /// `git am -3` state at the conflicting commit; then `klts refresh NAME --worktree DIR`.
+    #[arg(
+        long,
+        value_name = "LINE",
+        requires = "worktree",
+        conflicts_with_all = ["write", "dry_run", "all", "lines"]
+    )]
+    resolve: Option<MinorLine>,
+    /// The new (or empty) directory for --resolve.
+    #[arg(long, value_name = "DIR", requires = "resolve")]
+    worktree: Option<PathBuf>,
     /// Never touch the network: use the mirror only.
     #[arg(long)]
     offline: bool,
     #[command(flatten)]
     list: crate::ListArgs,
+}
+
+/// Write the hand-finished backport in a `--resolve` worktree: the patch file and the release.
+///
+/// Takes the commits on top of the release the worktree was made from and writes them as
+/// patches/NAME.LINE.patch (git format-patch form, as --write does), and the next release of
+/// the line into releases.yml (comment-preserving edit). Refused while `git am` is in progress
+/// or tracked files have uncommitted changes. Nothing is written when a check fails.
+///
+/// Example:
+///
+///   klts refresh CVE-2021-25741 --worktree ../resolve-1.18
+#[derive(Args, Debug)]
+#[command(verbatim_doc_comment)]
+pub(crate) struct RefreshArgs {
+    /// The backport's NAME, as given to `klts backport --name` (or its default).
+    name: String,
+    /// The worktree `klts backport --resolve` prepared.
+    #[arg(long, value_name = "DIR")]
+    worktree: PathBuf,
+    /// Show what would be written (patch file, diff of releases.yml) without writing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+/// Rewrite patch files under patches/ in one canonical form (never releases.yml).
+///
+/// Per message: `[PATCH n/m]` becomes `[PATCH]`, object ids on `index` lines of text diffs are
+/// cut to 12 hex digits, and the `-- ` signature with the git version is removed. Headers,
+/// messages and every byte of every hunk are kept, so the engine makes the same commits from
+/// a formatted file. Files that are not `git format-patch` output are left alone (warning).
+///
+/// Exit codes: 0 done (or, with --check, nothing to change); 1 with --check when a file
+/// would change (they are listed); 2 bad input.
+#[derive(Args, Debug)]
+#[command(verbatim_doc_comment)]
+pub(crate) struct FmtArgs {
+    /// Change nothing; list the files that would change and exit 1 if any.
+    #[arg(long)]
+    check: bool,
+}
+
+pub(crate) fn run_fmt(cli: &Cli, args: &FmtArgs) -> Result<u8, Failure> {
+    let ws = crate::open(cli)?;
+    let files = klts_forge::patchfmt::scan(&ws)?;
+    for f in &files {
+        if let Some(why) = &f.skipped {
+            tracing::warn!("{}: left as it is: {why}", f.path.display());
+        }
+    }
+    let changed: Vec<_> = files.iter().filter(|f| f.changed).collect();
+    if args.check {
+        for f in &changed {
+            outln!("would reformat {}", f.path.display());
+        }
+        return Ok(u8::from(!changed.is_empty()));
+    }
+    klts_forge::patchfmt::write(&ws, &files)?;
+    for f in &changed {
+        outln!("formatted {}", f.path.display());
+    }
+    Ok(0)
+}
+
+pub(crate) fn run_refresh(cli: &Cli, args: &RefreshArgs) -> Result<u8, Failure> {
+    let ws = crate::open(cli)?;
+    let (plan, state, state_path) = resolve::plan_refresh(&ws, &args.name, &args.worktree)?;
+    if !args.dry_run {
+        resolve::finish_refresh(&ws, &plan, &state_path)?;
+    }
+    let verb = if args.dry_run { "would write" } else { "wrote" };
+    for p in &plan.patches {
+        outln!("{verb} {} ({} commit(s))", p.path.display(), p.commits);
+    }
+    for (new, base) in &plan.releases {
+        outln!("{verb} release {new} (base_release: {base}) in releases.yml");
+    }
+    if args.dry_run {
+        outln!();
+        for l in plan.manifest_diff.lines() {
+            outln!("{l}");
+        }
+    } else {
+        outln!(
+            "\nnext: `klts verify {}`; the worktree can go: `git worktree remove {}` (line {})",
+            plan.releases.first().map_or("", |(n, _)| n.as_str()),
+            args.worktree.display(),
+            state.line
+        );
+    }
+    Ok(0)
 }
 
 pub(crate) fn run(cli: &Cli, args: &BackportArgs) -> Result<u8, Failure> {
@@ -77,13 +187,38 @@ pub(crate) fn run(cli: &Cli, args: &BackportArgs) -> Result<u8, Failure> {
             message: e.to_string(),
         })?;
     }
+    // A --resolve directory that is in the way costs nothing either.
+    if let Some(dir) = &args.worktree {
+        klts_forge::checkout::check_new_worktree(dir)?;
+    }
     let options = BackportOptions {
-        lines: (!args.lines.is_empty()).then(|| args.lines.clone()),
+        lines: match args.resolve {
+            Some(line) => Some(vec![line]),
+            None => (!args.lines.is_empty()).then(|| args.lines.clone()),
+        },
         all: args.all,
         skip: args.skip.clone(),
         offline: args.offline,
     };
     let report = backport::backport(&ws, &args.fix, &options)?;
+    if let (Some(line), Some(dir)) = (args.resolve, &args.worktree) {
+        let name = args
+            .name
+            .clone()
+            .unwrap_or_else(|| backport::default_name(&report));
+        let o = resolve::start(&ws, &report, line, dir, &name, args.offline)?;
+        return match args.list.output {
+            Format::Json => {
+                json(&serde_json::json!({ "report": report, "resolve": o }))?;
+                Ok(u8::from(o.stopped))
+            }
+            Format::Table => {
+                table(&report);
+                resolve_help(&o);
+                Ok(u8::from(o.stopped))
+            }
+        };
+    }
     let plan = if args.write || args.dry_run {
         let name = args
             .name
@@ -128,6 +263,40 @@ pub(crate) fn run(cli: &Cli, args: &BackportArgs) -> Result<u8, Failure> {
         }
     }
     Ok(u8::from(report.has_problems()))
+}
+
+fn resolve_help(o: &resolve::ResolveOutcome) {
+    let dir = o.worktree.display();
+    let s = &o.state;
+    outln!();
+    if o.stopped {
+        outln!(
+            "{dir}: {} checked out, `git am -3` stopped at {:?}{}",
+            s.release,
+            o.stopped_at.as_deref().unwrap_or("?"),
+            if o.conflicts.is_empty() {
+                String::new()
+            } else {
+                format!(" with conflicts in {}", o.conflicts.join(", "))
+            }
+        );
+        outln!("next:");
+        outln!("  cd {dir}");
+        outln!("  # resolve the conflict markers, then");
+        outln!("  git add <files> && git am --continue   # repeat until `git am` is done");
+    } else {
+        outln!(
+            "{dir}: {} checked out, every commit applied with `git am -3`; review them, then",
+            s.release
+        );
+        outln!("next:");
+    }
+    outln!(
+        "  klts refresh {} --worktree {dir}   # writes patches/{}.{}.patch and the release",
+        s.name,
+        s.name,
+        s.line
+    );
 }
 
 fn short(c: &Option<String>) -> String {
@@ -189,8 +358,9 @@ fn table(report: &BackportReport) {
         }
         if l.status == Some(CommitStatus::Conflict) {
             outln!(
-                "       help: finish by hand: `klts checkout {} --worktree DIR`, then `git -C DIR cherry-pick -x <commit>` for each commit, resolve, and `git format-patch` the result",
-                l.release
+                "       help: finish by hand: `klts backport {} --resolve {} --worktree DIR`",
+                report.fix,
+                l.line
             );
         }
     }

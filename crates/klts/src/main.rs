@@ -227,6 +227,8 @@ enum Command {
     Toolchain(toolchain::ToolchainArgs),
     Image(image::ImageArgs),
     Backport(backport::BackportArgs),
+    Refresh(backport::RefreshArgs),
+    Fmt(backport::FmtArgs),
     /// Releases: cut the next release of a line.
     #[command(subcommand)]
     Release(backport::ReleaseCommand),
@@ -577,6 +579,8 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         Command::Package(args) => package::run(cli, args),
         Command::Image(args) => image::run(cli, args),
         Command::Backport(args) => backport::run(cli, args),
+        Command::Refresh(args) => backport::run_refresh(cli, args),
+        Command::Fmt(args) => backport::run_fmt(cli, args),
         Command::Release(cmd) => backport::run_release(cli, cmd),
         Command::Vex { release, out, run } => vulns::run_vex(cli, release, run, out.as_ref()),
         Command::Osv(OsvCommand::Export { out, run }) => {

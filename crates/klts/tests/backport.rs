@@ -246,6 +246,9 @@ fn write_adds_patches_and_releases_that_verify() {
         assert!(git(&wt, &["show", "HEAD:pkg/a.go"]).contains("line 10 fixed"));
     }
     assert!(!f.ws.dir.join("patches/fix10.1.2.patch").exists());
+    // Written already in the form `klts fmt` keeps (only the hand-made `keep` would change).
+    let out = f.ws.klts(&["fmt", "--check"]);
+    assert_eq!(stdout(&out), "would reformat patches/keep.patch\n");
     // releases.yml: the old text plus exactly the inserted entries, in the anchors' style.
     let after = std::fs::read_to_string(f.ws.dir.join("releases.yml")).unwrap();
     let inserted = [
@@ -426,4 +429,284 @@ fn bad_input_exits_2_and_writes_nothing() {
         .collect();
     patches.sort();
     assert_eq!(patches, ["keep.1.4.patch", "keep.patch"]);
+}
+
+/// `--resolve 1.0 --worktree DIR` stops in `git am` state at the conflict; after the
+/// maintainer resolves and continues, `klts refresh` writes the patch and the release, which
+/// verify. Refresh refuses while `git am` runs, with uncommitted changes, and with another
+/// NAME; `--resolve` refuses a non-empty directory without touching anything.
+#[test]
+fn resolve_by_hand_then_refresh_writes_a_release_that_verifies() {
+    let f = fixture();
+    let before = std::fs::read_to_string(f.ws.dir.join("releases.yml")).unwrap();
+    let wt = f._tmp.path().join("resolve-1.0");
+
+    // A directory in the way: exit 2, its file untouched, no worktree added to the mirror.
+    std::fs::create_dir_all(&wt).unwrap();
+    std::fs::write(wt.join("mine.txt"), "keep me").unwrap();
+    let wt_s = wt.to_str().unwrap().to_string();
+    let out = f.ws.klts(&[
+        "backport",
+        &f.fix,
+        "--resolve",
+        "1.0",
+        "--worktree",
+        &wt_s,
+        "--name",
+        "fix10",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not empty"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(wt.join("mine.txt")).unwrap(),
+        "keep me"
+    );
+    assert!(!f.ws.mirror().join("worktrees").exists());
+    std::fs::remove_dir_all(&wt).unwrap();
+
+    let out = f.ws.klts(&[
+        "backport",
+        &f.fix,
+        "--resolve",
+        "1.0",
+        "--worktree",
+        &wt_s,
+        "--name",
+        "fix10",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(text.contains("stopped at \"Fix line 10\""), "{text}");
+    assert!(text.contains("conflicts in pkg/a.go"), "{text}");
+    assert!(text.contains("git am --continue"), "{text}");
+    assert!(
+        text.contains(&format!("klts refresh fix10 --worktree {wt_s}")),
+        "{text}"
+    );
+    let a = std::fs::read_to_string(wt.join("pkg/a.go")).unwrap();
+    assert!(a.contains("<<<<<<<") && a.contains(">>>>>>>"), "{a}");
+    // The real `git am` state, with the message as --write would write it (trailer included).
+    let git_dir = git(&wt, &["rev-parse", "--absolute-git-dir"]);
+    let git_dir = std::path::Path::new(&git_dir);
+    assert!(git_dir.join("rebase-apply").is_dir());
+    let msg = std::fs::read_to_string(git_dir.join("rebase-apply/final-commit")).unwrap();
+    assert!(
+        msg.contains(&format!("(cherry picked from commit {})", f.fix)),
+        "{msg}"
+    );
+    assert!(git_dir.join("klts-backport.json").is_file());
+
+    let refresh = |name: &str| f.ws.klts(&["refresh", name, "--worktree", &wt_s]);
+    let out = refresh("fix10");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("`git am` is still in progress"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("git am --continue"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Resolve: keep the fix's line 10.
+    std::fs::write(wt.join("pkg/a.go"), lines(&[(10, "line 10 fixed")])).unwrap();
+    git(&wt, &["add", "pkg/a.go"]);
+    git(&wt, &["am", "--continue"]);
+    assert!(!git_dir.join("rebase-apply").exists());
+
+    // Dirty tracked file: refused; an untracked file is fine.
+    std::fs::write(wt.join("pkg/b.go"), "scribble\n").unwrap();
+    let out = refresh("fix10");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("uncommitted changes"),
+        "{}",
+        stderr(&out)
+    );
+    git(&wt, &["checkout", "--", "pkg/b.go"]);
+    std::fs::write(wt.join("notes.txt"), "untracked\n").unwrap();
+    // Another NAME: refused, says which.
+    let out = refresh("other");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("holds backport `fix10`"),
+        "{}",
+        stderr(&out)
+    );
+    // Nothing written by the refusals.
+    assert_eq!(
+        std::fs::read_to_string(f.ws.dir.join("releases.yml")).unwrap(),
+        before
+    );
+    assert!(!f.ws.dir.join("patches/fix10.1.0.patch").exists());
+
+    let out = refresh("fix10");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("wrote patches/fix10.1.0.patch (1 commit(s))"),
+        "{}",
+        stdout(&out)
+    );
+    let patch = std::fs::read_to_string(f.ws.dir.join("patches/fix10.1.0.patch")).unwrap();
+    assert!(
+        patch.contains(&format!(
+            "Signed-off-by: Dev <dev@upstream.test>\n(cherry picked from commit {})\n",
+            f.fix
+        )),
+        "{patch}"
+    );
+    assert!(
+        patch.contains("From: Upstream Dev <dev@upstream.test>"),
+        "{patch}"
+    );
+    assert!(patch.contains("+line 10 fixed"), "{patch}");
+    let after = std::fs::read_to_string(f.ws.dir.join("releases.yml")).unwrap();
+    let inserted = "  - name: v1.0.0-lts.2\n    base_release: v1.0.0-lts.1\n    must: true\n    patches:\n      - fix10.1.0\n\n";
+    assert_eq!(after.replacen(inserted, "", 1), before, "{after}");
+    // The new release verifies, to the tree the maintainer resolved.
+    let out = f.ws.klts(&["verify", "v1.0.0-lts.2", "--offline"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let verified = f.ws.mirror_ref("refs/klts/releases/v1.0.0-lts.2").unwrap();
+    assert_eq!(
+        git(
+            &f.ws.mirror(),
+            &["rev-parse", &format!("{verified}^{{tree}}")]
+        ),
+        git(&wt, &["rev-parse", "HEAD^{tree}"])
+    );
+    // Refreshed once: the state is gone, a second refresh is refused and writes nothing.
+    let out = refresh("fix10");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a backport worktree"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(f.ws.dir.join("releases.yml")).unwrap(),
+        after
+    );
+    // A missing worktree: exit 2 with what to do.
+    let out =
+        f.ws.klts(&["refresh", "fix10", "--worktree", "/nonexistent/klts-wt"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--resolve LINE --worktree DIR"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `--resolve` bad input: no release on the line, nothing to resolve (already present), a
+/// taken NAME, `--worktree` alone — each exit 2 before any directory or worktree exists.
+/// Refresh refuses a tampered state file and a line that got a newer release meanwhile.
+#[test]
+fn resolve_and_refresh_bad_input_touch_nothing() {
+    let f = fixture();
+    let before = std::fs::read_to_string(f.ws.dir.join("releases.yml")).unwrap();
+    let wt = f._tmp.path().join("wt");
+    let wt_s = wt.to_str().unwrap().to_string();
+    std::fs::write(f.ws.dir.join("patches/keep.1.4.patch"), "x").unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--resolve", "1.9", "--worktree", &wt_s],
+            "line 1.9 has no release",
+        ),
+        (
+            &["--resolve", "1.2", "--worktree", &wt_s],
+            "nothing to resolve on line 1.2",
+        ),
+        (
+            &["--resolve", "1.4", "--worktree", &wt_s, "--name", "keep"],
+            "already exists",
+        ),
+        (&["--worktree", &wt_s], "--resolve"),
+    ];
+    for (args, says) in cases {
+        let mut all = vec!["backport", f.fix.as_str()];
+        all.extend_from_slice(args);
+        let out = f.ws.klts(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+        assert!(!wt.exists(), "{args:?}");
+        assert!(!f.ws.mirror().join("worktrees").exists(), "{args:?}");
+    }
+    std::fs::remove_file(f.ws.dir.join("patches/keep.1.4.patch")).unwrap();
+
+    // A line where the fix applies cleanly: `git am` finishes, exit 0, refresh is next.
+    let out = f.ws.klts(&[
+        "backport",
+        &f.fix,
+        "--resolve",
+        "1.4",
+        "--worktree",
+        &wt_s,
+        "--name",
+        "fix10",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("every commit applied"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(git(&wt, &["show", "HEAD:pkg/a.go"]).contains("line 10 fixed"));
+    let git_dir = std::path::PathBuf::from(git(&wt, &["rev-parse", "--absolute-git-dir"]));
+    let state = git_dir.join("klts-backport.json");
+    let good = std::fs::read_to_string(&state).unwrap();
+
+    // A tampered state file is refused, not guessed around.
+    std::fs::write(
+        &state,
+        good.replace("\"base_commit\": \"", "\"base_commit\": \"zz"),
+    )
+    .unwrap();
+    let out = f.ws.klts(&["refresh", "fix10", "--worktree", &wt_s]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not a commit id"), "{}", stderr(&out));
+    std::fs::write(&state, &good).unwrap();
+
+    // The line moved on meanwhile: refused, says to start again on the new release.
+    let out = f.ws.klts(&["release", "new", "1.4"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let moved = std::fs::read_to_string(f.ws.dir.join("releases.yml")).unwrap();
+    let out = f.ws.klts(&["refresh", "fix10", "--worktree", &wt_s]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("newest release of line 1.4 is now v1.4.0-lts.2"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(f.ws.dir.join("releases.yml")).unwrap(),
+        moved
+    );
+    assert!(!f.ws.dir.join("patches/fix10.1.4.patch").exists());
+    assert_ne!(moved, before);
 }

@@ -810,9 +810,9 @@ fn layout(site: &SiteData, p: Page<'_>) -> String {
             p.title
         ))
     );
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<link rel=\"stylesheet\" href=\"{base}/assets/style.css\">\n"
+        "<link rel=\"stylesheet\" href=\"{base}/assets/style.css\">"
     );
     if let Some(c) = &p.canonical {
         let _ = writeln!(o, "<link rel=\"canonical\" href=\"{}\">", Esc(c));
@@ -1125,7 +1125,7 @@ fn home(site: &SiteData) -> String {
         "<p class=\"lead\">The {p} Long Term Support program (KLTS) keeps selected {p} minor lines maintained after their community end of life: security fixes are backported as patches on top of the last upstream release of a line, and every LTS release is published as packages and images, so clusters can stay on a supported version while they plan their upgrade.</p>",
         p = Esc(&product)
     );
-    let _ = write!(o, "<p>This portal shows which lines are supported and until when, every LTS release with its patches and install instructions, and which advisories each release fixes or is still exposed to. Everything is also available as a <a href=\"{api}/index.json\">JSON API</a>.</p>\n");
+    let _ = writeln!(o, "<p>This portal shows which lines are supported and until when, every LTS release with its patches and install instructions, and which advisories each release fixes or is still exposed to. Everything is also available as a <a href=\"{api}/index.json\">JSON API</a>.</p>");
     if site.products.len() > 1 {
         o.push_str("<h2 id=\"products\">Products</h2>\n<ul>\n");
         for p in &site.products {
@@ -1199,7 +1199,7 @@ fn home(site: &SiteData) -> String {
             );
         }
         table_end(&mut o);
-        let _ = write!(o, "<p class=\"hint\">Open advisories are those still affecting the newest LTS release of the line. Lines in the community phase are maintained upstream; <a href=\"{base}/lines/\">all lines</a> include those past their end of life.</p>\n");
+        let _ = writeln!(o, "<p class=\"hint\">Open advisories are those still affecting the newest LTS release of the line. Lines in the community phase are maintained upstream; <a href=\"{base}/lines/\">all lines</a> include those past their end of life.</p>");
     }
     o.push_str("<h2 id=\"glance\">At a glance</h2>\n<ul>\n");
     let _ = writeln!(o, "<li><a href=\"{base}/lines/\">{} lines</a>, {} supported on {}; see the <a href=\"{base}/lifecycle/\">lifecycle</a>.</li>", site.lines.len(), supported.len(), Esc(&site.date.to_string()));

@@ -196,7 +196,8 @@ fn each_product_lives_under_its_prefix_and_the_old_urls_do_not_change() {
     let k8s = kubernetes_workspace(tmp.path());
     let cd = containerd_workspace(tmp.path(), "containerd-lts");
     let single = data::build(Some(&k8s), None, db(), &config());
-    let program = Program::build(Some(&k8s), &[cd.clone()], None, db(), &config()).unwrap();
+    let program =
+        Program::build(Some(&k8s), std::slice::from_ref(&cd), None, db(), &config()).unwrap();
     assert_eq!(
         program.products.keys().collect::<Vec<_>>(),
         ["containerd", "kubernetes"]
@@ -365,7 +366,7 @@ fn two_workspaces_of_one_product_are_refused_naming_both() {
             && e.contains("containerd"),
         "{e}"
     );
-    let e = decide_products(Some(&k8s), &[k8s.clone()], None).unwrap_err();
+    let e = decide_products(Some(&k8s), std::slice::from_ref(&k8s), None).unwrap_err();
     assert!(e.contains("both maintain kubernetes"), "{e}");
     let e = decide_products(Some(&k8s), &[tmp.path().join("missing")], None).unwrap_err();
     assert!(e.contains("missing") && e.contains("help:"), "{e}");

@@ -2396,7 +2396,11 @@ fn products(site: &SiteData) -> Vec<crate::data::ProductLink> {
 }
 
 fn api(site: &SiteData, rest: &[&str], trailing_slash: bool, query: &str) -> Response {
-    let full = format!("/api/{}", rest.join("/"));
+    // The path as the client asked for it (a product's API is under its prefix).
+    let full = match rest.split_first() {
+        Some((&"v1", tail)) => api_at(site, &format!("/{}", tail.join("/"))),
+        _ => format!("/api/{}", rest.join("/")),
+    };
     if trailing_slash && !matches!(rest, ["v1"]) {
         return json_error(404, &format!("no such API path: {}", clip(&full, 200)));
     }
@@ -2543,8 +2547,9 @@ fn api(site: &SiteData, rest: &[&str], trailing_slash: bool, query: &str) -> Res
         _ => json_error(
             404,
             &format!(
-                "no such API path: {}; see /api/v1/index.json",
-                clip(&full, 200)
+                "no such API path: {}; see {}",
+                clip(&full, 200),
+                api_at(site, "/index.json")
             ),
         ),
     }

@@ -212,3 +212,62 @@ impl Program {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(product: Product) -> SiteData {
+        let db = Arc::new(Database::default());
+        let mut s = data::build(None, None, db, &SiteConfig::default());
+        s.product_kind = product;
+        s
+    }
+
+    #[test]
+    fn paths_pick_their_product() {
+        let p = Program::new(
+            site(Product::Kubernetes),
+            vec![site(Product::Containerd), site(Product::Runc)],
+        )
+        .unwrap();
+        let route = |path: &str| {
+            let (s, inner) = p.site_for(path);
+            (s.base.clone(), inner)
+        };
+        let r = |base: &str, inner: &str| (base.to_string(), inner.to_string());
+        assert_eq!(route("/releases/x/"), r("", "/releases/x/"));
+        assert_eq!(route("/containerd"), r("/containerd", "/"));
+        assert_eq!(route("/containerd/"), r("/containerd", "/"));
+        assert_eq!(
+            route("/runc/advisories/?q=a/b"),
+            r("/runc", "/advisories/?q=a/b")
+        );
+        assert_eq!(route("/kubernetes/lines/"), r("/kubernetes", "/lines/"));
+        assert_eq!(
+            route("/api/v1/containerd/status/1.4.3.json"),
+            r("/containerd", "/api/v1/status/1.4.3.json")
+        );
+        assert_eq!(route("/api/v1/runc"), r("/runc", "/api/v1/"));
+        assert_eq!(route("/api/v1/index.json"), r("", "/api/v1/index.json"));
+        // Not a product: the root's, whose routing says 404.
+        assert_eq!(route("/docker/"), r("", "/docker/"));
+        assert_eq!(
+            route("/api/v1/docker/x.json"),
+            r("", "/api/v1/docker/x.json")
+        );
+        assert_eq!(route("/x?containerd/"), r("", "/x?containerd/"));
+        assert_eq!(p.render("/api/v1/containerd/nothing.json", "").status, 404);
+        assert!(p
+            .render("/api/v1/containerd/nothing.json", "")
+            .text()
+            .contains("no such API path: /api/v1/containerd/nothing.json"));
+        // One workspace per product.
+        let e = Program::new(site(Product::Runc), vec![site(Product::Runc)]).unwrap_err();
+        assert!(e.contains("runc"), "{e}");
+        // A site alone has no prefixes.
+        assert!(Program::single(site(Product::Kubernetes))
+            .products
+            .is_empty());
+    }
+}

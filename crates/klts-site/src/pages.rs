@@ -6,6 +6,12 @@
 //! (`/assets/style.css`, embedded), links between pages as absolute paths from `/`, GET forms
 //! for search and filters. Every page has a JSON twin under `/api/v1/` with the same data.
 //!
+//! A product's site in a program ([`crate::program`]) has the same paths under its prefix
+//! ([`SiteData::base`]: `/containerd/releases/`, `/api/v1/containerd/releases.json`): every
+//! link, form action, canonical URL and API path is made by `at` or `api_at`, which add it,
+//! so its pages never link outside it (the home page's product list aside). `render` itself
+//! takes paths without the prefix; the program strips it.
+//!
 //! | path | what |
 //! | --- | --- |
 //! | `/` | the program, the supported lines |

@@ -222,6 +222,27 @@ pub struct SiteData {
     /// Triage decisions.
     #[serde(skip)]
     pub triage: Triage,
+    /// Where this product's pages live: `""` for the root site, `/containerd` for a product of
+    /// a program under its prefix ([`crate::program`]); its API lives under `/api/v1<base>/`.
+    /// Always `""` or `/` and a product name (no character needs escaping).
+    #[serde(skip)]
+    pub base: String,
+    /// The products of the program this site is part of (empty for a site alone).
+    #[serde(skip)]
+    pub products: Vec<ProductLink>,
+}
+
+/// One product of a program, as the home page and `/api/v1/index.json` list it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProductLink {
+    /// `containerd` (the URL prefix).
+    pub name: String,
+    /// `containerd`, `Kubernetes`.
+    pub display_name: String,
+    /// Its home page (`/containerd/`).
+    pub href: String,
+    /// Its API index (`/api/v1/containerd/index.json`).
+    pub api: String,
 }
 
 impl SiteData {
@@ -763,6 +784,8 @@ fn build_with(
         // Every release's facts, stages too: `/api/v1/status/<stage>` still answers.
         facts: all_facts,
         triage,
+        base: String::new(),
+        products: Vec::new(),
     }
 }
 

@@ -2,6 +2,10 @@
 //! exactly as the server answers it, written as files: pages as `<path>/index.html`, JSON,
 //! SVG and CSS under their own names, plus a `404.html`.
 //!
+//! A program of several products ([`write_program`]) writes the root site as a site alone
+//! does, and each product's tree under its prefix: `OUT/<product>/…` for pages,
+//! `OUT/api/v1/<product>/…` for the API — the files the server answers those URLs with.
+//!
 //! The site is written into a temporary directory next to `OUT` and renamed into place, so a
 //! web server never serves a half-written site: an existing build is renamed away, the new one
 //! renamed in, the old one deleted. A directory that is neither empty nor a previous build
@@ -9,6 +13,7 @@
 
 use crate::data::SiteData;
 use crate::pages;
+use crate::program::Program;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -56,6 +61,12 @@ pub fn file_for(path: &str) -> Option<PathBuf> {
 
 /// Write the site into `out` (replacing a previous build); the number of files written.
 pub fn write_site(site: &SiteData, out: &Path) -> io::Result<usize> {
+    write_program(&Program::single(site.clone()), out)
+}
+
+/// Write every site of the program into `out` (replacing a previous build); the number of
+/// files written.
+pub fn write_program(program: &Program, out: &Path) -> io::Result<usize> {
     let name = out
         .file_name()
         .ok_or_else(|| {
@@ -83,7 +94,7 @@ pub fn write_site(site: &SiteData, out: &Path) -> io::Result<usize> {
         std::fs::remove_dir_all(&tmp)?;
     }
     std::fs::create_dir(&tmp)?;
-    let written = match write_into(site, &tmp) {
+    let written = match write_into(program, &tmp) {
         Ok(n) => n,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&tmp);
@@ -149,14 +160,14 @@ fn write_file(root: &Path, rel: &Path, body: &[u8]) -> io::Result<()> {
     std::fs::write(path, body)
 }
 
-fn write_into(site: &SiteData, root: &Path) -> io::Result<usize> {
+fn write_into(program: &Program, root: &Path) -> io::Result<usize> {
     let mut n = 0;
-    for path in pages::all_paths(site) {
+    for path in program.all_paths() {
         let Some(rel) = file_for(&path) else {
             tracing::warn!("not writing {path}: it cannot be a file name");
             continue;
         };
-        let response = pages::render(site, &path, "");
+        let response = program.render(&path, "");
         if response.status != 200 {
             return Err(io::Error::other(format!(
                 "{path} rendered with status {}",
@@ -169,7 +180,7 @@ fn write_into(site: &SiteData, root: &Path) -> io::Result<usize> {
     write_file(
         root,
         Path::new("404.html"),
-        &pages::not_found_page(site).body,
+        &pages::not_found_page(&program.main).body,
     )?;
     n += 1;
     std::fs::write(

@@ -7,6 +7,8 @@
 //! * [`chart`] — the lifecycle chart (SVG).
 //! * [`pages`] — routing and rendering: one function from a path to a response, shared by the
 //!   static build and the server, so both always show the same thing.
+//! * [`program`] — several products' sites in one portal (`/containerd/…`,
+//!   `/api/v1/containerd/…`), the main one at the root.
 //! * [`export`] — `klts site build OUT`.
 //! * [`server`] — `klts serve`.
 
@@ -14,4 +16,5 @@ pub mod chart;
 pub mod data;
 pub mod export;
 pub mod pages;
+pub mod program;
 pub mod server;

@@ -6,6 +6,12 @@
 //! (`/assets/style.css`, embedded), links between pages as absolute paths from `/`, GET forms
 //! for search and filters. Every page has a JSON twin under `/api/v1/` with the same data.
 //!
+//! A product's site in a program ([`crate::program`]) has the same paths under its prefix
+//! ([`SiteData::base`]: `/containerd/releases/`, `/api/v1/containerd/releases.json`): every
+//! link, form action, canonical URL and API path is made by `at` or `api_at`, which add it,
+//! so its pages never link outside it (the home page's product list aside). `render` itself
+//! takes paths without the prefix; the program strips it.
+//!
 //! | path | what |
 //! | --- | --- |
 //! | `/` | the program, the supported lines |
@@ -191,16 +197,33 @@ pub fn percent_decode(s: &str, plus: bool) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn release_href(name: &str) -> String {
-    format!("/releases/{}/", encode_segment(name))
+/// A page of this site: `/releases/` → `/containerd/releases/` on a product's site under its
+/// prefix ([`SiteData::base`]). Every link and path the pages make goes through this or
+/// [`api_at`], so a product's pages never link outside its prefix.
+fn at(site: &SiteData, path: &str) -> String {
+    format!("{}{path}", site.base)
 }
 
-fn line_href(line: &str) -> String {
-    format!("/lines/{}/", encode_segment(line))
+/// The root of this site's API: `/api/v1`, or `/api/v1/containerd` for a product's site.
+fn api_root(site: &SiteData) -> String {
+    format!("/api/v1{}", site.base)
 }
 
-fn advisory_href(id: &str) -> String {
-    format!("/advisories/{}/", encode_segment(id))
+/// An API path of this site: `/releases.json` → `/api/v1/containerd/releases.json`.
+fn api_at(site: &SiteData, rest: &str) -> String {
+    format!("{}{rest}", api_root(site))
+}
+
+fn release_href(site: &SiteData, name: &str) -> String {
+    at(site, &format!("/releases/{}/", encode_segment(name)))
+}
+
+fn line_href(site: &SiteData, line: &str) -> String {
+    at(site, &format!("/lines/{}/", encode_segment(line)))
+}
+
+fn advisory_href(site: &SiteData, id: &str) -> String {
+    at(site, &format!("/advisories/{}/", encode_segment(id)))
 }
 
 fn is_http_url(s: &str) -> bool {
@@ -656,36 +679,49 @@ pub fn all_paths(site: &SiteData) -> Vec<String> {
         "/lifecycle.svg",
         "/search/",
         "/assets/style.css",
-        "/api/v1/index.json",
-        "/api/v1/lines.json",
-        "/api/v1/releases.json",
-        "/api/v1/advisories.json",
-        "/api/v1/matrix.json",
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(|s| at(site, s))
     .collect();
+    for s in [
+        "/index.json",
+        "/lines.json",
+        "/releases.json",
+        "/advisories.json",
+        "/matrix.json",
+    ] {
+        out.push(api_at(site, s));
+    }
     for s in STATIC_MATRIX_SEVERITIES {
-        out.push(format!("/matrix/severity/{s}/"));
+        out.push(at(site, &format!("/matrix/severity/{s}/")));
     }
     for l in &site.lines {
-        out.push(line_href(&l.line));
-        out.push(format!("/api/v1/lines/{}.json", encode_segment(&l.line)));
+        out.push(line_href(site, &l.line));
+        out.push(api_at(
+            site,
+            &format!("/lines/{}.json", encode_segment(&l.line)),
+        ));
     }
     // Stages too: their children's chains link to them (unlisted, not counted).
     for r in site.releases.iter().chain(&site.stages) {
-        out.push(release_href(&r.name));
-        out.push(format!("/api/v1/releases/{}.json", encode_segment(&r.name)));
+        out.push(release_href(site, &r.name));
+        out.push(api_at(
+            site,
+            &format!("/releases/{}.json", encode_segment(&r.name)),
+        ));
     }
     for a in &site.advisories {
-        out.push(advisory_href(&a.advisory.id));
-        out.push(format!(
-            "/api/v1/advisories/{}.json",
-            encode_segment(&a.advisory.id)
+        out.push(advisory_href(site, &a.advisory.id));
+        out.push(api_at(
+            site,
+            &format!("/advisories/{}.json", encode_segment(&a.advisory.id)),
         ));
     }
     for v in status_versions(site) {
-        out.push(format!("/api/v1/status/{}.json", encode_segment(&v)));
+        out.push(api_at(
+            site,
+            &format!("/status/{}.json", encode_segment(&v)),
+        ));
     }
     out.sort();
     out.dedup();
@@ -749,6 +785,10 @@ struct Page<'a> {
 }
 
 fn product_name(site: &SiteData) -> String {
+    // Another product's site is named by its product, whatever its calendar calls itself.
+    if site.product_kind != klts_core::Product::Kubernetes {
+        return site.product_kind.display_name().into();
+    }
     let p = site.product.trim();
     if p.is_empty() || p.eq_ignore_ascii_case("kubernetes") {
         return "Kubernetes".into();
@@ -761,6 +801,8 @@ fn product_name(site: &SiteData) -> String {
 }
 
 fn layout(site: &SiteData, p: Page<'_>) -> String {
+    let base = site.base.as_str();
+    let api = api_root(site);
     let mut o = String::with_capacity(p.body.len() + 4096);
     o.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     o.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
@@ -774,12 +816,15 @@ fn layout(site: &SiteData, p: Page<'_>) -> String {
             p.title
         ))
     );
-    o.push_str("<link rel=\"stylesheet\" href=\"/assets/style.css\">\n");
+    let _ = writeln!(
+        o,
+        "<link rel=\"stylesheet\" href=\"{base}/assets/style.css\">"
+    );
     if let Some(c) = &p.canonical {
         let _ = writeln!(o, "<link rel=\"canonical\" href=\"{}\">", Esc(c));
     }
     o.push_str("</head>\n<body>\n<a class=\"skip\" href=\"#main\">Skip to content</a>\n");
-    o.push_str("<header class=\"site-header\">\n<div class=\"bar\">\n<a class=\"brand\" href=\"/\">KLTS</a>\n");
+    let _ = write!(o, "<header class=\"site-header\">\n<div class=\"bar\">\n<a class=\"brand\" href=\"{base}/\">KLTS</a>\n");
     o.push_str("<nav aria-label=\"Main\">\n<ul>\n");
     for (nav, href, label) in NAV {
         let current = if nav == p.nav {
@@ -787,12 +832,12 @@ fn layout(site: &SiteData, p: Page<'_>) -> String {
         } else {
             ""
         };
-        let _ = writeln!(o, "<li><a href=\"{href}\"{current}>{label}</a></li>");
+        let _ = writeln!(o, "<li><a href=\"{base}{href}\"{current}>{label}</a></li>");
     }
     o.push_str("</ul>\n</nav>\n");
     let _ = writeln!(
         o,
-        "<form class=\"search\" action=\"/search/\" method=\"get\" role=\"search\">\n<label for=\"site-q\" class=\"visually-hidden\">Search</label>\n<input type=\"search\" id=\"site-q\" name=\"q\" value=\"{}\" placeholder=\"CVE, release, line…\">\n<button type=\"submit\">Search</button>\n</form>",
+        "<form class=\"search\" action=\"{base}/search/\" method=\"get\" role=\"search\">\n<label for=\"site-q\" class=\"visually-hidden\">Search</label>\n<input type=\"search\" id=\"site-q\" name=\"q\" value=\"{}\" placeholder=\"CVE, release, line…\">\n<button type=\"submit\">Search</button>\n</form>",
         Esc(p.q)
     );
     o.push_str("</div>\n</header>\n<main id=\"main\">\n");
@@ -809,11 +854,11 @@ fn layout(site: &SiteData, p: Page<'_>) -> String {
     o.push_str("</main>\n<footer class=\"site-footer\">\n<p>");
     let _ = write!(
         o,
-        "Generated on {} · advisory data as of {} · <a href=\"/api/v1/index.json\">JSON API</a> · <a href=\"/search/\">Index</a>",
+        "Generated on {} · advisory data as of {} · <a href=\"{api}/index.json\">JSON API</a> · <a href=\"{base}/search/\">Index</a>",
         Esc(&site.date.to_string()),
         Esc(if site.advisories_as_of.is_empty() { "unknown" } else { &site.advisories_as_of })
     );
-    o.push_str("</p>\n<p>KLTS: Kubernetes Long Term Support. This site uses no JavaScript, cookies or external resources.</p>\n</footer>\n</body>\n</html>\n");
+    let _ = write!(o, "</p>\n<p>KLTS: {} Long Term Support. This site uses no JavaScript, cookies or external resources.</p>\n</footer>\n</body>\n</html>\n", Esc(&product_name(site)));
     o
 }
 
@@ -1009,7 +1054,11 @@ fn table_end(o: &mut String) {
 /// A link to a release page when it is a release (or a stage) of the site, else the name as text.
 fn release_link(site: &SiteData, name: &str) -> String {
     if site.release_or_stage(name).is_some() {
-        format!("<a href=\"{}\">{}</a>", Esc(&release_href(name)), Esc(name))
+        format!(
+            "<a href=\"{}\">{}</a>",
+            Esc(&release_href(site, name)),
+            Esc(name)
+        )
     } else {
         format!("<code>{}</code>", Esc(name))
     }
@@ -1017,7 +1066,11 @@ fn release_link(site: &SiteData, name: &str) -> String {
 
 fn line_link(site: &SiteData, line: &str) -> String {
     if site.line(line).is_some() {
-        format!("<a href=\"{}\">{}</a>", Esc(&line_href(line)), Esc(line))
+        format!(
+            "<a href=\"{}\">{}</a>",
+            Esc(&line_href(site, line)),
+            Esc(line)
+        )
     } else {
         Esc(line).to_string()
     }
@@ -1027,7 +1080,7 @@ fn advisory_link(site: &SiteData, id: &str) -> String {
     match find_advisory(site, id) {
         Some(a) => format!(
             "<a href=\"{}\">{}</a>",
-            Esc(&advisory_href(&a.advisory.id)),
+            Esc(&advisory_href(site, &a.advisory.id)),
             Esc(id)
         ),
         None => format!("<code>{}</code>", Esc(id)),
@@ -1069,6 +1122,8 @@ fn json_link(path: &str) -> String {
 // Pages.
 
 fn home(site: &SiteData) -> String {
+    let base = site.base.as_str();
+    let api = api_root(site);
     let product = product_name(site);
     let mut o = String::new();
     let _ = writeln!(
@@ -1076,7 +1131,24 @@ fn home(site: &SiteData) -> String {
         "<p class=\"lead\">The {p} Long Term Support program (KLTS) keeps selected {p} minor lines maintained after their community end of life: security fixes are backported as patches on top of the last upstream release of a line, and every LTS release is published as packages and images, so clusters can stay on a supported version while they plan their upgrade.</p>",
         p = Esc(&product)
     );
-    o.push_str("<p>This portal shows which lines are supported and until when, every LTS release with its patches and install instructions, and which advisories each release fixes or is still exposed to. Everything is also available as a <a href=\"/api/v1/index.json\">JSON API</a>.</p>\n");
+    let _ = writeln!(o, "<p>This portal shows which lines are supported and until when, every LTS release with its patches and install instructions, and which advisories each release fixes or is still exposed to. Everything is also available as a <a href=\"{api}/index.json\">JSON API</a>.</p>");
+    if site.products.len() > 1 {
+        o.push_str("<h2 id=\"products\">Products</h2>\n<ul>\n");
+        for p in &site.products {
+            let current = if at(site, "/") == p.href {
+                " aria-current=\"page\""
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                o,
+                "<li><a href=\"{}\"{current}>{}</a></li>",
+                Esc(&p.href),
+                Esc(&p.display_name)
+            );
+        }
+        o.push_str("</ul>\n");
+    }
     if !site.workspace {
         o.push_str("<p class=\"note\">This portal was built without a workspace: it shows the lifecycle calendar and the advisory database, but no LTS release.</p>\n");
     }
@@ -1115,7 +1187,7 @@ fn home(site: &SiteData) -> String {
             let open = match lts_newest {
                 Some(r) => format!(
                     "<a href=\"{}#open\">{}</a>",
-                    Esc(&release_href(&r.name)),
+                    Esc(&release_href(site, &r.name)),
                     l.open_advisories.len()
                 ),
                 None => "—".into(),
@@ -1123,7 +1195,7 @@ fn home(site: &SiteData) -> String {
             let _ = writeln!(
                 o,
                 "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                Esc(&line_href(&l.line)),
+                Esc(&line_href(site, &l.line)),
                 Esc(&l.line),
                 phase_badge(&l.status),
                 newest,
@@ -1133,13 +1205,13 @@ fn home(site: &SiteData) -> String {
             );
         }
         table_end(&mut o);
-        o.push_str("<p class=\"hint\">Open advisories are those still affecting the newest LTS release of the line. Lines in the community phase are maintained upstream; <a href=\"/lines/\">all lines</a> include those past their end of life.</p>\n");
+        let _ = writeln!(o, "<p class=\"hint\">Open advisories are those still affecting the newest LTS release of the line. Lines in the community phase are maintained upstream; <a href=\"{base}/lines/\">all lines</a> include those past their end of life.</p>");
     }
     o.push_str("<h2 id=\"glance\">At a glance</h2>\n<ul>\n");
-    let _ = writeln!(o, "<li><a href=\"/lines/\">{} lines</a>, {} supported on {}; see the <a href=\"/lifecycle/\">lifecycle</a>.</li>", site.lines.len(), supported.len(), Esc(&site.date.to_string()));
+    let _ = writeln!(o, "<li><a href=\"{base}/lines/\">{} lines</a>, {} supported on {}; see the <a href=\"{base}/lifecycle/\">lifecycle</a>.</li>", site.lines.len(), supported.len(), Esc(&site.date.to_string()));
     let _ = writeln!(
         o,
-        "<li><a href=\"/releases/\">{} LTS releases</a>.</li>",
+        "<li><a href=\"{base}/releases/\">{} LTS releases</a>.</li>",
         site.releases.len()
     );
     let count = |s: Severity| {
@@ -1152,13 +1224,13 @@ fn home(site: &SiteData) -> String {
         format!("{} critical", count(Severity::Critical))
     } else {
         format!(
-            "<a href=\"/matrix/severity/critical/\">{} critical</a>",
+            "<a href=\"{base}/matrix/severity/critical/\">{} critical</a>",
             count(Severity::Critical)
         )
     };
     let _ = writeln!(
         o,
-        "<li><a href=\"/advisories/\">{} advisories</a>: {critical}, {} high; the <a href=\"/matrix/\">matrix</a> shows their status in every release.</li>",
+        "<li><a href=\"{base}/advisories/\">{} advisories</a>: {critical}, {} high; the <a href=\"{base}/matrix/\">matrix</a> shows their status in every release.</li>",
         site.advisories.len(),
         count(Severity::High)
     );
@@ -1166,7 +1238,7 @@ fn home(site: &SiteData) -> String {
     page(
         site,
         format!("{product} Long Term Support"),
-        Some("/".into()),
+        Some(at(site, "/")),
         Nav::Home,
         site.errors.iter().collect(),
         o,
@@ -1200,7 +1272,7 @@ fn lines_table(site: &SiteData, o: &mut String, lines: &[&LineView]) {
         let _ = writeln!(
             o,
             "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
-            Esc(&line_href(&l.line)),
+            Esc(&line_href(site, &l.line)),
             Esc(&l.line),
             phase_badge(st),
             opt_date(&Some(st.released)),
@@ -1225,11 +1297,11 @@ fn lines_page(site: &SiteData) -> String {
         let all: Vec<&LineView> = site.lines.iter().collect();
         lines_table(site, &mut o, &all);
     }
-    o.push_str(&json_link("/api/v1/lines.json"));
+    o.push_str(&json_link(&api_at(site, "/lines.json")));
     page(
         site,
         "Lines".into(),
-        Some("/lines/".into()),
+        Some(at(site, "/lines/")),
         Nav::Lines,
         errors_of(site, &["releases", "lifecycle"]),
         o,
@@ -1261,14 +1333,14 @@ fn releases_table(site: &SiteData, o: &mut String, releases: &[&ReleaseView]) {
         } else {
             format!(
                 "<a class=\"open-count\" href=\"{}#open\">{}</a>",
-                Esc(&release_href(&r.name)),
+                Esc(&release_href(site, &r.name)),
                 r.open.len()
             )
         };
         let _ = writeln!(
             o,
             "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            Esc(&release_href(&r.name)),
+            Esc(&release_href(site, &r.name)),
             Esc(&r.name),
             line,
             Esc(&r.base_tag),
@@ -1282,6 +1354,7 @@ fn releases_table(site: &SiteData, o: &mut String, releases: &[&ReleaseView]) {
 }
 
 fn line_page(site: &SiteData, l: &LineView) -> String {
+    let base = site.base.as_str();
     let st = &l.status;
     let product = product_name(site);
     let mut o = String::new();
@@ -1347,17 +1420,17 @@ fn line_page(site: &SiteData, l: &LineView) -> String {
     }
     let _ = writeln!(
         o,
-        "<p>See the <a href=\"/lifecycle/\">lifecycle</a> of every line, or the <a href=\"/matrix/?line={}\">matrix of this line</a>.</p>",
+        "<p>See the <a href=\"{base}/lifecycle/\">lifecycle</a> of every line, or the <a href=\"{base}/matrix/?line={}\">matrix of this line</a>.</p>",
         Esc(&encode_segment(&l.line))
     );
-    o.push_str(&json_link(&format!(
-        "/api/v1/lines/{}.json",
-        encode_segment(&l.line)
+    o.push_str(&json_link(&api_at(
+        site,
+        &format!("/lines/{}.json", encode_segment(&l.line)),
     )));
     page(
         site,
         format!("{product} {}", l.line),
-        Some(line_href(&l.line)),
+        Some(line_href(site, &l.line)),
         Nav::Lines,
         errors_of(site, &["releases", "lifecycle"]),
         o,
@@ -1379,11 +1452,11 @@ fn releases_page(site: &SiteData) -> String {
         let all: Vec<&ReleaseView> = site.releases.iter().collect();
         releases_table(site, &mut o, &all);
     }
-    o.push_str(&json_link("/api/v1/releases.json"));
+    o.push_str(&json_link(&api_at(site, "/releases.json")));
     page(
         site,
         "Releases".into(),
-        Some("/releases/".into()),
+        Some(at(site, "/releases/")),
         Nav::Releases,
         errors_of(site, &["releases"]),
         o,
@@ -1414,6 +1487,7 @@ fn advisory_table(site: &SiteData, o: &mut String, refs: &[AdvisoryRef], with_st
 }
 
 fn release_page(site: &SiteData, r: &ReleaseView) -> String {
+    let api = api_root(site);
     let mut o = String::new();
     // A stage is not something to install: say what it is a stage of, and send users there.
     let stage = site.release(&r.name).is_none();
@@ -1576,14 +1650,14 @@ fn release_page(site: &SiteData, r: &ReleaseView) -> String {
     }
     let _ = writeln!(
         o,
-        "<p class=\"json\"><a href=\"/api/v1/releases/{seg}.json\">This page as JSON</a> · <a href=\"/api/v1/status/{seg}.json\">exposure of {name} as JSON</a></p>",
+        "<p class=\"json\"><a href=\"{api}/releases/{seg}.json\">This page as JSON</a> · <a href=\"{api}/status/{seg}.json\">exposure of {name} as JSON</a></p>",
         seg = Esc(&encode_segment(&r.name)),
         name = Esc(&r.name)
     );
     page(
         site,
         format!("{} {}", if stage { "Stage" } else { "Release" }, r.name),
-        Some(release_href(&r.name)),
+        Some(release_href(site, &r.name)),
         Nav::Releases,
         errors_of(site, &["releases"]),
         o,
@@ -1612,10 +1686,12 @@ fn severity_select(o: &mut String, id: &str, current: Option<Severity>) {
 }
 
 fn advisories_page(site: &SiteData, f: &Filters) -> String {
+    let base = site.base.as_str();
     let mut o = String::new();
-    o.push_str("<p>Advisories concerning Kubernetes, its Go dependencies and Go itself, with the number of LTS releases each still affects. Summaries appear only when synced from a feed.</p>\n");
-    o.push_str(
-        "<form class=\"filter\" action=\"/advisories/\" method=\"get\">\n<div class=\"field\">\n",
+    let _ = writeln!(o, "<p>Advisories concerning {}, its Go dependencies and Go itself, with the number of LTS releases each still affects. Summaries appear only when synced from a feed.</p>", Esc(&product_name(site)));
+    let _ = write!(
+        o,
+        "<form class=\"filter\" action=\"{base}/advisories/\" method=\"get\">\n<div class=\"field\">\n",
     );
     severity_select(&mut o, "adv-severity", f.severity);
     let _ = write!(
@@ -1623,7 +1699,7 @@ fn advisories_page(site: &SiteData, f: &Filters) -> String {
         "</div>\n<div class=\"field\">\n<label for=\"adv-q\">Text</label>\n<input type=\"search\" id=\"adv-q\" name=\"q\" value=\"{}\" placeholder=\"id, alias, package\">\n</div>\n",
         Esc(&f.q)
     );
-    o.push_str("<div class=\"field actions\">\n<button type=\"submit\">Filter</button>\n<a href=\"/advisories/\">Reset</a>\n</div>\n</form>\n");
+    let _ = write!(o, "<div class=\"field actions\">\n<button type=\"submit\">Filter</button>\n<a href=\"{base}/advisories/\">Reset</a>\n</div>\n</form>\n");
     let shown: Vec<&AdvisoryView> = site
         .advisories
         .iter()
@@ -1655,7 +1731,7 @@ fn advisories_page(site: &SiteData, f: &Filters) -> String {
             let _ = writeln!(
                 o,
                 "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td class=\"aliases\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
-                Esc(&advisory_href(&s.id)),
+                Esc(&advisory_href(site, &s.id)),
                 Esc(&s.id),
                 if aliases.is_empty() { "—".into() } else { aliases.join(", ") },
                 severity_badge(s.severity),
@@ -1666,14 +1742,14 @@ fn advisories_page(site: &SiteData, f: &Filters) -> String {
         }
         table_end(&mut o);
     }
-    o.push_str(&json_link(&format!(
-        "/api/v1/advisories.json{}",
-        f.query_string()
+    o.push_str(&json_link(&api_at(
+        site,
+        &format!("/advisories.json{}", f.query_string()),
     )));
     page(
         site,
         "Advisories".into(),
-        Some("/advisories/".into()),
+        Some(at(site, "/advisories/")),
         Nav::Advisories,
         errors_of(site, &["advisories"]),
         o,
@@ -1755,7 +1831,7 @@ fn advisory_page(site: &SiteData, a: &AdvisoryView) -> String {
                 Some(l) => format!(
                     "<code>{}</code> (<a href=\"{}\">{}</a>)",
                     Esc(v),
-                    Esc(&line_href(l)),
+                    Esc(&line_href(site, l)),
                     Esc(l)
                 ),
                 None => format!("<code>{}</code>", Esc(v)),
@@ -1800,14 +1876,14 @@ fn advisory_page(site: &SiteData, a: &AdvisoryView) -> String {
             .map(|r| url_or_code(r))
             .collect::<Vec<_>>(),
     ));
-    o.push_str(&json_link(&format!(
-        "/api/v1/advisories/{}.json",
-        encode_segment(&s.id)
+    o.push_str(&json_link(&api_at(
+        site,
+        &format!("/advisories/{}.json", encode_segment(&s.id)),
     )));
     page(
         site,
         s.id.clone(),
-        Some(advisory_href(&s.id)),
+        Some(advisory_href(site, &s.id)),
         Nav::Advisories,
         errors_of(site, &["advisories"]),
         o,
@@ -1815,13 +1891,15 @@ fn advisory_page(site: &SiteData, a: &AdvisoryView) -> String {
 }
 
 fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> String {
+    let base = site.base.as_str();
     let m = filter_matrix(site, f);
     let mut o = String::new();
     o.push_str(
         "<p>The status of every advisory that concerns some LTS release, release by release.</p>\n",
     );
-    o.push_str(
-        "<form class=\"filter\" action=\"/matrix/\" method=\"get\">\n<div class=\"field\">\n",
+    let _ = write!(
+        o,
+        "<form class=\"filter\" action=\"{base}/matrix/\" method=\"get\">\n<div class=\"field\">\n",
     );
     severity_select(&mut o, "mx-severity", f.severity);
     o.push_str("</div>\n<div class=\"field\">\n<label for=\"mx-line\">Line</label>\n<select id=\"mx-line\" name=\"line\">");
@@ -1864,13 +1942,13 @@ fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> String {
             if sel { " selected" } else { "" }
         );
     }
-    o.push_str("</select>\n</div>\n<div class=\"field actions\">\n<button type=\"submit\">Filter</button>\n<a href=\"/matrix/\">Reset</a>\n</div>\n</form>\n");
+    let _ = write!(o, "</select>\n</div>\n<div class=\"field actions\">\n<button type=\"submit\">Filter</button>\n<a href=\"{base}/matrix/\">Reset</a>\n</div>\n</form>\n");
     o.push_str("<p class=\"hint\">Also: ");
     let statics: Vec<String> = STATIC_MATRIX_SEVERITIES
         .iter()
         .map(|s| {
             format!(
-                "<a href=\"/matrix/severity/{s}/\">{s}{}</a>",
+                "<a href=\"{base}/matrix/severity/{s}/\">{s}{}</a>",
                 if *s == "critical" { "" } else { " and above" }
             )
         })
@@ -1931,7 +2009,7 @@ fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> String {
             let _ = write!(
                 o,
                 "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td>{}</td>",
-                Esc(&advisory_href(&row.advisory.id)),
+                Esc(&advisory_href(site, &row.advisory.id)),
                 Esc(&row.advisory.id),
                 severity_badge(row.advisory.severity)
             );
@@ -1963,14 +2041,15 @@ fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> String {
         }
         o.push_str("</tbody>\n</table>\n</div>\n");
     }
-    o.push_str(&json_link(&format!(
-        "/api/v1/matrix.json{}",
-        f.query_string()
+    o.push_str(&json_link(&api_at(
+        site,
+        &format!("/matrix.json{}", f.query_string()),
     )));
     let canonical = if static_view {
-        f.severity.map(|s| format!("/matrix/severity/{s}/"))
+        f.severity
+            .map(|s| at(site, &format!("/matrix/severity/{s}/")))
     } else {
-        Some("/matrix/".into())
+        Some(at(site, "/matrix/"))
     };
     layout(
         site,
@@ -2023,6 +2102,7 @@ fn inline_svg(svg: &str) -> &str {
 }
 
 fn lifecycle_page(site: &SiteData) -> String {
+    let base = site.base.as_str();
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -2033,7 +2113,7 @@ fn lifecycle_page(site: &SiteData) -> String {
     let svg = lifecycle_svg(site);
     o.push_str("<figure class=\"chart\">\n");
     o.push_str(inline_svg(&svg).trim_end());
-    o.push_str("\n<figcaption>The lifecycle of every line (<a href=\"/lifecycle.svg\">as an SVG image</a>).</figcaption>\n</figure>\n");
+    let _ = write!(o, "\n<figcaption>The lifecycle of every line (<a href=\"{base}/lifecycle.svg\">as an SVG image</a>).</figcaption>\n</figure>\n");
     o.push_str("<h2 id=\"dates\">Dates</h2>\n");
     if site.lines.is_empty() {
         o.push_str("<p class=\"empty\">No line is known.</p>\n");
@@ -2041,11 +2121,11 @@ fn lifecycle_page(site: &SiteData) -> String {
         let all: Vec<&LineView> = site.lines.iter().collect();
         lines_table(site, &mut o, &all);
     }
-    o.push_str(&json_link("/api/v1/lines.json"));
+    o.push_str(&json_link(&api_at(site, "/lines.json")));
     page(
         site,
         "Lifecycle".into(),
-        Some("/lifecycle/".into()),
+        Some(at(site, "/lifecycle/")),
         Nav::Lifecycle,
         errors_of(site, &["lifecycle"]),
         o,
@@ -2053,10 +2133,11 @@ fn lifecycle_page(site: &SiteData) -> String {
 }
 
 fn search_page(site: &SiteData, q: &str) -> String {
+    let base = site.base.as_str();
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "<form class=\"filter\" action=\"/search/\" method=\"get\" role=\"search\">\n<div class=\"field grow\">\n<label for=\"search-q\">Lines, releases, advisory ids and aliases, packages, patches</label>\n<input type=\"search\" id=\"search-q\" name=\"q\" value=\"{}\">\n</div>\n<div class=\"field actions\">\n<button type=\"submit\">Search</button>\n</div>\n</form>",
+        "<form class=\"filter\" action=\"{base}/search/\" method=\"get\" role=\"search\">\n<div class=\"field grow\">\n<label for=\"search-q\">Lines, releases, advisory ids and aliases, packages, patches</label>\n<input type=\"search\" id=\"search-q\" name=\"q\" value=\"{}\">\n</div>\n<div class=\"field actions\">\n<button type=\"submit\">Search</button>\n</div>\n</form>",
         Esc(q)
     );
     let q = q.trim();
@@ -2092,7 +2173,7 @@ fn search_page(site: &SiteData, q: &str) -> String {
             .map(|l| {
                 format!(
                     "<a href=\"{}\">{} {}</a> {}",
-                    Esc(&line_href(&l.line)),
+                    Esc(&line_href(site, &l.line)),
                     Esc(&product_name(site)),
                     Esc(&l.line),
                     phase_badge(&l.status)
@@ -2140,7 +2221,7 @@ fn search_page(site: &SiteData, q: &str) -> String {
             let _ = writeln!(
                 o,
                 "<li><a href=\"{}\">{}</a> {} <span class=\"meta\">{}</span></li>",
-                Esc(&advisory_href(&s.id)),
+                Esc(&advisory_href(site, &s.id)),
                 Esc(&s.id),
                 severity_badge(s.severity),
                 extra.join(" · ")
@@ -2157,7 +2238,7 @@ fn search_page(site: &SiteData, q: &str) -> String {
                 format!("Search: {}", clip(q, 60))
             },
             h1: Some("Search".into()),
-            canonical: Some("/search/".into()),
+            canonical: Some(at(site, "/search/")),
             nav: Nav::None,
             errors: Vec::new(),
             body: o,
@@ -2166,12 +2247,14 @@ fn search_page(site: &SiteData, q: &str) -> String {
     )
 }
 
-fn error_links() -> &'static str {
-    "<ul class=\"inline-list\">\n<li><a href=\"/\">Home</a></li>\n<li><a href=\"/lines/\">Lines</a></li>\n<li><a href=\"/releases/\">Releases</a></li>\n<li><a href=\"/advisories/\">Advisories</a></li>\n<li><a href=\"/matrix/\">Matrix</a></li>\n<li><a href=\"/search/\">Search</a></li>\n</ul>\n"
+fn error_links(site: &SiteData) -> String {
+    let base = &site.base;
+    format!("<ul class=\"inline-list\">\n<li><a href=\"{base}/\">Home</a></li>\n<li><a href=\"{base}/lines/\">Lines</a></li>\n<li><a href=\"{base}/releases/\">Releases</a></li>\n<li><a href=\"{base}/advisories/\">Advisories</a></li>\n<li><a href=\"{base}/matrix/\">Matrix</a></li>\n<li><a href=\"{base}/search/\">Search</a></li>\n</ul>\n")
 }
 
 /// The 404 page for `path` (a JSON body under `/api/`).
 pub fn not_found(site: &SiteData, path: &str) -> Response {
+    let base = site.base.as_str();
     let api =
         path.trim_start_matches('/').starts_with("api/") || path.trim_start_matches('/') == "api";
     if api {
@@ -2181,7 +2264,7 @@ pub fn not_found(site: &SiteData, path: &str) -> Response {
     let _ = writeln!(
         o,
         "<p>There is no page at <code>{}</code>.</p>",
-        Esc(&clip(path, 200))
+        Esc(&clip(&at(site, path), 200))
     );
     let rel = path.trim_start_matches('/');
     let hint = if rel.starts_with("releases/") {
@@ -2200,18 +2283,18 @@ pub fn not_found(site: &SiteData, path: &str) -> Response {
         None
     };
     if let Some((href, text)) = hint {
-        let _ = writeln!(o, "<p><a href=\"{href}\">{text}</a></p>");
+        let _ = writeln!(o, "<p><a href=\"{}\">{text}</a></p>", at(site, href));
     }
     let term = rel.rsplit('/').find(|s| !s.is_empty()).unwrap_or("");
     if !term.is_empty() && term.chars().count() <= MAX_QUERY_CHARS {
         let _ = writeln!(
             o,
-            "<p><a href=\"/search/?q={}\">Search for <q>{}</q></a>.</p>",
+            "<p><a href=\"{base}/search/?q={}\">Search for <q>{}</q></a>.</p>",
             Esc(&encode_segment(term)),
             Esc(term)
         );
     }
-    o.push_str(error_links());
+    o.push_str(&error_links(site));
     Response::html(
         404,
         layout(
@@ -2240,7 +2323,7 @@ pub fn not_found(site: &SiteData, path: &str) -> Response {
 /// The generic 404 page (the static build's `404.html`).
 pub fn not_found_page(site: &SiteData) -> Response {
     let mut o = String::from("<p>There is no page at this address.</p>\n");
-    o.push_str(error_links());
+    o.push_str(&error_links(site));
     Response::html(
         404,
         layout(
@@ -2267,9 +2350,9 @@ fn bad_request(site: &SiteData, back: &str, errors: &[String]) -> Response {
     let _ = writeln!(
         o,
         "</ul>\n<p><a href=\"{}\">Show the page without filters</a>.</p>",
-        Esc(back)
+        Esc(&at(site, back))
     );
-    o.push_str(error_links());
+    o.push_str(&error_links(site));
     Response::html(
         400,
         layout(
@@ -2290,22 +2373,40 @@ fn bad_request(site: &SiteData, back: &str, errors: &[String]) -> Response {
 // ---------------------------------------------------------------------------------------------
 // The JSON API.
 
-fn api_endpoints() -> serde_json::Value {
+fn api_endpoints(site: &SiteData) -> serde_json::Value {
+    let e = |path: &str, description: &str| serde_json::json!({ "path": api_at(site, path), "description": description });
     serde_json::json!([
-        { "path": "/api/v1/index.json", "description": "this list" },
-        { "path": "/api/v1/lines.json", "description": "every minor line with its lifecycle status" },
-        { "path": "/api/v1/lines/{line}.json", "description": "one line (`1.17`)" },
-        { "path": "/api/v1/releases.json", "description": "every LTS release, summarized" },
-        { "path": "/api/v1/releases/{name}.json", "description": "one release: chain, patches, advisories, install instructions" },
-        { "path": "/api/v1/advisories.json", "description": "advisory summaries (live server: ?severity=&q=)" },
-        { "path": "/api/v1/advisories/{id}.json", "description": "one advisory (id or alias) with its status in each release" },
-        { "path": "/api/v1/matrix.json", "description": "releases × advisories (live server: ?severity=&line=&status=)" },
-        { "path": "/api/v1/status/{version}.json", "description": "what a cluster at a version is exposed to (static build: LTS releases and the newest upstream patch of each line)" }
+        e("/index.json", "this list"),
+        e("/lines.json", "every minor line with its lifecycle status"),
+        e("/lines/{line}.json", "one line (`1.17`)"),
+        e("/releases.json", "every LTS release, summarized"),
+        e("/releases/{name}.json", "one release: chain, patches, advisories, install instructions"),
+        e("/advisories.json", "advisory summaries (live server: ?severity=&q=)"),
+        e("/advisories/{id}.json", "one advisory (id or alias) with its status in each release"),
+        e("/matrix.json", "releases × advisories (live server: ?severity=&line=&status=)"),
+        e("/status/{version}.json", "what a cluster at a version is exposed to (static build: LTS releases and the newest upstream patch of each line)"),
     ])
 }
 
+/// The products of the portal: the program's, or this site alone.
+fn products(site: &SiteData) -> Vec<crate::data::ProductLink> {
+    if !site.products.is_empty() {
+        return site.products.clone();
+    }
+    vec![crate::data::ProductLink {
+        name: site.product_kind.as_str().to_string(),
+        display_name: product_name(site),
+        href: at(site, "/"),
+        api: api_at(site, "/index.json"),
+    }]
+}
+
 fn api(site: &SiteData, rest: &[&str], trailing_slash: bool, query: &str) -> Response {
-    let full = format!("/api/{}", rest.join("/"));
+    // The path as the client asked for it (a product's API is under its prefix).
+    let full = match rest.split_first() {
+        Some((&"v1", tail)) => api_at(site, &format!("/{}", tail.join("/"))),
+        _ => format!("/api/{}", rest.join("/")),
+    };
     if trailing_slash && !matches!(rest, ["v1"]) {
         return json_error(404, &format!("no such API path: {}", clip(&full, 200)));
     }
@@ -2330,7 +2431,8 @@ fn api(site: &SiteData, rest: &[&str], trailing_slash: bool, query: &str) -> Res
                     "advisories_as_of": site.advisories_as_of,
                     "workspace": site.workspace,
                     "errors": site.errors,
-                    "endpoints": api_endpoints(),
+                    "endpoints": api_endpoints(site),
+                    "products": products(site),
                     "paths": paths,
                 }),
             )
@@ -2359,7 +2461,7 @@ fn api(site: &SiteData, rest: &[&str], trailing_slash: bool, query: &str) -> Res
                         "fixed": r.fixed.iter().map(|a| &a.id).collect::<Vec<_>>(),
                         "open": r.open.iter().map(|a| &a.id).collect::<Vec<_>>(),
                         "ignored": r.ignored.iter().map(|a| &a.id).collect::<Vec<_>>(),
-                        "page": release_href(&r.name),
+                        "page": release_href(site, &r.name),
                     })
                 })
                 .collect();
@@ -2394,7 +2496,7 @@ fn api(site: &SiteData, rest: &[&str], trailing_slash: bool, query: &str) -> Res
                         );
                         m.insert(
                             "page".into(),
-                            serde_json::json!(advisory_href(&a.advisory.id)),
+                            serde_json::json!(advisory_href(site, &a.advisory.id)),
                         );
                     }
                     v
@@ -2451,8 +2553,9 @@ fn api(site: &SiteData, rest: &[&str], trailing_slash: bool, query: &str) -> Res
         _ => json_error(
             404,
             &format!(
-                "no such API path: {}; see /api/v1/index.json",
-                clip(&full, 200)
+                "no such API path: {}; see {}",
+                clip(&full, 200),
+                api_at(site, "/index.json")
             ),
         ),
     }

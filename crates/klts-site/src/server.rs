@@ -10,6 +10,10 @@
 //!   A broken workspace file does not stop anything: `data::build` turns it into
 //!   `site.errors`, which the pages show. Until the first build finishes the server answers
 //!   `503 Service Unavailable` with `Retry-After`.
+//! * **Several products.** With [`ServerConfig::also`], the other products' workspaces are
+//!   built and watched too, and served under their prefixes ([`crate::program`]); a change in
+//!   any of them rebuilds the whole program. A rebuild that finds two workspaces of the same
+//!   product keeps the previous data (and logs why).
 //! * **HTTP semantics.** Only `GET` and `HEAD` (anything else: `405` with `Allow: GET, HEAD`);
 //!   `HEAD` has the headers of `GET` and no body; a strong `ETag` (sha256 of the body) with
 //!   `If-None-Match` → `304`; `Cache-Control: no-cache` (the data can change under a URL);
@@ -43,7 +47,7 @@
 //!
 //!   A connection cut by a timeout is closed without a response (as hyper does).
 use crate::data::{self, SiteConfig, SiteData};
-use crate::pages;
+use crate::program::Program;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -117,6 +121,8 @@ pub struct ServerConfig {
     pub addr: SocketAddr,
     /// The LTS workspace to show and watch; `None`: embedded lifecycle and advisories only.
     pub workspace: Option<PathBuf>,
+    /// The other products' workspaces, served under `/<product>/` ([`crate::program`]).
+    pub also: Vec<PathBuf>,
     /// The workspace cache (default: `<workspace>/.klts`, decided by `Workspace::open`).
     pub cache_dir: Option<PathBuf>,
     /// Installation settings and the day described.
@@ -132,6 +138,7 @@ impl Default for ServerConfig {
         ServerConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             workspace: None,
+            also: Vec::new(),
             cache_dir: None,
             site: SiteConfig::default(),
             poll: Duration::from_secs(1),
@@ -150,7 +157,7 @@ struct Rendered {
 
 /// One built generation of the data with the responses rendered from it.
 struct Snapshot {
-    site: Arc<SiteData>,
+    program: Arc<Program>,
     generation: u64,
     cache: RwLock<RenderCache>,
 }
@@ -194,7 +201,12 @@ impl Server {
 
     /// The data being served, once the first build is done.
     pub fn site(&self) -> Option<Arc<SiteData>> {
-        self.snapshot().map(|s| s.site.clone())
+        self.snapshot().map(|s| s.program.main.clone())
+    }
+
+    /// The program being served (every product's site), once the first build is done.
+    pub fn program(&self) -> Option<Arc<Program>> {
+        self.snapshot().map(|s| s.program.clone())
     }
 
     /// How many builds have completed (0 until the first one is done).
@@ -212,9 +224,14 @@ impl Server {
 
     /// Serve `site` from now on (requests in flight finish with the data they started with).
     pub fn publish(&self, site: SiteData) {
+        self.publish_program(Program::single(site));
+    }
+
+    /// Serve `program` from now on (see [`Server::publish`]).
+    pub fn publish_program(&self, program: Program) {
         let generation = self.shared.generations.fetch_add(1, Ordering::SeqCst) + 1;
         let snap = Arc::new(Snapshot {
-            site: Arc::new(site),
+            program: Arc::new(program),
             generation,
             cache: RwLock::default(),
         });
@@ -229,31 +246,40 @@ impl Server {
     /// previous data stays; returns whether new data was published.
     pub async fn rebuild(&self) -> bool {
         let c = &self.shared.config;
-        let (ws, cache, site_config, db) = (
+        let (ws, also, cache, site_config, db) = (
             c.workspace.clone(),
+            c.also.clone(),
             c.cache_dir.clone(),
             c.site.clone(),
             self.shared.db.clone(),
         );
         let started = Instant::now();
         let built = tokio::task::spawn_blocking(move || {
-            data::build(ws.as_deref(), cache.as_deref(), db, &site_config)
+            Program::build(ws.as_deref(), &also, cache.as_deref(), db, &site_config)
         })
         .await;
         match built {
-            Ok(site) => {
-                for e in site.errors.iter().chain(&site.operator_problems) {
-                    tracing::warn!("{}: {}", e.file, e.message);
+            Ok(Ok(program)) => {
+                for site in program.workspaces() {
+                    for e in site.errors.iter().chain(&site.operator_problems) {
+                        tracing::warn!("{}: {}", e.file, e.message);
+                    }
                 }
+                let site = &program.main;
                 tracing::info!(
-                    "portal data built in {} ms: {} releases, {} advisories, {} errors",
+                    "portal data built in {} ms: {} releases, {} advisories, {} errors, {} products",
                     started.elapsed().as_millis(),
                     site.releases.len(),
                     site.advisories.len(),
-                    site.errors.len()
+                    site.errors.len(),
+                    program.products.len().max(1)
                 );
-                self.publish(site);
+                self.publish_program(program);
                 true
+            }
+            Ok(Err(e)) => {
+                tracing::error!("{e}; still serving the previous data");
+                false
             }
             Err(e) => {
                 tracing::error!(
@@ -264,7 +290,7 @@ impl Server {
         }
     }
 
-    /// The router: every path goes through one handler (routing is [`pages::render`]'s).
+    /// The router: every path goes through one handler (routing is [`Program::render`]'s).
     pub fn router(&self) -> axum::Router {
         axum::Router::new()
             .fallback(handle)
@@ -273,16 +299,16 @@ impl Server {
 
     /// Build at start, then rebuild whenever a watched file changes, until `stop` turns true.
     async fn watch(self, mut stop: watch::Receiver<bool>) {
-        let workspace = self.shared.config.workspace.clone();
-        let mut built = match &workspace {
-            Some(ws) => fingerprint(ws.clone()).await,
-            None => Vec::new(),
-        };
+        let c = &self.shared.config;
+        let ws: Vec<PathBuf> = c.workspace.iter().chain(&c.also).cloned().collect();
+        let mut built = fingerprint(ws.clone()).await;
         tokio::select! {
             _ = self.rebuild() => {}
             _ = stopped(&mut stop) => return,
         }
-        let Some(ws) = workspace else { return };
+        if ws.is_empty() {
+            return;
+        }
         let poll = self.shared.config.poll.max(Duration::from_millis(10));
         let mut pending: Option<Fingerprint> = None;
         loop {
@@ -319,8 +345,8 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
 /// What identifies the state of the watched files: path, and (size, mtime, inode) if present.
 type Fingerprint = Vec<(PathBuf, Option<(u64, u128, u64)>)>;
 
-async fn fingerprint(ws: PathBuf) -> Fingerprint {
-    tokio::task::spawn_blocking(move || fingerprint_now(&ws))
+async fn fingerprint(ws: Vec<PathBuf>) -> Fingerprint {
+    tokio::task::spawn_blocking(move || ws.iter().flat_map(|w| fingerprint_now(w)).collect())
         .await
         .unwrap_or_default()
 }
@@ -1029,10 +1055,10 @@ async fn render_cached(snap: &Arc<Snapshot>, path: String, query: String) -> Opt
             return Some(r.clone());
         }
     }
-    let site = snap.site.clone();
+    let program = snap.program.clone();
     let key = path.clone();
     let rendered = tokio::task::spawn_blocking(move || {
-        let r = pages::render(&site, &path, &query);
+        let r = program.render(&path, &query);
         let etag = format!("\"{}\"", &klts_forge::fsutil::sha256_hex(&r.body)[..32]);
         Rendered {
             status: StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),

@@ -446,6 +446,7 @@ fn pages_in_a_real_browser() {
     let config = ServerConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         workspace: Some(ws.clone()),
+        also: Vec::new(),
         cache_dir: None,
         site: site_config,
         poll: Duration::from_secs(1),

@@ -220,6 +220,7 @@ fn config() -> ServerConfig {
     ServerConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         workspace: None,
+        also: Vec::new(),
         cache_dir: None,
         site: site_config(),
         poll: Duration::from_millis(100),
@@ -620,6 +621,7 @@ fn a_broken_workspace_is_shown_then_rebuilt_live() {
     site.offline = false; // the upstream is a local path: "fetching" the tag is local
     let mut server = Running::start(ServerConfig {
         workspace: Some(ws.clone()),
+        also: Vec::new(),
         site: site.clone(),
         ..config()
     });

@@ -2,7 +2,8 @@
 
 use crate::{Cli, Failure};
 use clap::Args;
-use klts_site::data::{build, SiteConfig};
+use klts_site::data::SiteConfig;
+use klts_site::program::Program;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -20,6 +21,10 @@ pub struct PortalArgs {
     /// Years of LTS after community end of life [default: 3, or lifecycle.yml's].
     #[arg(long, value_name = "N")]
     lts_years: Option<u32>,
+    /// The workspace of another product of the program (containerd, runc), shown under
+    /// `/<product>/` and `/api/v1/<product>/` (repeatable; one workspace per product).
+    #[arg(long = "also", value_name = "DIR")]
+    also: Vec<std::path::PathBuf>,
 }
 
 impl PortalArgs {
@@ -46,44 +51,79 @@ pub fn run_build(
     portal: &PortalArgs,
     offline: bool,
 ) -> Result<u8, Failure> {
+    // Two workspaces of one product: said before anything is built.
+    check_products(cli, portal)?;
     let db = database(cli)?;
-    let site = build(
+    let program = Program::build(
         Some(&cli.workspace),
+        &portal.also,
         cli.cache_dir.as_deref(),
         db,
         &portal.config(offline),
-    );
-    for e in &site.errors {
-        eprintln!(
-            "warning: {}: {} (shown on the {} pages)",
-            e.file, e.message, e.scope
-        );
+    )
+    .map_err(|message| Failure { code: 2, message })?;
+    let mut problems = false;
+    for site in program.workspaces() {
+        for e in &site.errors {
+            eprintln!(
+                "warning: {}: {} (shown on the {} pages)",
+                e.file, e.message, e.scope
+            );
+        }
+        // Why releases are "not yet verified" on the pages: the operator's detail, not public.
+        for e in &site.operator_problems {
+            eprintln!(
+                "warning: {}: {} (not shown on the pages)",
+                e.file, e.message
+            );
+        }
+        problems |= !site.errors.is_empty() || !site.operator_problems.is_empty();
     }
-    // Why releases are "not yet verified" on the pages: the operator's detail, not public.
-    for e in &site.operator_problems {
-        eprintln!(
-            "warning: {}: {} (not shown on the pages)",
-            e.file, e.message
-        );
-    }
-    let files = klts_site::export::write_site(&site, out).map_err(|e| Failure {
+    let files = klts_site::export::write_program(&program, out).map_err(|e| Failure {
         code: 2,
         message: format!("{}: {e}", out.display()),
     })?;
+    let counts: Vec<String> = program
+        .workspaces()
+        .map(|site| {
+            let what = format!(
+                "{} lines, {} releases, {} advisories",
+                site.lines.len(),
+                site.releases.len(),
+                site.advisories.len()
+            );
+            if program.products.is_empty() {
+                what
+            } else {
+                format!("{}: {what}", site.product_kind.as_str())
+            }
+        })
+        .collect();
     outln!(
-        "wrote {files} files to {} ({} lines, {} releases, {} advisories)",
+        "wrote {files} files to {} ({})",
         out.display(),
-        site.lines.len(),
-        site.releases.len(),
-        site.advisories.len()
+        counts.join("; ")
     );
-    Ok(u8::from(
-        !site.errors.is_empty() || !site.operator_problems.is_empty(),
-    ))
+    Ok(u8::from(problems))
+}
+
+/// `--also` workspaces must each maintain another product (exit 2 naming both otherwise).
+fn check_products(cli: &Cli, portal: &PortalArgs) -> Result<(), Failure> {
+    if portal.also.is_empty() {
+        return Ok(());
+    }
+    klts_site::program::decide_products(
+        Some(&cli.workspace),
+        &portal.also,
+        cli.cache_dir.as_deref(),
+    )
+    .map(|_| ())
+    .map_err(|message| Failure { code: 2, message })
 }
 
 /// `klts serve`.
 pub fn run_serve(cli: &Cli, addr: SocketAddr, portal: &PortalArgs) -> Result<u8, Failure> {
+    check_products(cli, portal)?;
     let db = database(cli)?;
     let workspace = cli
         .workspace
@@ -93,6 +133,7 @@ pub fn run_serve(cli: &Cli, addr: SocketAddr, portal: &PortalArgs) -> Result<u8,
     let config = klts_site::server::ServerConfig {
         addr,
         workspace: workspace.or_else(|| Some(cli.workspace.clone())),
+        also: portal.also.clone(),
         cache_dir: cli.cache_dir.clone(),
         site: portal.config(true),
         poll: std::time::Duration::from_secs(1),

@@ -216,3 +216,80 @@ fn serve_stops_on_sigterm_and_sigint_and_says_so() {
         );
     }
 }
+
+/// `--also`: another product's workspace under its prefix; two of one product are refused
+/// (exit 2, naming both) by `site build` and `serve` before anything is built or bound.
+#[test]
+fn site_build_with_another_product_and_the_same_product_twice() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (dir, product, release, base) in [
+        ("k", "kubernetes", "v1.17.17-lts.1", "v1.17.17"),
+        ("c", "containerd", "v1.4.3-lts.1", "v1.4.3"),
+        ("c2", "containerd", "v1.4.3-lts.1", "v1.4.3"),
+    ] {
+        std::fs::create_dir_all(tmp.path().join(dir)).unwrap();
+        std::fs::write(
+            tmp.path().join(dir).join("releases.yml"),
+            format!("product: {product}\nbase: /nonexistent\nreleases:\n  - name: {release}\n    base_release: {base}\n    patches: []\n"),
+        )
+        .unwrap();
+    }
+    let out = klts_in(
+        tmp.path(),
+        &[
+            "--workspace",
+            "k",
+            "site",
+            "build",
+            "public",
+            "--also",
+            "c",
+            "--offline",
+        ],
+    );
+    // 1: the releases are not verified (no mirror), which is said on stderr.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("containerd: "), "{}", stdout(&out));
+    let public = tmp.path().join("public");
+    for f in [
+        "releases/v1.17.17-lts.1/index.html",
+        "containerd/releases/v1.4.3-lts.1/index.html",
+        "kubernetes/releases/v1.17.17-lts.1/index.html",
+        "api/v1/containerd/releases/v1.4.3-lts.1.json",
+    ] {
+        assert!(public.join(f).is_file(), "{f}");
+    }
+    for args in [
+        &[
+            "--workspace",
+            "k",
+            "site",
+            "build",
+            "twice",
+            "--also",
+            "c",
+            "--also",
+            "c2",
+        ][..],
+        &[
+            "--workspace",
+            "k",
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--also",
+            "c",
+            "--also",
+            "c2",
+        ],
+    ] {
+        let out = klts_in(tmp.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("c and c2 both maintain containerd"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(!tmp.path().join("twice").exists());
+}

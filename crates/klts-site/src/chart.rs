@@ -301,8 +301,17 @@ fn bar(out: &mut String, scale: &Scale, s: &LineStatus, today: Date, row_top: f6
     );
 
     // LTS window: the day after community EOL through the end of lts_end.
-    if let (Some(eol), Some(lts_end)) = (s.community_eol, s.lts_end) {
-        let title = format!("{line}: KLTS support {} to {lts_end}", eol.add_days(1));
+    // Supported until further notice (the program's `support:` decision): the bar runs to the
+    // right edge of the chart.
+    let lts_to = match s.lts_end {
+        Some(end) => Some((end.add_days(1), end.to_string())),
+        None if s.lts_basis == Some("policy") && s.phase == Phase::Lts => {
+            Some((today.add_days(120), "further notice".to_string()))
+        }
+        None => None,
+    };
+    if let (Some(eol), Some((lts_to, until))) = (s.community_eol, lts_to) {
+        let title = format!("{line}: KLTS support {} to {until}", eol.add_days(1));
         segment(
             out,
             scale,
@@ -310,7 +319,7 @@ fn bar(out: &mut String, scale: &Scale, s: &LineStatus, today: Date, row_top: f6
             Segment {
                 class: "lts",
                 from: eol.add_days(1),
-                to: lts_end.add_days(1),
+                to: lts_to,
                 y: bar_y,
                 height: BAR,
                 color: LTS_COLOR,
@@ -427,6 +436,9 @@ fn summary(s: &LineStatus) -> String {
     match (s.lts_end, s.in_program) {
         (Some(end), _) => {
             let _ = write!(text, ", KLTS support until {end}");
+        }
+        (None, _) if s.lts_basis == Some("policy") => {
+            text.push_str(", KLTS support until further notice");
         }
         (None, true) => {}
         (None, false) => text.push_str(", not in the KLTS program"),

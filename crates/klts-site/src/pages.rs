@@ -984,6 +984,20 @@ fn score(s: Option<f64>) -> String {
     }
 }
 
+/// An end of support: a day, "until further notice" (the program's `support:` decision for a
+/// supported line), or "—".
+fn end_date(
+    st: &klts_core::lifecycle::LineStatus,
+    d: &Option<klts_core::lifecycle::Date>,
+) -> String {
+    match d {
+        None if st.lts_basis == Some("policy") && st.phase == klts_core::lifecycle::Phase::Lts => {
+            "until further notice".into()
+        }
+        _ => opt_date(d),
+    }
+}
+
 fn opt_date<D: fmt::Display>(d: &Option<D>) -> String {
     match d {
         Some(d) => format!("<span class=\"date\">{}</span>", Esc(&d.to_string())),
@@ -1199,7 +1213,7 @@ fn home(site: &SiteData) -> String {
                 Esc(&l.line),
                 phase_badge(&l.status),
                 newest,
-                opt_date(&l.status.support_end),
+                end_date(&l.status, &l.status.support_end),
                 days_left(l.status.days_left),
                 open
             );
@@ -1277,8 +1291,8 @@ fn lines_table(site: &SiteData, o: &mut String, lines: &[&LineView]) {
             phase_badge(st),
             opt_date(&Some(st.released)),
             opt_date(&st.community_eol),
-            opt_date(&st.lts_end),
-            opt_date(&st.support_end),
+            end_date(st, &st.lts_end),
+            end_date(st, &st.support_end),
             days_left(st.days_left),
             yes_no(st.in_program),
             newest,
@@ -1370,12 +1384,28 @@ fn line_page(site: &SiteData, l: &LineView) -> String {
         "<dt>Community end of life</dt><dd>{}</dd>",
         opt_date(&st.community_eol)
     );
-    let _ = writeln!(o, "<dt>LTS ends</dt><dd>{}</dd>", opt_date(&st.lts_end));
+    let _ = writeln!(
+        o,
+        "<dt>LTS ends</dt><dd>{}{}</dd>",
+        end_date(st, &st.lts_end),
+        match st.lts_basis {
+            Some("policy") => " (the program's decision)",
+            _ => "",
+        }
+    );
     let _ = writeln!(
         o,
         "<dt>Support ends</dt><dd>{}</dd>",
-        opt_date(&st.support_end)
+        end_date(st, &st.support_end)
     );
+    if let Some(a) = &st.activity {
+        let _ = writeln!(
+            o,
+            "<dt>Newest LTS release shipped</dt><dd>{} on <span class=\"date\">{}</span></dd>",
+            Esc(&a.release),
+            Esc(&a.date.to_string())
+        );
+    }
     let _ = writeln!(
         o,
         "<dt>Days of support left</dt><dd>{}</dd>",
@@ -1398,7 +1428,16 @@ fn line_page(site: &SiteData, l: &LineView) -> String {
         .map(|n| release_link(site, n))
         .unwrap_or_else(|| "—".into());
     let _ = writeln!(o, "<dt>Newest release</dt><dd>{newest}</dd>");
-    o.push_str("</dl>\n<h2 id=\"releases\">LTS releases</h2>\n");
+    o.push_str("</dl>\n");
+    // The policy and what the program did disagree: say it where users look.
+    if let Some(d) = &st.disagreement {
+        let _ = writeln!(
+            o,
+            "<p class=\"notice\">The support dates above and the program's activity disagree: {}.</p>",
+            Esc(d)
+        );
+    }
+    o.push_str("<h2 id=\"releases\">LTS releases</h2>\n");
     let releases: Vec<&ReleaseView> = l.releases.iter().filter_map(|n| site.release(n)).collect();
     if releases.is_empty() {
         o.push_str("<p class=\"empty\">No LTS release of this line.</p>\n");

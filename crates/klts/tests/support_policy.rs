@@ -91,6 +91,27 @@ fn support_follows_the_programs_decisions_and_lint_checks_its_activity() {
         "{row}"
     );
     assert!(row.contains("v1.17.17-lts.2 2026-04-14"), "{row}");
+    // The portal says the same, on the line's page and in the chart.
+    let site = tmp.path().join("site");
+    let out = klts(
+        &ws,
+        &[
+            "site",
+            "build",
+            site.to_str().unwrap(),
+            "--offline",
+            "--date",
+            "2026-12-01",
+        ],
+    );
+    // Exit 1: the releases are not verified (no mirror); the pages are written.
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    let page = std::fs::read_to_string(site.join("lines/1.17/index.html")).unwrap();
+    assert!(page.contains("until further notice"), "{page}");
+    assert!(page.contains("v1.17.17-lts.2 on"), "{page}");
+    assert!(!page.contains("class=\"notice\""), "{page}");
+    let svg = std::fs::read_to_string(site.join("lifecycle.svg")).unwrap();
+    assert!(svg.contains("1.17: KLTS support 2021-01-14 to further notice"));
 
     // A decided last day before the activity is a disagreement again, named as the policy's.
     std::fs::write(
@@ -103,6 +124,24 @@ fn support_follows_the_programs_decisions_and_lint_checks_its_activity() {
     assert!(
         text.contains("support-disagrees") && text.contains("`support:` decision"),
         "{text}"
+    );
+    let out = klts(
+        &ws,
+        &[
+            "site",
+            "build",
+            site.to_str().unwrap(),
+            "--offline",
+            "--date",
+            "2026-12-01",
+        ],
+    );
+    // Exit 1: the releases are not verified (no mirror); the pages are written.
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    let page = std::fs::read_to_string(site.join("lines/1.17/index.html")).unwrap();
+    assert!(
+        page.contains("class=\"notice\"") && page.contains("after its support ended"),
+        "{page}"
     );
 
     // A bad decision is an error with its position and what to write.

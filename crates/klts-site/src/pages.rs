@@ -2412,11 +2412,56 @@ fn bad_request(site: &SiteData, back: &str, errors: &[String]) -> Response {
 // ---------------------------------------------------------------------------------------------
 // The JSON API.
 
+/// The lines in the shape of the endoflife.date API (`/api/<product>.json`), so that
+/// dashboards that read endoflife.date can read the program: `support` is the end of community
+/// support, `eol` the end of the program's support (`false` while supported until further
+/// notice), `extendedSupport` the LTS end, `lts` whether the line is in the program, `latest`
+/// the newest release (the program's, else upstream's) and `latestReleaseDate` the day the
+/// program shipped it, when known. Newest line first, as endoflife.date lists cycles.
+fn eol_cycles(site: &SiteData) -> serde_json::Value {
+    use serde_json::Value;
+    let date = |d: Option<klts_core::lifecycle::Date>| match d {
+        Some(d) => Value::String(d.to_string()),
+        None => Value::Bool(false),
+    };
+    let cycles: Vec<Value> = site
+        .lines
+        .iter()
+        .map(|l| {
+            let st = &l.status;
+            let further_notice = st.lts_end.is_none() && st.lts_basis == Some("policy");
+            let eol = match (st.in_program || further_notice, st.lts_end) {
+                (true, Some(end)) => Value::String(end.to_string()),
+                (true, None) if further_notice => Value::Bool(false),
+                _ => date(st.community_eol),
+            };
+            let mut c = serde_json::json!({
+                "cycle": l.line,
+                "releaseDate": st.released.to_string(),
+                "support": date(st.community_eol),
+                "eol": eol,
+                "extendedSupport": match st.lts_end {
+                    Some(end) => Value::String(end.to_string()),
+                    None => Value::Bool(further_notice),
+                },
+                "lts": st.in_program || further_notice,
+                "latest": l.newest.as_deref().map(|n| n.trim_start_matches('v')).unwrap_or_default(),
+            });
+            if let Some(a) = &st.activity {
+                c["latestReleaseDate"] = Value::String(a.date.to_string());
+            }
+            c
+        })
+        .collect();
+    Value::Array(cycles)
+}
+
 fn api_endpoints(site: &SiteData) -> serde_json::Value {
     let e = |path: &str, description: &str| serde_json::json!({ "path": api_at(site, path), "description": description });
     serde_json::json!([
         e("/index.json", "this list"),
         e("/lines.json", "every minor line with its lifecycle status"),
+        e("/eol.json", "every line in the endoflife.date API shape (cycle, releaseDate, support, eol, lts, latest, …)"),
         e("/lines/{line}.json", "one line (`1.17`)"),
         e("/releases.json", "every LTS release, summarized"),
         e("/releases/{name}.json", "one release: chain, patches, advisories, install instructions"),
@@ -2476,6 +2521,7 @@ fn api(site: &SiteData, rest: &[&str], trailing_slash: bool, query: &str) -> Res
                 }),
             )
         }
+        ["v1", "eol.json"] | ["v1", "eol"] => Response::json(200, &eol_cycles(site)),
         ["v1", "lines.json"] | ["v1", "lines"] => Response::json(
             200,
             &serde_json::json!({ "generated": site.date.to_string(), "lines": site.lines }),

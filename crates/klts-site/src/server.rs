@@ -16,8 +16,12 @@
 //!   product keeps the previous data (and logs why).
 //! * **HTTP semantics.** Only `GET` and `HEAD` (anything else: `405` with `Allow: GET, HEAD`);
 //!   `HEAD` has the headers of `GET` and no body; a strong `ETag` (sha256 of the body) with
-//!   `If-None-Match` → `304`; `Cache-Control: no-cache` (the data can change under a URL);
-//!   `X-Content-Type-Options: nosniff`.
+//!   `If-None-Match` → `304`; `Cache-Control: public, max-age=60` (a rebuild shows within a
+//!   minute, then the ETag revalidates); `Access-Control-Allow-Origin: *` (everything is
+//!   public and read-only, so browser pages elsewhere may read the API); bodies of 1 KiB and more
+//!   in gzip when `Accept-Encoding` allows it (its own ETag, `Vary: Accept-Encoding`; Brotli is
+//!   left out: no maintained pure-Rust encoder is in the dependency tree, and gzip already takes
+//!   `matrix.json` from 1.5 MB to about a tenth); `X-Content-Type-Options: nosniff`.
 //! * **Request limits.** A request line (method, target, version) over
 //!   [`Limits::max_request_line`] → `414`; header fields over [`Limits::max_header_bytes`] in
 //!   total → `431` (a head so large that it exceeds both limits together, or more than 100 header
@@ -153,6 +157,8 @@ struct Rendered {
     content_type: HeaderValue,
     body: Bytes,
     etag: HeaderValue,
+    /// The gzip representation and its ETag, for bodies worth compressing.
+    gzip: Option<(HeaderValue, Bytes)>,
 }
 
 /// One built generation of the data with the responses rendered from it.
@@ -993,25 +999,48 @@ async fn respond(server: &Server, req: &axum::http::request::Parts) -> Response 
 
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, rendered.content_type.clone());
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    // Fresh for a minute, then revalidated with the ETag: a rebuild shows within a minute
+    // without every client re-downloading unchanged pages.
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    // Everything served is public and read-only: any page may read it (GET and HEAD only;
+    // other methods are refused before this point).
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(header::ETAG, rendered.etag.clone());
-    headers.insert(
-        header::CONTENT_LENGTH,
-        HeaderValue::from(rendered.body.len()),
-    );
-    let not_modified =
-        rendered.status == StatusCode::OK && if_none_match(&req.headers, &rendered.etag);
+    // gzip when the client accepts it and it is worth it; its own ETag, as a different
+    // representation.
+    let gzip = rendered
+        .gzip
+        .as_ref()
+        .filter(|_| accepts_gzip(&req.headers));
+    let (etag, bytes) = match gzip {
+        Some((etag, bytes)) => {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            (etag, bytes)
+        }
+        None => (&rendered.etag, &rendered.body),
+    };
+    headers.insert(header::ETAG, etag.clone());
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    let not_modified = rendered.status == StatusCode::OK && if_none_match(&req.headers, etag);
     let (status, body) = if not_modified {
         headers.remove(header::CONTENT_TYPE);
+        headers.remove(header::CONTENT_ENCODING);
+        headers.remove(header::CONTENT_LENGTH);
         (StatusCode::NOT_MODIFIED, Body::empty())
     } else if head {
         (rendered.status, Body::empty())
     } else {
-        (rendered.status, Body::from(rendered.body.clone()))
+        (rendered.status, Body::from(bytes.clone()))
     };
     let mut response = Response::new(body);
     *response.status_mut() = status;
@@ -1028,6 +1057,37 @@ fn has_body(headers: &HeaderMap) -> bool {
         .get_all(header::CONTENT_LENGTH)
         .iter()
         .any(|v| v.to_str().ok().and_then(|s| s.trim().parse::<u64>().ok()) != Some(0))
+}
+
+/// Whether `Accept-Encoding` accepts gzip (`gzip`, `x-gzip` or `*`, with a q-value above 0).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q=").map(str::trim))
+                .map(|q| q.parse::<f32>().unwrap_or(0.0))
+                .unwrap_or(1.0);
+            matches!(coding.as_str(), "gzip" | "x-gzip" | "*") && q > 0.0
+        })
+}
+
+/// The gzip form of a body worth compressing (1 KiB and more), with its ETag.
+fn gzipped(body: &[u8], etag: &str) -> Option<(HeaderValue, Bytes)> {
+    use std::io::Write as _;
+    if body.len() < 1024 {
+        return None;
+    }
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    enc.write_all(body).ok()?;
+    let bytes = enc.finish().ok()?;
+    let etag = format!("{}-gz\"", etag.trim_end_matches('"'));
+    Some((HeaderValue::from_str(&etag).ok()?, Bytes::from(bytes)))
 }
 
 /// `If-None-Match` (weak comparison, as RFC 9110 asks for this header).
@@ -1064,6 +1124,7 @@ async fn render_cached(snap: &Arc<Snapshot>, path: String, query: String) -> Opt
             status: StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             content_type: HeaderValue::from_str(r.content_type)
                 .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            gzip: gzipped(&r.body, &etag),
             body: Bytes::from(r.body),
             etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\"")),
         }
@@ -1073,7 +1134,8 @@ async fn render_cached(snap: &Arc<Snapshot>, path: String, query: String) -> Opt
     let rendered = Arc::new(rendered);
     if cacheable {
         let mut cache = snap.cache.write().unwrap_or_else(|e| e.into_inner());
-        let size = rendered.body.len() + key.len();
+        let size =
+            rendered.body.len() + rendered.gzip.as_ref().map_or(0, |(_, g)| g.len()) + key.len();
         if cache.entries.len() < CACHE_MAX_ENTRIES
             && cache.bytes + size <= CACHE_MAX_BYTES
             && !cache.entries.contains_key(&key)

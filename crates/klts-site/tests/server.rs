@@ -283,7 +283,16 @@ fn every_page_is_served_as_rendered() {
             Some("nosniff"),
             "GET {path}"
         );
-        assert_eq!(r.header("cache-control"), Some("no-cache"), "GET {path}");
+        assert_eq!(
+            r.header("cache-control"),
+            Some("public, max-age=60"),
+            "GET {path}"
+        );
+        assert_eq!(
+            r.header("access-control-allow-origin"),
+            Some("*"),
+            "GET {path}"
+        );
         let etag = r
             .header("etag")
             .unwrap_or_else(|| panic!("GET {path}: no ETag"));
@@ -323,7 +332,7 @@ fn the_same_page_has_the_same_etag_and_revalidates() {
     assert_eq!(r.status, 304);
     assert!(r.body.is_empty());
     assert_eq!(r.header("etag"), Some(etag.as_str()));
-    assert_eq!(r.header("cache-control"), Some("no-cache"));
+    assert_eq!(r.header("cache-control"), Some("public, max-age=60"));
 
     // A list, a weak form, HEAD, and `*` all match; another tag does not.
     let list = format!("\"nope\", W/{etag}");
@@ -342,6 +351,68 @@ fn the_same_page_has_the_same_etag_and_revalidates() {
     let other = request(addr, "GET", "/", &[("If-None-Match", "\"0123\"")]);
     assert_eq!(other.status, 200);
     assert_eq!(other.body, a.body);
+}
+
+/// gzip when asked for, as its own representation: the bytes decompress to the page, the ETag
+/// differs and revalidates on its own; `q=0` and no header get the identity body.
+#[test]
+fn gzip_when_accepted_with_its_own_etag() {
+    use std::io::Read as _;
+    let (addr, _) = shared();
+    let plain = get(addr, "/advisories/");
+    assert_eq!(plain.status, 200);
+    assert_eq!(plain.header("content-encoding"), None);
+    let z = request(
+        addr,
+        "GET",
+        "/advisories/",
+        &[("Accept-Encoding", "br;q=1, gzip;q=0.8")],
+    );
+    assert_eq!(z.status, 200);
+    assert_eq!(z.header("content-encoding"), Some("gzip"));
+    assert_eq!(z.header("vary"), Some("Accept-Encoding"));
+    assert!(
+        z.body.len() < plain.body.len() / 3,
+        "{} vs {}",
+        z.body.len(),
+        plain.body.len()
+    );
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(&z.body[..])
+        .read_to_end(&mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, plain.body);
+    let zetag = z.header("etag").unwrap().to_string();
+    assert_ne!(Some(zetag.as_str()), plain.header("etag"));
+    let again = request(
+        addr,
+        "GET",
+        "/advisories/",
+        &[("Accept-Encoding", "gzip"), ("If-None-Match", &zetag)],
+    );
+    assert_eq!(again.status, 304);
+    let refused = request(
+        addr,
+        "GET",
+        "/advisories/",
+        &[("Accept-Encoding", "gzip;q=0")],
+    );
+    assert_eq!(refused.header("content-encoding"), None);
+    assert_eq!(refused.body, plain.body);
+    // The endoflife.date-shaped cycles.
+    let eol = get(addr, "/api/v1/eol.json");
+    assert_eq!(eol.status, 200);
+    let v: serde_json::Value = serde_json::from_slice(&eol.body).unwrap();
+    let c17 = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["cycle"] == "1.17")
+        .cloned()
+        .unwrap();
+    assert_eq!(c17["releaseDate"], "2019-12-09", "{c17}");
+    assert_eq!(c17["support"], "2021-01-13", "{c17}");
+    assert!(c17["eol"].is_string() && c17["lts"].is_boolean(), "{c17}");
 }
 
 #[test]

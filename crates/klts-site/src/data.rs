@@ -50,7 +50,7 @@ impl Default for SiteConfig {
     fn default() -> Self {
         SiteConfig {
             package_url: "https://packages.klts.io".into(),
-            image_repository: "ghcr.io/klts-io".into(),
+            image_repository: "ghcr.io/klts-io/kubernetes-lts".into(),
             date: Date::today(),
             lts_years: None,
             offline: true,

@@ -177,6 +177,15 @@ fn write_into(program: &Program, root: &Path) -> io::Result<usize> {
         write_file(root, &rel, &response.body)?;
         n += 1;
     }
+    // klts.io's old addresses: a static host cannot answer 301, so a page that says where the
+    // content moved and goes there (meta refresh; canonical link for search engines).
+    for (old, new) in program.legacy_paths() {
+        let Some(rel) = file_for(&old) else {
+            continue;
+        };
+        write_file(root, &rel, pages::moved_page(&new).as_bytes())?;
+        n += 1;
+    }
     write_file(
         root,
         Path::new("404.html"),

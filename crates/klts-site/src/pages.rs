@@ -2380,6 +2380,15 @@ pub fn not_found_page(site: &SiteData) -> Response {
     )
 }
 
+/// A page that sends the reader to `to` (a path of this portal): for klts.io's old addresses
+/// in a static build, where no server can answer 301.
+pub fn moved_page(to: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Moved</title>\n<meta http-equiv=\"refresh\" content=\"0; url={0}\">\n<link rel=\"canonical\" href=\"{0}\">\n</head>\n<body>\n<p>This page moved to <a href=\"{0}\">{0}</a>.</p>\n</body>\n</html>\n",
+        Esc(to)
+    )
+}
+
 fn bad_request(site: &SiteData, back: &str, errors: &[String]) -> Response {
     let mut o =
         String::from("<p>The address asks for something this page cannot show:</p>\n<ul>\n");

@@ -204,6 +204,86 @@ impl Program {
         pages::render(site, &inner, query)
     }
 
+    /// Where one of klts.io's old addresses (its documentation site: `/docs/kubernetes/
+    /// releases/v1.17/v1.17.17-lts.1/`, `/docs/kubernetes/patches/cve-2021-3121/`,
+    /// `/docs/install/`, also under `/zh/`) lives in this portal, for a permanent redirect.
+    /// `None` for any other path, and for a product the program does not show. Every segment
+    /// is checked against the name rule before it becomes part of a path.
+    pub fn legacy_target(&self, path: &str) -> Option<String> {
+        let rel = path.strip_prefix("/zh").unwrap_or(path);
+        let rel = rel.strip_prefix("/docs")?;
+        let segs: Vec<&str> = rel.split('/').filter(|s| !s.is_empty()).collect();
+        let ok = |s: &str| klts_core::names::check(klts_core::names::NameKind::Release, s).is_ok();
+        if !segs.iter().all(|s| ok(s)) {
+            return None;
+        }
+        let prefix = |product: &str| -> Option<String> {
+            if self.main.product_kind.as_str() == product {
+                Some(String::new())
+            } else {
+                self.products
+                    .contains_key(product)
+                    .then(|| format!("/{product}"))
+            }
+        };
+        match segs.as_slice() {
+            [] | ["kubernetes"] | ["Intro"] => Some("/".into()),
+            ["install"] | ["install-with-script"] => Some("/releases/".into()),
+            [product] => prefix(product).map(|p| format!("{p}/")),
+            [product, "releases"] => prefix(product).map(|p| format!("{p}/releases/")),
+            [product, "releases", line] => {
+                let line = line.strip_prefix('v').unwrap_or(line);
+                prefix(product).map(|p| format!("{p}/lines/{line}/"))
+            }
+            [product, "releases", _, release] => {
+                prefix(product).map(|p| format!("{p}/releases/{release}/"))
+            }
+            [product, "patches"] => prefix(product).map(|p| format!("{p}/advisories/")),
+            [product, "patches", id] => {
+                prefix(product).map(|p| format!("{p}/advisories/{}/", id.to_ascii_uppercase()))
+            }
+            _ => None,
+        }
+    }
+
+    /// The old klts.io addresses the static build answers with a redirect page: every
+    /// release, line and CVE advisory of every product, and the index pages.
+    pub fn legacy_paths(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut add = |old: String| {
+            if let Some(new) = self.legacy_target(&old) {
+                out.push((old, new));
+            }
+        };
+        add("/docs/".into());
+        add("/docs/install/".into());
+        for site in self.workspaces() {
+            let p = site.product_kind.as_str();
+            add(format!("/docs/{p}/"));
+            add(format!("/docs/{p}/releases/"));
+            add(format!("/docs/{p}/patches/"));
+            for l in &site.lines {
+                add(format!("/docs/{p}/releases/v{}/", l.line));
+            }
+            for r in &site.releases {
+                if let Ok(v) = klts_core::Version::parse(&r.name) {
+                    add(format!("/docs/{p}/releases/v{}/{}/", v.line(), r.name));
+                }
+            }
+            for a in &site.advisories {
+                if a.advisory.id.starts_with("CVE-") {
+                    add(format!(
+                        "/docs/{p}/patches/{}/",
+                        a.advisory.id.to_ascii_lowercase()
+                    ));
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Every path the static build writes: the root's, then each product's under its prefix.
     pub fn all_paths(&self) -> Vec<String> {
         let mut out: Vec<String> = self.sites().flat_map(|s| pages::all_paths(s)).collect();
@@ -222,6 +302,41 @@ mod tests {
         let mut s = data::build(None, None, db, &SiteConfig::default());
         s.product_kind = product;
         s
+    }
+
+    #[test]
+    fn klts_io_addresses_move_to_their_pages() {
+        let p = Program::new(site(Product::Kubernetes), vec![site(Product::Containerd)]).unwrap();
+        let t = |path: &str| p.legacy_target(path);
+        assert_eq!(
+            t("/docs/kubernetes/releases/v1.17/v1.17.17-lts.1/").as_deref(),
+            Some("/releases/v1.17.17-lts.1/")
+        );
+        assert_eq!(
+            t("/zh/docs/kubernetes/releases/v1.17/").as_deref(),
+            Some("/lines/1.17/")
+        );
+        assert_eq!(
+            t("/docs/kubernetes/patches/cve-2021-3121/").as_deref(),
+            Some("/advisories/CVE-2021-3121/")
+        );
+        assert_eq!(
+            t("/docs/containerd/releases/v1.3/v1.3.10-lts.1/").as_deref(),
+            Some("/containerd/releases/v1.3.10-lts.1/")
+        );
+        assert_eq!(t("/docs/install/").as_deref(), Some("/releases/"));
+        // A product the program does not show, hostile segments, other paths: no redirect.
+        assert_eq!(t("/docs/runc/releases/"), None);
+        assert_eq!(t("/docs/kubernetes/patches/..%2F..%2Fetc/"), None);
+        assert_eq!(t("/docs/kubernetes/patches/a/b/c/"), None);
+        assert_eq!(t("/releases/"), None);
+        let all = p.legacy_paths();
+        assert!(all
+            .iter()
+            .any(|(old, _)| old == "/docs/kubernetes/releases/v1.17/"));
+        assert!(all
+            .iter()
+            .all(|(old, new)| t(old).as_deref() == Some(new.as_str())));
     }
 
     #[test]

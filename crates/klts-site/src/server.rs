@@ -986,6 +986,22 @@ async fn respond(server: &Server, req: &axum::http::request::Parts) -> Response 
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return r;
     };
+    // klts.io's old documentation addresses move permanently to their pages here.
+    if let Some(to) = snap.program.legacy_target(&path) {
+        let mut r = error(
+            StatusCode::MOVED_PERMANENTLY,
+            api,
+            "this page moved (klts.io's old address)",
+        );
+        if let Ok(v) = HeaderValue::from_str(&to) {
+            r.headers_mut().insert(header::LOCATION, v);
+        }
+        r.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=86400"),
+        );
+        return r;
+    }
     let rendered = match render_cached(&snap, path, query.to_string()).await {
         Some(r) => r,
         None => {

@@ -1164,7 +1164,12 @@ fn write_site_writes_every_path_and_replaces_a_previous_build() {
     let site = synthetic_site();
     let n = write_site(site, &out).unwrap();
     let paths = all_paths(site);
-    assert_eq!(n, paths.len() + 1, "every path plus 404.html");
+    let moved = klts_site::program::Program::single(site.clone()).legacy_paths();
+    assert_eq!(
+        n,
+        paths.len() + 1 + moved.len(),
+        "every path, 404.html and the old klts.io addresses"
+    );
     let files = files_under(&out);
     for p in &paths {
         let rel = export::file_for(p).unwrap();
@@ -1189,7 +1194,8 @@ fn write_site_writes_every_path_and_replaces_a_previous_build() {
     // A second build (of other data) replaces the first entirely.
     std::fs::write(out.join("stale.txt"), "left over").unwrap();
     let n2 = write_site(embedded_site(), &out).unwrap();
-    assert_eq!(n2, all_paths(embedded_site()).len() + 1);
+    let moved2 = klts_site::program::Program::single(embedded_site().clone()).legacy_paths();
+    assert_eq!(n2, all_paths(embedded_site()).len() + 1 + moved2.len());
     let files2 = files_under(&out);
     assert!(!files2.contains("stale.txt"));
     assert!(!files2.contains(&format!("releases/{}/index.html", site.releases[0].name)));
@@ -1433,7 +1439,15 @@ fn a_real_workspace_renders() {
     // The static build writes it.
     let out = tmp.path().join("public");
     let n = write_site(&site, &out).unwrap();
-    assert_eq!(n, all_paths(&site).len() + 1);
+    // Every page, the 404 page, and a redirect page per old klts.io address.
+    let moved = klts_site::program::Program::single(site.clone()).legacy_paths();
+    assert!(moved.len() > 100, "{}", moved.len());
+    assert_eq!(n, all_paths(&site).len() + 1 + moved.len());
+    let old = std::fs::read_to_string(
+        out.join("docs/kubernetes/releases/v1.17/v1.17.17-lts.2/index.html"),
+    )
+    .unwrap();
+    assert!(old.contains("url=/releases/v1.17.17-lts.2/"), "{old}");
     assert!(out.join("releases/v1.17.17-lts.2/index.html").is_file());
     assert!(out.join("api/v1/status/v1.17.17-lts.2.json").is_file());
 

@@ -317,11 +317,18 @@ fn each_product_lives_under_its_prefix_and_the_old_urls_do_not_change() {
     let out = tmp.path().join("public");
     let n = write_program(&program, &out).unwrap();
     let paths = program.all_paths();
-    assert_eq!(n, paths.len() + 1);
+    let moved = program.legacy_paths();
+    assert_eq!(n, paths.len() + 1 + moved.len());
     let mut expected: BTreeSet<String> = paths
         .iter()
+        .chain(moved.iter().map(|(old, _)| old))
         .map(|p| file_for(p).unwrap().display().to_string())
         .collect();
+    // klts.io's containerd addresses go to the containerd pages.
+    assert!(moved.iter().any(
+        |(old, new)| old == "/docs/containerd/releases/v1.4/v1.4.3-lts.1/"
+            && new == "/containerd/releases/v1.4.3-lts.1/"
+    ));
     expected.insert("404.html".into());
     expected.insert(".klts-site".into());
     assert_eq!(files_under(&out), expected);

@@ -353,6 +353,21 @@ fn the_same_page_has_the_same_etag_and_revalidates() {
     assert_eq!(other.body, a.body);
 }
 
+/// klts.io's old documentation addresses answer 301 with where the page is now.
+#[test]
+fn klts_io_addresses_are_redirected() {
+    let (addr, _) = shared();
+    let r = get(addr, "/docs/kubernetes/releases/v1.17/v1.17.17-lts.1/");
+    assert_eq!(r.status, 301);
+    assert_eq!(r.header("location"), Some("/releases/v1.17.17-lts.1/"));
+    let r = get(addr, "/docs/kubernetes/releases/v1.17/");
+    assert_eq!(r.header("location"), Some("/lines/1.17/"));
+    assert_eq!(get(addr, "/lines/1.17/").status, 200);
+    let r = get(addr, "/zh/docs/kubernetes/patches/cve-2020-8559/");
+    assert_eq!(r.header("location"), Some("/advisories/CVE-2020-8559/"));
+    assert_eq!(get(addr, "/docs/nothing/at/all/here/").status, 404);
+}
+
 /// gzip when asked for, as its own representation: the bytes decompress to the page, the ETag
 /// differs and revalidates on its own; `q=0` and no header get the identity body.
 #[test]

@@ -25,8 +25,8 @@ use std::path::PathBuf;
 ///   klts image v1.17.17-lts.3                         # out/v1.17.17-lts.3/oci/
 ///   skopeo inspect oci:out/v1.17.17-lts.3/oci:kube-apiserver:v1.17.17-lts.3
 ///   klts image v1.17.17-lts.3 --base out/debian-base:bookworm --platform linux/amd64
-///   KLTS_REGISTRY_PASSWORD=… klts image v1.17.17-lts.3 --push ghcr.io/klts-io --username bot
-///   kubeadm config images pull --image-repository ghcr.io/klts-io --kubernetes-version v1.17.17-lts.3
+///   KLTS_REGISTRY_PASSWORD=… klts image v1.17.17-lts.3 --push ghcr.io/klts-io/kubernetes-lts --username bot
+///   kubeadm config images pull --image-repository ghcr.io/klts-io/kubernetes-lts --kubernetes-version v1.17.17-lts.3
 ///
 /// Exit codes: 0 built (and pushed); 2 could not build or push (missing binary, bad base,
 /// registry unreachable or refusing).

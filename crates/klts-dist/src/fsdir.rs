@@ -1,6 +1,6 @@
 //! Shared file helpers of the distribution steps: replacing a whole directory atomically, and
 //! deterministic gzip and xz. The steps build, package and image build their output in a
-//! temporary sibling and swap it in with [`swap_in`], so a failure leaves the previous output.
+//! temporary sibling and swap it in with `swap_in`, so a failure leaves the previous output.
 //! `publish`, whose output is served while it is replaced, flips a symlink instead (see
 //! [`crate::publish`]).
 

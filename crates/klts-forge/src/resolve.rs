@@ -18,7 +18,7 @@
 //! **Refresh.** Refused while `git am` is still in progress or while tracked files have
 //! uncommitted changes (untracked files are ignored: they cannot be part of the commits). The
 //! commits `base..HEAD` are written by the same writer as `--write`
-//! ([`crate::backport::plan_lines`]: `patches/NAME.<line>.patch` in `git format-patch` form, and
+//! (`crate::backport::plan_lines`: `patches/NAME.<line>.patch` in `git format-patch` form, and
 //! the next release of the line in releases.yml with the comment-preserving edit), atomically;
 //! nothing is written when a check fails. The line's newest release must still be the one the
 //! worktree was made from, so the new release really sits on top of what was resolved against.

@@ -1,6 +1,6 @@
 //! `klts serve`: the portal as a live HTTP server.
 //!
-//! Every page comes from [`pages::render`], the same function the static export uses, so the
+//! Every page comes from [`crate::pages::render`], the same function the static export uses, so the
 //! server and `klts site build` always show the same thing. What the server adds:
 //!
 //! * **Live data.** The current [`SiteData`] is built at start and again whenever one of

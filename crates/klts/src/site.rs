@@ -13,7 +13,11 @@ pub struct PortalArgs {
     #[arg(long, value_name = "URL", default_value = "https://packages.klts.io")]
     package_url: String,
     /// Image repository shown in `kubeadm config images pull --image-repository`.
-    #[arg(long, value_name = "REPO", default_value = "ghcr.io/klts-io/kubernetes-lts")]
+    #[arg(
+        long,
+        value_name = "REPO",
+        default_value = "ghcr.io/klts-io/kubernetes-lts"
+    )]
     image_repository: String,
     /// Describe another day (YYYY-MM-DD) [default: today].
     #[arg(long, value_name = "DATE")]

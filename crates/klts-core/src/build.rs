@@ -216,39 +216,51 @@ impl BuildConfig {
     }
 }
 
-/// Parse a duration: `90s`, `30m`, `2h`, `1h30m`, `1d`. A bare number is seconds.
+/// Parse a duration: `90s`, `30m`, `2h`, `1h30m`, `1d`, `12w`, `18mo`, `2y`. A bare number is
+/// seconds.
+///
+/// The one duration syntax of klts (test timeouts, key expiry, `Valid-Until`): `s` seconds,
+/// `m` minutes (always: months are `mo`, so `18m` can never mean a year and a half in one place
+/// and 18 minutes in another), `h` hours, `d` days, `w` weeks, `mo` months of 30 days, `y`
+/// years of 365 days. Units can be combined, largest first or not (`1h30m`).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
-    let bad = || format!("`{s}` is not a duration: write e.g. 90s, 30m, 2h or 1h30m");
-    if t.is_empty() {
+    let bad = || {
+        format!("`{s}` is not a duration: write e.g. 90s, 30m (minutes), 2h, 1h30m, 90d, 12w, 18mo (months) or 2y")
+    };
+    if t.is_empty() || t.len() > 64 {
         return Err(bad());
     }
     if let Ok(n) = t.parse::<u64>() {
         return Ok(Duration::from_secs(n));
     }
     let mut total: u64 = 0;
-    let mut digits = String::new();
-    for c in t.chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
+    let mut rest = t;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err(bad());
         }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86400,
-            _ => return Err(bad()),
+        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let (unit, len) = if rest.starts_with("mo") {
+            (30 * 86400, 2)
+        } else {
+            match rest.chars().next() {
+                Some('s') => (1, 1),
+                Some('m') => (60, 1),
+                Some('h') => (3600, 1),
+                Some('d') => (86400, 1),
+                Some('w') => (7 * 86400, 1),
+                Some('y') => (365 * 86400, 1),
+                _ => return Err(bad()),
+            }
         };
-        let n: u64 = digits.parse().map_err(|_| bad())?;
-        digits.clear();
+        rest = &rest[len..];
         total = n
             .checked_mul(unit)
             .and_then(|v| total.checked_add(v))
             .ok_or_else(bad)?;
-    }
-    if !digits.is_empty() {
-        return Err(bad());
     }
     Ok(Duration::from_secs(total))
 }
@@ -589,6 +601,20 @@ mod tests {
         assert!(parse_duration("10x").is_err());
         assert!(parse_duration("5m3").is_err());
         assert!(parse_duration("99999999999999999999d").is_err());
+        assert_eq!(
+            parse_duration("18mo"),
+            Ok(Duration::from_secs(18 * 30 * 86400))
+        );
+        assert_eq!(parse_duration("18m"), Ok(Duration::from_secs(18 * 60)));
+        assert_eq!(
+            parse_duration("2y"),
+            Ok(Duration::from_secs(2 * 365 * 86400))
+        );
+        assert_eq!(
+            parse_duration("12w"),
+            Ok(Duration::from_secs(12 * 7 * 86400))
+        );
+        assert!(parse_duration("5mox").is_err());
     }
 
     mod props {

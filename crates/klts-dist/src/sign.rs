@@ -184,32 +184,30 @@ pub struct KeyParams {
     pub passphrase: Option<String>,
 }
 
-/// Parse an expiry like `2y`, `18m`, `90d`, `12w`, `3600s` or `never` into seconds.
+/// Parse an expiry like `2y`, `18mo`, `90d`, `12w` or `never` into seconds, with klts's one
+/// duration syntax ([`klts_core::build::parse_duration`]: `m` is minutes, months are `mo`).
+/// A value in minutes alone (`18m`, which GnuPG reads as months) is refused with that said,
+/// rather than silently making a key that expires within the hour.
 pub fn parse_expiry(s: &str) -> Result<Option<u32>, SignError> {
     let s = s.trim();
     if s.eq_ignore_ascii_case("never") || s == "0" {
         return Ok(None);
     }
-    let bad = || {
-        SignError::Params(format!(
-            "--expires {s:?}: expected e.g. 2y, 18m, 90d, 12w or never"
-        ))
-    };
-    let (num, unit) = s.split_at(s.len().saturating_sub(1));
-    let n: u64 = num.parse().map_err(|_| bad())?;
-    let mult: u64 = match unit {
-        "y" => 365 * 86400,
-        "m" => 30 * 86400,
-        "w" => 7 * 86400,
-        "d" => 86400,
-        "s" => 1,
-        _ => return Err(bad()),
-    };
-    let secs = n
-        .checked_mul(mult)
-        .filter(|v| *v > 0 && *v <= u32::MAX as u64)
-        .ok_or_else(bad)?;
-    Ok(Some(secs as u32))
+    if s.ends_with('m') && s[..s.len() - 1].bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SignError::Params(format!(
+            "`{s}`: `m` is minutes in klts, and a key that expires within hours is almost certainly a mistake\n  help: months are `mo` (18mo); or write 2y, 90d, 12w"
+        )));
+    }
+    let d = klts_core::build::parse_duration(s).map_err(SignError::Params)?;
+    match u32::try_from(d.as_secs()) {
+        Ok(0) => Err(SignError::Params(format!(
+            "`{s}` is no time at all: use `never` for a key that does not expire"
+        ))),
+        Ok(secs) => Ok(Some(secs)),
+        Err(_) => Err(SignError::Params(format!(
+            "`{s}` is too long: at most about 136 years"
+        ))),
+    }
 }
 
 fn pgp_err(what: &str) -> impl Fn(pgp::errors::Error) -> SignError + '_ {
@@ -847,9 +845,14 @@ mod tests {
         assert_eq!(parse_expiry("2y").unwrap(), Some(2 * 365 * 86400));
         assert_eq!(parse_expiry("90d").unwrap(), Some(90 * 86400));
         assert_eq!(parse_expiry("never").unwrap(), None);
-        for bad in ["", "y", "2x", "-1d", "99999999999y"] {
+        assert_eq!(parse_expiry("18mo").unwrap(), Some(18 * 30 * 86400));
+        assert_eq!(parse_expiry("3600s").unwrap(), Some(3600));
+        for bad in ["", "y", "2x", "-1d", "99999999999y", "0s"] {
             assert!(parse_expiry(bad).is_err(), "{bad}");
         }
+        // `m` is minutes in klts: an expiry in minutes is refused, saying so.
+        let e = parse_expiry("18m").unwrap_err().to_string();
+        assert!(e.contains("`m` is minutes"), "{e}");
     }
 
     proptest::proptest! {

@@ -28,7 +28,7 @@ pub enum KeyCommand {
         /// Where to write the secret key (armored).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
-        /// Expiry after creation: e.g. 2y, 18m, 90d, or never.
+        /// Expiry after creation: e.g. 2y, 18mo (months; `m` is minutes), 90d, or never.
         #[arg(long, default_value = "2y", value_name = "DURATION")]
         expires: String,
         /// The key's algorithm. RSA 4096 (the default) is what every apt and rpm verifies,

@@ -592,10 +592,16 @@ pub fn build(
 ) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let started_on = SystemTime::now();
-    let cfg = &ws.manifest.build;
     check_release_name(release)?;
     if ws.manifest.release(release).is_none() {
         return Err(ForgeError::unknown_release(&ws.manifest, release).into());
+    }
+    let cfg = &ws.build_config()?;
+    if let Some(why) = cfg.missing_for_build() {
+        return Err(BuildError::Usage(format!(
+            "{}: {why}",
+            ws.manifest.path.display()
+        )));
     }
     let platforms: Vec<Platform> = if options.platforms.is_empty() {
         cfg.platforms.iter().map(|p| p.value.clone()).collect()
@@ -658,6 +664,14 @@ pub fn build(
         std::fs::create_dir_all(&to).map_err(io(&to))?;
         for name in &names {
             let src = from.join(name);
+            // A default shim this version does not build (containerd 2.x has no
+            // containerd-shim) is not an error; a target asked for by name is.
+            if !src.is_file() && options.targets.is_empty() && cfg.optional_targets.contains(name) {
+                progress(&format!(
+                    "{platform}: {name} is not built by {release}, skipped (an optional default target)"
+                ));
+                continue;
+            }
             if !src.is_file() {
                 return Err(BuildError::MissingArtifact {
                     platform: platform.to_string(),

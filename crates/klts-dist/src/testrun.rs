@@ -180,11 +180,11 @@ pub fn test(
     options: &TestOptions,
     progress: &dyn Fn(&str),
 ) -> Result<TestReport, BuildError> {
-    let cfg = &ws.manifest.build;
     crate::build::check_release_name(release)?;
     if ws.manifest.release(release).is_none() {
         return Err(ForgeError::unknown_release(&ws.manifest, release).into());
     }
+    let cfg = &ws.build_config()?;
     let tolerated = ws
         .manifest
         .tolerated_test_failures(release)

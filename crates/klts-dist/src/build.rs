@@ -583,20 +583,13 @@ pub(crate) fn check_release_name(release: &str) -> Result<(), BuildError> {
         .map_err(|e| BuildError::Usage(e.to_string()))
 }
 
-/// Build `release` as [`BuildOptions`] says. `progress` gets one line per step.
-pub fn build(
+/// The product-resolved `build:` section, the platforms and the binaries to build, checked
+/// before anything runs.
+fn plan(
     ws: &Workspace,
-    release: &str,
     options: &BuildOptions,
-    progress: &dyn Fn(&str),
-) -> Result<BuildReport, BuildError> {
-    let started = Instant::now();
-    let started_on = SystemTime::now();
-    check_release_name(release)?;
-    if ws.manifest.release(release).is_none() {
-        return Err(ForgeError::unknown_release(&ws.manifest, release).into());
-    }
-    let cfg = &ws.build_config()?;
+) -> Result<(BuildConfig, Vec<Platform>, Vec<String>), BuildError> {
+    let cfg = ws.build_config()?;
     if let Some(why) = cfg.missing_for_build() {
         return Err(BuildError::Usage(format!(
             "{}: {why}",
@@ -622,15 +615,41 @@ pub fn build(
         ));
     }
     check_toolchain(&cfg.command.value)?;
+    Ok((cfg, platforms, names))
+}
+
+/// Build `release` as [`BuildOptions`] says. `progress` gets one line per step.
+pub fn build(
+    ws: &Workspace,
+    release: &str,
+    options: &BuildOptions,
+    progress: &dyn Fn(&str),
+) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    let started_on = SystemTime::now();
+    check_release_name(release)?;
+    if ws.manifest.release(release).is_none() {
+        return Err(ForgeError::unknown_release(&ws.manifest, release).into());
+    }
     let dest = options.out_dir.join(release);
     let staging = Staging::new(&dest)?;
     progress(&format!("materializing {release}"));
+    // Materialized first: the product (and so the defaults of every `build:` key the manifest
+    // does not write) may come from the upstream's go.mod, which is read from the mirror.
     let mut m = Materialized::new(ws, release, &options.verify)?;
-    if let Err(e) = m.setup_go(ws, options.go.as_deref(), progress) {
-        // Nothing ran in the tree: it is no evidence to keep.
-        m.remove();
-        return Err(e);
-    }
+    let planned = plan(ws, options).and_then(|plan| {
+        m.setup_go(ws, options.go.as_deref(), progress)?;
+        Ok(plan)
+    });
+    let (cfg, platforms, names) = match planned {
+        Ok(p) => p,
+        Err(e) => {
+            // Nothing ran in the tree: it is no evidence to keep.
+            m.remove();
+            return Err(e);
+        }
+    };
+    let cfg = &cfg;
     let mut artifacts = Vec::new();
     for platform in &platforms {
         progress(&format!("building {release} for {platform}"));

@@ -631,8 +631,9 @@ pub fn build(
     if ws.manifest.release(release).is_none() {
         return Err(ForgeError::unknown_release(&ws.manifest, release).into());
     }
-    let dest = options.out_dir.join(release);
-    let staging = Staging::new(&dest)?;
+    // What every product needs, before anything is materialized or written; the command's
+    // own program once the product is known.
+    check_toolchain("")?;
     progress(&format!("materializing {release}"));
     // Materialized first: the product (and so the defaults of every `build:` key the manifest
     // does not write) may come from the upstream's go.mod, which is read from the mirror.
@@ -650,6 +651,14 @@ pub fn build(
         }
     };
     let cfg = &cfg;
+    let dest = options.out_dir.join(release);
+    let staging = match Staging::new(&dest) {
+        Ok(s) => s,
+        Err(e) => {
+            m.remove();
+            return Err(e);
+        }
+    };
     let mut artifacts = Vec::new();
     for platform in &platforms {
         progress(&format!("building {release} for {platform}"));

@@ -188,8 +188,8 @@ pub fn test(
         .manifest
         .tolerated_test_failures(release)
         .map_err(|e| BuildError::Usage(format!("{}: {e}", ws.manifest.path.display())))?;
-    let dest = options.out_dir.join(release).join("test");
-    let staging = Staging::new(&dest)?;
+    // What every product needs, before anything is materialized or written.
+    check_toolchain("")?;
     progress(&format!("materializing {release}"));
     // Materialized first: the product, and so the default test command, may come from the
     // upstream's go.mod in the mirror (see `crate::build::build`).
@@ -209,6 +209,14 @@ pub fn test(
     };
     let cfg = &cfg;
     let retries = options.retries.unwrap_or(cfg.test.retries);
+    let dest = options.out_dir.join(release).join("test");
+    let staging = match Staging::new(&dest) {
+        Ok(s) => s,
+        Err(e) => {
+            m.remove();
+            return Err(e);
+        }
+    };
     let module = module_path(&m.worktree);
     let targets: Vec<String> = cfg.targets.iter().map(|t| t.value.clone()).collect();
     let base_env = m.env(cfg, &host_platform(), &targets);

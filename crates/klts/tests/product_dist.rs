@@ -61,6 +61,11 @@ fn upstream(dir: &Path, module: &str, tag: &str, target: &str, outputs: &[&str])
     }
     std::fs::write(dir.join("Makefile"), make).unwrap();
     std::fs::write(dir.join("main.go"), "package main\n\nfunc main() {}\n").unwrap();
+    std::fs::write(
+        dir.join("main_test.go"),
+        "package main\n\nimport \"testing\"\n\nfunc TestMain0(t *testing.T) {}\n",
+    )
+    .unwrap();
     git(dir, &["add", "-A"]);
     git(
         dir,
@@ -253,6 +258,23 @@ fn runc_workspace_builds_and_packages_without_a_build_section() {
             ["/usr/bin/runc"]
         );
     }
+    // The default test command is plain `go test` (runc's own targets need root or docker).
+    let o = Command::new(env!("CARGO_BIN_EXE_klts"))
+        .arg("--workspace")
+        .arg(&ws)
+        .args(["test", &release, "-o", "json"])
+        .env_remove("KLTS_CACHE_DIR")
+        .env("GOCACHE", gosrc::go_cache())
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOPROXY", "off")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("github.com/opencontainers/runc"),
+        "{}",
+        text(&o)
+    );
     let o = klts(&ws, &["ci", "github", "--out", "-"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(

@@ -17,8 +17,30 @@
 //!     timeout: 2h                                   # per run: 90s, 30m, 2h, 1h30m
 //! ```
 //!
-//! Every key is optional; a missing key (or a missing section) takes the Kubernetes default
-//! shown above ([`BuildConfig::default`]). `command` runs with `sh -c` at the root of the
+//! Every key is optional; a missing key (or a missing section) takes the default of the
+//! workspace's product ([`BuildConfig::for_product`], applied by
+//! [`BuildConfig::with_product_defaults`]; the parser fills in Kubernetes' shown above and
+//! records in [`BuildConfig::explicit`] which keys the manifest wrote, so that the product
+//! decided later replaces only the others). Consumers take the resolved section from
+//! `klts_forge::Workspace::build_config`, never [`crate::Manifest::build`] directly.
+//!
+//! | product | command | artifacts | targets | images | test command |
+//! | --- | --- | --- | --- | --- | --- |
+//! | kubernetes | `make all WHAT=…` | `_output/local/bin/{os}/{arch}` | kubectl kubelet kubeadm | kube-apiserver, -controller-manager, -scheduler, kube-proxy | `make test WHAT=…` |
+//! | containerd | `make binaries` | `bin` | containerd, containerd-shim, containerd-shim-runc-v1, containerd-shim-runc-v2, ctr | none | `make test` |
+//! | runc | `make runc` | `.` | runc | none | `go test …` |
+//! | generic | none: set it | `bin` | none: set them | none | `go test …` |
+//!
+//! containerd's Makefile (1.3 to 2.x) builds `bin/ctr`, `bin/containerd` and the shims of
+//! that version for `GOOS`/`GOARCH` with `make binaries`; which shims exist changed over time
+//! (`containerd-shim` and `containerd-shim-runc-v1` are gone in 2.x), so the shims are
+//! [`BuildConfig::optional_targets`]: a default shim the version does not build is skipped,
+//! while a target the manifest lists itself (or `--targets` names) must exist.
+//! runc's `make runc` builds `./runc` with the default `BUILDTAGS=seccomp`, linked against
+//! libseccomp like distributions' runc (its `make static` needs a static libseccomp, which
+//! build machines rarely have); `make localunittest`/`make test` need root or docker, so the
+//! tests are plain `go test`. A generic Go project has no build command or targets to guess:
+//! `klts build` asks for `build.command` and `build.targets`. `command` runs with `sh -c` at the root of the
 //! release's working tree, once per platform, with this environment:
 //!
 //! | variable | value |
@@ -47,9 +69,10 @@
 use crate::diag::Location;
 use crate::goversion::GoRelease;
 use crate::manifest::{ManifestError, Parser, Spanned};
+use crate::product::Product;
 use crate::yaml::{describe, loc};
 use saphyr::{MarkedYaml, Scalar, YamlData};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::Duration;
 
@@ -124,6 +147,13 @@ pub struct BuildConfig {
     pub import_path: Option<Spanned<String>>,
     /// Where the `build:` key is, when the manifest has one.
     pub loc: Option<Location>,
+    /// The keys the manifest wrote (`targets`, `test.command`, …); the others are defaults
+    /// and follow the product ([`BuildConfig::with_product_defaults`]).
+    pub explicit: BTreeSet<&'static str>,
+    /// Default targets that some versions of the product do not build (containerd's shims):
+    /// missing after the build, they are skipped instead of failing it. Empty when the
+    /// manifest lists `targets` itself.
+    pub optional_targets: Vec<String>,
 }
 
 /// `build.go`: one Go version for every release, or one per release or minor line.
@@ -171,6 +201,22 @@ pub const DEFAULT_ARTIFACTS: &str = "_output/local/bin/{os}/{arch}";
 pub const DEFAULT_TEST_COMMAND: &str = "make test WHAT=\"$KLTS_TEST_DIRS\"";
 /// Default retries of failing test packages.
 pub const DEFAULT_RETRIES: u32 = 2;
+/// containerd: what `make binaries` writes under `bin/` and distributions package.
+pub const CONTAINERD_TARGETS: &[&str] = &[
+    "containerd",
+    "containerd-shim",
+    "containerd-shim-runc-v1",
+    "containerd-shim-runc-v2",
+    "ctr",
+];
+/// containerd's shims: each exists only in some versions.
+pub const CONTAINERD_OPTIONAL_TARGETS: &[&str] = &[
+    "containerd-shim",
+    "containerd-shim-runc-v1",
+    "containerd-shim-runc-v2",
+];
+/// `go test` of the packages still failing, or of every package.
+pub const GO_TEST_COMMAND: &str = "go test ${KLTS_TEST_DIRS:-./...}";
 
 fn unplaced(s: &str) -> Spanned<String> {
     Spanned {
@@ -202,11 +248,95 @@ impl Default for BuildConfig {
             go: GoSetting::default(),
             import_path: None,
             loc: None,
+            explicit: BTreeSet::new(),
+            optional_targets: Vec::new(),
         }
     }
 }
 
 impl BuildConfig {
+    /// The defaults of `product` (nothing explicit); see the module docs' table.
+    pub fn for_product(product: Product) -> BuildConfig {
+        let mut cfg = BuildConfig::default();
+        let names = |list: &[&str]| list.iter().map(|s| unplaced(s)).collect::<Vec<_>>();
+        match product {
+            Product::Kubernetes => {}
+            Product::Containerd => {
+                cfg.targets = names(CONTAINERD_TARGETS);
+                cfg.optional_targets = CONTAINERD_OPTIONAL_TARGETS
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
+                cfg.images = Vec::new();
+                cfg.command = unplaced("make binaries");
+                cfg.artifacts = unplaced("bin");
+                cfg.test.command = unplaced("make test");
+            }
+            Product::Runc => {
+                cfg.targets = names(&["runc"]);
+                cfg.images = Vec::new();
+                cfg.command = unplaced("make runc");
+                cfg.artifacts = unplaced(".");
+                cfg.test.command = unplaced(GO_TEST_COMMAND);
+            }
+            Product::Generic => {
+                // Nothing to guess: `missing_for_build` asks for them.
+                cfg.targets = Vec::new();
+                cfg.images = Vec::new();
+                cfg.command = unplaced("");
+                cfg.artifacts = unplaced("bin");
+                cfg.test.command = unplaced(GO_TEST_COMMAND);
+            }
+        }
+        cfg
+    }
+
+    /// This section with every key the manifest did not write taken from `product`'s
+    /// defaults. Keys without product defaults (`platforms`, `env`, `go`, `import_path`,
+    /// `test.timeout`) are kept as they are.
+    pub fn with_product_defaults(mut self, product: Product) -> BuildConfig {
+        let d = BuildConfig::for_product(product);
+        let unset = |key: &str| !self.explicit.contains(key);
+        if unset("targets") {
+            self.targets = d.targets;
+            self.optional_targets = d.optional_targets;
+        }
+        if unset("images") {
+            self.images = d.images;
+        }
+        if unset("command") {
+            self.command = d.command;
+        }
+        if unset("artifacts") {
+            self.artifacts = d.artifacts;
+        }
+        if unset("test.command") {
+            self.test.command = d.test.command;
+        }
+        if unset("test.retries") {
+            self.test.retries = d.test.retries;
+        }
+        self
+    }
+
+    /// Why `klts build` cannot run with this section (a generic Go project without
+    /// `build.command` or `build.targets`), with what to write; `None` when it can.
+    pub fn missing_for_build(&self) -> Option<String> {
+        let mut missing = Vec::new();
+        if self.command.value.trim().is_empty() {
+            missing.push("build.command");
+        }
+        if self.targets.is_empty() && !self.explicit.contains("targets") {
+            missing.push("build.targets");
+        }
+        (!missing.is_empty()).then(|| {
+            format!(
+                "a generic Go project has no default build: {} not set in releases.yml\n  help: set build.command and build.targets (e.g. `command: make`, `targets: [mytool]`, `artifacts: bin`), or name the product with `product:` if it is kubernetes, containerd or runc",
+                missing.join(" and ")
+            )
+        })
+    }
+
     /// The artifacts directory of one platform (relative to the working tree).
     pub fn artifacts_dir(&self, platform: &Platform) -> String {
         self.artifacts
@@ -300,10 +430,20 @@ impl Parser<'_> {
                         ));
                     }
                     cfg.platforms = list;
+                    cfg.explicit.insert("platforms");
                 }
-                "targets" => cfg.targets = self.names(value, "build.targets")?,
-                "images" => cfg.images = self.names(value, "build.images")?,
-                "command" => cfg.command = self.command(value, "build.command")?,
+                "targets" => {
+                    cfg.targets = self.names(value, "build.targets")?;
+                    cfg.explicit.insert("targets");
+                }
+                "images" => {
+                    cfg.images = self.names(value, "build.images")?;
+                    cfg.explicit.insert("images");
+                }
+                "command" => {
+                    cfg.command = self.command(value, "build.command")?;
+                    cfg.explicit.insert("command");
+                }
                 "artifacts" => {
                     let a =
                         self.non_empty(self.string(value, "build.artifacts")?, "build.artifacts")?;
@@ -314,6 +454,7 @@ impl Parser<'_> {
                         ));
                     }
                     cfg.artifacts = a;
+                    cfg.explicit.insert("artifacts");
                 }
                 "env" => {
                     for (k, v) in self.mapping(value, "`build.env`")? {
@@ -335,7 +476,7 @@ impl Parser<'_> {
                         cfg.env.insert(k.value, v);
                     }
                 }
-                "test" => cfg.test = self.test_section(value)?,
+                "test" => cfg.test = self.test_section(value, &mut cfg.explicit)?,
                 "go" => cfg.go = self.go_setting(value)?,
                 "import_path" => {
                     let p = self.non_empty(
@@ -402,15 +543,23 @@ impl Parser<'_> {
         Ok(g)
     }
 
-    fn test_section(&mut self, node: &MarkedYaml<'_>) -> Result<TestConfig, ManifestError> {
+    fn test_section(
+        &mut self,
+        node: &MarkedYaml<'_>,
+        explicit: &mut BTreeSet<&'static str>,
+    ) -> Result<TestConfig, ManifestError> {
         let mut t = BuildConfig::default().test;
         if matches!(node.data, YamlData::Value(Scalar::Null)) {
             return Ok(t);
         }
         for (key, value) in self.mapping(node, "`build.test`")? {
             match key.value.as_str() {
-                "command" => t.command = self.command(value, "build.test.command")?,
+                "command" => {
+                    t.command = self.command(value, "build.test.command")?;
+                    explicit.insert("test.command");
+                }
                 "retries" => {
+                    explicit.insert("test.retries");
                     t.retries = match &value.data {
                         YamlData::Value(Scalar::Integer(n)) if (0..=100).contains(n) => *n as u32,
                         _ => {
@@ -428,6 +577,7 @@ impl Parser<'_> {
                     let s = self.scalar_text(value, "build.test.timeout")?;
                     let d = parse_duration(&s).map_err(|m| self.err(loc(value), m))?;
                     t.timeout = (!d.is_zero()).then_some(d);
+                    explicit.insert("test.timeout");
                 }
                 _ => self.unknown(key, "build.test", crate::manifest::keys::BUILD_TEST),
             }
@@ -589,6 +739,59 @@ mod tests {
         );
         assert_eq!(m.build.go.for_release("anything").unwrap().loc.line, 3);
         assert!(m.unknown_keys.is_empty());
+    }
+
+    #[test]
+    fn unset_keys_follow_the_product() {
+        let m = parse("base: x\nreleases: []\n").unwrap();
+        assert!(m.build.explicit.is_empty());
+        let c = m.build.clone().with_product_defaults(Product::Containerd);
+        let t: Vec<&str> = c.targets.iter().map(|t| t.value.as_str()).collect();
+        assert_eq!(t, CONTAINERD_TARGETS);
+        assert!(c.images.is_empty());
+        assert_eq!(c.command.value, "make binaries");
+        assert_eq!(c.artifacts.value, "bin");
+        assert_eq!(c.test.command.value, "make test");
+        assert_eq!(c.optional_targets.len(), 3);
+        let r = m.build.clone().with_product_defaults(Product::Runc);
+        assert_eq!(r.targets[0].value, "runc");
+        assert_eq!(
+            r.artifacts_dir(&Platform::parse("linux/arm64").unwrap()),
+            "."
+        );
+        assert_eq!(r.command.value, "make runc");
+        assert_eq!(r.missing_for_build(), None);
+        let k = m.build.clone().with_product_defaults(Product::Kubernetes);
+        assert_eq!(k, m.build);
+        let g = m.build.clone().with_product_defaults(Product::Generic);
+        let why = g.missing_for_build().unwrap();
+        assert!(why.contains("build.command and build.targets"), "{why}");
+    }
+
+    #[test]
+    fn written_keys_win_over_the_product() {
+        let m = parse(
+            "base: x\nbuild:\n  targets: [ctr]\n  command: ./build.sh\n  test:\n    retries: 0\n",
+        )
+        .unwrap();
+        let e: Vec<&str> = m.build.explicit.iter().copied().collect();
+        assert_eq!(e, ["command", "targets", "test.retries"]);
+        let c = m.build.clone().with_product_defaults(Product::Containerd);
+        assert_eq!(c.targets.len(), 1);
+        assert!(c.optional_targets.is_empty(), "listed targets are required");
+        assert_eq!(c.command.value, "./build.sh");
+        assert_eq!(c.artifacts.value, "bin");
+        assert_eq!(c.test.retries, 0);
+        assert_eq!(c.test.command.value, "make test");
+        let g = parse("base: x\nbuild:\n  command: make\n  targets: []\n")
+            .unwrap()
+            .build
+            .with_product_defaults(Product::Generic);
+        assert_eq!(
+            g.missing_for_build(),
+            None,
+            "an explicit empty list is a choice"
+        );
     }
 
     #[test]

@@ -583,19 +583,18 @@ pub(crate) fn check_release_name(release: &str) -> Result<(), BuildError> {
         .map_err(|e| BuildError::Usage(e.to_string()))
 }
 
-/// Build `release` as [`BuildOptions`] says. `progress` gets one line per step.
-pub fn build(
+/// The product-resolved `build:` section, the platforms and the binaries to build, checked
+/// before anything runs.
+fn plan(
     ws: &Workspace,
-    release: &str,
     options: &BuildOptions,
-    progress: &dyn Fn(&str),
-) -> Result<BuildReport, BuildError> {
-    let started = Instant::now();
-    let started_on = SystemTime::now();
-    let cfg = &ws.manifest.build;
-    check_release_name(release)?;
-    if ws.manifest.release(release).is_none() {
-        return Err(ForgeError::unknown_release(&ws.manifest, release).into());
+) -> Result<(BuildConfig, Vec<Platform>, Vec<String>), BuildError> {
+    let cfg = ws.build_config()?;
+    if let Some(why) = cfg.missing_for_build() {
+        return Err(BuildError::Usage(format!(
+            "{}: {why}",
+            ws.manifest.path.display()
+        )));
     }
     let platforms: Vec<Platform> = if options.platforms.is_empty() {
         cfg.platforms.iter().map(|p| p.value.clone()).collect()
@@ -616,15 +615,50 @@ pub fn build(
         ));
     }
     check_toolchain(&cfg.command.value)?;
-    let dest = options.out_dir.join(release);
-    let staging = Staging::new(&dest)?;
-    progress(&format!("materializing {release}"));
-    let mut m = Materialized::new(ws, release, &options.verify)?;
-    if let Err(e) = m.setup_go(ws, options.go.as_deref(), progress) {
-        // Nothing ran in the tree: it is no evidence to keep.
-        m.remove();
-        return Err(e);
+    Ok((cfg, platforms, names))
+}
+
+/// Build `release` as [`BuildOptions`] says. `progress` gets one line per step.
+pub fn build(
+    ws: &Workspace,
+    release: &str,
+    options: &BuildOptions,
+    progress: &dyn Fn(&str),
+) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    let started_on = SystemTime::now();
+    check_release_name(release)?;
+    if ws.manifest.release(release).is_none() {
+        return Err(ForgeError::unknown_release(&ws.manifest, release).into());
     }
+    // What every product needs, before anything is materialized or written; the command's
+    // own program once the product is known.
+    check_toolchain("")?;
+    progress(&format!("materializing {release}"));
+    // Materialized first: the product (and so the defaults of every `build:` key the manifest
+    // does not write) may come from the upstream's go.mod, which is read from the mirror.
+    let mut m = Materialized::new(ws, release, &options.verify)?;
+    let planned = plan(ws, options).and_then(|plan| {
+        m.setup_go(ws, options.go.as_deref(), progress)?;
+        Ok(plan)
+    });
+    let (cfg, platforms, names) = match planned {
+        Ok(p) => p,
+        Err(e) => {
+            // Nothing ran in the tree: it is no evidence to keep.
+            m.remove();
+            return Err(e);
+        }
+    };
+    let cfg = &cfg;
+    let dest = options.out_dir.join(release);
+    let staging = match Staging::new(&dest) {
+        Ok(s) => s,
+        Err(e) => {
+            m.remove();
+            return Err(e);
+        }
+    };
     let mut artifacts = Vec::new();
     for platform in &platforms {
         progress(&format!("building {release} for {platform}"));
@@ -658,6 +692,14 @@ pub fn build(
         std::fs::create_dir_all(&to).map_err(io(&to))?;
         for name in &names {
             let src = from.join(name);
+            // A default shim this version does not build (containerd 2.x has no
+            // containerd-shim) is not an error; a target asked for by name is.
+            if !src.is_file() && options.targets.is_empty() && cfg.optional_targets.contains(name) {
+                progress(&format!(
+                    "{platform}: {name} is not built by {release}, skipped (an optional default target)"
+                ));
+                continue;
+            }
             if !src.is_file() {
                 return Err(BuildError::MissingArtifact {
                     platform: platform.to_string(),

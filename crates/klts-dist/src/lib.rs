@@ -9,7 +9,7 @@
 //! * **test** (`testrun`, `gotest`, `junit`): run the test command, parse `go test` output, subtract the
 //!   release chain's tolerated failures, retry, and report as JUnit XML;
 //! * **packages** (`pkgversion`, `deb`, `rpm`): native, byte-reproducible `.deb` and `.rpm`
-//!   writers for kubeadm, kubelet and kubectl, with a version mapping that sorts right in dpkg
+//!   writers for each product's packages (kubeadm, kubelet, kubectl; containerd; runc), with a version mapping that sorts right in dpkg
 //!   and rpm;
 //! * **repositories** (`sign`, `apt`, `yum`, `publish`): OpenPGP keys and signatures, apt and yum
 //!   repository metadata, atomic publishing;

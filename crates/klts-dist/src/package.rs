@@ -1,9 +1,21 @@
-//! The kubeadm, kubelet and kubectl packages of a release, and `klts package`: turning
-//! `out/<release>/linux/<arch>/{kubeadm,kubelet,kubectl}` into `out/<release>/deb/*.deb` and
-//! `out/<release>/rpm/*.rpm`.
+//! The packages of a release, and `klts package`: turning `out/<release>/linux/<arch>/<binary>`
+//! into `out/<release>/deb/*.deb` and `out/<release>/rpm/*.rpm`.
 //!
-//! What the packages contain and declare (decisions, compared with the upstream Kubernetes
-//! packages of the 1.17 era that KLTS users are upgrading from):
+//! Each product has a table of packages ([`packages`], one [`PackageSpec`] each: name,
+//! binaries installed in `/usr/bin`, extra files such as systemd units, deb `Depends` and
+//! rpm `Requires`, description); the .deb and .rpm writers only read that table.
+//!
+//! **containerd**: one package `containerd` (as Debian and Fedora name it) with
+//! `/usr/bin/containerd`, `/usr/bin/ctr` and the `containerd-shim*` the version builds (the
+//! shims are optional: 2.x has neither `containerd-shim` nor `containerd-shim-runc-v1`;
+//! containerd and ctr are required), and upstream's `containerd.service` (deb
+//! `/lib/systemd/system/`, rpm `/usr/lib/systemd/system/`) with `ExecStart=/usr/bin/containerd`.
+//! Depends on `runc` (deb also `libc6`: containerd and ctr use cgo). **runc**: package `runc`
+//! with `/usr/bin/runc`, depending on libseccomp (deb `libseccomp2`, rpm `libseccomp`): `make
+//! runc` links it. A generic Go project has no packages ([`PackageError::NoPackages`]).
+//!
+//! What the Kubernetes packages contain and declare (decisions, compared with the upstream
+//! Kubernetes packages of the 1.17 era that KLTS users are upgrading from):
 //!
 //! * `kubectl`: `/usr/bin/kubectl`. No dependencies.
 //! * `kubelet`: `/usr/bin/kubelet` and the upstream `kubelet.service` (deb:
@@ -38,11 +50,12 @@ use crate::deb::{DebError, DebFile, DebPackage};
 use crate::pkgversion::{package_version, PackageVersion, PkgVersionError};
 use crate::rpmpkg::{RpmError, RpmFile, RpmPackage, RpmRequire, RpmSigner};
 use klts_core::version::Version;
+use klts_core::Product;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-/// The binaries that are packaged, in package order.
+/// Kubernetes' packaged binaries, in package order (one package each).
 pub const BINARIES: [&str; 3] = ["kubeadm", "kubectl", "kubelet"];
 
 /// Default maintainer / packager.
@@ -212,6 +225,8 @@ pub struct PackageOptions {
     pub source_date_epoch: Option<u64>,
     /// Signs the rpm packages when given.
     pub signer: Option<RpmSigner>,
+    /// Whose packages ([`packages`]); Kubernetes' by default.
+    pub product: Product,
 }
 
 impl Default for PackageOptions {
@@ -223,6 +238,7 @@ impl Default for PackageOptions {
             maintainer: DEFAULT_MAINTAINER.to_owned(),
             source_date_epoch: None,
             signer: None,
+            product: Product::Kubernetes,
         }
     }
 }
@@ -312,6 +328,12 @@ pub enum PackageError {
         /// The error.
         source: std::io::Error,
     },
+    /// The product has no packages (a generic Go project).
+    #[error("{product} project: no packages are defined for it\nhelp: name the product with `product:` in releases.yml if it is kubernetes, containerd or runc; otherwise ship the binaries of `klts build` as they are")]
+    NoPackages {
+        /// The product.
+        product: Product,
+    },
     /// A .deb could not be written.
     #[error(transparent)]
     Deb(#[from] DebError),
@@ -327,32 +349,226 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PackageError + '_ {
     }
 }
 
-/// The description of a package: (summary, extended paragraphs).
-fn describe(package: &str, release: &Version) -> (&'static str, String) {
-    let (summary, long) = match package {
-        "kubeadm" => (
-            "Kubernetes cluster bootstrapping tool",
-            "Command-line utility for creating and upgrading Kubernetes clusters: kubeadm init, kubeadm join and kubeadm upgrade. It also ships the kubelet drop-in that lets kubeadm configure the kubelet.",
-        ),
-        "kubelet" => (
-            "Kubernetes node agent",
-            "The primary node agent of Kubernetes: it runs on every node and starts the containers of the pods scheduled there, through the container runtime.",
-        ),
-        _ => (
-            "Kubernetes command-line client",
-            "Command-line client for the Kubernetes API: deploy applications, inspect and manage cluster resources, view logs.",
-        ),
-    };
-    let origin = match release.suffix() {
-        Some(_) => format!(
-            "This is Kubernetes LTS release {release}: upstream Kubernetes {} with back-ported fixes, maintained by the KLTS project.",
-            release.base()
-        ),
-        None => format!("This is upstream Kubernetes {release}, built by the KLTS project."),
-    };
-    (summary, format!("{long}\n\n{origin}"))
+/// One binary a package installs as `/usr/bin/<name>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BinarySpec {
+    /// The binary under `out/<release>/linux/<arch>/` and in `/usr/bin/`.
+    pub name: &'static str,
+    /// Packaged when the build produced it, skipped otherwise (containerd's shims, which
+    /// differ between versions); a required binary that is missing is an error.
+    pub optional: bool,
+    /// Statically linked as upstream builds it (lintian is told so); the others link libc.
+    pub static_link: bool,
 }
 
+/// A file a package carries besides its binaries (systemd units, drop-ins).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtraFile {
+    /// Where Debian puts it, and its bytes there.
+    pub deb_path: String,
+    /// Its bytes in the .deb.
+    pub deb_contents: Vec<u8>,
+    /// Where Red Hat puts it.
+    pub rpm_path: String,
+    /// Its bytes in the .rpm.
+    pub rpm_contents: Vec<u8>,
+    /// A configuration file (deb conffile, rpm `%config(noreplace)`).
+    pub config: bool,
+    /// A directory the rpm owns for it, if any.
+    pub rpm_dir: Option<String>,
+}
+
+/// A binary package of a product: the one table `klts package` reads (see the module docs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackageSpec {
+    /// The package name, as distributions name it (`containerd`, `runc`, `kubelet`).
+    pub name: &'static str,
+    /// Its binaries, in `/usr/bin/` order.
+    pub binaries: Vec<BinarySpec>,
+    /// Other files.
+    pub extra: Vec<ExtraFile>,
+    /// deb `Depends`, if any.
+    pub deb_depends: Option<String>,
+    /// rpm `Requires`.
+    pub rpm_requires: Vec<RpmRequire>,
+    /// One-line summary.
+    pub summary: &'static str,
+    /// The extended description's first paragraph (the release's origin follows).
+    pub long: &'static str,
+}
+
+/// The upstream `containerd.service` (containerd v1.3.10, Apache-2.0) with `ExecStart` at
+/// `/usr/bin/containerd`, where the package installs it (upstream's unit names
+/// `/usr/local/bin`, where its release tarball goes; Debian's package makes the same change).
+pub const CONTAINERD_SERVICE: &str = "[Unit]
+Description=containerd container runtime
+Documentation=https://containerd.io
+After=network.target local-fs.target
+
+[Service]
+ExecStartPre=-/sbin/modprobe overlay
+ExecStart=/usr/bin/containerd
+
+Type=notify
+Delegate=yes
+KillMode=process
+Restart=always
+RestartSec=5
+# Having non-zero Limit*s causes performance problems due to accounting overhead
+# in the kernel. We recommend using cgroups to do container-local accounting.
+LimitNPROC=infinity
+LimitCORE=infinity
+LimitNOFILE=1048576
+# Comment TasksMax if your systemd version does not supports it.
+# Only systemd 226 and above support this version.
+TasksMax=infinity
+OOMScoreAdjust=-999
+
+[Install]
+WantedBy=multi-user.target
+";
+
+fn req(name: &str, at_least: Option<&str>) -> RpmRequire {
+    RpmRequire {
+        name: name.to_owned(),
+        at_least: at_least.map(str::to_owned),
+    }
+}
+
+fn bin(name: &'static str, optional: bool, static_link: bool) -> BinarySpec {
+    BinarySpec {
+        name,
+        optional,
+        static_link,
+    }
+}
+
+/// The packages of `product` at `release`, in package order. A generic Go project has none.
+pub fn packages(product: Product, release: &Version) -> Vec<PackageSpec> {
+    match product {
+        Product::Kubernetes => kubernetes_packages(release),
+        Product::Containerd => vec![PackageSpec {
+            name: "containerd",
+            // `make binaries` links containerd and ctr against libc (cgo) and the shims
+            // statically (CGO_ENABLED=0).
+            binaries: vec![
+                bin("containerd", false, false),
+                bin("containerd-shim", true, true),
+                bin("containerd-shim-runc-v1", true, true),
+                bin("containerd-shim-runc-v2", true, true),
+                bin("ctr", false, false),
+            ],
+            extra: vec![ExtraFile {
+                deb_path: "/lib/systemd/system/containerd.service".into(),
+                deb_contents: CONTAINERD_SERVICE.as_bytes().to_vec(),
+                rpm_path: "/usr/lib/systemd/system/containerd.service".into(),
+                rpm_contents: CONTAINERD_SERVICE.as_bytes().to_vec(),
+                config: false,
+                rpm_dir: None,
+            }],
+            deb_depends: Some("libc6, runc".into()),
+            rpm_requires: vec![req("runc", None)],
+            summary: "open and reliable container runtime",
+            long: "containerd is an industry-standard container runtime with an emphasis on simplicity, robustness and portability. It manages the complete container lifecycle of its host system: image transfer and storage, container execution and supervision, low-level storage and network attachments. It runs containers with runc.",
+        }],
+        Product::Runc => vec![PackageSpec {
+            name: "runc",
+            // `make runc` with the default BUILDTAGS=seccomp links libseccomp.
+            binaries: vec![bin("runc", false, false)],
+            extra: Vec::new(),
+            deb_depends: Some("libc6, libseccomp2".into()),
+            rpm_requires: vec![req("libseccomp", None)],
+            summary: "CLI tool for spawning and running containers per the OCI specification",
+            long: "runc is a command-line client for running applications packaged according to the Open Container Initiative (OCI) format: the low-level runtime that containerd and other engines use to create and run containers.",
+        }],
+        Product::Generic => Vec::new(),
+    }
+}
+
+fn kubernetes_packages(release: &Version) -> Vec<PackageSpec> {
+    let floor = skew_floor(release);
+    let kubeadm_depends = match &floor {
+        Some(v) => format!("kubelet (>= {v}), kubectl (>= {v})"),
+        None => "kubelet, kubectl".to_owned(),
+    };
+    vec![
+        PackageSpec {
+            name: "kubeadm",
+            binaries: vec![bin("kubeadm", false, true)],
+            extra: vec![ExtraFile {
+                deb_path: "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf".into(),
+                deb_contents: kubeadm_dropin("/etc/default/kubelet").into_bytes(),
+                rpm_path: "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf".into(),
+                rpm_contents: kubeadm_dropin("/etc/sysconfig/kubelet").into_bytes(),
+                config: true,
+                rpm_dir: Some("/usr/lib/systemd/system/kubelet.service.d".into()),
+            }],
+            deb_depends: Some(kubeadm_depends),
+            rpm_requires: vec![
+                req("kubelet", floor.as_deref()),
+                req("kubectl", floor.as_deref()),
+            ],
+            summary: "Kubernetes cluster bootstrapping tool",
+            long: "Command-line utility for creating and upgrading Kubernetes clusters: kubeadm init, kubeadm join and kubeadm upgrade. It also ships the kubelet drop-in that lets kubeadm configure the kubelet.",
+        },
+        PackageSpec {
+            name: "kubectl",
+            binaries: vec![bin("kubectl", false, true)],
+            extra: Vec::new(),
+            deb_depends: None,
+            rpm_requires: Vec::new(),
+            summary: "Kubernetes command-line client",
+            long: "Command-line client for the Kubernetes API: deploy applications, inspect and manage cluster resources, view logs.",
+        },
+        PackageSpec {
+            name: "kubelet",
+            binaries: vec![bin("kubelet", false, true)],
+            extra: vec![ExtraFile {
+                deb_path: "/lib/systemd/system/kubelet.service".into(),
+                deb_contents: KUBELET_SERVICE.as_bytes().to_vec(),
+                rpm_path: "/usr/lib/systemd/system/kubelet.service".into(),
+                rpm_contents: KUBELET_SERVICE.as_bytes().to_vec(),
+                config: false,
+                rpm_dir: None,
+            }],
+            deb_depends: Some(
+                "iptables (>= 1.4.21), iproute2, mount, ethtool, socat, conntrack, ebtables"
+                    .into(),
+            ),
+            rpm_requires: vec![
+                req("iptables", Some("1.4.21")),
+                req("iproute", None),
+                req("util-linux", None),
+                req("ethtool", None),
+                req("socat", None),
+                req("conntrack", None),
+                req("ebtables", None),
+            ],
+            summary: "Kubernetes node agent",
+            long: "The primary node agent of Kubernetes: it runs on every node and starts the containers of the pods scheduled there, through the container runtime.",
+        },
+    ]
+}
+
+/// The package of `product` named `name` at `release`.
+pub fn package_spec(product: Product, name: &str, release: &Version) -> Option<PackageSpec> {
+    packages(product, release)
+        .into_iter()
+        .find(|p| p.name == name)
+}
+
+/// The description of a package: (summary, extended paragraphs).
+fn describe(spec: &PackageSpec, product: Product, release: &Version) -> (&'static str, String) {
+    let name = product.display_name();
+    let origin = match release.suffix() {
+        Some(_) => format!(
+            "This is {name} LTS release {release}: upstream {name} {} with back-ported fixes, maintained by the KLTS project.",
+            release.base()
+        ),
+        None => format!("This is upstream {name} {release}, built by the KLTS project."),
+    };
+    (spec.summary, format!("{}\n\n{origin}", spec.long))
+}
 /// Wraps text for a Debian extended description: lines start with a space, blank lines
 /// become ` .`, lines stay under 80 columns.
 fn deb_description(summary: &str, long: &str) -> String {
@@ -387,13 +603,35 @@ fn rfc2822(epoch: u64) -> String {
         .to_string()
 }
 
-const COPYRIGHT: &str = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
-Upstream-Name: kubernetes
-Upstream-Contact: https://github.com/kubernetes/kubernetes
-Source: https://github.com/kubernetes/kubernetes
+/// `debian/copyright` of a product's packages (all Apache-2.0).
+fn copyright(product: Product) -> String {
+    let (name, repo, holder) = match product {
+        Product::Containerd => (
+            "containerd",
+            "github.com/containerd/containerd",
+            // Its NOTICE (inherited from Docker) and "The containerd Authors" of its headers.
+            "2012-2015 Docker, Inc.; The containerd Authors.",
+        ),
+        Product::Runc => (
+            "runc",
+            "github.com/opencontainers/runc",
+            // Its NOTICE.
+            "2012-2015 Docker, Inc.",
+        ),
+        _ => (
+            "kubernetes",
+            "github.com/kubernetes/kubernetes",
+            "2014 The Kubernetes Authors.",
+        ),
+    };
+    format!(
+        "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: {name}
+Upstream-Contact: https://{repo}
+Source: https://{repo}
 
 Files: *
-Copyright: 2014 The Kubernetes Authors.
+Copyright: {holder}
 License: Apache-2.0
 
 License: Apache-2.0
@@ -411,19 +649,36 @@ License: Apache-2.0
  .
  On Debian systems, the complete text of the Apache License, Version 2.0
  can be found in \"/usr/share/common-licenses/Apache-2.0\".
-";
-
-/// Lintian tags that a Kubernetes binary package triggers by design.
-fn lintian_overrides(package: &str) -> String {
-    format!(
-        "# Go binaries are statically linked by design (CGO_ENABLED=0), as upstream builds them.
-{package}: statically-linked-binary [usr/bin/{package}]
-# Not an upload to the Debian archive: there is no ITP bug to close.
-{package}: initial-upload-closes-no-bugs
-# Kubernetes ships no manual pages; `{package} --help` is the documentation.
-{package}: no-manual-page [usr/bin/{package}]
 "
     )
+}
+
+/// Lintian tags that a binary package triggers by design.
+fn lintian_overrides(spec: &PackageSpec, product: Product) -> String {
+    let package = spec.name;
+    let mut out = String::new();
+    let statics: Vec<&BinarySpec> = spec.binaries.iter().filter(|b| b.static_link).collect();
+    if !statics.is_empty() {
+        out.push_str("# Go binaries are statically linked by design (CGO_ENABLED=0), as upstream builds them.\n");
+        for b in statics {
+            out.push_str(&format!(
+                "{package}: statically-linked-binary [usr/bin/{}]\n",
+                b.name
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "# Not an upload to the Debian archive: there is no ITP bug to close.\n{package}: initial-upload-closes-no-bugs\n"
+    ));
+    out.push_str(&format!(
+        "# {} ships no manual pages; `{} --help` is the documentation.\n",
+        product.display_name(),
+        spec.binaries.first().map(|b| b.name).unwrap_or(package)
+    ));
+    for b in &spec.binaries {
+        out.push_str(&format!("{package}: no-manual-page [usr/bin/{}]\n", b.name));
+    }
+    out
 }
 
 /// `kubelet (>= 1.16.0)`-style lower bound: the previous minor, per kubeadm's skew policy.
@@ -431,7 +686,7 @@ fn skew_floor(release: &Version) -> Option<String> {
     (release.minor() > 0).then(|| format!("{}.{}.0", release.major(), release.minor() - 1))
 }
 
-/// The .deb of one binary.
+/// The .deb of one Kubernetes binary (kubeadm, kubectl, kubelet); see [`deb_of`].
 pub fn deb_package(
     package: &str,
     binary: Vec<u8>,
@@ -441,26 +696,50 @@ pub fn deb_package(
     maintainer: &str,
     epoch: u64,
 ) -> Result<DebPackage, PackageError> {
-    let (summary, long) = describe(package, release);
+    let spec = kubernetes_spec(package, release);
+    let name = spec.binaries[0].name;
+    deb_of(
+        &spec,
+        Product::Kubernetes,
+        vec![(name, binary)],
+        release,
+        version,
+        arch,
+        maintainer,
+        epoch,
+    )
+}
+
+/// The Kubernetes package `package`; anything else is kubectl's shape under that name.
+fn kubernetes_spec(package: &str, release: &Version) -> PackageSpec {
+    package_spec(Product::Kubernetes, package, release).unwrap_or_else(|| PackageSpec {
+        name: "kubectl",
+        ..kubernetes_packages(release).swap_remove(1)
+    })
+}
+
+/// The .deb of `spec` with its `binaries` (name, bytes) as built.
+#[allow(clippy::too_many_arguments)]
+pub fn deb_of(
+    spec: &PackageSpec,
+    product: Product,
+    binaries: Vec<(&str, Vec<u8>)>,
+    release: &Version,
+    version: &PackageVersion,
+    arch: Arch,
+    maintainer: &str,
+    epoch: u64,
+) -> Result<DebPackage, PackageError> {
+    let package = spec.name;
+    let (summary, long) = describe(spec, product, release);
     let mut control = vec![
         ("Package".to_owned(), package.to_owned()),
         ("Version".to_owned(), version.deb()),
         ("Architecture".to_owned(), arch.deb().to_owned()),
         ("Maintainer".to_owned(), maintainer.to_owned()),
     ];
-    match package {
-        "kubelet" => control.push((
-            "Depends".into(),
-            "iptables (>= 1.4.21), iproute2, mount, ethtool, socat, conntrack, ebtables".into(),
-        )),
-        "kubeadm" => control.push((
-            "Depends".into(),
-            match skew_floor(release) {
-                Some(v) => format!("kubelet (>= {v}), kubectl (>= {v})"),
-                None => "kubelet, kubectl".to_owned(),
-            },
-        )),
-        _ => {}
+    if let Some(d) = &spec.deb_depends {
+        control.push(("Depends".into(), d.clone()));
     }
     control.extend([
         ("Section".to_owned(), "admin".to_owned()),
@@ -469,22 +748,26 @@ pub fn deb_package(
         ("Description".to_owned(), deb_description(summary, &long)),
     ]);
     let changelog = format!(
-        "{package} ({}) stable; urgency=medium\n\n  * Kubernetes {release}, packaged by klts.\n\n -- {maintainer}  {}\n",
+        "{package} ({}) stable; urgency=medium\n\n  * {} {release}, packaged by klts.\n\n -- {maintainer}  {}\n",
         version.deb(),
+        product.display_name(),
         rfc2822(epoch)
     );
     let doc = format!("/usr/share/doc/{package}");
-    let mut files = vec![
-        DebFile {
-            path: format!("/usr/bin/{package}"),
+    let mut files: Vec<DebFile> = binaries
+        .into_iter()
+        .map(|(name, contents)| DebFile {
+            path: format!("/usr/bin/{name}"),
             mode: 0o755,
-            contents: binary,
+            contents,
             conffile: false,
-        },
+        })
+        .collect();
+    files.extend([
         DebFile {
             path: format!("{doc}/copyright"),
             mode: 0o644,
-            contents: COPYRIGHT.as_bytes().to_vec(),
+            contents: copyright(product).into_bytes(),
             conffile: false,
         },
         DebFile {
@@ -496,29 +779,22 @@ pub fn deb_package(
         DebFile {
             path: format!("/usr/share/lintian/overrides/{package}"),
             mode: 0o644,
-            contents: lintian_overrides(package).into_bytes(),
+            contents: lintian_overrides(spec, product).into_bytes(),
             conffile: false,
         },
-    ];
-    match package {
-        "kubelet" => files.push(DebFile {
-            path: "/lib/systemd/system/kubelet.service".into(),
+    ]);
+    for e in &spec.extra {
+        files.push(DebFile {
+            path: e.deb_path.clone(),
             mode: 0o644,
-            contents: KUBELET_SERVICE.as_bytes().to_vec(),
-            conffile: false,
-        }),
-        "kubeadm" => files.push(DebFile {
-            path: "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf".into(),
-            mode: 0o644,
-            contents: kubeadm_dropin("/etc/default/kubelet").into_bytes(),
-            conffile: true,
-        }),
-        _ => {}
+            contents: e.deb_contents.clone(),
+            conffile: e.config,
+        });
     }
     Ok(DebPackage { control, files })
 }
 
-/// The .rpm of one binary.
+/// The .rpm of one Kubernetes binary (kubeadm, kubectl, kubelet); see [`rpm_of`].
 pub fn rpm_package(
     package: &str,
     binary: Vec<u8>,
@@ -527,54 +803,53 @@ pub fn rpm_package(
     arch: Arch,
     maintainer: &str,
 ) -> RpmPackage {
-    let (summary, long) = describe(package, release);
-    let mut files = vec![RpmFile {
-        path: format!("/usr/bin/{package}"),
-        mode: 0o755,
-        contents: binary,
-        config: false,
-    }];
+    let spec = kubernetes_spec(package, release);
+    let name = spec.binaries[0].name;
+    rpm_of(
+        &spec,
+        Product::Kubernetes,
+        vec![(name, binary)],
+        release,
+        version,
+        arch,
+        maintainer,
+    )
+}
+
+/// The .rpm of `spec` with its `binaries` (name, bytes) as built.
+pub fn rpm_of(
+    spec: &PackageSpec,
+    product: Product,
+    binaries: Vec<(&str, Vec<u8>)>,
+    release: &Version,
+    version: &PackageVersion,
+    arch: Arch,
+    maintainer: &str,
+) -> RpmPackage {
+    let (summary, long) = describe(spec, product, release);
+    let mut files: Vec<RpmFile> = binaries
+        .into_iter()
+        .map(|(name, contents)| RpmFile {
+            path: format!("/usr/bin/{name}"),
+            mode: 0o755,
+            contents,
+            config: false,
+        })
+        .collect();
     let mut dirs = Vec::new();
-    let req = |name: &str, at_least: Option<&str>| RpmRequire {
-        name: name.to_owned(),
-        at_least: at_least.map(str::to_owned),
-    };
-    let requires = match package {
-        "kubelet" => {
-            files.push(RpmFile {
-                path: "/usr/lib/systemd/system/kubelet.service".into(),
-                mode: 0o644,
-                contents: KUBELET_SERVICE.as_bytes().to_vec(),
-                config: false,
-            });
-            vec![
-                req("iptables", Some("1.4.21")),
-                req("iproute", None),
-                req("util-linux", None),
-                req("ethtool", None),
-                req("socat", None),
-                req("conntrack", None),
-                req("ebtables", None),
-            ]
+    for e in &spec.extra {
+        if let Some(d) = &e.rpm_dir {
+            dirs.push(d.clone());
         }
-        "kubeadm" => {
-            dirs.push("/usr/lib/systemd/system/kubelet.service.d".to_owned());
-            files.push(RpmFile {
-                path: "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf".into(),
-                mode: 0o644,
-                contents: kubeadm_dropin("/etc/sysconfig/kubelet").into_bytes(),
-                config: true,
-            });
-            let floor = skew_floor(release);
-            vec![
-                req("kubelet", floor.as_deref()),
-                req("kubectl", floor.as_deref()),
-            ]
-        }
-        _ => Vec::new(),
-    };
+        files.push(RpmFile {
+            path: e.rpm_path.clone(),
+            mode: 0o644,
+            contents: e.rpm_contents.clone(),
+            config: e.config,
+        });
+    }
     RpmPackage {
-        name: package.to_owned(),
+        name: spec.name.to_owned(),
         version: version.rpm_version().to_owned(),
         release: version.rpm_release(),
         arch: arch.rpm().to_owned(),
@@ -585,7 +860,7 @@ pub fn rpm_package(
         packager: maintainer.to_owned(),
         files,
         dirs,
-        requires,
+        requires: spec.rpm_requires.clone(),
     }
 }
 
@@ -603,6 +878,12 @@ pub fn package_release(
     release: &Version,
     opts: &PackageOptions,
 ) -> Result<Vec<Written>, PackageError> {
+    let specs = packages(opts.product, release);
+    if specs.is_empty() {
+        return Err(PackageError::NoPackages {
+            product: opts.product,
+        });
+    }
     let version = package_version(release, opts.revision)?;
     let release_dir = out_dir.join(release.to_string());
     let arches: Vec<Arch> = if opts.arches.is_empty() {
@@ -628,26 +909,44 @@ pub fn package_release(
     // Check everything exists before writing anything.
     let mut inputs = Vec::new();
     for &arch in &arches {
-        for bin in BINARIES {
-            let path = binaries_dir(out_dir, release, arch).join(bin);
-            if !path.is_file() {
-                return Err(PackageError::Missing {
-                    path,
-                    release: release.to_string(),
-                    arch,
-                });
+        for (index, spec) in specs.iter().enumerate() {
+            let mut bins = Vec::new();
+            for b in &spec.binaries {
+                let path = binaries_dir(out_dir, release, arch).join(b.name);
+                if !path.is_file() {
+                    // An optional binary this version does not build (see BinarySpec).
+                    if b.optional {
+                        continue;
+                    }
+                    return Err(PackageError::Missing {
+                        path,
+                        release: release.to_string(),
+                        arch,
+                    });
+                }
+                bins.push((b.name, path));
             }
-            inputs.push(Input { arch, bin, path });
+            inputs.push(Input {
+                arch,
+                spec: index,
+                bins,
+            });
         }
     }
     let sums = Checksums::read(&release_dir, release)?;
     for input in &inputs {
-        let bytes = std::fs::read(&input.path).map_err(io(&input.path))?;
-        sums.check(input, &bytes)?;
+        for (bin, path) in &input.bins {
+            let bytes = std::fs::read(path).map_err(io(path))?;
+            sums.check(input.arch, bin, path, &bytes)?;
+        }
     }
     let epoch = match opts.source_date_epoch {
         Some(e) => e,
-        None => crate::fsdir::newest_mtime(inputs.iter().map(|i| i.path.as_path())),
+        None => crate::fsdir::newest_mtime(
+            inputs
+                .iter()
+                .flat_map(|i| i.bins.iter().map(|(_, p)| p.as_path())),
+        ),
     };
 
     let mut formats = opts.formats.clone();
@@ -658,7 +957,8 @@ pub fn package_release(
         let final_dir = release_dir.join(format.name());
         let tmp = release_dir.join(format!(".{}.tmp-{}", format.name(), std::process::id()));
         let result = write_format(
-            format, &inputs, &sums, &tmp, &final_dir, &arches, release, &version, opts, epoch,
+            format, &specs, &inputs, &sums, &tmp, &final_dir, &arches, release, &version, opts,
+            epoch,
         );
         match result {
             Ok(mut w) => {
@@ -677,6 +977,7 @@ pub fn package_release(
 #[allow(clippy::too_many_arguments)]
 fn write_format(
     format: Format,
+    specs: &[PackageSpec],
     inputs: &[Input],
     sums: &Checksums,
     tmp: &Path,
@@ -711,26 +1012,40 @@ fn write_format(
     }
     let mut written = Vec::new();
     for input in inputs {
-        let (arch, bin, path) = (&input.arch, input.bin, &input.path);
-        let binary = std::fs::read(path).map_err(io(path))?;
-        // Checked again on the bytes that are packaged: the file may change after the check.
-        sums.check(input, &binary)?;
+        let arch = input.arch;
+        let spec = &specs[input.spec];
+        let mut binaries = Vec::new();
+        for (bin, path) in &input.bins {
+            let bytes = std::fs::read(path).map_err(io(path))?;
+            // Checked again on the bytes that are packaged: the file may change after the check.
+            sums.check(arch, bin, path, &bytes)?;
+            binaries.push((*bin, bytes));
+        }
         let (name, bytes, signed) = match format {
             Format::Deb => {
-                let pkg = deb_package(
-                    bin,
-                    binary,
+                let pkg = deb_of(
+                    spec,
+                    opts.product,
+                    binaries,
                     release,
                     version,
-                    *arch,
+                    arch,
                     &opts.maintainer,
                     epoch,
                 )?;
-                let name = format!("{bin}_{}_{}.deb", version.deb(), arch.deb());
+                let name = format!("{}_{}_{}.deb", spec.name, version.deb(), arch.deb());
                 (name, pkg.to_bytes(epoch)?, false)
             }
             Format::Rpm => {
-                let pkg = rpm_package(bin, binary, release, version, *arch, &opts.maintainer);
+                let pkg = rpm_of(
+                    spec,
+                    opts.product,
+                    binaries,
+                    release,
+                    version,
+                    arch,
+                    &opts.maintainer,
+                );
                 let bytes = pkg.to_bytes(epoch, opts.signer.as_ref())?;
                 (pkg.file_name(), bytes, opts.signer.is_some())
             }
@@ -738,7 +1053,7 @@ fn write_format(
         let target = tmp.join(&name);
         std::fs::write(&target, &bytes).map_err(io(&target))?;
         written.push(Written {
-            package: bin.to_string(),
+            package: spec.name.to_string(),
             version: match format {
                 Format::Deb => version.deb(),
                 Format::Rpm => format!("{}-{}", version.rpm_version(), version.rpm_release()),
@@ -754,11 +1069,13 @@ fn write_format(
     Ok(written)
 }
 
-/// One binary to package.
+/// One package to write for one architecture: its binaries as built.
 struct Input {
     arch: Arch,
-    bin: &'static str,
-    path: PathBuf,
+    /// Index into the product's [`packages`].
+    spec: usize,
+    /// (binary name, path under `out/<release>/linux/<arch>/`).
+    bins: Vec<(&'static str, PathBuf)>,
 }
 
 /// `out/<release>/SHA256SUMS` as `klts build` writes it (`sha256sum` format, paths relative to
@@ -797,17 +1114,17 @@ impl Checksums {
     }
 
     /// Whether SHA256SUMS lists `input` with the sha256 of `bytes`; else the error naming both.
-    fn check(&self, input: &Input, bytes: &[u8]) -> Result<(), PackageError> {
-        let name = format!("linux/{}/{}", input.arch.go(), input.bin);
+    fn check(&self, arch: Arch, bin: &str, path: &Path, bytes: &[u8]) -> Result<(), PackageError> {
+        let name = format!("linux/{}/{bin}", arch.go());
         let actual = klts_forge::fsutil::sha256_hex(bytes);
         match self.by_name.get(&name) {
             None => Err(PackageError::NotInChecksums {
-                path: input.path.clone(),
+                path: path.to_path_buf(),
                 name,
                 sums: self.path.clone(),
             }),
             Some(expected) if *expected != actual => Err(PackageError::ChecksumMismatch {
-                path: input.path.clone(),
+                path: path.to_path_buf(),
                 expected: expected.clone(),
                 actual,
                 sums: self.path.clone(),
@@ -838,7 +1155,8 @@ mod tests {
     #[test]
     fn description_wraps_under_80_columns() {
         let v = Version::parse("v1.17.17-lts.3").unwrap();
-        let (s, long) = describe("kubeadm", &v);
+        let spec = package_spec(Product::Kubernetes, "kubeadm", &v).unwrap();
+        let (s, long) = describe(&spec, Product::Kubernetes, &v);
         let d = deb_description(s, &long);
         assert!(d.contains("\n .\n"), "{d}");
         assert!(d.lines().all(|l| l.len() <= 80), "{d}");

@@ -180,7 +180,6 @@ pub fn test(
     options: &TestOptions,
     progress: &dyn Fn(&str),
 ) -> Result<TestReport, BuildError> {
-    let cfg = &ws.manifest.build;
     crate::build::check_release_name(release)?;
     if ws.manifest.release(release).is_none() {
         return Err(ForgeError::unknown_release(&ws.manifest, release).into());
@@ -189,17 +188,35 @@ pub fn test(
         .manifest
         .tolerated_test_failures(release)
         .map_err(|e| BuildError::Usage(format!("{}: {e}", ws.manifest.path.display())))?;
-    let retries = options.retries.unwrap_or(cfg.test.retries);
-    check_toolchain(&cfg.test.command.value)?;
-    let dest = options.out_dir.join(release).join("test");
-    let staging = Staging::new(&dest)?;
+    // What every product needs, before anything is materialized or written.
+    check_toolchain("")?;
     progress(&format!("materializing {release}"));
+    // Materialized first: the product, and so the default test command, may come from the
+    // upstream's go.mod in the mirror (see `crate::build::build`).
     let mut m = Materialized::new(ws, release, &options.verify)?;
-    if let Err(e) = m.setup_go(ws, options.go.as_deref(), progress) {
-        // Nothing ran in the tree: it is no evidence to keep.
-        m.remove();
-        return Err(e);
-    }
+    let planned = ws.build_config().map_err(BuildError::from).and_then(|cfg| {
+        check_toolchain(&cfg.test.command.value)?;
+        m.setup_go(ws, options.go.as_deref(), progress)?;
+        Ok(cfg)
+    });
+    let cfg = match planned {
+        Ok(cfg) => cfg,
+        Err(e) => {
+            // Nothing ran in the tree: it is no evidence to keep.
+            m.remove();
+            return Err(e);
+        }
+    };
+    let cfg = &cfg;
+    let retries = options.retries.unwrap_or(cfg.test.retries);
+    let dest = options.out_dir.join(release).join("test");
+    let staging = match Staging::new(&dest) {
+        Ok(s) => s,
+        Err(e) => {
+            m.remove();
+            return Err(e);
+        }
+    };
     let module = module_path(&m.worktree);
     let targets: Vec<String> = cfg.targets.iter().map(|t| t.value.clone()).collect();
     let base_env = m.env(cfg, &host_platform(), &targets);

@@ -6,6 +6,7 @@
 //! where `.ci/run` installs them and their absence is a failure.
 
 use klts_core::version::Version;
+use klts_core::Product;
 use klts_dist::package::{package_release, Arch, Format, PackageError, PackageOptions};
 use klts_dist::pkgversion::package_version;
 use klts_dist::rpmpkg::RpmSigner;
@@ -929,4 +930,234 @@ fn nothing_built_and_unpackageable_versions_are_clear_errors() {
     let e = package_release(&out, &v("v1.17.17-ci"), &opts(&[Format::Deb])).unwrap_err();
     assert!(e.to_string().contains("-lts.N"), "{e}");
     assert!(!out.join("v1.17.17-ci/deb").exists());
+}
+
+// ---------------------------------------------------------------- containerd and runc
+
+/// `out/<release>/linux/<arch>/<bins>` as small scripts, and SHA256SUMS.
+fn fake_build_of(out: &Path, release: &str, arch: &str, bins: &[&str]) {
+    let dir = out.join(release).join("linux").join(arch);
+    std::fs::create_dir_all(&dir).unwrap();
+    for bin in bins {
+        std::fs::write(
+            dir.join(bin),
+            format!("#!/bin/sh\necho \"{bin} {release}\"\n"),
+        )
+        .unwrap();
+    }
+    write_sums(&out.join(release));
+}
+
+fn product_opts(product: Product, formats: &[Format]) -> PackageOptions {
+    PackageOptions {
+        product,
+        ..opts(formats)
+    }
+}
+
+/// containerd 2.x builds no containerd-shim nor containerd-shim-runc-v1: the package holds
+/// the binaries this version built, its unit, and depends on runc.
+#[test]
+fn containerd_package_holds_what_was_built_and_its_unit() {
+    if !have(
+        "containerd packages",
+        &[("dpkg-deb", "dpkg"), ("rpm", "rpm")],
+    ) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let release = "v1.3.10-lts.1";
+    fake_build_of(
+        &out,
+        release,
+        "amd64",
+        &["containerd", "containerd-shim-runc-v2", "ctr"],
+    );
+    let written = package_release(
+        &out,
+        &v(release),
+        &product_opts(Product::Containerd, &[Format::Deb, Format::Rpm]),
+    )
+    .unwrap();
+    let names: Vec<String> = written
+        .iter()
+        .map(|w| w.path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "containerd_1.3.10+lts.1-1_amd64.deb",
+            "containerd-1.3.10+lts.1-1.x86_64.rpm"
+        ]
+    );
+    let deb = &written[0].path;
+    let listing = ok(Command::new("dpkg-deb").arg("-c").arg(deb));
+    let mut files: Vec<&str> = listing
+        .lines()
+        .filter_map(|l| l.split_whitespace().last())
+        .filter(|p| !p.ends_with('/'))
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "./lib/systemd/system/containerd.service",
+            "./usr/bin/containerd",
+            "./usr/bin/containerd-shim-runc-v2",
+            "./usr/bin/ctr",
+            "./usr/share/doc/containerd/changelog.Debian.gz",
+            "./usr/share/doc/containerd/copyright",
+            "./usr/share/lintian/overrides/containerd",
+        ]
+    );
+    let depends = ok(Command::new("dpkg-deb").arg("-f").arg(deb).arg("Depends"));
+    assert_eq!(depends.trim(), "libc6, runc");
+    let unit = ok(Command::new("dpkg-deb")
+        .arg("--fsys-tarfile")
+        .arg(deb)
+        .env("LC_ALL", "C"));
+    assert!(unit.contains("ExecStart=/usr/bin/containerd\n"), "{unit}");
+    let rpm = &written[1].path;
+    let listing = ok(Command::new("rpm").args(["-qpl"]).arg(rpm));
+    assert_eq!(
+        listing.lines().collect::<Vec<_>>(),
+        [
+            "/usr/bin/containerd",
+            "/usr/bin/containerd-shim-runc-v2",
+            "/usr/bin/ctr",
+            "/usr/lib/systemd/system/containerd.service",
+        ]
+    );
+    let requires = ok(Command::new("rpm").args(["-qp", "--requires"]).arg(rpm));
+    assert!(requires.lines().any(|l| l.trim() == "runc"), "{requires}");
+    let summary = ok(Command::new("rpm")
+        .args(["-qp", "--qf", "%{SUMMARY}\n%{DESCRIPTION}"])
+        .arg(rpm));
+    assert!(
+        summary.contains("containerd LTS release v1.3.10-lts.1"),
+        "{summary}"
+    );
+    assert!(!summary.contains("Kubernetes"), "{summary}");
+
+    // A required binary missing is an error naming it; an optional one is not.
+    std::fs::remove_file(out.join(release).join("linux/amd64/ctr")).unwrap();
+    write_sums(&out.join(release));
+    let err = package_release(
+        &out,
+        &v(release),
+        &product_opts(Product::Containerd, &[Format::Deb]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("linux/amd64/ctr is missing"), "{err}");
+}
+
+#[test]
+fn runc_package_and_generic_projects() {
+    if !have("runc packages", &[("dpkg-deb", "dpkg"), ("rpm", "rpm")]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let release = "v1.1.12-lts.1";
+    fake_build_of(&out, release, "arm64", &["runc"]);
+    let written = package_release(
+        &out,
+        &v(release),
+        &product_opts(Product::Runc, &[Format::Deb, Format::Rpm]),
+    )
+    .unwrap();
+    assert_eq!(written.len(), 2);
+    assert!(written.iter().all(|w| w.package == "runc"));
+    let listing = ok(Command::new("dpkg-deb").arg("-c").arg(&written[0].path));
+    assert!(listing.contains("./usr/bin/runc\n"), "{listing}");
+    assert!(!listing.contains("systemd"), "{listing}");
+    let depends = ok(Command::new("dpkg-deb")
+        .arg("-f")
+        .arg(&written[0].path)
+        .arg("Depends"));
+    assert_eq!(depends.trim(), "libc6, libseccomp2");
+    let listing = ok(Command::new("rpm").args(["-qpl"]).arg(&written[1].path));
+    assert_eq!(listing.trim(), "/usr/bin/runc");
+
+    let err = package_release(
+        &out,
+        &v(release),
+        &product_opts(Product::Generic, &[Format::Deb]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("no packages"), "{err}");
+}
+
+/// A small dynamically linked ELF (containerd and ctr use cgo, runc links libseccomp).
+fn dynamic_elf(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let src = dir.join("main.c");
+    std::fs::write(
+        &src,
+        "#include <stdio.h>\nint main(void) { puts(\"ctr\"); return 0; }\n",
+    )
+    .unwrap();
+    let bin = dir.join("dyn.out");
+    ok(Command::new("gcc")
+        .args(["-O2", "-s", "-o"])
+        .arg(&bin)
+        .arg(&src));
+    bin
+}
+
+#[test]
+fn containerd_and_runc_debs_are_lintian_clean() {
+    if !have(
+        "lintian",
+        &[("lintian", "lintian"), ("dpkg", "dpkg"), ("gcc", "gcc")],
+    ) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let host = ok(Command::new("dpkg").arg("--print-architecture"));
+    let arch: Arch = host.trim().parse().expect("a supported host architecture");
+    let stat = static_elf(&tmp.path().join("cc"));
+    let dynamic = dynamic_elf(&tmp.path().join("cc"));
+    let mut debs = Vec::new();
+    for (product, release, bins) in [
+        (
+            Product::Containerd,
+            "v1.3.10-lts.1",
+            &[
+                ("containerd", false),
+                ("containerd-shim", true),
+                ("containerd-shim-runc-v1", true),
+                ("containerd-shim-runc-v2", true),
+                ("ctr", false),
+            ][..],
+        ),
+        (Product::Runc, "v1.1.12-lts.1", &[("runc", false)][..]),
+    ] {
+        let out = tmp.path().join(product.as_str());
+        let dir = out.join(release).join("linux").join(arch.go());
+        std::fs::create_dir_all(&dir).unwrap();
+        for (bin, is_static) in bins {
+            std::fs::copy(if *is_static { &stat } else { &dynamic }, dir.join(bin)).unwrap();
+        }
+        write_sums(&out.join(release));
+        let w = package_release(&out, &v(release), &product_opts(product, &[Format::Deb])).unwrap();
+        debs.extend(w.into_iter().map(|w| w.path));
+    }
+    let (_, report) = run(Command::new("lintian")
+        .args([
+            "--tag-display-limit",
+            "0",
+            "--display-info",
+            "--show-overrides",
+        ])
+        .args(&debs));
+    eprintln!("lintian:\n{report}");
+    let bad: Vec<&str> = report
+        .lines()
+        .filter(|l| l.starts_with("E:") || l.starts_with("W:") || l.contains("unused-override"))
+        .collect();
+    assert!(bad.is_empty(), "lintian:\n{}", bad.join("\n"));
 }

@@ -127,6 +127,15 @@ impl Workspace {
         Ok(resolve(hints))
     }
 
+    /// The `build:` section with every key the manifest does not write taken from this
+    /// workspace's product ([`Workspace::product`]; see [`klts_core::build`] for the
+    /// defaults). The one accessor for build, test, package, image and CI: the parsed
+    /// [`Manifest::build`] alone holds Kubernetes' defaults.
+    pub fn build_config(&self) -> Result<klts_core::build::BuildConfig, ForgeError> {
+        let product = self.product()?.product;
+        Ok(self.manifest.build.clone().with_product_defaults(product))
+    }
+
     /// The `go.mod` text of the newest root tag in the mirror; `None` without a mirror, a
     /// tag or a `go.mod`.
     fn upstream_go_mod(&self) -> Result<Option<String>, ForgeError> {

@@ -90,8 +90,12 @@ pub(crate) fn run_ci(cli: &Cli, cmd: &CiCommand) -> Result<u8, Failure> {
         check,
     } = cmd;
     let ws = crate::open(cli)?;
+    let build = ws.build_config().map_err(|e| Failure {
+        code: 2,
+        message: e.to_string(),
+    })?;
     let platforms = if platform.is_empty() {
-        crate::build_platforms(&ws.manifest)
+        crate::build_platforms(&build)
     } else {
         platform.clone()
     };
@@ -106,6 +110,8 @@ pub(crate) fn run_ci(cli: &Cli, cmd: &CiCommand) -> Result<u8, Failure> {
         spec.install = cmd.clone();
     }
     spec.go = go_versions(&ws, &spec.releases);
+    spec.targets = build.targets.iter().map(|t| t.value.clone()).collect();
+    spec.images = build.images.iter().map(|t| t.value.clone()).collect();
     spec.runs_on = runs_on.clone();
     let text = klts_dist::ci::github_workflow(&spec).map_err(|e| Failure {
         code: 2,

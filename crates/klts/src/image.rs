@@ -28,8 +28,11 @@ use std::path::PathBuf;
 ///   KLTS_REGISTRY_PASSWORD=… klts image v1.17.17-lts.3 --push ghcr.io/klts-io/kubernetes-lts --username bot
 ///   kubeadm config images pull --image-repository ghcr.io/klts-io/kubernetes-lts --kubernetes-version v1.17.17-lts.3
 ///
-/// Exit codes: 0 built (and pushed); 2 could not build or push (missing binary, bad base,
-/// registry unreachable or refusing).
+/// containerd and runc have no server images by default: without build.images or --images,
+/// klts image says so and exits 0 (nothing to build is not a failure).
+///
+/// Exit codes: 0 built (and pushed), or no images to build; 2 could not build or push
+/// (missing binary, bad base, registry unreachable or refusing).
 #[derive(Args, Debug)]
 #[command(verbatim_doc_comment)]
 pub struct ImageArgs {
@@ -46,7 +49,8 @@ pub struct ImageArgs {
     #[arg(long, value_name = "OS/ARCH", value_delimiter = ',')]
     platform: Vec<String>,
     /// Components (binary names), comma-separated [default: the manifest's build.images, or
-    /// kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy].
+    /// the product's: kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy for
+    /// Kubernetes, none for containerd and runc].
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
     images: Vec<String>,
     /// Image tag [default: the release name, what kubeadm's --kubernetes-version asks for].
@@ -81,7 +85,7 @@ fn fail(e: impl std::fmt::Display) -> Failure {
 
 pub fn run(cli: &crate::Cli, args: &ImageArgs) -> Result<u8, Failure> {
     let out_dir = crate::out_dir(cli, args.out_dir.as_deref());
-    let build = crate::build_config(cli)?;
+    let (product, build) = crate::dist_config(cli)?;
     let platform_names = if args.platform.is_empty() {
         build
             .platforms
@@ -91,11 +95,21 @@ pub fn run(cli: &crate::Cli, args: &ImageArgs) -> Result<u8, Failure> {
     } else {
         args.platform.clone()
     };
-    let components = if args.images.is_empty() {
+    let components: Vec<String> = if args.images.is_empty() {
         build.images.iter().map(|s| s.value.clone()).collect()
     } else {
         args.images.clone()
     };
+    // containerd and runc ship as packages, not server images: nothing to do is a success,
+    // so that one pipeline (and `klts ci github`'s) serves every product.
+    if components.is_empty() {
+        eprintln!(
+            "{}: no images to build ({} has no server images by default and build.images is empty)\n  help: list binaries in build.images, or pass --images NAME,… to put them in images",
+            args.release,
+            product.display_name()
+        );
+        return Ok(0);
+    }
     let release_dir = out_dir.join(&args.release);
     let epoch = args
         .source_date_epoch

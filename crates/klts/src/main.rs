@@ -394,26 +394,36 @@ pub(crate) fn out_dir(cli: &Cli, given: Option<&std::path::Path>) -> PathBuf {
         .unwrap_or_else(|| cli.workspace.join("out"))
 }
 
-/// The platforms the manifest builds for (its `build.platforms`, or Kubernetes' defaults).
-pub(crate) fn build_platforms(manifest: &klts_core::Manifest) -> Vec<String> {
-    manifest
-        .build
+/// The platforms the manifest builds for (its `build.platforms`, or the defaults).
+pub(crate) fn build_platforms(build: &klts_core::build::BuildConfig) -> Vec<String> {
+    build
         .platforms
         .iter()
         .map(|p| p.value.to_string())
         .collect()
 }
 
-/// The workspace's `build:` section when there is a readable manifest, else Kubernetes'
+/// The workspace's product and its `build:` section with the product's defaults
+/// (`Workspace::build_config`) when there is a readable manifest, else Kubernetes and its
 /// defaults: the steps after `klts build` also work on an `out/` directory alone.
-pub(crate) fn build_config(cli: &Cli) -> Result<klts_core::build::BuildConfig, Failure> {
-    let path = cli.workspace.join("releases.yml");
-    if !path.exists() {
-        return Ok(klts_core::build::BuildConfig::default());
+pub(crate) fn dist_config(
+    cli: &Cli,
+) -> Result<(klts_core::Product, klts_core::build::BuildConfig), Failure> {
+    if !cli.workspace.join("releases.yml").exists() {
+        return Ok((
+            klts_core::Product::Kubernetes,
+            klts_core::build::BuildConfig::default(),
+        ));
     }
-    klts_core::Manifest::load(&path)
-        .map(|m| m.build)
-        .map_err(|e| Failure::usage(e.to_string()))
+    let ws = open(cli)?;
+    let product = ws
+        .product()
+        .map_err(|e| Failure::usage(e.to_string()))?
+        .product;
+    let build = ws
+        .build_config()
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    Ok((product, build))
 }
 
 pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {

@@ -7,9 +7,13 @@ use klts_dist::package::{package_release, Arch, Format, PackageOptions, Written}
 use klts_dist::rpmpkg::RpmSigner;
 use std::path::PathBuf;
 
-/// Build .deb and .rpm packages of kubeadm, kubelet and kubectl from `klts build` output.
+/// Build .deb and .rpm packages of the workspace's product from `klts build` output.
 ///
-/// Reads out/RELEASE/linux/ARCH/{kubeadm,kubelet,kubectl} and writes
+/// Kubernetes: kubeadm, kubelet and kubectl. containerd: one `containerd` package
+/// (containerd, ctr and the containerd-shim* this version builds, containerd.service;
+/// depends on runc). runc: `runc`. Without a releases.yml, Kubernetes'.
+///
+/// Reads out/RELEASE/linux/ARCH/<binaries> and writes
 /// out/RELEASE/deb/*.deb and out/RELEASE/rpm/*.rpm natively (no dpkg-buildpackage, rpmbuild
 /// or docker). Output is byte-reproducible: every timestamp is SOURCE_DATE_EPOCH (or, when
 /// unset, the newest mtime of the input binaries). Each format's directory is replaced
@@ -96,6 +100,7 @@ pub fn run(cli: &crate::Cli, args: &PackageArgs) -> Result<u8, Failure> {
         maintainer: args.maintainer.clone(),
         source_date_epoch: args.source_date_epoch,
         signer,
+        product: crate::dist_config(cli)?.0,
     };
     let mut written: Vec<Written> = Vec::new();
     let mut errors = Vec::new();

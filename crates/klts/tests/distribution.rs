@@ -90,6 +90,11 @@ fn build_package_publish_install_and_image() {
     let (up, _) = upstream(&tmp.path().join("up"));
     let patch = greeting_patch(&up);
     let ws = workspace(tmp.path(), &up, &patch, "sh build.sh");
+    // The toy upstream (module example.com/kube) is Kubernetes-shaped but would be judged a
+    // generic Go project, which has no packages: the manifest says which product it is.
+    let manifest = ws.join("releases.yml");
+    let yaml = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("product: kubernetes\n{yaml}")).unwrap();
     let out = ws.join("out").join(RELEASE);
 
     // 1. Build both platforms (targets and the image binaries).

@@ -328,7 +328,27 @@ fn package_versions(release: &str) -> (String, String) {
         })
 }
 
-fn install(release: &str, line: Option<&str>, config: &SiteConfig) -> InstallView {
+fn install(
+    release: &str,
+    line: Option<&str>,
+    config: &SiteConfig,
+    product: klts_core::Product,
+) -> InstallView {
+    // The packages are the product's (the table `klts package` builds from): kubeadm, kubelet
+    // and kubectl for Kubernetes, `containerd`, `runc`; a generic project has none.
+    let version = Version::parse(release).unwrap_or_else(|_| Version::new(0, 0, 0));
+    let names: Vec<&str> = klts_dist::package::packages(product, &version)
+        .iter()
+        .map(|p| p.name)
+        .collect();
+    if names.is_empty() {
+        return InstallView {
+            package_version: package_versions(release).0,
+            apt: Vec::new(),
+            yum: Vec::new(),
+            kubeadm: Vec::new(),
+        };
+    }
     // The layout `klts publish apt|yum --out REPO/apt|REPO/yum` writes: one suite per release
     // and one per minor line (`v1.17`).
     let (pv, rpm_version) = package_versions(release);
@@ -349,7 +369,12 @@ fn install(release: &str, line: Option<&str>, config: &SiteConfig) -> InstallVie
     );
     yum.push("EOF".into());
     yum.push(format!(
-        "sudo yum install -y kubeadm-{rpm_version} kubelet-{rpm_version} kubectl-{rpm_version}"
+        "sudo yum install -y {}",
+        names
+            .iter()
+            .map(|n| format!("{n}-{rpm_version}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     ));
     yum.push(format!(
         "# or follow the line: {}",
@@ -367,17 +392,28 @@ fn install(release: &str, line: Option<&str>, config: &SiteConfig) -> InstallVie
                 klts_dist::apt::sources_line(&apt_url, release, KEYRING)
             ),
             "sudo apt-get update".into(),
-            format!("sudo apt-get install -y kubeadm={pv} kubelet={pv} kubectl={pv}"),
+            format!(
+                "sudo apt-get install -y {}",
+                names
+                    .iter()
+                    .map(|n| format!("{n}={pv}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
             format!(
                 "# or follow the line: {}",
                 klts_dist::apt::sources_line(&apt_url, &line, KEYRING)
             ),
         ],
         yum,
-        kubeadm: vec![format!(
-            "kubeadm config images pull --image-repository {} --kubernetes-version {release}",
-            config.image_repository
-        )],
+        kubeadm: if product == klts_core::Product::Kubernetes {
+            vec![format!(
+                "kubeadm config images pull --image-repository {} --kubernetes-version {release}",
+                config.image_repository
+            )]
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -624,7 +660,7 @@ fn build_with(
                 materialized: report.is_some_and(|x| x.commit.is_some()),
                 stage_of: Vec::new(),
                 commit: report.and_then(|x| x.commit.clone()),
-                install: install(&rf.name, line.as_deref(), config),
+                install: install(&rf.name, line.as_deref(), config, product.product),
             });
         }
         // Which published releases carry each stage.
@@ -875,6 +911,33 @@ mod tests {
     /// The install lines are the publisher's own: the repo id and key URL of the `.repo`
     /// section and the apt sources line cannot drift from what `klts publish` serves.
     #[test]
+    fn install_lines_name_the_products_packages() {
+        let config = SiteConfig::default();
+        let c = install(
+            "v1.3.10-lts.1",
+            Some("1.3"),
+            &config,
+            klts_core::Product::Containerd,
+        );
+        let apt = c.apt.join("\n");
+        assert!(
+            apt.contains("apt-get install -y containerd=1.3.10+lts.1-1"),
+            "{apt}"
+        );
+        assert!(!apt.contains("kube"), "{apt}");
+        assert!(c.kubeadm.is_empty());
+        assert!(
+            c.yum
+                .iter()
+                .any(|l| l == "sudo yum install -y containerd-1.3.10+lts.1"),
+            "{:?}",
+            c.yum
+        );
+        let g = install("v1.0.0-lts.1", None, &config, klts_core::Product::Generic);
+        assert!(g.apt.is_empty() && g.yum.is_empty() && g.kubeadm.is_empty());
+    }
+
+    #[test]
     fn install_lines_come_from_the_publisher() {
         let config = SiteConfig {
             package_url: "https://pkgs.example.test/".into(),
@@ -883,7 +946,12 @@ mod tests {
             lts_years: None,
             offline: true,
         };
-        let v = install("v1.17.17-lts.3", Some("1.17"), &config);
+        let v = install(
+            "v1.17.17-lts.3",
+            Some("1.17"),
+            &config,
+            klts_core::Product::Kubernetes,
+        );
         let repo = klts_dist::yum::repo_file("https://pkgs.example.test/yum", "v1.17.17-lts.3");
         for line in repo.lines() {
             assert!(v.yum.iter().any(|l| l == line), "{line} in {:?}", v.yum);

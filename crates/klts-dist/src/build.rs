@@ -267,7 +267,10 @@ impl Materialized {
         )?;
         let mut gopath = None;
         if let Some(import) = &import_path {
+            // Absolute: Go refuses a relative GOPATH entry, and the workspace (hence the cache
+            // directory) is often given as `.`.
             let root = ws.cache_dir.join("gopath").join(&self.release);
+            let root = std::path::absolute(&root).map_err(io(&root))?;
             if root.exists() {
                 std::fs::remove_dir_all(&root).map_err(io(&root))?;
             }

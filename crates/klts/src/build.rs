@@ -21,8 +21,10 @@ use std::path::PathBuf;
 /// Everything is written aside and swapped in at the end: a failed build leaves the previous
 /// out/RELEASE intact, its logs in out/.failed-RELEASE/ and its working tree for inspection.
 ///
-/// Without a `build:` section the Kubernetes defaults apply: `make all WHAT="$KLTS_WHAT"
-/// KUBE_BUILD_PLATFORMS=$KLTS_PLATFORM`, kubectl kubelet kubeadm for linux/amd64,linux/arm64.
+/// Without a `build:` section the workspace's product decides (see README "Products"):
+/// Kubernetes `make all WHAT="$KLTS_WHAT" KUBE_BUILD_PLATFORMS=$KLTS_PLATFORM` (kubectl
+/// kubelet kubeadm), containerd `make binaries` (containerd, its shims, ctr), runc `make runc`,
+/// for linux/amd64,linux/arm64; a generic project must set `build.command` and `build.targets`.
 ///
 /// Examples:
 ///

@@ -305,3 +305,82 @@ fn a_generic_project_is_asked_for_its_build_command() {
     assert!(!t.contains("KLTS_WHAT"), "never Kubernetes' Makefile: {t}");
     assert!(!ws.join("out").join(&release).exists());
 }
+
+/// A pre-modules containerd tree (vendor.conf, no go.mod) built from `--workspace .`: klts
+/// puts it under an absolute GOPATH (Go refuses a relative GOPATH entry, which a workspace
+/// given as `.` used to produce), at containerd's import path, with the real `go`.
+#[test]
+fn a_pre_modules_containerd_builds_from_a_relative_workspace() {
+    if !go_available() || !have("make") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let up = tmp.path().join("upstream");
+    std::fs::create_dir_all(up.join("cmd/containerd")).unwrap();
+    std::fs::create_dir_all(up.join("version")).unwrap();
+    git(&up, &["init", "-q", "-b", "main"]);
+    std::fs::write(up.join("vendor.conf"), "github.com/pkg/errors v0.8.1\n").unwrap();
+    std::fs::write(
+        up.join("version/version.go"),
+        "package version\n\n// Version of the build.\nconst Version = \"1.3.10\"\n",
+    )
+    .unwrap();
+    // Builds only inside GOPATH at the import path: the import is the project's own package.
+    std::fs::write(
+        up.join("cmd/containerd/main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\n\t\"github.com/containerd/containerd/version\"\n)\n\nfunc main() { fmt.Println(\"containerd\", version.Version) }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        up.join("Makefile"),
+        ".PHONY: binaries\nbinaries:\n\tmkdir -p bin\n\tgo build -o bin/containerd ./cmd/containerd\n\tgo build -o bin/ctr ./cmd/containerd\n",
+    )
+    .unwrap();
+    git(&up, &["add", "-A"]);
+    git(
+        &up,
+        &[
+            "-c",
+            "user.name=Up",
+            "-c",
+            "user.email=up@example.test",
+            "commit",
+            "-q",
+            "-m",
+            "v1.3.10",
+        ],
+    );
+    git(&up, &["tag", "v1.3.10"]);
+    let ws = tmp.path().join("lts");
+    std::fs::create_dir_all(&ws).unwrap();
+    std::fs::write(
+        ws.join("releases.yml"),
+        format!(
+            "base: {}\nproduct: containerd\nreleases:\n  - name: v1.3.10-lts.1\n    base_release: v1.3.10\n    must: true\n",
+            up.display()
+        ),
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_klts"))
+        .current_dir(&ws)
+        .args([
+            "--workspace",
+            ".",
+            "build",
+            "v1.3.10-lts.1",
+            "--platform",
+            "linux/amd64",
+        ])
+        .env_remove("KLTS_CACHE_DIR")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("GOPATH mode"), "{}", text(&o));
+    let bin = ws.join("out/v1.3.10-lts.1/linux/amd64/containerd");
+    let run = Command::new(&bin).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&run.stdout).trim(),
+        "containerd 1.3.10"
+    );
+}

@@ -37,16 +37,28 @@ use std::path::{Path, PathBuf};
 /// Errors of reading packages and writing an apt repository.
 #[derive(Debug, thiserror::Error)]
 pub enum AptError {
+    /// A file given as a package is not a `.deb`, or its control data is unusable.
     #[error("{path}: not a valid .deb: {msg}\nhelp: rebuild it with `klts package` (or `dpkg-deb --build`); check it with `dpkg-deb --info`")]
-    BadDeb { path: PathBuf, msg: String },
+    BadDeb {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        msg: String,
+    },
+    /// Two different files would be stored under the same pool path.
     #[error("{path}: and {other}: both would be {pool} in the pool but differ\nhelp: two builds of the same package version must not be published; bump the version")]
     Conflict {
+        /// One of the files.
         path: PathBuf,
+        /// The other file with that pool path.
         other: PathBuf,
+        /// The pool path both map to (see [`Deb::pool_path`]).
         pool: String,
     },
+    /// Publishing the repository (locking, writing, flipping generations) failed.
     #[error(transparent)]
     Publish(#[from] PublishError),
+    /// Signing `Release` failed.
     #[error(transparent)]
     Sign(#[from] SignError),
 }
@@ -54,15 +66,24 @@ pub enum AptError {
 /// What one `.deb` says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deb {
+    /// Where the `.deb` was read.
     pub path: PathBuf,
     /// Control fields in file order (without Filename/Size/checksums).
     pub fields: Vec<(String, String)>,
+    /// The `Package:` field.
     pub package: String,
+    /// The `Version:` field, as written (epoch included).
     pub version: String,
+    /// The `Architecture:` field, e.g. `amd64`, `arm64`, `all`.
     pub architecture: String,
+    /// The source package name (the first word of `Source:`), or the package name when there is
+    /// none; names the pool directory.
     pub source: String,
+    /// Size in bytes of the `.deb` file (the `Size:` field of `Packages`).
     pub size: u64,
+    /// MD5 of the `.deb` file, lowercase hex (`MD5sum:`).
     pub md5: String,
+    /// SHA-256 of the `.deb` file, lowercase hex (`SHA256:`).
     pub sha256: String,
 }
 
@@ -270,10 +291,13 @@ pub fn parse_deb(bytes: &[u8], path: &Path) -> Result<Deb, AptError> {
 /// Repository labels.
 #[derive(Debug, Clone)]
 pub struct AptOptions {
+    /// The `Origin:` field of `Release`.
     pub origin: String,
+    /// The `Label:` field of `Release`, also used in its `Description:`.
     pub label: String,
     /// `Date:` of `Release` and the signature time (unix seconds).
     pub date: u32,
+    /// Creation time of the `InRelease` and `Release.gpg` signatures, unix seconds.
     pub sign_time: u32,
     /// `Valid-Until:` this many seconds after `Date:`, or none. apt then refuses indexes older
     /// than that (protection against a mirror that replays or freezes old metadata), so the
@@ -286,24 +310,34 @@ pub struct AptOptions {
 /// One suite of the published repository.
 #[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
 pub struct AptSuite {
+    /// The suite: a release (`v1.17.17-lts.3`) or a minor line (`v1.17`).
     pub suite: String,
+    /// The architectures it has packages for, sorted (its `Architectures:` field).
     pub architectures: Vec<String>,
     /// `package=version` (arch), sorted.
     pub packages: Vec<AptPackage>,
 }
 
+/// One package of a published [`AptSuite`].
 #[derive(Debug, Clone, serde::Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct AptPackage {
+    /// Package name.
     pub package: String,
+    /// Version, as in the `.deb`.
     pub version: String,
+    /// Architecture.
     pub architecture: String,
+    /// Path of the `.deb` in the repository, `pool/main/<l>/<source>/<file>` (the `Filename:`
+    /// field).
     pub filename: String,
 }
 
 /// What was published.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AptReport {
+    /// One entry per suite, sorted by suite name.
     pub suites: Vec<AptSuite>,
+    /// Fingerprint of the signing key, 40 uppercase hex digits.
     pub fingerprint: String,
 }
 

@@ -34,11 +34,19 @@ pub const DEFAULT_COMPONENTS: [&str; 4] = [
 /// Platforms built by default.
 pub const DEFAULT_PLATFORMS: [&str; 2] = ["linux/amd64", "linux/arm64"];
 
+/// Media type of an OCI image index (a multi-platform image, and each component's entry in
+/// `index.json`).
 pub const MEDIA_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+/// Media type of an OCI image manifest (one platform's image).
 pub const MEDIA_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+/// Media type of an OCI image configuration blob.
 pub const MEDIA_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+/// Media type of a gzip-compressed tar layer, the only layer type klts writes.
 pub const MEDIA_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+/// Media type of a Docker schema 2 image manifest, as found in base images copied from Docker
+/// registries; read like [`MEDIA_MANIFEST`].
 pub const MEDIA_DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+/// Media type of a Docker manifest list, read like an image index when it is a base image's entry.
 pub const MEDIA_DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
 /// The annotation `skopeo copy oci:DIR:REF` and other tools look up REF in.
 pub const ANNOTATION_REF_NAME: &str = "org.opencontainers.image.ref.name";
@@ -46,30 +54,59 @@ pub const ANNOTATION_REF_NAME: &str = "org.opencontainers.image.ref.name";
 /// Where binaries are installed in the image.
 pub const BIN_DIR: &str = "usr/local/bin";
 
+/// Why an image layout could not be built, read or checked.
 #[derive(Debug, thiserror::Error)]
 pub enum OciError {
+    /// A file or directory could not be read or written.
     #[error("{path}: {reason}")]
-    Io { path: String, reason: String },
+    Io {
+        /// The file or directory.
+        path: String,
+        /// The underlying error.
+        reason: String,
+    },
+    /// The binary of a component for a platform is not in the release directory.
     #[error("{path}: missing binary for {component} on {platform}\n  help: run `klts build` for this release first, or leave {platform} out with --platform")]
     MissingBinary {
+        /// Where the binary was expected: `out/<release>/<os>/<arch>/<component>`.
         path: String,
+        /// The component whose binary is missing.
         component: String,
+        /// The platform, `os/arch[/variant]`.
         platform: String,
     },
+    /// The tag is not a valid OCI distribution tag (see [`validate_tag`]).
     #[error("invalid tag `{tag}`: {reason}\n  help: a tag is 1-128 characters of [A-Za-z0-9_.-], not starting with `.` or `-` (e.g. v1.17.17-lts.3)")]
-    Tag { tag: String, reason: String },
+    Tag {
+        /// The tag as given.
+        tag: String,
+        /// Which rule it breaks.
+        reason: String,
+    },
+    /// A platform that is not `os/arch` or `os/arch/variant` of `[a-z0-9_]`.
     #[error("invalid platform `{0}`\n  help: write OS/ARCH or OS/ARCH/VARIANT, e.g. linux/amd64, linux/arm64")]
     Platform(String),
+    /// A component name that is not a plain binary name of `[a-z0-9._-]`.
     #[error("invalid component name `{0}`\n  help: a component is a binary name of [a-z0-9._-], e.g. kube-apiserver")]
     Component(String),
+    /// An image layout (ours or a base image) is missing, malformed or corrupt.
     #[error("{path}: {reason}\n  help: {help}")]
     Layout {
+        /// The layout directory or the blob that is at fault.
         path: String,
+        /// What is wrong with it.
         reason: String,
+        /// What to do about it (the `help:` line).
         help: String,
     },
+    /// The base image has no manifest for one of the platforms being built.
     #[error("base image {path}: no manifest for {platform}\n  help: use a multi-platform base (an OCI layout whose index lists {platform}), or leave {platform} out with --platform")]
-    BasePlatform { path: String, platform: String },
+    BasePlatform {
+        /// The base image layout directory.
+        path: String,
+        /// The platform it has no manifest for.
+        platform: String,
+    },
 }
 
 fn io_err(path: &Path, e: impl fmt::Display) -> OciError {
@@ -82,9 +119,12 @@ fn io_err(path: &Path, e: impl fmt::Display) -> OciError {
 /// A target platform, `os/arch[/variant]`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Platform {
+    /// Operating system, e.g. `linux` (the OCI `os` field).
     pub os: String,
+    /// CPU architecture in Go's spelling, e.g. `amd64`, `arm64` (the OCI `architecture` field).
     #[serde(rename = "architecture")]
     pub arch: String,
+    /// CPU variant, e.g. `v8` for `linux/arm64/v8`; omitted from JSON when `None`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub variant: Option<String>,
 }
@@ -168,12 +208,18 @@ pub fn ref_name(component: &str, tag: &str) -> String {
 /// A content descriptor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Descriptor {
+    /// Media type of the referenced content, one of the `MEDIA_*` constants.
     #[serde(rename = "mediaType")]
     pub media_type: String,
+    /// Content digest, `sha256:<64 lowercase hex>`: also the blob's file name under
+    /// `blobs/sha256/`.
     pub digest: String,
+    /// Size in bytes of the referenced blob.
     pub size: u64,
+    /// The platform of the referenced manifest, set on the entries of an image index.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub platform: Option<Platform>,
+    /// Annotations; klts sets only [`ANNOTATION_REF_NAME`] on the entries of `index.json`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub annotations: Option<BTreeMap<String, String>>,
 }
@@ -181,69 +227,97 @@ pub struct Descriptor {
 /// An image index (and the layout's `index.json`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Index {
+    /// Always 2.
     #[serde(rename = "schemaVersion")]
     pub schema_version: u32,
+    /// [`MEDIA_INDEX`] in what klts writes; optional when read.
     #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
     pub media_type: Option<String>,
+    /// One descriptor per platform manifest (or, in `index.json`, per component image index).
     pub manifests: Vec<Descriptor>,
 }
 
 /// An image manifest.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
+    /// Always 2.
     #[serde(rename = "schemaVersion")]
     pub schema_version: u32,
+    /// [`MEDIA_MANIFEST`] in what klts writes; optional when read.
     #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
     pub media_type: Option<String>,
+    /// The image configuration blob.
     pub config: Descriptor,
+    /// The layers, base image layers first, in the order they are applied.
     pub layers: Vec<Descriptor>,
 }
 
 /// The parts of an image configuration klts writes and reads from a base.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ImageConfig {
+    /// Creation time, RFC 3339 UTC, derived from the epoch so that it is reproducible.
     pub created: String,
+    /// CPU architecture, as in [`Platform::arch`].
     pub architecture: String,
+    /// Operating system, as in [`Platform::os`].
     pub os: String,
+    /// CPU variant, as in [`Platform::variant`].
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub variant: Option<String>,
+    /// How a container of the image is run.
     pub config: RunConfig,
+    /// The uncompressed layer digests, one per manifest layer.
     pub rootfs: RootFs,
+    /// One entry per layer, base image history first; empty when a base image had none.
     #[serde(default)]
     pub history: Vec<History>,
 }
 
+/// The execution parameters of an image configuration (its `config` object); only the fields klts
+/// sets or carries over from a base are kept.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RunConfig {
+    /// User the process runs as; klts leaves it unset (root), as the upstream images do.
     #[serde(rename = "User", skip_serializing_if = "Option::is_none", default)]
     pub user: Option<String>,
+    /// Environment as `NAME=value`; the base image's, plus a default `PATH` if it had none.
     #[serde(rename = "Env", skip_serializing_if = "Vec::is_empty", default)]
     pub env: Vec<String>,
+    /// The command run in a container: `/usr/local/bin/<component>`.
     #[serde(rename = "Entrypoint", skip_serializing_if = "Vec::is_empty", default)]
     pub entrypoint: Vec<String>,
+    /// Working directory of the process; not set by klts.
     #[serde(
         rename = "WorkingDir",
         skip_serializing_if = "Option::is_none",
         default
     )]
     pub working_dir: Option<String>,
+    /// Image labels; not set by klts.
     #[serde(rename = "Labels", skip_serializing_if = "Option::is_none", default)]
     pub labels: Option<BTreeMap<String, String>>,
 }
 
+/// The image configuration's `rootfs`: the layers the filesystem is made of.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RootFs {
+    /// Always `layers` (serialised as `type`).
     #[serde(rename = "type")]
     pub kind: String,
+    /// `sha256:` digest of each layer's uncompressed tar, in layer order.
     pub diff_ids: Vec<String>,
 }
 
+/// One entry of an image configuration's `history`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct History {
+    /// When the layer was made, RFC 3339.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub created: Option<String>,
+    /// What made the layer; klts writes `klts image: /usr/local/bin/<component>`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub created_by: Option<String>,
+    /// Whether this entry made no layer (and so has no `diff_ids` entry).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub empty_layer: Option<bool>,
 }
@@ -252,7 +326,10 @@ pub struct History {
 /// when the layout holds exactly one image). Written `DIR` or `DIR:REF` on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseRef {
+    /// The OCI image layout directory.
     pub dir: PathBuf,
+    /// The ref name (`org.opencontainers.image.ref.name`) of the image in it; `None` when the
+    /// layout holds exactly one image.
     pub reference: Option<String>,
 }
 
@@ -282,8 +359,12 @@ pub struct ImageOptions {
     /// The tag of every image, normally the release name (what kubeadm's
     /// `--kubernetes-version` asks for).
     pub tag: String,
+    /// The components to build an image for (binary names, e.g. `kube-apiserver`); duplicates are
+    /// built once.
     pub components: Vec<String>,
+    /// The platforms of every image; each needs its binary under `release_dir`.
     pub platforms: Vec<Platform>,
+    /// The base image to put the binary on, if any; without one the image holds only the binary.
     pub base: Option<BaseRef>,
     /// Seconds since 1970 for `created` and tar mtimes (`SOURCE_DATE_EPOCH`).
     pub epoch: u64,
@@ -292,25 +373,35 @@ pub struct ImageOptions {
 /// One image of the layout.
 #[derive(Debug, Clone, Serialize)]
 pub struct BuiltImage {
+    /// The component, e.g. `kube-apiserver`.
     pub component: String,
+    /// Its ref name in the layout, `<component>:<tag>`.
     pub reference: String,
     /// Digest of the image index.
     pub digest: String,
+    /// One entry per platform, in the order built.
     pub platforms: Vec<BuiltPlatform>,
 }
 
+/// One platform manifest of a [`BuiltImage`].
 #[derive(Debug, Clone, Serialize)]
 pub struct BuiltPlatform {
+    /// The platform, `os/arch[/variant]`.
     pub platform: String,
+    /// Digest of the platform's image manifest.
     pub manifest: String,
+    /// Number of layers, base image layers included.
     pub layers: usize,
     /// Compressed size of all layers.
     pub size: u64,
 }
 
+/// What [`build_layout`] wrote.
 #[derive(Debug, Clone, Serialize)]
 pub struct LayoutReport {
+    /// The layout directory, `out/<release>/oci`.
     pub layout: PathBuf,
+    /// One entry per component, in the order given.
     pub images: Vec<BuiltImage>,
 }
 
@@ -653,19 +744,25 @@ pub fn digest_hex(digest: &str) -> Option<&str> {
 /// An OCI image layout on disk, read for pushing or as a base.
 #[derive(Debug)]
 pub struct Layout {
+    /// The layout directory (holding `oci-layout`, `index.json` and `blobs/`).
     pub dir: PathBuf,
+    /// Its `index.json`.
     pub index: Index,
 }
 
 /// One platform image of a layout: its manifest and config.
 #[derive(Debug, Clone)]
 pub struct PlatformImage {
+    /// The platform's image manifest.
     pub manifest: Manifest,
+    /// The platform's image configuration.
     pub config: ImageConfig,
+    /// The manifest's layers (a copy of `manifest.layers`), base layers for a new image.
     pub layers: Vec<Descriptor>,
 }
 
 impl Layout {
+    /// Open the layout at `dir`: check that it has an `oci-layout` file and read its `index.json`.
     pub fn open(dir: &Path) -> Result<Layout, OciError> {
         let layout_file = dir.join("oci-layout");
         if !layout_file.is_file() {
@@ -708,6 +805,8 @@ impl Layout {
         Ok(bytes)
     }
 
+    /// [`Layout::read_blob`] and parse it as JSON of type `T`; a parse error is reported as a
+    /// corrupt layout.
     pub fn read_json_blob<T: for<'de> Deserialize<'de>>(
         &self,
         digest: &str,

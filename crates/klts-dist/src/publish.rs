@@ -78,37 +78,74 @@ pub fn metadata_time() -> u32 {
 /// Errors of collecting inputs and publishing.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
+    /// A file or directory of the inputs or the repository could not be read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The file or directory.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// No release in the output directory has packages of this kind (nothing to publish).
     #[error("{dir}: no release has {kind} packages (expected {dir}/<release>/{kind}/*.{kind})\nhelp: run `klts package` first, or pass --out-dir")]
-    NoPackages { dir: PathBuf, kind: String },
-    #[error("{path}: release {release:?} has no {kind} packages\nhelp: run `klts package {release}` first, or leave it out")]
-    ReleaseWithoutPackages {
-        path: PathBuf,
-        release: String,
+    NoPackages {
+        /// The output directory searched.
+        dir: PathBuf,
+        /// `deb` or `rpm`.
         kind: String,
     },
+    /// A release named on the command line has no packages of this kind.
+    #[error("{path}: release {release:?} has no {kind} packages\nhelp: run `klts package {release}` first, or leave it out")]
+    ReleaseWithoutPackages {
+        /// The directory where its packages were expected, `<out>/<release>/<kind>`.
+        path: PathBuf,
+        /// The release.
+        release: String,
+        /// `deb` or `rpm`.
+        kind: String,
+    },
+    /// A directory in the output directory (or a name given) is not a release name.
     #[error("{path}: {release:?} is not a release name (expected vX.Y.Z[-suffix]): {msg}\nhelp: only directories named after releases belong in the output directory")]
     BadRelease {
+        /// The directory.
         path: PathBuf,
+        /// Its name.
         release: String,
+        /// Why it does not parse as a release version.
         msg: String,
     },
+    /// The repository path exists and is neither a directory nor a link to one.
     #[error("{path}: the repository target is not a directory\nhelp: choose another --out")]
-    NotADirectory { path: PathBuf },
+    NotADirectory {
+        /// The repository path.
+        path: PathBuf,
+    },
+    /// Another publish holds the repository's lock and [`Policy::wait`] is false.
     #[error("{path}: another publish of this repository is running (lock {lock} held)\nhelp: wait for it to finish, or run without --no-wait to wait for it")]
-    Busy { path: PathBuf, lock: PathBuf },
+    Busy {
+        /// The repository path.
+        path: PathBuf,
+        /// The lock file, `.REPO.klts-lock`.
+        lock: PathBuf,
+    },
+    /// The repository was published with another key and [`Policy::rotate_key`] is not set.
     #[error("{path}: the repository was published with the key {old}, this publish signs with {new}\nhelp: clients that trust {old} will fail with NO_PUBKEY (apt) or a bad signature (dnf) until they import the new key from {path}/klts.asc; pass --rotate-key if you mean to change the key, and announce it")]
     KeyChanged {
+        /// The repository path.
         path: PathBuf,
+        /// Fingerprint of the key of the previous publish (from `REPO/klts.asc`).
         old: String,
+        /// Fingerprint of the key of this publish.
         new: String,
     },
+    /// The public key of the previous publish, `REPO/klts.asc`, cannot be read or parsed.
     #[error("{path}: cannot read the key the repository was published with: {msg}\nhelp: restore it, or pass --rotate-key to publish with the new key anyway")]
-    BadPublishedKey { path: PathBuf, msg: String },
+    BadPublishedKey {
+        /// The key file.
+        path: PathBuf,
+        /// What is wrong with it.
+        msg: String,
+    },
 }
 
 /// How [`publish_dir`] treats a concurrent publish and a changed signing key.

@@ -25,33 +25,60 @@ use ureq::http;
 /// Default size of one `PATCH`.
 pub const DEFAULT_CHUNK_SIZE: usize = 5 << 20;
 
+/// Why a push failed; each names the request and says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
+    /// The push target is not `REGISTRY/REPOSITORY`.
     #[error("invalid push target `{target}`: {reason}\n  help: write REGISTRY/REPOSITORY, e.g. registry.example:5000/klts (images go to REPOSITORY/<component>)")]
-    Target { target: String, reason: String },
+    Target {
+        /// The target as given.
+        target: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// No usable HTTP answer: DNS, TCP, TLS, a timeout, or an answer that broke off.
     #[error("cannot talk to the registry ({method} {url}): {reason}\n  help: {help}")]
     Connection {
+        /// The HTTP method of the request.
         method: String,
+        /// The URL of the request.
         url: String,
+        /// The transport error.
         reason: String,
+        /// What to check (the address; `--insecure-http` for a plain-HTTP registry).
         help: String,
     },
+    /// The registry answered with an error status.
     #[error("registry refused {what} ({method} {url}): HTTP {status}: {detail}\n  help: {help}")]
     Refused {
+        /// What was being done, e.g. `the API check` or a blob upload.
         what: String,
+        /// The HTTP method of the request.
         method: String,
+        /// The URL of the request.
         url: String,
+        /// The HTTP status code.
         status: u16,
+        /// The `code: message` lines of the registry's error body, or the start of the body.
         detail: String,
+        /// What to do about it, by status (credentials, push rights, `--chunk-size`, …).
         help: String,
     },
+    /// The registry answered in a way the distribution API does not allow: no `Location` after
+    /// starting an upload, a token response without `token`, a stored digest other than the one
+    /// sent.
     #[error("registry answered {what} ({method} {url}) unexpectedly: {reason}\n  help: is this an OCI distribution (v2) registry?")]
     Protocol {
+        /// What was being done.
         what: String,
+        /// The HTTP method of the request.
         method: String,
+        /// The URL of the request.
         url: String,
+        /// What was unexpected.
         reason: String,
     },
+    /// The image layout to push could not be read.
     #[error(transparent)]
     Layout(#[from] OciError),
 }
@@ -61,7 +88,9 @@ pub enum RegistryError {
 pub struct PushOptions {
     /// Bytes per `PATCH`.
     pub chunk_size: usize,
+    /// User name for the registry (basic auth, or to fetch a bearer token); `None`: anonymous.
     pub username: Option<String>,
+    /// Password or token for `username`.
     pub password: Option<String>,
     /// Talk plain HTTP instead of HTTPS.
     pub insecure_http: bool,
@@ -84,11 +113,15 @@ impl Default for PushOptions {
 /// Where images go: `registry[:port]/repo/path`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// The registry host name or address, with an optional `:port`, e.g. `registry.example:5000`.
     pub registry: String,
+    /// The repository path below which each component is pushed as `<repository>/<component>`.
     pub repository: String,
 }
 
 impl Target {
+    /// Parse `[docker://]REGISTRY/REPOSITORY`: a host with an optional port, then one or more
+    /// lowercase path components as the distribution spec allows.
     pub fn parse(s: &str) -> Result<Target, RegistryError> {
         let err = |reason: &str| RegistryError::Target {
             target: s.to_string(),
@@ -133,20 +166,28 @@ impl Target {
 /// What a push did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PushReport {
+    /// One entry per image tagged, in push order.
     pub images: Vec<PushedImage>,
+    /// Blobs sent to the registry.
     pub blobs_uploaded: usize,
+    /// Blobs the registry already had (`HEAD` found them), not sent.
     pub blobs_skipped: usize,
     /// Blobs another repository of the registry had, mounted without sending them.
     pub blobs_mounted: usize,
+    /// Size in bytes of the blobs sent (mounted and skipped blobs not counted).
     pub bytes_uploaded: u64,
+    /// `PATCH` requests sent, over all uploaded blobs.
     pub chunks: usize,
+    /// Manifests and indexes put by digest (tags not counted).
     pub manifests: usize,
 }
 
+/// One image a push tagged.
 #[derive(Debug, Clone, Serialize)]
 pub struct PushedImage {
     /// `registry/repository/component:tag`
     pub reference: String,
+    /// Digest of the image index the tag points to.
     pub digest: String,
 }
 
@@ -155,14 +196,20 @@ pub struct PushedImage {
 pub enum Upload {
     /// Mounted from another repository of the same registry, without sending bytes.
     Mounted,
-    /// Sent in this many `PATCH` requests.
-    Uploaded { chunks: usize },
+    /// Sent in `PATCH` requests, then committed with `PUT`.
+    Uploaded {
+        /// The number of `PATCH` requests.
+        chunks: usize,
+    },
 }
 
 /// A `WWW-Authenticate` challenge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Challenge {
+    /// `Basic`: send the credentials as they are.
     Basic,
+    /// `Bearer`: fetch a token from the `realm`, for `service` and `scope`; the auth-params, keys
+    /// lower-cased.
     Bearer(BTreeMap<String, String>),
 }
 
@@ -295,6 +342,8 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client for `registry` (`host[:port]`); HTTPS unless [`PushOptions::insecure_http`]. Sends
+    /// nothing yet.
     pub fn new(registry: &str, options: PushOptions) -> Client {
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(options.timeout))

@@ -32,40 +32,85 @@ pub const PASSPHRASE_ENV: &str = "KLTS_SIGNING_PASSPHRASE";
 /// Errors of key handling and signing.
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {
+    /// The key file could not be read.
     #[error("{path}: cannot read the signing key: {source}\nhelp: give an armored secret key (`klts key generate --out key.asc` makes one)")]
     Read {
+        /// The key file.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// The file is not an OpenPGP secret key (armored or binary).
     #[error("{path}: not an OpenPGP secret key: {msg}\nhelp: export one with `gpg --export-secret-keys --armor KEYID`, or make one with `klts key generate`")]
-    Parse { path: PathBuf, msg: String },
+    Parse {
+        /// The key file.
+        path: PathBuf,
+        /// What is wrong with it (unparsable, or self-signatures that do not verify).
+        msg: String,
+    },
+    /// The primary key carries a revocation signature.
     #[error(
         "{path}: the key {fingerprint} is revoked\nhelp: use another key (`klts key generate`)"
     )]
-    Revoked { path: PathBuf, fingerprint: String },
+    Revoked {
+        /// The key file.
+        path: PathBuf,
+        /// The primary key's fingerprint.
+        fingerprint: String,
+    },
+    /// The expiry set by the primary key's newest self-signature has passed.
     #[error("{path}: the key {fingerprint} expired on {} UTC\nhelp: extend it (`gpg --quick-set-expire`) or make a new one (`klts key generate`)", utc_day(*expired))]
     Expired {
+        /// The key file.
         path: PathBuf,
+        /// The primary key's fingerprint.
         fingerprint: String,
+        /// When it expired, unix seconds (shown as a UTC day).
         expired: u64,
     },
+    /// Neither the primary key nor a valid subkey may sign (no signing key flag).
     #[error("{path}: the key {fingerprint} has no valid signing-capable key or subkey\nhelp: add a signing subkey (`gpg --quick-add-key FPR ed25519 sign`) or use `klts key generate`")]
-    NoSigningKey { path: PathBuf, fingerprint: String },
+    NoSigningKey {
+        /// The key file.
+        path: PathBuf,
+        /// The primary key's fingerprint.
+        fingerprint: String,
+    },
+    /// The probe signature made when loading the key failed or did not verify, typically a missing
+    /// or wrong passphrase.
     #[error("{path}: cannot sign with the key {fingerprint}: {msg}\nhelp: if the key is protected, set the passphrase in ${PASSPHRASE_ENV}")]
     Unusable {
+        /// The key file.
         path: PathBuf,
+        /// The primary key's fingerprint.
         fingerprint: String,
+        /// Why signing failed.
         msg: String,
     },
+    /// Making or checking a signature failed.
     #[error("cannot sign {what}: {msg}")]
-    Sign { what: String, msg: String },
+    Sign {
+        /// What was being signed or read, e.g. `the cleartext`, `the public key`.
+        what: String,
+        /// The OpenPGP library's error.
+        msg: String,
+    },
+    /// [`write_key_files`] would replace a file and `force` is not set.
     #[error("{path}: already exists\nhelp: choose another --out, or pass --force to replace it")]
-    Exists { path: PathBuf },
+    Exists {
+        /// The existing file.
+        path: PathBuf,
+    },
+    /// [`write_key_files`] could not write a key file.
     #[error("{path}: cannot write: {source}")]
     Write {
+        /// The file.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// [`KeyParams`] that make no valid key: an empty or malformed name or email, an expiry out of
+    /// range.
     #[error("invalid key parameters: {0}\nhelp: a user id needs a name; --expires takes e.g. 2y, 18m, 90d or never")]
     Params(String),
 }
@@ -73,8 +118,12 @@ pub enum SignError {
 /// A new key: the armored secret key (keep it private) and its armored public key.
 #[derive(Debug, Clone)]
 pub struct GeneratedKey {
+    /// The secret key, ASCII-armored and protected by [`KeyParams::passphrase`] when one is set:
+    /// keep it private ([`write_key_files`] writes it mode 0600).
     pub secret_armored: String,
+    /// The public key (certificate), ASCII-armored: publish it and give it to clients.
     pub public_armored: String,
+    /// The primary key's fingerprint, 40 uppercase hex digits.
     pub fingerprint: String,
 }
 
@@ -174,7 +223,9 @@ impl Client {
 pub struct KeyParams {
     /// The public-key algorithm.
     pub algorithm: KeyAlgorithm,
+    /// The user id's name, e.g. `KLTS Maintainers`; must not contain `<`, `>` or a newline.
     pub name: String,
+    /// The user id's email, if any: the user id is then `name <email>`.
     pub email: Option<String>,
     /// Seconds after `created` when the key expires; `None`: never.
     pub expires_in: Option<u32>,

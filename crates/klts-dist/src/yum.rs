@@ -39,16 +39,28 @@ use std::path::{Path, PathBuf};
 /// Errors of reading packages and writing a yum repository.
 #[derive(Debug, thiserror::Error)]
 pub enum YumError {
+    /// A file given as a package is not an rpm, or one this reader cannot parse.
     #[error("{path}: not a valid .rpm: {msg}\nhelp: rebuild it with `klts package` (or rpmbuild); check it with `rpm -qip`")]
-    BadRpm { path: PathBuf, msg: String },
+    BadRpm {
+        /// The file.
+        path: PathBuf,
+        /// What the rpm reader found wrong.
+        msg: String,
+    },
+    /// Two different files of the same package version (same file name) are in the input.
     #[error("{path}: and {other}: both are {file} but differ\nhelp: two builds of the same package version must not be published; bump the release")]
     Conflict {
+        /// One of the files.
         path: PathBuf,
+        /// The other file with that name.
         other: PathBuf,
+        /// The file name both have, `<name>-<ver>-<rel>.<arch>.rpm`.
         file: String,
     },
+    /// Publishing the repository (locking, writing, flipping generations) failed.
     #[error(transparent)]
     Publish(#[from] PublishError),
+    /// Signing `repomd.xml` failed.
     #[error(transparent)]
     Sign(#[from] SignError),
 }
@@ -56,10 +68,16 @@ pub enum YumError {
 /// A dependency entry (`rpm:entry`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dep {
+    /// The capability, e.g. `kubelet` or `/bin/sh`.
     pub name: String,
+    /// The comparison, as createrepo writes it (`EQ`, `LT`, `LE`, `GT`, `GE`); `None` for an
+    /// unversioned entry.
     pub flags: Option<&'static str>,
+    /// The epoch of the version compared with, `0` when it has none.
     pub epoch: String,
+    /// The version compared with, without epoch and release; empty for an unversioned entry.
     pub ver: String,
+    /// The release compared with, if the entry names one.
     pub rel: Option<String>,
     /// A requirement of an install scriptlet (`Requires(pre)`, `Requires(post)`, legacy
     /// `PreReq`): createrepo's `pre="1"`. Always false for provides, conflicts, obsoletes.
@@ -69,31 +87,58 @@ pub struct Dep {
 /// What one `.rpm` says about itself, for the metadata.
 #[derive(Debug, Clone)]
 pub struct Rpm {
+    /// Where the `.rpm` was read.
     pub path: PathBuf,
+    /// Package name (`Name:`).
     pub name: String,
+    /// Architecture, e.g. `x86_64`, `aarch64`, `noarch` (as in the file name).
     pub arch: String,
+    /// Epoch, 0 when the package has none.
     pub epoch: u32,
+    /// Version (`Version:`).
     pub version: String,
+    /// Release (`Release:`), e.g. `lts.3`.
     pub release: String,
+    /// SHA-256 of the whole `.rpm` file, lowercase hex: the `pkgid` checksum in primary.xml.
     pub sha256: String,
+    /// One-line summary (`Summary:`).
     pub summary: String,
+    /// Long description (`%description`).
     pub description: String,
+    /// Packager (`Packager:`), empty when unset.
     pub packager: String,
+    /// Homepage (`URL:`), empty when unset.
     pub url: String,
+    /// License (`License:`).
     pub license: String,
+    /// Vendor (`Vendor:`), empty when unset.
     pub vendor: String,
+    /// Group (`Group:`), empty when unset.
     pub group: String,
+    /// Host the package was built on.
     pub buildhost: String,
+    /// File name of the source rpm it was built from, empty for packages built without one.
     pub sourcerpm: String,
+    /// Build time, seconds since 1970 (primary.xml's `time build`).
     pub build_time: u64,
+    /// Size in bytes of the `.rpm` file.
     pub size_package: u64,
+    /// Sum of the sizes in bytes of the installed files (the header's installed size).
     pub size_installed: u64,
+    /// Size in bytes of the uncompressed payload archive, from the signature header.
     pub size_archive: u64,
+    /// Byte offset in the file where the main header starts (after lead and signature):
+    /// createrepo's `rpm:header-range start`.
     pub header_start: u64,
+    /// Byte offset where the header ends and the payload starts: `rpm:header-range end`.
     pub header_end: u64,
+    /// What the package provides, in header order.
     pub provides: Vec<Dep>,
+    /// What the package requires, filtered as createrepo_c does (see `createrepo_requires`).
     pub requires: Vec<Dep>,
+    /// What the package conflicts with, in header order.
     pub conflicts: Vec<Dep>,
+    /// What the package obsoletes, in header order.
     pub obsoletes: Vec<Dep>,
     /// (path, createrepo's `type`: `""` for a file, `"dir"`, `"ghost"`), sorted.
     pub files: Vec<(String, &'static str)>,
@@ -412,23 +457,33 @@ pub struct YumOptions {
 /// One published yum repository (suite).
 #[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
 pub struct YumSuite {
+    /// The suite: a release (`v1.17.17-lts.3`) or a minor line (`v1.17`).
     pub suite: String,
+    /// The packages in it, sorted.
     pub packages: Vec<YumPackage>,
 }
 
+/// One package of a published [`YumSuite`].
 #[derive(Debug, Clone, serde::Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct YumPackage {
+    /// Package name.
     pub name: String,
+    /// Version.
     pub version: String,
+    /// Release.
     pub release: String,
+    /// Architecture.
     pub arch: String,
+    /// Path of the `.rpm` relative to the repository root, `<suite>/Packages/<file>`.
     pub location: String,
 }
 
 /// What was published.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct YumReport {
+    /// One entry per suite, sorted by suite name.
     pub suites: Vec<YumSuite>,
+    /// Fingerprint of the signing key, 40 uppercase hex digits.
     pub fingerprint: String,
 }
 

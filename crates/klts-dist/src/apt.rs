@@ -295,7 +295,7 @@ pub struct AptOptions {
     pub origin: String,
     /// The `Label:` field of `Release`, also used in its `Description:`.
     pub label: String,
-    /// `Date:` of `Release` and the signature time (unix seconds).
+    /// `Date:` of `Release` (unix seconds); the signatures are made at [`AptOptions::sign_time`].
     pub date: u32,
     /// Creation time of the `InRelease` and `Release.gpg` signatures, unix seconds.
     pub sign_time: u32,

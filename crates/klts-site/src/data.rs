@@ -23,7 +23,7 @@ use klts_forge::verify::VerifyOptions;
 use klts_forge::Workspace;
 use klts_vuln::db::Database;
 use klts_vuln::facts::{workspace_facts, WorkspaceFacts};
-use klts_vuln::model::{Event, Severity};
+use klts_vuln::model::Severity;
 use klts_vuln::report::{matrix, AdvisorySummary, Matrix, MatrixFilter};
 use klts_vuln::status::{status, ReleaseFacts, StatusKind};
 use klts_vuln::triage::{Triage, TRIAGE_FILE};
@@ -171,14 +171,30 @@ pub struct AdvisoryView {
     pub references: Vec<String>,
     /// Affected ranges, one line per package.
     pub ranges: Vec<String>,
-    /// Upstream versions that fix it (from Kubernetes packages' `fixed` events).
+    /// Upstream versions that fix it: the first fixed patch release of each line by the
+    /// status judgement, and upstream tags whose tree carries the fix (dependencies).
     pub fixed_upstream_in: Vec<String>,
+    /// One row per line it concerns, newest first (the Debian-tracker view).
+    pub by_line: Vec<LineRow>,
     /// LTS releases that fix it by a patch or dependency.
     pub fixed_by_lts_in: Vec<String>,
     /// Releases still affected.
     pub open_in: Vec<String>,
     /// Status in each release.
     pub statuses: Vec<(String, StatusKind)>,
+}
+
+/// An advisory on one line: what upstream did, and the line's newest published LTS release
+/// with its status.
+#[derive(Clone, Debug, Serialize)]
+pub struct LineRow {
+    /// `1.17`.
+    pub line: String,
+    /// Upstream's judgement on the line (`None`: it needs a source tree, e.g. a Go module
+    /// advisory).
+    pub upstream: Option<klts_vuln::report::LineFix>,
+    /// The newest published LTS release of the line and its status.
+    pub lts: Option<(String, StatusKind)>,
 }
 
 /// Everything the portal shows.
@@ -740,18 +756,53 @@ fn build_with(
         .sorted_by_severity()
         .into_iter()
         .map(|adv| {
+            // Per line, by the judgement (not by every `fixed` event of every record): what
+            // upstream did, and the line's newest published LTS release.
             let mut fixed_upstream: BTreeSet<Version> = BTreeSet::new();
-            for a in &adv.affected {
-                if klts_vuln::status::is_product_component(a, product.product) {
-                    for r in &a.ranges {
-                        for e in &r.events {
-                            if let Event::Fixed(v) = e {
-                                if let Ok(v) = Version::parse(v) {
-                                    fixed_upstream.insert(v);
-                                }
-                            }
-                        }
+            let mut lines_of_interest: BTreeSet<MinorLine> =
+                release_facts.iter().filter_map(|rf| rf.line()).collect();
+            // Lines someone runs with support: supported by upstream or the program now, or
+            // shipped by it (a line that ended years before the program is history).
+            lines_of_interest.extend(
+                line_statuses
+                    .iter()
+                    .filter(|st| st.in_program || st.phase != klts_core::lifecycle::Phase::Eol)
+                    .map(|st| st.line),
+            );
+            let mut by_line = Vec::new();
+            for line in lines_of_interest.iter().rev() {
+                let upstream =
+                    klts_vuln::report::upstream_on_line(adv, *line, product.product, &triage);
+                let newest = release_facts
+                    .iter()
+                    .filter(|rf| rf.line() == Some(*line))
+                    .filter_map(|rf| Version::parse(&rf.name).ok().map(|v| (v, rf)))
+                    .max_by(|a, b| a.0.cmp(&b.0))
+                    .map(|(_, rf)| rf);
+                let lts = newest.map(|rf| (rf.name.clone(), status(adv, rf, &triage).status));
+                if let Some(klts_vuln::report::LineFix::FixedIn(v)) = &upstream {
+                    if let Ok(v) = Version::parse(v) {
+                        fixed_upstream.insert(v);
                     }
+                }
+                // A line that was never affected (or shipped with the fix already in) and
+                // whose LTS release, if any, is not exposed either is noise: left out, so the
+                // table shows the lines where something happened.
+                let quiet = matches!(
+                    upstream,
+                    None | Some(
+                        klts_vuln::report::LineFix::NotAffected
+                            | klts_vuln::report::LineFix::ReleasedFixed(_)
+                    )
+                ) && lts.as_ref().is_none_or(|(_, st)| {
+                    matches!(st, StatusKind::NotAffected | StatusKind::FixedUpstream)
+                });
+                if !quiet {
+                    by_line.push(LineRow {
+                        line: line.to_string(),
+                        upstream,
+                        lts,
+                    });
                 }
             }
             let statuses: Vec<(String, StatusKind)> = release_facts
@@ -774,6 +825,7 @@ fn build_with(
                 references: adv.references.clone(),
                 ranges: report.ranges,
                 fixed_upstream_in: fixed_upstream.iter().map(|v| v.to_string()).collect(),
+                by_line,
                 fixed_by_lts_in: statuses
                     .iter()
                     .filter(|(_, s)| {

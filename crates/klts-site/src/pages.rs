@@ -1860,24 +1860,57 @@ fn advisory_page(site: &SiteData, a: &AdvisoryView) -> String {
         .map(|r| format!("<code>{}</code>", Esc(r)))
         .collect();
     o.push_str(&link_list(&ranges));
-    o.push_str("<h2 id=\"fixed-upstream\">Fixed upstream in</h2>\n");
-    let up: Vec<String> = a
-        .fixed_upstream_in
-        .iter()
-        .map(|v| {
-            let line = release_line(v).map(|l| l.to_string());
-            match line.as_deref().filter(|l| site.line(l).is_some()) {
-                Some(l) => format!(
-                    "<code>{}</code> (<a href=\"{}\">{}</a>)",
-                    Esc(v),
-                    Esc(&line_href(site, l)),
-                    Esc(l)
-                ),
-                None => format!("<code>{}</code>", Esc(v)),
-            }
-        })
-        .collect();
-    o.push_str(&link_list(&up));
+    // Line by line, as a security tracker shows it: what upstream did on the line (by the
+    // status judgement at each of its patch releases) and where the line's newest LTS
+    // release stands, with the evidence one click away on the release page.
+    o.push_str("<h2 id=\"by-line\">By line</h2>\n");
+    if a.by_line.is_empty() {
+        o.push_str("<p class=\"empty\">No line is known to be affected.</p>\n");
+    } else {
+        table_start(
+            &mut o,
+            None,
+            &["Line", "Upstream", "Newest LTS release", "Status"],
+        );
+        for row in &a.by_line {
+            use klts_vuln::report::LineFix;
+            let upstream = match &row.upstream {
+                Some(LineFix::FixedIn(v)) => format!("fixed in <code>{}</code>", Esc(v)),
+                Some(LineFix::ReleasedFixed(v)) => {
+                    format!("released fixed (<code>{}</code>)", Esc(v))
+                }
+                Some(LineFix::NotAffected) => "not affected".into(),
+                Some(LineFix::Open(v)) => {
+                    format!(
+                        "<strong>never fixed</strong> (up to <code>{}</code>)",
+                        Esc(v)
+                    )
+                }
+                Some(LineFix::Unassessed) => {
+                    "not assessed (out of upstream support when published)".into()
+                }
+                None => "needs the source tree".into(),
+            };
+            let line_cell = if site.line(&row.line).is_some() {
+                format!(
+                    "<a href=\"{}\">{}</a>",
+                    Esc(&line_href(site, &row.line)),
+                    Esc(&row.line)
+                )
+            } else {
+                Esc(&row.line).to_string()
+            };
+            let (release, status) = match &row.lts {
+                Some((name, st)) => (release_link(site, name), status_badge(*st)),
+                None => ("—".into(), "—".into()),
+            };
+            let _ = writeln!(
+                o,
+                "<tr><th scope=\"row\">{line_cell}</th><td>{upstream}</td><td>{release}</td><td>{status}</td></tr>"
+            );
+        }
+        table_end(&mut o);
+    }
     o.push_str("<h2 id=\"fixed-lts\">Fixed by LTS in</h2>\n");
     o.push_str(&link_list(
         &a.fixed_by_lts_in

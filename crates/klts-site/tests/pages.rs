@@ -1658,3 +1658,23 @@ fn failed_materializations_leak_no_machine_paths() {
 fn release_href_of(name: &str) -> String {
     format!("/releases/{name}/")
 }
+
+/// An advisory page goes line by line (first fixed patch release of each line, not every
+/// `fixed` event of every record in a row), and its JSON lists one fix per line.
+#[test]
+fn advisory_pages_go_line_by_line() {
+    let site = embedded_site();
+    let page = text(&get(site, "/advisories/CVE-2020-8559/"));
+    assert!(page.contains("id=\"by-line\""), "{page}");
+    let table = page.split("id=\"by-line\"").nth(1).unwrap();
+    let table = table.split("</table>").next().unwrap();
+    assert!(table.contains("fixed in <code>v1.17.9</code>"), "{table}");
+    assert!(table.contains("fixed in <code>v1.16.13</code>"), "{table}");
+    // Lines released with the fix already in are not rows.
+    assert!(!table.contains(">1.30<"), "{table}");
+    let json: serde_json::Value =
+        serde_json::from_str(&text(&get(site, "/api/v1/advisories/CVE-2020-8559.json"))).unwrap();
+    let fixed = json["fixed_upstream_in"].as_array().unwrap();
+    assert!(fixed.iter().any(|v| v == "v1.17.9"), "{fixed:?}");
+    assert!(fixed.len() <= 3, "one fix per line: {fixed:?}");
+}

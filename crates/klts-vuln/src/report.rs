@@ -315,6 +315,73 @@ fn upstream_fix_in_line(
     })
 }
 
+/// What upstream did about an advisory on one minor line, by the status judgement at each of
+/// the line's patch releases (x.y.0 up to the calendar's newest): the Debian-tracker view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "upstream", content = "version", rename_all = "kebab-case")]
+pub enum LineFix {
+    /// The first patch release that is no longer affected, after one that was.
+    FixedIn(String),
+    /// The line shipped with the fix (`x.y.0` already fixed upstream).
+    ReleasedFixed(String),
+    /// No patch release of the line is affected.
+    NotAffected,
+    /// Affected up to the line's newest patch release: upstream never fixed it there.
+    Open(String),
+    /// Upstream did not assess the line (it was out of support when the advisory came out).
+    Unassessed,
+}
+
+/// [`LineFix`] for `line` of `product` (`None` when the calendar has no newest patch for the
+/// line, or when the judgement needs a source tree for every patch: Go and module advisories).
+pub fn upstream_on_line(
+    adv: &Advisory,
+    line: MinorLine,
+    product: klts_core::Product,
+    triage: &Triage,
+) -> Option<LineFix> {
+    let newest = klts_core::lifecycle::Calendar::builtin_for(product)
+        .get(line)
+        .and_then(|f| f.latest_patch.as_deref())
+        .and_then(|p| Version::parse(p).ok())?;
+    let mut seen_open = false;
+    let mut unassessed = false;
+    let mut decided = false;
+    for p in 0..=newest.patch() {
+        let v = Version::new(line.major, line.minor, p);
+        let facts = ReleaseFacts {
+            name: v.to_string(),
+            product,
+            upstream: Some(v.clone()),
+            ..ReleaseFacts::default()
+        };
+        match status(adv, &facts, triage).status {
+            StatusKind::Affected => {
+                seen_open = true;
+                decided = true;
+            }
+            StatusKind::Unassessed => unassessed = true,
+            StatusKind::FixedUpstream if p == 0 && !seen_open => {
+                return Some(LineFix::ReleasedFixed(v.to_string()))
+            }
+            StatusKind::FixedUpstream | StatusKind::NotAffected if seen_open => {
+                return Some(LineFix::FixedIn(v.to_string()))
+            }
+            StatusKind::FixedUpstream | StatusKind::NotAffected => decided = true,
+            _ => {}
+        }
+    }
+    if seen_open {
+        Some(LineFix::Open(newest.to_string()))
+    } else if unassessed {
+        Some(LineFix::Unassessed)
+    } else if decided {
+        Some(LineFix::NotAffected)
+    } else {
+        None
+    }
+}
+
 fn has_tree_need(st: &Status) -> bool {
     st.evidence
         .iter()

@@ -427,3 +427,34 @@ fn a_generic_project_has_no_advisories_of_its_own() {
     // gogo/protobuf: a module, judged only in a tree (none here).
     assert_eq!(st.status, StatusKind::Unknown, "{}", text(&st));
 }
+
+/// Line by line, as a security tracker shows it, from the same judgement as the statuses.
+#[test]
+fn upstream_on_each_line() {
+    use klts_core::{MinorLine, Product};
+    use klts_vuln::report::{upstream_on_line, LineFix};
+    let db = db();
+    let adv = db.get("CVE-2020-8559").unwrap();
+    let t = Triage::default();
+    let on = |minor| upstream_on_line(adv, MinorLine::new(1, minor), Product::Kubernetes, &t);
+    assert_eq!(on(17), Some(LineFix::FixedIn("v1.17.9".into())));
+    assert_eq!(on(16), Some(LineFix::FixedIn("v1.16.13".into())));
+    assert_eq!(on(15), Some(LineFix::Open("v1.15.12".into())));
+    // Released after the fix.
+    assert!(matches!(
+        on(19),
+        Some(LineFix::ReleasedFixed(_) | LineFix::NotAffected)
+    ));
+    // CVE-2023-3676 was published when 1.23 was out of support: not assessed, never "open".
+    let adv = db.get("CVE-2023-3676").unwrap();
+    assert_eq!(
+        upstream_on_line(adv, MinorLine::new(1, 23), Product::Kubernetes, &t),
+        Some(LineFix::Unassessed)
+    );
+    // A Go module advisory needs a tree for every patch release: no line verdict.
+    let adv = db.get("CVE-2021-3121").unwrap();
+    assert_eq!(
+        upstream_on_line(adv, MinorLine::new(1, 17), Product::Kubernetes, &t),
+        None
+    );
+}

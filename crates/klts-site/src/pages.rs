@@ -1539,7 +1539,134 @@ fn release_page(site: &SiteData, r: &ReleaseView) -> String {
             if children.is_empty() { "no published release".into() } else { children.join(", ") }
         );
     }
-    o.push_str("<dl class=\"facts\">\n");
+
+    // What a user needs first: is it supported and until when, and how to install it.
+    if !stage {
+        if let Some(st) = r
+            .line
+            .as_deref()
+            .and_then(|l| site.line(l))
+            .map(|l| &l.status)
+        {
+            use klts_core::lifecycle::Phase;
+            let until = end_date(st, &st.support_end);
+            let left = st
+                .days_left
+                .map(|d| format!(" ({d} days left)"))
+                .unwrap_or_default();
+            let verdict = match st.phase {
+                Phase::Community => format!(
+                    "<strong>Supported</strong> by the upstream community until {until}{left}."
+                ),
+                Phase::Lts => {
+                    format!("<strong>Supported</strong> by the LTS program until {until}{left}.")
+                }
+                Phase::Eol => format!(
+                    "<strong>Not supported</strong> since {until}: upgrade to a supported line."
+                ),
+                Phase::Upcoming => "Not released upstream yet.".to_string(),
+            };
+            let _ = writeln!(
+                o,
+                "<p class=\"lead support\">{verdict} {}</p>",
+                phase_badge(st)
+            );
+        }
+        let _ = writeln!(
+            o,
+            "<p>{} open advisories, {} fixed, {} ignored by triage. <a href=\"#open\">Details below</a>.</p>",
+            r.open.len(),
+            r.fixed.len(),
+            r.ignored.len()
+        );
+        if r.install.apt.is_empty() && r.install.yum.is_empty() {
+            o.push_str("<p class=\"empty\">No packages are defined for this product.</p>\n");
+        } else {
+            let _ = writeln!(o, "<h2 id=\"install\">Install {}</h2>", Esc(&r.name));
+            let _ = writeln!(
+                o,
+                "<p>Packages of this exact release have the version <code>{}</code>.</p>",
+                Esc(&r.install.package_version)
+            );
+        }
+        for (title, lines) in [
+            ("Debian and Ubuntu (apt)", &r.install.apt),
+            ("RHEL, CentOS and Fedora (yum, dnf)", &r.install.yum),
+            ("Control-plane images (kubeadm)", &r.install.kubeadm),
+        ] {
+            if lines.is_empty() {
+                continue;
+            }
+            let _ = writeln!(
+                o,
+                "<h3>{}</h3>\n<pre><code>{}</code></pre>",
+                Esc(title),
+                Esc(&lines.join("\n"))
+            );
+        }
+    }
+
+    // Advisories, most severe first, in one group per severity.
+    let grouped = |o: &mut String, refs: &[AdvisoryRef], with_status: bool| {
+        let mut severities: Vec<Severity> = refs.iter().map(|a| a.severity).collect();
+        severities.sort();
+        severities.dedup();
+        for sev in severities.into_iter().rev() {
+            let group: Vec<AdvisoryRef> =
+                refs.iter().filter(|a| a.severity == sev).cloned().collect();
+            let _ = writeln!(
+                o,
+                "<h3>{} ({})</h3>",
+                Esc(&capitalized(&sev.to_string())),
+                group.len()
+            );
+            advisory_table(site, o, &group, with_status);
+        }
+    };
+    o.push_str("<h2 id=\"open\">Advisories still open</h2>\n");
+    if r.open.is_empty() {
+        o.push_str("<p class=\"empty\">None known.</p>\n");
+    } else {
+        grouped(&mut o, &r.open, false);
+    }
+    o.push_str("<h2 id=\"fixed\">Advisories fixed</h2>\n<p class=\"hint\">Advisories that affected the upstream line and are fixed in this release by a patch or by a dependency update.</p>\n");
+    if r.fixed.is_empty() {
+        o.push_str("<p class=\"empty\">None.</p>\n");
+    } else {
+        grouped(&mut o, &r.fixed, true);
+    }
+    o.push_str("<h2 id=\"ignored\">Advisories ignored by triage</h2>\n");
+    if r.ignored.is_empty() {
+        o.push_str("<p class=\"empty\">None.</p>\n");
+    } else {
+        advisory_table(site, &mut o, &r.ignored, false);
+    }
+
+    // Changes since the previous published release of the line.
+    match &r.previous {
+        _ if stage => {}
+        Some(prev) => {
+            let _ = writeln!(o, "<h2 id=\"changes\">Changes since {}</h2>", release_link(site, prev));
+            if r.added_patches.is_empty() && r.removed_patches.is_empty() {
+                o.push_str("<p class=\"empty\">Same patches.</p>\n");
+            } else {
+                if !r.added_patches.is_empty() {
+                    o.push_str("<p>Added patches:</p>\n");
+                    let items: Vec<String> = r.added_patches.iter().map(|p| format!("<code>{}</code>", Esc(p))).collect();
+                    o.push_str(&link_list(&items));
+                }
+                if !r.removed_patches.is_empty() {
+                    o.push_str("<p>Removed patches:</p>\n");
+                    let items: Vec<String> = r.removed_patches.iter().map(|p| format!("<code>{}</code>", Esc(p))).collect();
+                    o.push_str(&link_list(&items));
+                }
+            }
+        }
+        None => o.push_str("<h2 id=\"changes\">Changes</h2>\n<p>The first LTS release of its line in this workspace.</p>\n"),
+    }
+
+    // The details a maintainer reads: how the release is made.
+    o.push_str("<h2 id=\"details\">Details</h2>\n<dl class=\"facts\">\n");
     let line = r
         .line
         .as_deref()
@@ -1600,29 +1727,6 @@ fn release_page(site: &SiteData, r: &ReleaseView) -> String {
     );
     o.push_str("</dl>\n");
 
-    // Changes since the previous published release of the line.
-    match &r.previous {
-        _ if stage => {}
-        Some(prev) => {
-            let _ = writeln!(o, "<h2 id=\"changes\">Changes since {}</h2>", release_link(site, prev));
-            if r.added_patches.is_empty() && r.removed_patches.is_empty() {
-                o.push_str("<p class=\"empty\">Same patches.</p>\n");
-            } else {
-                if !r.added_patches.is_empty() {
-                    o.push_str("<p>Added patches:</p>\n");
-                    let items: Vec<String> = r.added_patches.iter().map(|p| format!("<code>{}</code>", Esc(p))).collect();
-                    o.push_str(&link_list(&items));
-                }
-                if !r.removed_patches.is_empty() {
-                    o.push_str("<p>Removed patches:</p>\n");
-                    let items: Vec<String> = r.removed_patches.iter().map(|p| format!("<code>{}</code>", Esc(p))).collect();
-                    o.push_str(&link_list(&items));
-                }
-            }
-        }
-        None => o.push_str("<h2 id=\"changes\">Changes</h2>\n<p>The first LTS release of its line in this workspace.</p>\n"),
-    }
-
     o.push_str("<h2 id=\"patches\">Patches</h2>\n");
     if r.patches.is_empty() {
         o.push_str("<p class=\"empty\">No patch: the release is its base tag.</p>\n");
@@ -1642,51 +1746,6 @@ fn release_page(site: &SiteData, r: &ReleaseView) -> String {
         table_end(&mut o);
     }
 
-    o.push_str("<h2 id=\"open\">Advisories still open</h2>\n");
-    if r.open.is_empty() {
-        o.push_str("<p class=\"empty\">None known.</p>\n");
-    } else {
-        advisory_table(site, &mut o, &r.open, false);
-    }
-    o.push_str("<h2 id=\"fixed\">Advisories fixed</h2>\n<p class=\"hint\">Advisories that affected the upstream line and are fixed in this release by a patch or by a dependency update.</p>\n");
-    if r.fixed.is_empty() {
-        o.push_str("<p class=\"empty\">None.</p>\n");
-    } else {
-        advisory_table(site, &mut o, &r.fixed, true);
-    }
-    o.push_str("<h2 id=\"ignored\">Advisories ignored by triage</h2>\n");
-    if r.ignored.is_empty() {
-        o.push_str("<p class=\"empty\">None.</p>\n");
-    } else {
-        advisory_table(site, &mut o, &r.ignored, false);
-    }
-
-    let install: &[(&str, &Vec<String>)] = if stage {
-        &[]
-    } else {
-        let _ = writeln!(o, "<h2 id=\"install\">Install {}</h2>", Esc(&r.name));
-        let _ = writeln!(
-            o,
-            "<p>Packages of this exact release have the version <code>{}</code>.</p>",
-            Esc(&r.install.package_version)
-        );
-        &[
-            ("Debian and Ubuntu (apt)", &r.install.apt),
-            ("RHEL, CentOS and Fedora (yum, dnf)", &r.install.yum),
-            ("Control-plane images (kubeadm)", &r.install.kubeadm),
-        ]
-    };
-    for &(title, lines) in install {
-        if lines.is_empty() {
-            continue;
-        }
-        let _ = writeln!(
-            o,
-            "<h3>{}</h3>\n<pre><code>{}</code></pre>",
-            Esc(title),
-            Esc(&lines.join("\n"))
-        );
-    }
     let _ = writeln!(
         o,
         "<p class=\"json\"><a href=\"{api}/releases/{seg}.json\">This page as JSON</a> · <a href=\"{api}/status/{seg}.json\">exposure of {name} as JSON</a></p>",
@@ -1701,6 +1760,15 @@ fn release_page(site: &SiteData, r: &ReleaseView) -> String {
         errors_of(site, &["releases"]),
         o,
     )
+}
+
+/// `high` → `High`.
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 fn severity_select(o: &mut String, id: &str, current: Option<Severity>) {

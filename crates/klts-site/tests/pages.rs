@@ -1678,3 +1678,37 @@ fn advisory_pages_go_line_by_line() {
     assert!(fixed.iter().any(|v| v == "v1.17.9"), "{fixed:?}");
     assert!(fixed.len() <= 3, "one fix per line: {fixed:?}");
 }
+
+/// A release page leads with what a user needs: supported or not and until when, then how
+/// to install it, then the advisories grouped by severity; the patch table and the chain come
+/// last, under "Details".
+#[test]
+fn release_pages_lead_with_support_and_install() {
+    let site = synthetic_site();
+    let r = site
+        .releases
+        .iter()
+        .find(|r| !r.install.apt.is_empty())
+        .expect("a release");
+    let page = text(&get(site, &format!("/releases/{}/", r.name)));
+    let at = |needle: &str| {
+        page.find(needle)
+            .unwrap_or_else(|| panic!("{needle} not on the page:\n{page}"))
+    };
+    let support = at("class=\"lead support\"");
+    let install = at("id=\"install\"");
+    let open = at("id=\"open\"");
+    let details = at("id=\"details\"");
+    let patches = at("id=\"patches\"");
+    assert!(support < install && install < open && open < details && details < patches);
+    let lead = &page[support..support + page[support..].find("</p>").unwrap()];
+    assert!(
+        lead.contains("Supported") || lead.contains("Not supported"),
+        "{lead}"
+    );
+    // Severity groups, most severe first.
+    if !r.fixed.is_empty() {
+        let fixed = &page[at("id=\"fixed\"")..at("id=\"ignored\"")];
+        assert!(fixed.contains("<h3>"), "{fixed}");
+    }
+}

@@ -179,6 +179,21 @@ fn write_into(program: &Program, root: &Path) -> io::Result<usize> {
     }
     // klts.io's old addresses: a static host cannot answer 301, so a page that says where the
     // content moved and goes there (meta refresh; canonical link for search engines).
+    // Aliases of advisories (GHSA-…, GO-…): a page that goes to the advisory.
+    let aliases: Vec<(String, String)> = program
+        .sites()
+        .flat_map(|s| pages::advisory_aliases(s))
+        .collect();
+    for (alias, to) in aliases {
+        let Some(rel) = file_for(&alias) else {
+            continue;
+        };
+        if root.join(&rel).exists() {
+            continue;
+        }
+        write_file(root, &rel, pages::moved_page(&to).as_bytes())?;
+        n += 1;
+    }
     for (old, new) in program.legacy_paths() {
         let Some(rel) = file_for(&old) else {
             continue;

@@ -728,21 +728,50 @@ pub fn all_paths(site: &SiteData) -> Vec<String> {
     out
 }
 
-/// Versions the static build answers `/api/v1/status/<version>.json` for: every LTS release and
-/// the newest upstream patch of every line.
+/// Versions the static build answers `/api/v1/status/<version>.json` for: every LTS release, and
+/// every upstream patch release (x.y.0 to the newest) of the lines someone may still run: lines
+/// in the program or not yet at their end of life. (The live server answers any version.)
 fn status_versions(site: &SiteData) -> Vec<String> {
     let mut v: Vec<String> = site.releases.iter().map(|r| r.name.clone()).collect();
     for l in &site.lines {
-        if let Some(p) = &l.status.latest_patch {
-            if let Ok(ver) = Version::parse(p) {
-                v.push(format!("v{}", ver.to_string().trim_start_matches('v')));
-            }
+        let relevant = l.status.in_program || l.status.phase != klts_core::lifecycle::Phase::Eol;
+        let Some(newest) = l
+            .status
+            .latest_patch
+            .as_deref()
+            .and_then(|p| Version::parse(p).ok())
+        else {
+            continue;
+        };
+        let first = if relevant { 0 } else { newest.patch() };
+        for p in first..=newest.patch() {
+            v.push(Version::new(newest.major(), newest.minor(), p).to_string());
         }
     }
     v.retain(|x| Version::parse(x).is_ok());
     v.sort();
     v.dedup();
     v
+}
+
+/// Every alias of every advisory (`GHSA-…`, `GO-…`) with its canonical id: the static build
+/// writes a page at `/advisories/<alias>/` that goes to the advisory (the live server renders
+/// the advisory at any alias).
+pub fn advisory_aliases(site: &SiteData) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for a in &site.advisories {
+        for alias in &a.advisory.aliases {
+            if !alias.eq_ignore_ascii_case(&a.advisory.id) {
+                out.push((
+                    advisory_href(site, alias),
+                    advisory_href(site, &a.advisory.id),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out.dedup_by(|x, y| x.0 == y.0);
+    out
 }
 
 // ---------------------------------------------------------------------------------------------

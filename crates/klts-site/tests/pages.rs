@@ -1165,10 +1165,11 @@ fn write_site_writes_every_path_and_replaces_a_previous_build() {
     let n = write_site(site, &out).unwrap();
     let paths = all_paths(site);
     let moved = klts_site::program::Program::single(site.clone()).legacy_paths();
+    let aliases = klts_site::pages::advisory_aliases(site);
     assert_eq!(
         n,
-        paths.len() + 1 + moved.len(),
-        "every path, 404.html and the old klts.io addresses"
+        paths.len() + 1 + moved.len() + aliases.len(),
+        "every path, 404.html, the old klts.io addresses and the advisories' aliases"
     );
     let files = files_under(&out);
     for p in &paths {
@@ -1195,7 +1196,11 @@ fn write_site_writes_every_path_and_replaces_a_previous_build() {
     std::fs::write(out.join("stale.txt"), "left over").unwrap();
     let n2 = write_site(embedded_site(), &out).unwrap();
     let moved2 = klts_site::program::Program::single(embedded_site().clone()).legacy_paths();
-    assert_eq!(n2, all_paths(embedded_site()).len() + 1 + moved2.len());
+    let aliases2 = klts_site::pages::advisory_aliases(embedded_site());
+    assert_eq!(
+        n2,
+        all_paths(embedded_site()).len() + 1 + moved2.len() + aliases2.len()
+    );
     let files2 = files_under(&out);
     assert!(!files2.contains("stale.txt"));
     assert!(!files2.contains(&format!("releases/{}/index.html", site.releases[0].name)));
@@ -1442,7 +1447,15 @@ fn a_real_workspace_renders() {
     // Every page, the 404 page, and a redirect page per old klts.io address.
     let moved = klts_site::program::Program::single(site.clone()).legacy_paths();
     assert!(moved.len() > 100, "{}", moved.len());
-    assert_eq!(n, all_paths(&site).len() + 1 + moved.len());
+    let aliases = klts_site::pages::advisory_aliases(&site);
+    assert_eq!(n, all_paths(&site).len() + 1 + moved.len() + aliases.len());
+    // An alias goes to its advisory.
+    let (alias, to) = aliases.iter().find(|(a, _)| a.contains("GHSA-")).unwrap();
+    let page = std::fs::read_to_string(out.join(export::file_for(alias).unwrap())).unwrap();
+    assert!(page.contains(&format!("url={to}")), "{page}");
+    // Every patch release of a supported line has a status answer.
+    assert!(out.join("api/v1/status/v1.17.0.json").is_file());
+    assert!(out.join("api/v1/status/v1.17.9.json").is_file());
     let old = std::fs::read_to_string(
         out.join("docs/kubernetes/releases/v1.17/v1.17.17-lts.2/index.html"),
     )

@@ -47,6 +47,11 @@ pub const JSON: &str = "application/json";
 pub const SVG: &str = "image/svg+xml";
 /// `text/css; charset=utf-8`.
 pub const CSS: &str = "text/css; charset=utf-8";
+/// `Content-Type` of the search script.
+pub const JS: &str = "text/javascript; charset=utf-8";
+/// The search page's progressive enhancement, served at `/assets/search.js`: the only script
+/// of the portal, and no page needs it (see the file).
+pub const SEARCH_JS: &str = include_str!("../assets/search.js");
 
 /// The stylesheet served at `/assets/style.css`.
 pub const STYLE: &str = include_str!("../assets/style.css");
@@ -432,39 +437,68 @@ fn text_matches(q: &str, fields: &[&str]) -> bool {
         .all(|term| hay.iter().any(|h| h.contains(&term)))
 }
 
-fn advisory_matches(a: &AdvisoryView, q: &str) -> bool {
-    if q.is_empty() {
-        return true;
-    }
-    let mut fields: Vec<&str> = vec![&a.advisory.id];
-    fields.extend(a.advisory.aliases.iter().map(String::as_str));
-    fields.extend(a.advisory.packages.iter().map(String::as_str));
+/// What a search matches an advisory on (the live server and the static page's script use the
+/// same terms).
+fn advisory_terms(a: &AdvisoryView) -> Vec<String> {
+    let mut fields: Vec<String> = vec![a.advisory.id.clone()];
+    fields.extend(a.advisory.aliases.iter().cloned());
+    fields.extend(a.advisory.packages.iter().cloned());
     if let Some(s) = &a.summary {
-        fields.push(s);
+        fields.push(s.clone());
     }
+    fields
+}
+
+fn release_terms(r: &ReleaseView) -> Vec<String> {
+    let mut fields: Vec<String> = vec![r.name.clone(), r.base_tag.clone()];
+    if let Some(l) = &r.line {
+        fields.push(l.clone());
+    }
+    fields.extend(r.patches.iter().map(|p| p.name.clone()));
+    fields
+}
+
+fn line_terms(l: &LineView) -> Vec<String> {
+    let mut fields: Vec<String> = vec![
+        l.line.clone(),
+        format!("v{}", l.line),
+        phase_name(&l.status),
+    ];
+    if let Some(n) = &l.newest {
+        fields.push(n.clone());
+    }
+    if let Some(p) = &l.status.latest_patch {
+        fields.push(p.clone());
+    }
+    fields
+}
+
+fn matches_terms(q: &str, terms: &[String]) -> bool {
+    let fields: Vec<&str> = terms.iter().map(String::as_str).collect();
     text_matches(q, &fields)
+}
+
+fn advisory_matches(a: &AdvisoryView, q: &str) -> bool {
+    q.is_empty() || matches_terms(q, &advisory_terms(a))
 }
 
 fn release_matches(r: &ReleaseView, q: &str) -> bool {
-    let mut fields: Vec<&str> = vec![&r.name, &r.base_tag];
-    if let Some(l) = &r.line {
-        fields.push(l);
-    }
-    fields.extend(r.patches.iter().map(|p| p.name.as_str()));
-    text_matches(q, &fields)
+    matches_terms(q, &release_terms(r))
 }
 
 fn line_matches(l: &LineView, q: &str) -> bool {
-    let phase = phase_name(&l.status);
-    let label = format!("v{}", l.line);
-    let mut fields: Vec<&str> = vec![&l.line, &label, &phase];
-    if let Some(n) = &l.newest {
-        fields.push(n);
-    }
-    if let Some(p) = &l.status.latest_patch {
-        fields.push(p);
-    }
-    text_matches(q, &fields)
+    matches_terms(q, &line_terms(l))
+}
+
+/// The `data-terms` attribute of a search result: its terms, lowercased, one per line (what
+/// `assets/search.js` filters on).
+fn data_terms(terms: &[String]) -> String {
+    let joined = terms
+        .iter()
+        .map(|t| t.to_lowercase().replace(['\n', '\r'], " "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!(" data-terms=\"{}\"", Esc(&joined))
 }
 
 /// An advisory by id first (any case), then by alias.
@@ -552,6 +586,7 @@ enum Route<'a> {
     LifecycleSvg,
     Search,
     Style,
+    SearchScript,
     NotFoundPage,
     Api(Vec<&'a str>),
     Unknown,
@@ -574,6 +609,7 @@ fn route<'a>(segments: &[&'a str], trailing_slash: bool) -> Route<'a> {
         ["lifecycle.svg"] => file(Route::LifecycleSvg),
         ["search"] => page(Route::Search),
         ["assets", "style.css"] => file(Route::Style),
+        ["assets", "search.js"] => file(Route::SearchScript),
         ["404.html"] => file(Route::NotFoundPage),
         ["api", rest @ ..] => Route::Api(rest.to_vec()),
         _ => Route::Unknown,
@@ -661,6 +697,11 @@ pub fn render(site: &SiteData, path: &str, query: &str) -> Response {
             content_type: CSS,
             body: STYLE.as_bytes().to_vec(),
         },
+        Route::SearchScript => Response {
+            status: 200,
+            content_type: JS,
+            body: SEARCH_JS.as_bytes().to_vec(),
+        },
         Route::NotFoundPage => not_found_page(site),
         Route::Api(rest) => api(site, &rest, trailing_slash, query),
         Route::Unknown => not_found(site, &decoded),
@@ -679,6 +720,7 @@ pub fn all_paths(site: &SiteData) -> Vec<String> {
         "/lifecycle.svg",
         "/search/",
         "/assets/style.css",
+        "/assets/search.js",
     ]
     .iter()
     .map(|s| at(site, s))
@@ -2326,37 +2368,49 @@ fn search_page(site: &SiteData, q: &str) -> String {
         .filter(|a| advisory_matches(a, q))
         .collect();
     if q.is_empty() {
-        o.push_str("<p class=\"hint\">Enter a term above. Below is everything the portal knows, for your browser's find in page (the static build of this portal cannot search).</p>\n");
+        o.push_str("<p class=\"hint\">Enter a term above. Below is everything the portal knows: a static copy of this portal filters it as you type (with JavaScript), and without JavaScript it is there for your browser's find in page.</p>\n");
+        o.push_str("<p class=\"count\" id=\"search-count\" aria-live=\"polite\"></p>\n");
     } else {
         let _ = writeln!(
             o,
-            "<p class=\"count\">{} results for <q>{}</q>.</p>",
+            "<p class=\"count\" id=\"search-count\" aria-live=\"polite\">{} results for <q>{}</q>.</p>",
             lines.len() + releases.len() + advisories.len(),
             Esc(q)
         );
     }
     let _ = writeln!(o, "<h2 id=\"lines\">Lines ({})</h2>", lines.len());
-    o.push_str(&link_list(
-        &lines
-            .iter()
-            .map(|l| {
-                format!(
-                    "<a href=\"{}\">{} {}</a> {}",
-                    Esc(&line_href(site, &l.line)),
-                    Esc(&product_name(site)),
-                    Esc(&l.line),
-                    phase_badge(&l.status)
-                )
-            })
-            .collect::<Vec<_>>(),
-    ));
+    if lines.is_empty() {
+        o.push_str("<p class=\"empty\">None.</p>\n");
+    } else {
+        o.push_str("<ul class=\"inline-list\">\n");
+        for l in &lines {
+            let _ = writeln!(
+                o,
+                "<li{}><a href=\"{}\">{} {}</a> {}</li>",
+                data_terms(&line_terms(l)),
+                Esc(&line_href(site, &l.line)),
+                Esc(&product_name(site)),
+                Esc(&l.line),
+                phase_badge(&l.status)
+            );
+        }
+        o.push_str("</ul>\n");
+    }
     let _ = writeln!(o, "<h2 id=\"releases\">Releases ({})</h2>", releases.len());
-    o.push_str(&link_list(
-        &releases
-            .iter()
-            .map(|r| release_link(site, &r.name))
-            .collect::<Vec<_>>(),
-    ));
+    if releases.is_empty() {
+        o.push_str("<p class=\"empty\">None.</p>\n");
+    } else {
+        o.push_str("<ul class=\"inline-list\">\n");
+        for r in &releases {
+            let _ = writeln!(
+                o,
+                "<li{}>{}</li>",
+                data_terms(&release_terms(r)),
+                release_link(site, &r.name)
+            );
+        }
+        o.push_str("</ul>\n");
+    }
     let _ = writeln!(
         o,
         "<h2 id=\"advisories\">Advisories ({})</h2>",
@@ -2389,7 +2443,8 @@ fn search_page(site: &SiteData, q: &str) -> String {
             }
             let _ = writeln!(
                 o,
-                "<li><a href=\"{}\">{}</a> {} <span class=\"meta\">{}</span></li>",
+                "<li{}><a href=\"{}\">{}</a> {} <span class=\"meta\">{}</span></li>",
+                data_terms(&advisory_terms(a)),
                 Esc(&advisory_href(site, &s.id)),
                 Esc(&s.id),
                 severity_badge(s.severity),
@@ -2398,6 +2453,12 @@ fn search_page(site: &SiteData, q: &str) -> String {
         }
         o.push_str("</ul>\n");
     }
+    // The one script of the portal (progressive enhancement; see assets/search.js).
+    let _ = writeln!(
+        o,
+        "<script src=\"{}\" defer></script>",
+        Esc(&at(site, "/assets/search.js"))
+    );
     layout(
         site,
         Page {

@@ -315,6 +315,41 @@ struct Filters {
     lines: Vec<MinorLine>,
     statuses: Vec<StatusKind>,
     q: String,
+    /// `page` and `per_page` of a JSON list: `None` = the whole list (what the static build
+    /// writes, and what clients written before pagination get).
+    page: Option<(usize, usize)>,
+}
+
+/// The most entries one page of a JSON list holds.
+const MAX_PER_PAGE: usize = 500;
+
+/// One page of `items` under `f.page` (all of them without), and the pagination facts for the
+/// answer: `{page, per_page, total, pages, next}` (`next` is the page's URL, `null` on the last).
+fn paginate<T>(items: Vec<T>, f: &Filters, url: &str) -> (Vec<T>, serde_json::Value) {
+    let total = items.len();
+    let Some((page, per_page)) = f.page else {
+        return (items, serde_json::json!({ "total": total }));
+    };
+    let pages = total.div_ceil(per_page).max(1);
+    let start = (page - 1).saturating_mul(per_page).min(total);
+    let items: Vec<T> = items.into_iter().skip(start).take(per_page).collect();
+    let mut query = f.query_string();
+    let next = (page < pages).then(|| {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        format!("{url}?{query}page={}&per_page={per_page}", page + 1)
+    });
+    (
+        items,
+        serde_json::json!({
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+            "pages": pages,
+            "next": next,
+        }),
+    )
 }
 
 impl Filters {
@@ -408,6 +443,31 @@ fn parse_filters(site: &SiteData, query: &str, keys: &[&str]) -> Result<Filters,
                         .map(|s| s.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
+                )),
+            }
+        }
+    }
+    if keys.contains(&"page") {
+        let (page, per) = (q.last("page"), q.last("per_page"));
+        if !page.is_empty() || !per.is_empty() {
+            let page_n = if page.is_empty() {
+                Ok(1)
+            } else {
+                page.parse::<usize>()
+            };
+            let per_n = if per.is_empty() {
+                Ok(100)
+            } else {
+                per.parse::<usize>()
+            };
+            match (page_n, per_n) {
+                (Ok(p), Ok(n)) if p >= 1 && (1..=MAX_PER_PAGE).contains(&n) => {
+                    f.page = Some((p, n))
+                }
+                _ => errors.push(format!(
+                    "page `{}` / per_page `{}` are not allowed: page is 1 or more, per_page 1 to {MAX_PER_PAGE}",
+                    clip(&page, 20),
+                    clip(&per, 20)
                 )),
             }
         }
@@ -560,6 +620,7 @@ fn filter_matrix<'a>(site: &'a SiteData, f: &Filters) -> MatrixView<'a> {
 #[derive(Serialize)]
 struct MatrixOut<'a> {
     filter: serde_json::Value,
+    pagination: serde_json::Value,
     releases: Vec<&'a str>,
     rows: Vec<MatrixRowOut<'a>>,
 }
@@ -2760,7 +2821,7 @@ fn api(site: &SiteData, rest: &[&str], trailing_slash: bool, query: &str) -> Res
             None => json_error(404, &format!("no release {}", clip(&strip(r), 60))),
         },
         ["v1", "advisories.json"] | ["v1", "advisories"] => {
-            let f = match parse_filters(site, query, &["severity", "q"]) {
+            let f = match parse_filters(site, query, &["severity", "q", "page"]) {
                 Ok(f) => f,
                 Err(e) => return json_error(400, &e.join("; ")),
             };
@@ -2787,11 +2848,13 @@ fn api(site: &SiteData, rest: &[&str], trailing_slash: bool, query: &str) -> Res
                     v
                 })
                 .collect();
+            let (list, pagination) = paginate(list, &f, &api_at(site, "/advisories.json"));
             Response::json(
                 200,
                 &serde_json::json!({
                     "generated": site.date.to_string(),
                     "advisories_as_of": site.advisories_as_of,
+                    "pagination": pagination,
                     "advisories": list,
                 }),
             )
@@ -2801,12 +2864,22 @@ fn api(site: &SiteData, rest: &[&str], trailing_slash: bool, query: &str) -> Res
             None => json_error(404, &format!("no advisory {}", clip(&strip(id), 60))),
         },
         ["v1", "matrix.json"] | ["v1", "matrix"] => {
-            let f = match parse_filters(site, query, &["severity", "line", "status"]) {
+            let f = match parse_filters(site, query, &["severity", "line", "status", "page"]) {
                 Ok(f) => f,
                 Err(e) => return json_error(400, &e.join("; ")),
             };
             let m = filter_matrix(site, &f);
+            let rows: Vec<MatrixRowOut> = m
+                .rows
+                .iter()
+                .map(|r| MatrixRowOut {
+                    advisory: &r.advisory,
+                    cells: m.columns.iter().filter_map(|&i| r.cells.get(i)).collect(),
+                })
+                .collect();
+            let (rows, pagination) = paginate(rows, &f, &api_at(site, "/matrix.json"));
             let out = MatrixOut {
+                pagination,
                 filter: serde_json::json!({
                     "severity": f.severity.map(|s| s.to_string()),
                     "lines": f.lines.iter().map(|l| l.to_string()).collect::<Vec<_>>(),
@@ -2817,14 +2890,7 @@ fn api(site: &SiteData, rest: &[&str], trailing_slash: bool, query: &str) -> Res
                     .iter()
                     .filter_map(|&i| site.matrix.releases.get(i).map(String::as_str))
                     .collect(),
-                rows: m
-                    .rows
-                    .iter()
-                    .map(|r| MatrixRowOut {
-                        advisory: &r.advisory,
-                        cells: m.columns.iter().filter_map(|&i| r.cells.get(i)).collect(),
-                    })
-                    .collect(),
+                rows,
             };
             Response::json(200, &out)
         }

@@ -1760,3 +1760,44 @@ fn release_pages_lead_with_support_and_install() {
         assert!(fixed.contains("<h3>"), "{fixed}");
     }
 }
+
+/// Long JSON lists page on request (`page`, `per_page`), and stay whole without.
+#[test]
+fn json_lists_paginate() {
+    let site = embedded_site();
+    let json = |url: &str| -> serde_json::Value {
+        let r = get(site, url);
+        assert_eq!(r.status, 200, "{url}: {}", text(&r));
+        serde_json::from_str(&text(&r)).unwrap()
+    };
+    let all = json("/api/v1/advisories.json");
+    let total = all["advisories"].as_array().unwrap().len();
+    assert!(total > 50);
+    assert_eq!(all["pagination"]["total"], total);
+    let p1 = json("/api/v1/advisories.json?severity=low&per_page=10");
+    assert_eq!(p1["advisories"].as_array().unwrap().len(), 10);
+    assert_eq!(p1["pagination"]["page"], 1);
+    let next = p1["pagination"]["next"].as_str().unwrap().to_string();
+    assert!(
+        next.contains("severity=low") && next.contains("page=2"),
+        "{next}"
+    );
+    let p2 = json(&next);
+    assert_ne!(p2["advisories"][0]["id"], p1["advisories"][0]["id"]);
+    let last = p1["pagination"]["pages"].as_u64().unwrap();
+    let end = json(&format!(
+        "/api/v1/advisories.json?severity=low&per_page=10&page={last}"
+    ));
+    assert!(end["pagination"]["next"].is_null());
+    let beyond = json(&format!(
+        "/api/v1/advisories.json?per_page=10&page={}",
+        last + 100
+    ));
+    assert!(beyond["advisories"].as_array().unwrap().is_empty());
+    let m = json("/api/v1/matrix.json?per_page=5");
+    assert!(m["rows"].as_array().unwrap().len() <= 5);
+    for bad in ["per_page=0", "per_page=501", "page=0", "page=x"] {
+        let r = get(site, &format!("/api/v1/advisories.json?{bad}"));
+        assert_eq!(r.status, 400, "{bad}");
+    }
+}

@@ -1,0 +1,110 @@
+//! `klts-testkit` owns what the klts crates' tests and benches share, so that each rule is
+//! written once (it is a dev-dependency only; nothing in the product links it):
+//!
+//! * [`under_ci`] — whether the tests run under CI (`CI` set to anything but empty, `0` or
+//!   `false`). Under CI a missing tool is a failure: `.ci/run` installs every tool the tests
+//!   drive, so a skip there would hide a broken setup.
+//! * [`require`] — a tool (a path, or a command on `PATH`), or a skip with the Debian package
+//!   that provides it; a panic under CI.
+//! * [`git`], [`git_output`] — the `git` CLI in a directory, isolated from the user's and the
+//!   system's configuration, with a fixed identity and the C locale, so that commit ids and
+//!   messages are the same on every machine.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Whether the tests run under CI: `CI` is set to something other than empty, `0` or `false`.
+pub fn under_ci() -> bool {
+    means_ci(std::env::var("CI").ok().as_deref())
+}
+
+/// Whether a value of `CI` means CI (one of the copies this replaces counted `CI=0` as set).
+pub fn means_ci(value: Option<&str>) -> bool {
+    value.is_some_and(|v| {
+        let v = v.trim();
+        !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false")
+    })
+}
+
+/// `tool` (an absolute path, or a command looked up on `PATH`) when it is there; otherwise
+/// `None` after printing `SKIPPED` with the Debian `package` to install, or a panic under CI
+/// ([`under_ci`]), where `.ci/run` installs it.
+pub fn require(tool: &str, package: &str) -> Option<PathBuf> {
+    let found = if tool.contains('/') {
+        Some(PathBuf::from(tool)).filter(|p| p.is_file())
+    } else {
+        std::env::var_os("PATH").and_then(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(tool))
+                .find(|c| c.is_file())
+        })
+    };
+    if found.is_none() {
+        assert!(
+            !under_ci(),
+            "{tool} is missing under CI: .ci/run installs Debian's `{package}` package"
+        );
+        eprintln!(
+            "SKIPPED: {tool} not found (apt-get install {package}); set CI=true to make this a failure"
+        );
+    }
+    found
+}
+
+/// Run `git args` in `dir` and return its trimmed stdout; panics with git's stderr on failure.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = git_output(dir, args, &[]);
+    assert!(
+        out.status.success(),
+        "git {args:?} failed in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Run `git args` in `dir` with extra `env`, isolated from global and system configuration,
+/// with a fixed author and committer and the C locale.
+pub fn git_output(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Upstream Dev")
+        .env("GIT_AUTHOR_EMAIL", "dev@upstream.test")
+        .env("GIT_COMMITTER_NAME", "Upstream Dev")
+        .env("GIT_COMMITTER_EMAIL", "dev@upstream.test")
+        .env("LC_ALL", "C");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run git")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ci_values() {
+        assert!(means_ci(Some("true")) && means_ci(Some("1")) && means_ci(Some("yes")));
+        for v in [
+            None,
+            Some(""),
+            Some("0"),
+            Some("false"),
+            Some("FALSE"),
+            Some(" 0 "),
+        ] {
+            assert!(!means_ci(v), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn finds_git_and_runs_it_isolated() {
+        let d = std::env::temp_dir();
+        assert!(require("git", "git").is_some());
+        assert!(git(&d, &["--version"]).starts_with("git version"));
+    }
+}

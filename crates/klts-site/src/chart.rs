@@ -127,7 +127,7 @@ pub fn lifecycle_svg_width(
     let _ = writeln!(
         out,
         "<text class=\"chart-title\" x=\"{}\" y=\"24\" font-size=\"16\" font-weight=\"600\" fill=\"{TEXT_COLOR}\">{}</text>",
-        num(LEFT),
+        num(text_left(width)),
         escape(title)
     );
     out.push_str(&legend_svg);
@@ -244,6 +244,16 @@ fn axis(out: &mut String, scale: &Scale, top: f64, bottom: f64) {
     out.push_str("</g>\n");
 }
 
+/// Where the title and the legend start: over the label column on wide charts; at the left
+/// edge on narrow ones, so the title and the longest legend item fit.
+fn text_left(width: f64) -> f64 {
+    if width < WIDTH / 2.0 {
+        12.0
+    } else {
+        LEFT
+    }
+}
+
 /// The legend under the title, wrapped to the chart's `width`; returns its number of rows.
 fn legend(out: &mut String, width: f64) -> usize {
     let mut y = 44.0;
@@ -259,8 +269,7 @@ fn legend(out: &mut String, width: f64) -> usize {
         ("planned", COMMUNITY_COLOR, "Planned (after today)"),
     ];
     out.push_str("<g class=\"legend\">\n");
-    // Narrow charts use the label column too, so the longest item fits.
-    let x0 = if width < WIDTH / 2.0 { 12.0 } else { LEFT };
+    let x0 = text_left(width);
     let mut x = x0;
     for (class, color, label) in items {
         // An estimate of the label's width at 12px, enough to keep items apart.
@@ -737,6 +746,9 @@ mod tests {
                 "{text} at {x}"
             );
         }
+        // The title starts at the left edge: over the label column it would be cut off.
+        assert!(svg.contains("<text class=\"chart-title\" x=\"12.0\""));
+        assert!(wide.contains("<text class=\"chart-title\" x=\"64.0\""));
         // Anything narrower than the phone layout is drawn at the phone layout's width.
         assert_eq!(
             lifecycle_svg_width(&all, today, "t", 100.0),

@@ -2197,7 +2197,7 @@ fn lifecycle_page(site: &SiteData) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "<p>When each {} minor line was released, when the community stops maintaining it, and how long the LTS program supports it after that, on {}.</p>",
+        "<p>When each {} minor line was released, when the community stops maintaining it, and how long the LTS program supports it after that, on <span class=\"date\">{}</span>.</p>",
         Esc(&product_name(site)),
         Esc(&site.date.to_string())
     );

@@ -101,7 +101,7 @@ pub fn lifecycle_svg_width(
     let legend_rows = legend(&mut legend_svg, width);
     let rows = lines.len().max(1) as f64;
     let plot_top = TOP + (legend_rows - 1) as f64 * LEGEND_ROW;
-    let plot_bottom = TOP + rows * ROW;
+    let plot_bottom = plot_top + rows * ROW;
     let height = plot_bottom + BOTTOM;
 
     let mut out = String::with_capacity(4096 + lines.len() * 1024);
@@ -709,6 +709,31 @@ mod tests {
         // instead of 12 px × 358/960 = 4.5 px.
         assert!(svg.contains("font-size=\"12\""));
         assert_eq!(svg.matches("<g class=\"line\"").count(), all.len());
+        // Every row, the last one too, lies above the year labels at the bottom.
+        let height: f64 = svg
+            .split("height=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        for label in svg.split("class=\"line-label\" x=\"").skip(1) {
+            let y: f64 = label
+                .split("y=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(
+                y <= height - 34.0,
+                "a line label at y={y} runs into the axis of a {height} px chart"
+            );
+        }
         for (x, w) in xs(&svg) {
             assert!(
                 x >= 0.0 && x + w <= NARROW_WIDTH,

@@ -11,6 +11,10 @@
 //! * a vertical "today" marker with its date, a legend, and a `<title>` tooltip with the
 //!   dates on every bar and every segment.
 //!
+//! [`lifecycle_svg_width`] draws the same chart narrower for phones ([`NARROW_WIDTH`]): the
+//! time axis shrinks, the legend wraps, text keeps its 12 px. Every colour is listed in
+//! [`COLORS`] with whether it is text, and checked for contrast against the white background.
+//!
 //! The output depends only on the arguments (no clock, no randomness, coordinates printed with
 //! one decimal), needs no external font or asset, and escapes all text, so it can be inlined
 //! into HTML or served as `image/svg+xml`.

@@ -179,10 +179,16 @@ impl Browser {
         dom
     }
 
-    /// For each of `urls` in a frame `width` px wide: the frame's viewport width and its page's
-    /// scroll width, and a description of the elements that stick out of the viewport without
-    /// being inside something that scrolls.
-    fn widths(&self, proxy: &Proxy, urls: &[String], width: u32) -> Vec<(u32, u32, String)> {
+    /// For each of `urls` in a frame `width` px wide: the frame's viewport width, its page's
+    /// scroll width, how many table cells (the matrix's excepted: it scrolls by design) lie
+    /// past the right edge, even inside a scrolling wrapper, and a description of what sticks
+    /// out; and the smallest chart text as drawn, in tenths of a px.
+    fn widths(
+        &self,
+        proxy: &Proxy,
+        urls: &[String],
+        width: u32,
+    ) -> Vec<(u32, u32, u32, u32, String)> {
         let frames: String = urls
             .iter()
             .map(|u| {
@@ -212,9 +218,24 @@ window.addEventListener('load', () => {{
         }}
         if (!clipped) wide.push(e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ').join('.') : '') + ' right=' + Math.round(r.right) + ' "' + (e.textContent || '').trim().slice(0, 40) + '"');
       }}
-      out.push(vw + ' ' + sw + ' ' + wide.join(' | '));
+      const cells = [];
+      for (const c of d.querySelectorAll('table:not(.matrix) tbody td, table:not(.matrix) tbody th')) {{
+        if (c.getBoundingClientRect().right > vw + 0.5) cells.push(c);
+      }}
+      const first = cells[0] ? ' | off-screen cell "' + (cells[0].getAttribute('data-label') || cells[0].textContent.trim().slice(0, 40)) + '"' : '';
+      // The smallest text of a shown inline SVG, in CSS px as drawn: its font size times the
+      // scale the SVG is drawn at. 99 when the page has no chart.
+      let font = 99;
+      for (const svg of d.querySelectorAll('svg')) {{
+        const box = svg.getBoundingClientRect(), vb = svg.viewBox.baseVal;
+        if (box.width === 0 || !vb || vb.width === 0) continue;
+        for (const t of svg.querySelectorAll('text')) {{
+          font = Math.min(font, parseFloat(getComputedStyle(t).fontSize) * box.width / vb.width);
+        }}
+      }}
+      out.push(vw + ' ' + sw + ' ' + cells.length + ' ' + Math.floor(font * 10) + ' ' + wide.join(' | ') + first);
     }} catch (err) {{
-      out.push('0 0 cannot read the frame: ' + err);
+      out.push('0 0 0 0 cannot read the frame: ' + err);
     }}
   }}
   document.getElementById('widths').textContent = out.join('\n');
@@ -237,13 +258,13 @@ window.addEventListener('load', () => {{
             .nth(1)
             .and_then(|s| s.split("</pre>").next())
             .unwrap_or_else(|| panic!("no measurements in the DOM:\n{dom}"));
-        let rows: Vec<(u32, u32, String)> = decode_entities(out)
+        let rows: Vec<(u32, u32, u32, u32, String)> = decode_entities(out)
             .lines()
             .map(|l| {
-                let mut parts = l.splitn(3, ' ');
+                let mut parts = l.splitn(5, ' ');
                 let mut n = || parts.next().and_then(|v| v.parse().ok()).unwrap_or(0);
-                let (vw, sw) = (n(), n());
-                (vw, sw, l.to_string())
+                let (vw, sw, cells, font) = (n(), n(), n(), n());
+                (vw, sw, cells, font, l.to_string())
             })
             .collect();
         assert_eq!(rows.len(), urls.len(), "one measurement per page:\n{out}");
@@ -669,10 +690,10 @@ fn pages_in_a_real_browser() {
     let urls: Vec<String> = pages.iter().map(|(_, u)| proxy.url(addr, u)).collect();
     let mut too_wide = Vec::new();
     for width in [1366, 390] {
-        for ((name, url), (viewport, scroll, detail)) in
+        for ((name, url), (viewport, scroll, cells, font, detail)) in
             pages.iter().zip(browser.widths(&proxy, &urls, width))
         {
-            eprintln!("{name} at {width} px: viewport {viewport}, page {scroll}");
+            eprintln!("{name} at {width} px: viewport {viewport}, page {scroll}, {cells} table cells off-screen, smallest chart text {font}/10 px");
             assert_eq!(
                 viewport, width,
                 "{name} ({url}) was not laid out {width} px wide: {detail}"
@@ -682,11 +703,26 @@ fn pages_in_a_real_browser() {
                     "{name} ({url}) at {width} px is {scroll} px wide: {detail}"
                 ));
             }
+            // Chart labels readable on a phone: a 960 px chart scaled to 358 px drew 4.5 px text.
+            if font < 110 {
+                too_wide.push(format!(
+                    "{name} ({url}) at {width} px draws chart text at {}.{} px (needs 11)",
+                    font / 10,
+                    font % 10
+                ));
+            }
+            // A table that scrolls keeps the page narrow but hides columns, such as the home
+            // page's "Support ends", until the reader scrolls it.
+            if cells > 0 {
+                too_wide.push(format!(
+                    "{name} ({url}) at {width} px has {cells} table cells off-screen: {detail}"
+                ));
+            }
         }
     }
     assert!(
         too_wide.is_empty(),
-        "pages wider than the screen:\n{}",
+        "pages not fit for the screen:\n{}",
         too_wide.join("\n")
     );
 

@@ -6,9 +6,14 @@
 //! * the **KLTS LTS** window (after community end of life, until `lts_end`) in orange,
 //! * a thin **muted** tail for the time since support ended (lines past LTS, and lines that
 //!   were never in the program or were dropped), up to today,
-//! * parts that lie after today drawn lighter (planned),
+//! * parts that lie after today drawn lighter (planned), outlined in their full colour so the
+//!   mark keeps a 3:1 contrast against the white background,
 //! * a vertical "today" marker with its date, a legend, and a `<title>` tooltip with the
 //!   dates on every bar and every segment.
+//!
+//! [`lifecycle_svg_width`] draws the same chart narrower for phones ([`NARROW_WIDTH`]): the
+//! time axis shrinks, the legend wraps, text keeps its 12 px. Every colour is listed in
+//! [`COLORS`] with whether it is text, and checked for contrast against the white background.
 //!
 //! The output depends only on the arguments (no clock, no randomness, coordinates printed with
 //! one decimal), needs no external font or asset, and escapes all text, so it can be inlined
@@ -19,12 +24,39 @@ use std::fmt::Write as _;
 
 /// The chart's width in pixels; the height grows with the number of lines.
 pub const WIDTH: f64 = 960.0;
+/// The width of the phone layout ([`lifecycle_svg_width`]): about the width of a phone's
+/// content column, so the 12 px labels are drawn near 12 px instead of shrinking with a
+/// 960 px chart to 4 px.
+pub const NARROW_WIDTH: f64 = 360.0;
+/// Height of one row of the legend (it wraps on narrow charts).
+const LEGEND_ROW: f64 = 18.0;
 /// Fill of the community-support window.
 pub const COMMUNITY_COLOR: &str = "#2f6fd6";
 /// Fill of the KLTS LTS window.
-pub const LTS_COLOR: &str = "#e8871e";
+pub const LTS_COLOR: &str = "#c76a00";
 /// Fill of the time after support ended.
-pub const ENDED_COLOR: &str = "#c3c8cf";
+pub const ENDED_COLOR: &str = "#858e98";
+/// Text of the labels of lines past their end of life (muted, still 4.5:1 on white).
+pub const EOL_LABEL_COLOR: &str = "#6b7280";
+/// Every colour drawn on the chart's white background, and whether it is text: text must
+/// reach a 4.5:1 contrast ratio against white, marks 3:1 (WCAG 1.4.3 and 1.4.11); the
+/// `contrast` test checks them.
+pub const COLORS: [(&str, bool); 8] = [
+    (COMMUNITY_COLOR, false),
+    (LTS_COLOR, false),
+    (ENDED_COLOR, false),
+    (TODAY_COLOR, true),
+    (EOL_LABEL_COLOR, true),
+    (TEXT_COLOR, true),
+    (MUTED_TEXT_COLOR, true),
+    (AXIS_COLOR, false),
+];
+/// Text: title, legend and labels of current lines.
+pub const TEXT_COLOR: &str = "#1f2328";
+/// Secondary text: year labels, notes.
+pub const MUTED_TEXT_COLOR: &str = "#57606a";
+/// The time axis.
+pub const AXIS_COLOR: &str = "#8c959f";
 /// Stroke of the "today" marker.
 pub const TODAY_COLOR: &str = "#d62728";
 
@@ -53,20 +85,34 @@ const FONT: &str =
 ///
 /// An empty `statuses` yields a valid chart with an axis around `today` and a note.
 pub fn lifecycle_svg(statuses: &[LineStatus], today: Date, title: &str) -> String {
+    lifecycle_svg_width(statuses, today, title, WIDTH)
+}
+
+/// [`lifecycle_svg`] `width` pixels wide (at least [`NARROW_WIDTH`]): the time axis narrows
+/// and the legend wraps; text keeps its size.
+pub fn lifecycle_svg_width(
+    statuses: &[LineStatus],
+    today: Date,
+    title: &str,
+    width: f64,
+) -> String {
+    let width = width.max(NARROW_WIDTH);
     let mut lines: Vec<&LineStatus> = statuses.iter().collect();
     lines.sort_by_key(|s| std::cmp::Reverse(s.line));
 
-    let scale = Scale::new(&lines, today);
+    let scale = Scale::new(&lines, today, width);
+    let mut legend_svg = String::new();
+    let legend_rows = legend(&mut legend_svg, width);
     let rows = lines.len().max(1) as f64;
-    let plot_top = TOP;
-    let plot_bottom = TOP + rows * ROW;
+    let plot_top = TOP + (legend_rows - 1) as f64 * LEGEND_ROW;
+    let plot_bottom = plot_top + rows * ROW;
     let height = plot_bottom + BOTTOM;
 
     let mut out = String::with_capacity(4096 + lines.len() * 1024);
     let _ = writeln!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{t}\" font-family=\"{FONT}\" font-size=\"12\">",
-        w = num(WIDTH),
+        w = num(width),
         h = num(height),
         t = escape(title),
     );
@@ -79,22 +125,22 @@ pub fn lifecycle_svg(statuses: &[LineStatus], today: Date, title: &str) -> Strin
     let _ = writeln!(
         out,
         "<rect class=\"background\" x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>",
-        num(WIDTH),
+        num(width),
         num(height)
     );
     let _ = writeln!(
         out,
-        "<text class=\"chart-title\" x=\"{}\" y=\"24\" font-size=\"16\" font-weight=\"600\" fill=\"#1f2328\">{}</text>",
-        num(LEFT),
+        "<text class=\"chart-title\" x=\"{}\" y=\"24\" font-size=\"16\" font-weight=\"600\" fill=\"{TEXT_COLOR}\">{}</text>",
+        num(text_left(width)),
         escape(title)
     );
-    legend(&mut out);
+    out.push_str(&legend_svg);
     axis(&mut out, &scale, plot_top, plot_bottom);
 
     if lines.is_empty() {
         let _ = writeln!(
             out,
-            "<text class=\"empty\" x=\"{}\" y=\"{}\" fill=\"#57606a\">No lines to show.</text>",
+            "<text class=\"empty\" x=\"{}\" y=\"{}\" fill=\"{MUTED_TEXT_COLOR}\">No lines to show.</text>",
             num(LEFT + 8.0),
             num(plot_top + ROW * 0.7)
         );
@@ -113,10 +159,12 @@ struct Scale {
     start: Date,
     /// First day after the shown range (January 1).
     end: Date,
+    /// The chart's width.
+    width: f64,
 }
 
 impl Scale {
-    fn new(lines: &[&LineStatus], today: Date) -> Scale {
+    fn new(lines: &[&LineStatus], today: Date, width: f64) -> Scale {
         let mut first = today;
         let mut last = today.add_days(120);
         for s in lines {
@@ -144,33 +192,33 @@ impl Scale {
         if end <= start {
             end = start.add_years(1);
         }
-        Scale { start, end }
+        Scale { start, end, width }
     }
 
     /// The x coordinate of the start of `day`, clamped to the plot.
     fn x(&self, day: Date) -> f64 {
         let span = self.start.days_until(self.end).max(1) as f64;
         let offset = self.start.days_until(day) as f64;
-        let plot = WIDTH - LEFT - RIGHT;
+        let plot = self.width - LEFT - RIGHT;
         LEFT + (offset / span).clamp(0.0, 1.0) * plot
     }
 
     /// The right edge of the plot.
     fn right(&self) -> f64 {
-        WIDTH - RIGHT
+        self.width - RIGHT
     }
 }
 
 /// Year gridlines and labels; a label every year, or every few years when they would crowd.
 fn axis(out: &mut String, scale: &Scale, top: f64, bottom: f64) {
     let years = (scale.end.year - scale.start.year).max(1);
-    let plot = WIDTH - LEFT - RIGHT;
+    let plot = scale.width - LEFT - RIGHT;
     let fit = (plot / 44.0).floor().max(1.0) as i32;
     let step = ((years + fit - 1) / fit).max(1);
     out.push_str("<g class=\"axis\">\n");
     let _ = writeln!(
         out,
-        "<line x1=\"{l}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" stroke=\"#8c959f\" stroke-width=\"1\"/>",
+        "<line x1=\"{l}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" stroke=\"{AXIS_COLOR}\" stroke-width=\"1\"/>",
         l = num(LEFT),
         r = num(scale.right()),
         b = num(bottom)
@@ -191,7 +239,7 @@ fn axis(out: &mut String, scale: &Scale, top: f64, bottom: f64) {
         );
         let _ = writeln!(
             out,
-            "<text class=\"year-label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#57606a\">{year}</text>",
+            "<text class=\"year-label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{MUTED_TEXT_COLOR}\">{year}</text>",
             num(x),
             num(bottom + 18.0)
         );
@@ -200,9 +248,20 @@ fn axis(out: &mut String, scale: &Scale, top: f64, bottom: f64) {
     out.push_str("</g>\n");
 }
 
-/// The legend under the title.
-fn legend(out: &mut String) {
-    let y = 44.0;
+/// Where the title and the legend start: over the label column on wide charts; at the left
+/// edge on narrow ones, so the title and the longest legend item fit.
+fn text_left(width: f64) -> f64 {
+    if width < WIDTH / 2.0 {
+        12.0
+    } else {
+        LEFT
+    }
+}
+
+/// The legend under the title, wrapped to the chart's `width`; returns its number of rows.
+fn legend(out: &mut String, width: f64) -> usize {
+    let mut y = 44.0;
+    let mut rows = 1;
     let items: [(&str, &str, &str); 4] = [
         ("community", COMMUNITY_COLOR, "Community support"),
         ("lts", LTS_COLOR, "KLTS long-term support"),
@@ -214,8 +273,16 @@ fn legend(out: &mut String) {
         ("planned", COMMUNITY_COLOR, "Planned (after today)"),
     ];
     out.push_str("<g class=\"legend\">\n");
-    let mut x = LEFT;
+    let x0 = text_left(width);
+    let mut x = x0;
     for (class, color, label) in items {
+        // An estimate of the label's width at 12px, enough to keep items apart.
+        let item = 19.0 + label.chars().count() as f64 * 6.4;
+        if x > x0 && x + item > width - 12.0 {
+            x = x0;
+            y += LEGEND_ROW;
+            rows += 1;
+        }
         let opacity = if class == "planned" {
             PLANNED_OPACITY
         } else {
@@ -223,19 +290,24 @@ fn legend(out: &mut String) {
         };
         let _ = writeln!(
             out,
-            "<rect class=\"legend-{class}\" x=\"{}\" y=\"{}\" width=\"14\" height=\"10\" rx=\"2\" fill=\"{color}\" fill-opacity=\"{opacity}\"/>",
+            "<rect class=\"legend-{class}\" x=\"{}\" y=\"{}\" width=\"14\" height=\"10\" rx=\"2\" fill=\"{color}\" fill-opacity=\"{opacity}\"{}/>",
             num(x),
-            num(y)
+            num(y),
+            outline(class == "planned", color)
         );
         let _ = writeln!(
             out,
-            "<text x=\"{}\" y=\"{}\" fill=\"#1f2328\">{}</text>",
+            "<text x=\"{}\" y=\"{}\" fill=\"{TEXT_COLOR}\">{}</text>",
             num(x + 19.0),
             num(y + 9.5),
             escape(label)
         );
-        // An estimate of the label's width at 12px, enough to keep items apart.
-        x += 19.0 + label.chars().count() as f64 * 6.4 + 18.0;
+        x += item + 18.0;
+    }
+    if x + 50.0 > width - 12.0 {
+        x = x0 - 6.0;
+        y += LEGEND_ROW;
+        rows += 1;
     }
     let _ = writeln!(
         out,
@@ -246,11 +318,12 @@ fn legend(out: &mut String) {
     );
     let _ = writeln!(
         out,
-        "<text x=\"{}\" y=\"{}\" fill=\"#1f2328\">Today</text>",
+        "<text x=\"{}\" y=\"{}\" fill=\"{TEXT_COLOR}\">Today</text>",
         num(x + 13.0),
         num(y + 9.5)
     );
     out.push_str("</g>\n");
+    rows
 }
 
 /// One line's row: label, segments and tooltips.
@@ -258,8 +331,8 @@ fn bar(out: &mut String, scale: &Scale, s: &LineStatus, today: Date, row_top: f6
     let line = s.line.to_string();
     let bar_y = row_top + (ROW - BAR) / 2.0;
     let label_color = match s.phase {
-        Phase::Eol => "#8c959f",
-        _ => "#1f2328",
+        Phase::Eol => EOL_LABEL_COLOR,
+        _ => TEXT_COLOR,
     };
     let _ = writeln!(
         out,
@@ -385,22 +458,38 @@ fn segment(out: &mut String, scale: &Scale, today: Date, seg: Segment<'_>) {
         }
         let _ = writeln!(
             out,
-            "<rect class=\"{c}{suffix}\" x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" rx=\"2\" fill=\"{f}\" fill-opacity=\"{opacity}\"><title>{t}</title></rect>",
+            "<rect class=\"{c}{suffix}\" x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" rx=\"2\" fill=\"{f}\" fill-opacity=\"{opacity}\"{o}><title>{t}</title></rect>",
             c = seg.class,
             x = num(x1),
             y = num(seg.y),
             w = num((x2 - x1).max(0.5)),
             h = num(seg.height),
             f = seg.color,
+            o = outline(!suffix.is_empty(), seg.color),
             t = escape(seg.title)
         );
+    }
+}
+
+/// The stroke of a planned (lighter) part: its full colour, so the mark stays visible.
+fn outline(planned: bool, color: &str) -> String {
+    if planned {
+        format!(" stroke=\"{color}\" stroke-width=\"1\"")
+    } else {
+        String::new()
     }
 }
 
 /// The dashed vertical line at today, with its date above the plot.
 fn today_marker(out: &mut String, scale: &Scale, today: Date, top: f64, bottom: f64) {
     let x = scale.x(today);
-    let anchor = if x > WIDTH - 120.0 { "end" } else { "middle" };
+    let anchor = if x > scale.width - 120.0 {
+        "end"
+    } else if x < 80.0 {
+        "start"
+    } else {
+        "middle"
+    };
     let _ = writeln!(
         out,
         "<g class=\"today\">\n<title>Today: {today}</title>\n<line class=\"today-marker\" x1=\"{x}\" y1=\"{t}\" x2=\"{x}\" y2=\"{b}\" stroke=\"{TODAY_COLOR}\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/>",
@@ -588,6 +677,133 @@ mod tests {
         // The only URL is the SVG namespace: no external fonts or assets.
         assert_eq!(svg.matches("http").count(), 1);
         assert!(!svg.contains("@import") && !svg.contains("href"));
+    }
+
+    /// The x coordinates and widths of every element of `svg` with an `x=` attribute.
+    fn xs(svg: &str) -> Vec<(f64, f64)> {
+        svg.split('<')
+            .filter_map(|el| {
+                let attr = |name: &str| {
+                    el.split(&format!(" {name}=\""))
+                        .nth(1)
+                        .and_then(|v| v.split('"').next())
+                        .and_then(|v| v.parse::<f64>().ok())
+                };
+                Some((attr("x")?, attr("width").unwrap_or(0.0)))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn narrow_layout_keeps_text_size_and_stays_inside() {
+        let today = d("2024-11-01");
+        let all = sample(today);
+        let svg = lifecycle_svg_width(
+            &all,
+            today,
+            "Kubernetes lifecycle on 2024-11-01",
+            NARROW_WIDTH,
+        );
+        assert!(
+            svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"360.0\" "),
+            "{}",
+            &svg[..200]
+        );
+        // Same text size as the wide chart: on a phone it is drawn at about its own size
+        // instead of 12 px × 358/960 = 4.5 px.
+        assert!(svg.contains("font-size=\"12\""));
+        assert_eq!(svg.matches("<g class=\"line\"").count(), all.len());
+        // Every row, the last one too, lies above the year labels at the bottom.
+        let height: f64 = svg
+            .split("height=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        for label in svg.split("class=\"line-label\" x=\"").skip(1) {
+            let y: f64 = label
+                .split("y=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(
+                y <= height - 34.0,
+                "a line label at y={y} runs into the axis of a {height} px chart"
+            );
+        }
+        for (x, w) in xs(&svg) {
+            assert!(
+                x >= 0.0 && x + w <= NARROW_WIDTH,
+                "x={x} width={w} outside the narrow chart"
+            );
+        }
+        // The legend wrapped (its longest item alone is about 280 px) and pushed the plot down.
+        let wide = lifecycle_svg(&all, today, "t");
+        let first_bar = |svg: &str| {
+            let row = &svg[svg.find("<g class=\"line\"").unwrap()..];
+            row.split("class=\"line-label\" x=\"")
+                .nth(1)
+                .unwrap()
+                .split("y=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse::<f64>()
+                .unwrap()
+        };
+        assert!(
+            first_bar(&svg) > first_bar(&wide),
+            "the plot starts below the wrapped legend"
+        );
+        let legend = &svg[svg.find("<g class=\"legend\">").unwrap()..];
+        let legend = &legend[..legend.find("</g>").unwrap()];
+        for label in legend.split("<text x=\"").skip(1) {
+            let x: f64 = label.split('"').next().unwrap().parse().unwrap();
+            let text = label.split('>').nth(1).unwrap().split('<').next().unwrap();
+            // The same 6.4 px-per-character estimate the layout uses.
+            assert!(
+                x + text.chars().count() as f64 * 6.4 <= NARROW_WIDTH,
+                "{text} at {x}"
+            );
+        }
+        // The title starts at the left edge: over the label column it would be cut off.
+        assert!(svg.contains("<text class=\"chart-title\" x=\"12.0\""));
+        assert!(wide.contains("<text class=\"chart-title\" x=\"64.0\""));
+        // Anything narrower than the phone layout is drawn at the phone layout's width.
+        assert_eq!(
+            lifecycle_svg_width(&all, today, "t", 100.0),
+            lifecycle_svg_width(&all, today, "t", NARROW_WIDTH)
+        );
+    }
+
+    #[test]
+    fn planned_parts_are_outlined_in_their_colour() {
+        let today = d("2024-11-01");
+        let svg = lifecycle_svg(&sample(today), today, "t");
+        let planned = svg
+            .split("<rect class=\"")
+            .filter(|r| r.contains(" planned\""))
+            .collect::<Vec<_>>();
+        assert!(!planned.is_empty());
+        for r in planned {
+            let fill = r
+                .split("fill=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            assert!(r.contains(&format!("stroke=\"{fill}\"")), "{r}");
+        }
     }
 
     #[test]

@@ -747,7 +747,7 @@ pub fn render(site: &SiteData, path: &str, query: &str) -> Response {
         Route::LifecycleSvg => Response {
             status: 200,
             content_type: SVG,
-            body: lifecycle_svg(site).into_bytes(),
+            body: lifecycle_svg(site, chart::WIDTH).into_bytes(),
         },
         Route::Search => match parse_filters(site, query, &["q"]) {
             Ok(f) => Response::html(200, search_page(site, &f.q)),
@@ -1181,8 +1181,12 @@ fn yes_no(b: bool) -> &'static str {
     }
 }
 
+/// Opens a data table. Tables of rows (every one but the matrix) are `stack` tables: on a narrow
+/// screen each row becomes a card of "header: value" lines (style.css), so every column, such
+/// as the home page's "Support ends", is visible on a phone without scrolling sideways.
+/// [`table_end`] gives each cell the `data-label` of its column for that.
 fn table_start(o: &mut String, caption: Option<&str>, headers: &[&str]) {
-    o.push_str("<div class=\"table-wrap\">\n<table>\n");
+    o.push_str("<div class=\"table-wrap\">\n<table class=\"stack\">\n");
     if let Some(c) = caption {
         let _ = writeln!(o, "<caption>{}</caption>", Esc(c));
     }
@@ -1193,8 +1197,54 @@ fn table_start(o: &mut String, caption: Option<&str>, headers: &[&str]) {
     o.push_str("</tr></thead>\n<tbody>\n");
 }
 
+/// Closes the table opened by the last [`table_start`], after labelling its body cells.
 fn table_end(o: &mut String) {
+    label_cells(o);
     o.push_str("</tbody>\n</table>\n</div>\n");
+}
+
+/// Gives every body cell of the last table in `o` a `data-label` attribute with its column's
+/// header, for the stacked layout on narrow screens. Done once here rather than in each row's
+/// markup, so row code stays about content. The rows are this module's own markup: cells open
+/// with `<td` or `<th` followed by a space or `>`, and cell text is always escaped, so a literal
+/// `<td` can only be a tag. Headers are read back from the `<thead>` that [`table_start`] wrote
+/// (already escaped, so they are safe in an attribute).
+fn label_cells(o: &mut String) {
+    const OPEN: &str = "<div class=\"table-wrap\">\n<table class=\"stack\">\n";
+    const BODY: &str = "</tr></thead>\n<tbody>\n";
+    let Some(start) = o.rfind(OPEN) else { return };
+    let Some(body) = o[start..].find(BODY).map(|i| start + i + BODY.len()) else {
+        return;
+    };
+    let headers: Vec<String> = o[start..body]
+        .split("<th scope=\"col\">")
+        .skip(1)
+        .filter_map(|h| h.split("</th>").next())
+        .map(str::to_string)
+        .collect();
+    let rows = o.split_off(body);
+    let mut column = 0;
+    let mut rest = rows.as_str();
+    while let Some(lt) = rest.find('<') {
+        o.push_str(&rest[..lt]);
+        rest = &rest[lt..];
+        let tag = rest.get(..3).unwrap_or(rest);
+        let next = rest.as_bytes().get(3).copied();
+        if rest.starts_with("<tr") && matches!(next, Some(b' ' | b'>')) {
+            column = 0;
+        } else if (tag == "<td" || tag == "<th") && matches!(next, Some(b' ' | b'>')) {
+            o.push_str(tag);
+            if let Some(h) = headers.get(column) {
+                let _ = write!(o, " data-label=\"{h}\"");
+            }
+            column += 1;
+            rest = &rest[3..];
+            continue;
+        }
+        o.push('<');
+        rest = &rest[1..];
+    }
+    o.push_str(rest);
 }
 
 /// A link to a release page when it is a release (or a stage) of the site, else the name as text.
@@ -2344,12 +2394,14 @@ fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> String {
     )
 }
 
-fn lifecycle_svg(site: &SiteData) -> String {
+/// The lifecycle chart of the site's lines, `width` pixels wide.
+fn lifecycle_svg(site: &SiteData, width: f64) -> String {
     let statuses: Vec<LineStatus> = site.lines.iter().map(|l| l.status.clone()).collect();
-    chart::lifecycle_svg(
+    chart::lifecycle_svg_width(
         &statuses,
         site.date,
         &format!("{} lifecycle on {}", product_name(site), site.date),
+        width,
     )
 }
 
@@ -2378,13 +2430,19 @@ fn lifecycle_page(site: &SiteData) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "<p>When each {} minor line was released, when the community stops maintaining it, and how long the LTS program supports it after that, on {}.</p>",
+        "<p>When each {} minor line was released, when the community stops maintaining it, and how long the LTS program supports it after that, on <span class=\"date\">{}</span>.</p>",
         Esc(&product_name(site)),
         Esc(&site.date.to_string())
     );
-    let svg = lifecycle_svg(site);
-    o.push_str("<figure class=\"chart\">\n");
+    // Two layouts of the same chart, one shown per screen width (style.css): scaled down to a
+    // phone, the 960 px chart's labels would be 4 px tall; the narrow one keeps them near 12 px.
+    let svg = lifecycle_svg(site, chart::WIDTH);
+    let narrow = lifecycle_svg(site, chart::NARROW_WIDTH);
+    o.push_str("<figure class=\"chart\">\n<div class=\"chart-wide\">\n");
     o.push_str(inline_svg(&svg).trim_end());
+    o.push_str("\n</div>\n<div class=\"chart-narrow\">\n");
+    o.push_str(inline_svg(&narrow).trim_end());
+    o.push_str("\n</div>");
     let _ = write!(o, "\n<figcaption>The lifecycle of every line (<a href=\"{base}/lifecycle.svg\">as an SVG image</a>).</figcaption>\n</figure>\n");
     o.push_str("<h2 id=\"dates\">Dates</h2>\n");
     if site.lines.is_empty() {
@@ -2971,6 +3029,21 @@ mod tests {
         );
         assert_eq!(inline_svg("<svg/>"), "<svg/>");
         assert_eq!(inline_svg("<?xml"), "");
+    }
+
+    #[test]
+    fn table_cells_carry_their_column_for_phones() {
+        let mut o = String::from("<p>before</p>\n");
+        table_start(&mut o, Some("c"), &["Line", "Support & end"]);
+        o.push_str("<tr><th scope=\"row\"><a href=\"/l\">1.17</a></th><td class=\"date\">&lt;td 2024</td></tr>\n");
+        o.push_str("<tr><th scope=\"row\">1.18</th><td><ul class=\"evidence\"><li>x</li></ul></td><td>extra</td></tr>\n");
+        table_end(&mut o);
+        assert!(o.starts_with("<p>before</p>\n<div class=\"table-wrap\">\n<table class=\"stack\">\n<caption>c</caption>"), "{o}");
+        assert!(o.contains("<tr><th data-label=\"Line\" scope=\"row\"><a href=\"/l\">1.17</a></th><td data-label=\"Support &amp; end\" class=\"date\">&lt;td 2024</td></tr>"), "{o}");
+        // More cells than headers: the extra one gets no label rather than a wrong one.
+        assert!(o.contains("<tr><th data-label=\"Line\" scope=\"row\">1.18</th><td data-label=\"Support &amp; end\"><ul class=\"evidence\"><li>x</li></ul></td><td>extra</td></tr>"), "{o}");
+        assert!(o.contains("<thead><tr><th scope=\"col\">Line</th>"), "{o}");
+        assert!(o.ends_with("</tbody>\n</table>\n</div>\n"), "{o}");
     }
 
     #[test]

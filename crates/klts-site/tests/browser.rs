@@ -3,6 +3,14 @@
 //! release and from the release to an advisory, and takes screenshots (desktop and phone size)
 //! into `target/screenshots/` for people to look at.
 //!
+//! It also checks that no page is wider than the screen, at 1366 px and at a phone's 390 px.
+//! The pages have no JavaScript, so the test measures them from outside: a page of its own
+//! holds the pages in iframes of the given width and a script that writes each frame's
+//! `scrollWidth` (and the elements sticking out, to say what to fix) into its DOM, read back
+//! with `--dump-dom` (`--virtual-time-budget` lets every frame load first). A script may only
+//! read a frame of its own origin, so that page is served by a small loopback proxy
+//! ([`Proxy`]) that forwards every other path to the portal.
+//!
 //! Without `/usr/bin/chromium` the test is skipped with a message, except under `CI` (set by
 //! the CI runner), where `.ci/run` installs it and its absence is a failure. `KLTS_CHROMIUM`
 //! names another browser binary.
@@ -38,6 +46,63 @@ fn chromium() -> Option<PathBuf> {
         path.display()
     );
     None
+}
+
+/// A loopback HTTP server that answers the paths in `pages` itself and forwards every other
+/// GET to `upstream`, so the test's measuring page and the portal's pages share one origin.
+struct Proxy {
+    addr: SocketAddr,
+    pages: Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
+}
+
+impl Proxy {
+    fn start(upstream: SocketAddr) -> Proxy {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        let addr = listener.local_addr().unwrap();
+        let pages: Arc<std::sync::Mutex<std::collections::HashMap<String, String>>> =
+            Arc::default();
+        let own = pages.clone();
+        // Detached: it lives as long as the test process, like the browser's connections.
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let own = own.clone();
+                std::thread::spawn(move || {
+                    let mut client = client;
+                    let _ = client.set_read_timeout(Some(Duration::from_secs(30)));
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") && head.len() < 64 * 1024 {
+                        match client.read(&mut byte) {
+                            Ok(1) => head.push(byte[0]),
+                            _ => return,
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&head);
+                    let path = head.split(' ').nth(1).unwrap_or("/").to_string();
+                    let own_page = own.lock().unwrap().get(&path).cloned();
+                    if let Some(body) = own_page {
+                        let _ = write!(client, "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+                        return;
+                    }
+                    let Ok(mut up) = std::net::TcpStream::connect(upstream) else {
+                        return;
+                    };
+                    let _ = write!(
+                        up,
+                        "GET {path} HTTP/1.1\r\nHost: {upstream}\r\nConnection: close\r\n\r\n"
+                    );
+                    let _ = std::io::copy(&mut up, &mut client);
+                });
+            }
+        });
+        Proxy { addr, pages }
+    }
+
+    /// `url` of the portal as a URL of the proxy.
+    fn url(&self, upstream: SocketAddr, url: &str) -> String {
+        url.replacen(&upstream.to_string(), &self.addr.to_string(), 1)
+    }
 }
 
 struct Browser {
@@ -112,6 +177,98 @@ impl Browser {
             "no DOM for {url}:\n{dom}"
         );
         dom
+    }
+
+    /// For each of `urls` in a frame `width` px wide: the frame's viewport width, its page's
+    /// scroll width, how many table cells (the matrix's excepted: it scrolls by design) lie
+    /// past the right edge, even inside a scrolling wrapper, and a description of what sticks
+    /// out; and the smallest chart text as drawn, in tenths of a px.
+    fn widths(
+        &self,
+        proxy: &Proxy,
+        urls: &[String],
+        width: u32,
+    ) -> Vec<(u32, u32, u32, u32, String)> {
+        let frames: String = urls
+            .iter()
+            .map(|u| {
+                format!(
+                    "<iframe src=\"{u}\" width=\"{width}\" height=\"700\" style=\"border:0;display:block\"></iframe>\n"
+                )
+            })
+            .collect();
+        let page = format!(
+            r#"<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">
+{frames}<pre id="widths"></pre>
+<script>
+window.addEventListener('load', () => {{
+  const out = [];
+  for (const f of document.querySelectorAll('iframe')) {{
+    try {{
+      const d = f.contentDocument, root = d.documentElement, vw = root.clientWidth;
+      const sw = Math.max(root.scrollWidth, d.body.scrollWidth);
+      const wide = [];
+      for (const e of d.body.querySelectorAll('*')) {{
+        const r = e.getBoundingClientRect();
+        if (r.right <= vw + 0.5 || wide.length >= 6) continue;
+        let clipped = false;
+        for (let a = e.parentElement; a && a !== d.body; a = a.parentElement) {{
+          const o = getComputedStyle(a).overflowX;
+          if (o !== 'visible') {{ clipped = true; break; }}
+        }}
+        if (!clipped) wide.push(e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ').join('.') : '') + ' right=' + Math.round(r.right) + ' "' + (e.textContent || '').trim().slice(0, 40) + '"');
+      }}
+      const cells = [];
+      for (const c of d.querySelectorAll('table:not(.matrix) tbody td, table:not(.matrix) tbody th')) {{
+        if (c.getBoundingClientRect().right > vw + 0.5) cells.push(c);
+      }}
+      const first = cells[0] ? ' | off-screen cell "' + (cells[0].getAttribute('data-label') || cells[0].textContent.trim().slice(0, 40)) + '"' : '';
+      // The smallest text of a shown inline SVG, in CSS px as drawn: its font size times the
+      // scale the SVG is drawn at. 99 when the page has no chart.
+      let font = 99;
+      for (const svg of d.querySelectorAll('svg')) {{
+        const box = svg.getBoundingClientRect(), vb = svg.viewBox.baseVal;
+        if (box.width === 0 || !vb || vb.width === 0) continue;
+        for (const t of svg.querySelectorAll('text')) {{
+          font = Math.min(font, parseFloat(getComputedStyle(t).fontSize) * box.width / vb.width);
+        }}
+      }}
+      out.push(vw + ' ' + sw + ' ' + cells.length + ' ' + Math.floor(font * 10) + ' ' + wide.join(' | ') + first);
+    }} catch (err) {{
+      out.push('0 0 0 0 cannot read the frame: ' + err);
+    }}
+  }}
+  document.getElementById('widths').textContent = out.join('\n');
+}});
+</script></body></html>"#
+        );
+        let path = format!("/__widths-{width}.html");
+        proxy.pages.lock().unwrap().insert(path.clone(), page);
+        let dom = String::from_utf8_lossy(&self.run(
+            &[
+                "--dump-dom",
+                "--virtual-time-budget=15000",
+                "--window-size=1400,900",
+            ],
+            &format!("http://{}{path}", proxy.addr),
+        ))
+        .into_owned();
+        let out = dom
+            .split("<pre id=\"widths\">")
+            .nth(1)
+            .and_then(|s| s.split("</pre>").next())
+            .unwrap_or_else(|| panic!("no measurements in the DOM:\n{dom}"));
+        let rows: Vec<(u32, u32, u32, u32, String)> = decode_entities(out)
+            .lines()
+            .map(|l| {
+                let mut parts = l.splitn(5, ' ');
+                let mut n = || parts.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+                let (vw, sw, cells, font) = (n(), n(), n(), n());
+                (vw, sw, cells, font, l.to_string())
+            })
+            .collect();
+        assert_eq!(rows.len(), urls.len(), "one measurement per page:\n{out}");
+        rows
     }
 
     /// A screenshot of `url` at `width`x`height` into `file`; checks it is a real PNG of that size.
@@ -521,12 +678,61 @@ fn pages_in_a_real_browser() {
         "the advisory page does not name the release that fixes it:\n{text}"
     );
 
-    // Screenshots for people.
+    // No page is wider than the screen, on a laptop or a phone.
+    let pages = [
+        ("home", home_url.clone()),
+        ("release", release_url.clone()),
+        ("advisory", advisory_url.clone()),
+        ("lifecycle", format!("{home_url}lifecycle/")),
+        ("matrix", format!("{home_url}matrix/")),
+    ];
+    let proxy = Proxy::start(addr);
+    let urls: Vec<String> = pages.iter().map(|(_, u)| proxy.url(addr, u)).collect();
+    let mut too_wide = Vec::new();
+    for width in [1366, 390] {
+        for ((name, url), (viewport, scroll, cells, font, detail)) in
+            pages.iter().zip(browser.widths(&proxy, &urls, width))
+        {
+            eprintln!("{name} at {width} px: viewport {viewport}, page {scroll}, {cells} table cells off-screen, smallest chart text {font}/10 px");
+            assert_eq!(
+                viewport, width,
+                "{name} ({url}) was not laid out {width} px wide: {detail}"
+            );
+            if scroll > viewport {
+                too_wide.push(format!(
+                    "{name} ({url}) at {width} px is {scroll} px wide: {detail}"
+                ));
+            }
+            // Chart labels readable on a phone: a 960 px chart scaled to 358 px drew 4.5 px text.
+            if font < 110 {
+                too_wide.push(format!(
+                    "{name} ({url}) at {width} px draws chart text at {}.{} px (needs 11)",
+                    font / 10,
+                    font % 10
+                ));
+            }
+            // A table that scrolls keeps the page narrow but hides columns, such as the home
+            // page's "Support ends", until the reader scrolls it.
+            if cells > 0 {
+                too_wide.push(format!(
+                    "{name} ({url}) at {width} px has {cells} table cells off-screen: {detail}"
+                ));
+            }
+        }
+    }
+    assert!(
+        too_wide.is_empty(),
+        "pages not fit for the screen:\n{}",
+        too_wide.join("\n")
+    );
+
+    // Screenshots for people, at both sizes.
     let dir = screenshot_dir();
-    browser.screenshot(&home_url, &dir.join("home.png"), 1280, 900);
-    browser.screenshot(&release_url, &dir.join("release.png"), 1280, 900);
-    browser.screenshot(&advisory_url, &dir.join("advisory.png"), 1280, 900);
-    browser.screenshot(&release_url, &dir.join("release-phone.png"), 390, 844);
+    for (name, url) in &pages {
+        browser.screenshot(url, &dir.join(format!("{name}-1366.png")), 1366, 900);
+        // Taller than a phone's screen, to show more of the page in one picture.
+        browser.screenshot(url, &dir.join(format!("{name}-390.png")), 390, 1600);
+    }
 
     let _ = shutdown.send(());
     thread

@@ -740,3 +740,83 @@ fn pages_in_a_real_browser() {
         .expect("server thread")
         .expect("clean shutdown");
 }
+
+/// The static build's search: served as plain files (Python's `http.server`, as any static
+/// host would), the search page gets the query from the address and its script hides what does
+/// not match, by the same rule the live server filters with.
+#[test]
+fn static_search_filters_in_a_real_browser() {
+    let Some(bin) = chromium() else { return };
+    let Some(python) = klts_testkit::require("python3", "python3") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
+    let db = Arc::new(klts_vuln::sources::load(None).expect("embedded advisory data"));
+    let site = data::build(None, None, db, &SiteConfig::default());
+    klts_site::export::write_site(&site, &out).unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut server = Command::new(python)
+        .args([
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            &port.to_string(),
+        ])
+        .current_dir(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    // Python answers HTTP/1.0: wait for the port, then for a whole answer.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        use std::io::{Read, Write};
+        let ok = std::net::TcpStream::connect(addr).is_ok_and(|mut s| {
+            let _ = s.write_all(b"HEAD / HTTP/1.0\r\n\r\n");
+            let mut head = String::new();
+            let _ = s.read_to_string(&mut head);
+            head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200")
+        });
+        if ok {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "python's http.server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let browser = Browser {
+        bin,
+        profile: tempfile::tempdir().unwrap(),
+    };
+    let dom = browser.dom(&format!("http://{addr}/search/?q=GHSA-33c5-9fx5-fvjm"));
+    let _ = server.kill();
+    let _ = server.wait();
+    // The one advisory with that alias is shown; every other entry is hidden.
+    let items: Vec<&str> = dom.split("<li data-terms=").skip(1).collect();
+    assert!(
+        items.len() > 100,
+        "the page lists everything: {}",
+        items.len()
+    );
+    let visible: Vec<&str> = items
+        .iter()
+        .filter(|i| {
+            let tag_end = i.find('>').unwrap_or(0);
+            !i[..tag_end].contains("hidden")
+        })
+        .copied()
+        .collect();
+    assert_eq!(visible.len(), 1, "{visible:?}");
+    assert!(visible[0].contains("CVE-2020-8559"), "{}", visible[0]);
+    assert!(dom.contains("1 results for"), "the count says so");
+    // The query is in the box, for editing.
+    assert!(dom.contains("value=\"GHSA-33c5-9fx5-fvjm\"") || dom.contains("GHSA-33c5-9fx5-fvjm"));
+}

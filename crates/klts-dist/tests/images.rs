@@ -24,9 +24,7 @@ fn tool(path: &str, package: &str) -> Option<PathBuf> {
     if p.is_file() {
         return Some(p);
     }
-    let ci = std::env::var("CI")
-        .map(|v| !v.is_empty() && v != "0" && v != "false")
-        .unwrap_or(false);
+    let ci = klts_testkit::under_ci();
     assert!(
         !ci,
         "{path} is missing under CI: .ci/run installs Debian's `{package}` package"

@@ -19,9 +19,7 @@ use std::process::Command;
 const EPOCH: u64 = 1_600_000_000;
 
 fn ci() -> bool {
-    std::env::var("CI")
-        .map(|v| !v.is_empty() && v != "0" && v != "false")
-        .unwrap_or(false)
+    klts_testkit::under_ci()
 }
 
 /// Whether every tool is on PATH; otherwise prints SKIPPED (or panics under CI).

@@ -21,9 +21,7 @@ use std::process::{Command, Output};
 const T0: u32 = 1_700_000_000;
 
 fn ci() -> bool {
-    std::env::var("CI")
-        .map(|v| !v.is_empty() && v != "0" && v != "false")
-        .unwrap_or(false)
+    klts_testkit::under_ci()
 }
 
 /// `name` on PATH, or None (skip) — a panic under CI.

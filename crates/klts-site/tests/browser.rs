@@ -33,9 +33,7 @@ fn chromium() -> Option<PathBuf> {
     if path.is_file() {
         return Some(path);
     }
-    let ci = std::env::var("CI")
-        .map(|v| !v.is_empty() && v != "0" && v != "false")
-        .unwrap_or(false);
+    let ci = klts_testkit::under_ci();
     assert!(
         !ci,
         "{} is missing under CI: .ci/run installs Debian's `chromium` package",

@@ -601,21 +601,14 @@ fn concurrent_clients() {
 // ---------------------------------------------------------------------------------------------
 // A live workspace.
 
+/// klts-testkit's git runner at a fixed date (untrimmed stdout).
 fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Upstream Dev")
-        .env("GIT_AUTHOR_EMAIL", "dev@upstream.test")
-        .env("GIT_COMMITTER_NAME", "Upstream Dev")
-        .env("GIT_COMMITTER_EMAIL", "dev@upstream.test")
-        .env("GIT_AUTHOR_DATE", "@1600000000 +0000")
-        .env("GIT_COMMITTER_DATE", "@1600000000 +0000")
-        .env("LC_ALL", "C")
-        .output()
-        .expect("run git");
+    let date = "@1600000000 +0000";
+    let out = klts_testkit::git_output(
+        dir,
+        args,
+        &[("GIT_AUTHOR_DATE", date), ("GIT_COMMITTER_DATE", date)],
+    );
     assert!(
         out.status.success(),
         "git {args:?}: {}",

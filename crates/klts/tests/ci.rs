@@ -40,7 +40,7 @@ fn schema_check(path: &std::path::Path) {
 }
 
 fn ci_required() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
+    klts_testkit::under_ci()
 }
 
 #[test]

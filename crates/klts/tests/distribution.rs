@@ -48,7 +48,7 @@ fn tool(name: &str, package: &str) -> bool {
     let found = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
         .unwrap_or(false);
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+    let ci = klts_testkit::under_ci();
     assert!(
         found || !ci,
         "{name} is missing under CI: .ci/run installs Debian's `{package}`"

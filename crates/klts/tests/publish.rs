@@ -32,9 +32,7 @@ fn have_dpkg_deb() -> bool {
     if Path::new("/usr/bin/dpkg-deb").is_file() {
         return true;
     }
-    let ci = std::env::var("CI")
-        .map(|v| !v.is_empty() && v != "0" && v != "false")
-        .unwrap_or(false);
+    let ci = klts_testkit::under_ci();
     assert!(
         !ci,
         "dpkg-deb is missing under CI: .ci/run installs Debian's `dpkg`"

@@ -5,55 +5,15 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 /// `go` on PATH, or None after printing SKIPPED (a panic under `CI`, where `.ci/run`
 /// installs Debian's golang-go).
 pub fn go_available() -> bool {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join("go").is_file()))
-        .unwrap_or(false);
-    if found {
-        return true;
-    }
-    let ci = std::env::var("CI")
-        .map(|v| !v.is_empty() && v != "0" && v != "false")
-        .unwrap_or(false);
-    assert!(
-        !ci,
-        "`go` is missing under CI: .ci/run installs Debian's golang-go"
-    );
-    eprintln!("SKIPPED build test: `go` not found (apt-get install golang-go); set CI=true to make this a failure");
-    false
+    klts_testkit::require("go", "golang-go").is_some()
 }
 
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = git_output(dir, args, &[]);
-    assert!(
-        out.status.success(),
-        "git {args:?} failed in {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn git_output(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Upstream Dev")
-        .env("GIT_AUTHOR_EMAIL", "dev@upstream.test")
-        .env("GIT_COMMITTER_NAME", "Upstream Dev")
-        .env("GIT_COMMITTER_EMAIL", "dev@upstream.test")
-        .env("LC_ALL", "C");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run git")
-}
+/// The isolated git runner of every crate's tests (klts-testkit).
+pub use klts_testkit::{git, git_output};
 
 fn write(dir: &Path, path: &str, content: &str) {
     let p = dir.join(path);

@@ -10,35 +10,8 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// Run git in `dir` with a fixed identity and no user configuration; panic on failure.
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = git_output(dir, args, &[]);
-    assert!(
-        out.status.success(),
-        "git {:?} failed in {}: {}",
-        args,
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-pub fn git_output(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Upstream Dev")
-        .env("GIT_AUTHOR_EMAIL", "dev@upstream.test")
-        .env("GIT_COMMITTER_NAME", "Upstream Dev")
-        .env("GIT_COMMITTER_EMAIL", "dev@upstream.test")
-        .env("LC_ALL", "C");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run git")
-}
+/// The isolated git runner of every crate's tests (klts-testkit).
+pub use klts_testkit::{git, git_output};
 
 /// A non-bare upstream repository we build commit by commit.
 pub struct Repo {

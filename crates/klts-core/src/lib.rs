@@ -10,6 +10,7 @@
 //!   newest patch), the LTS policy, and each line's phase (`community`, `lts`, `eol`) on a date.
 //! * [`product`] — the products of the program (Kubernetes, containerd, runc, or a generic Go
 //!   project) and the one rule that decides which one a workspace holds.
+//! * [`time`] — the one owner of time formats (RFC 3339, RFC 2822) over seconds since 1970.
 //! * [`chains`] — every release's base chain resolved once (linear), for whole-manifest checks.
 //! * [`build`] — the optional `build:` section (build and test commands, platforms, targets)
 //!   with Kubernetes' defaults.
@@ -35,6 +36,7 @@ pub mod listing;
 pub mod manifest;
 pub mod names;
 pub mod product;
+pub mod time;
 pub mod version;
 pub mod yaml;
 

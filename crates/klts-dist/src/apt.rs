@@ -341,30 +341,9 @@ pub struct AptReport {
     pub fingerprint: String,
 }
 
-/// RFC 2822 date in UTC as apt writes it: `Sat, 01 Jan 2022 00:00:00 UTC`.
+/// RFC 2822 date in UTC as apt writes it: `Sat, 01 Jan 2022 00:00:00 UTC` ([`klts_core::time`]).
 pub fn rfc2822(secs: u64) -> String {
-    let days = (secs / 86400) as i64;
-    let rem = secs % 86400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-    let wd = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days.rem_euclid(7)) as usize];
-    let mon = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ][(m - 1) as usize];
-    format!(
-        "{wd}, {d:02} {mon} {y} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    )
+    klts_core::time::rfc2822(i64::try_from(secs).unwrap_or(i64::MAX), "UTC")
 }
 
 fn paragraph(deb: &Deb) -> String {

@@ -596,11 +596,7 @@ fn deb_description(summary: &str, long: &str) -> String {
 }
 
 fn rfc2822(epoch: u64) -> String {
-    let secs = i64::try_from(epoch).unwrap_or(i64::MAX);
-    rpm::chrono::DateTime::from_timestamp(secs, 0)
-        .unwrap_or_default()
-        .format("%a, %d %b %Y %H:%M:%S +0000")
-        .to_string()
+    klts_core::time::rfc2822(i64::try_from(epoch).unwrap_or(i64::MAX), "+0000")
 }
 
 /// `debian/copyright` of a product's packages (all Apache-2.0).

@@ -64,10 +64,8 @@ pub fn rfc3339(t: SystemTime) -> String {
     let secs = t
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())
-        .unwrap_or(0) as i64;
-    let date = klts_core::lifecycle::Date::from_days(secs.div_euclid(86400));
-    let s = secs.rem_euclid(86400);
-    format!("{date}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
+        .unwrap_or(0);
+    klts_core::time::rfc3339(i64::try_from(secs).unwrap_or(i64::MAX))
 }
 
 fn git_uri(location: &str) -> String {

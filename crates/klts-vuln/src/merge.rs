@@ -384,7 +384,13 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<(i64, u32)> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
-    let days = days_from_civil(y, m, d);
+    // The calendar arithmetic of klts_core (one algorithm for every date in klts).
+    let days = klts_core::lifecycle::Date {
+        year: i32::try_from(y).ok()?,
+        month: u32::try_from(m).ok()?,
+        day: u32::try_from(d).ok()?,
+    }
+    .to_days();
     let (mut secs, mut nanos) = (days * 86_400, 0u32);
     if let Some(t) = time {
         let hh = num(t.get(0..2)?, 2)?;
@@ -425,17 +431,6 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<(i64, u32)> {
         secs += hh * 3600 + mm * 60 + ss - offset;
     }
     Some((secs, nanos))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

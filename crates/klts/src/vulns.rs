@@ -548,14 +548,7 @@ fn timestamp(fallback: Option<String>) -> String {
 
 /// Seconds since the epoch as RFC 3339 UTC.
 fn rfc3339(secs: i64) -> String {
-    let date = klts_core::lifecycle::Date::from_days(secs.div_euclid(86_400));
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "{date}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    klts_core::time::rfc3339(secs)
 }
 
 fn commit_time(ws: &Workspace, commit: &str) -> Option<String> {

@@ -36,18 +36,37 @@ pub fn workspace_lifecycle(
         Some(dir) => Some(Workspace::open(dir, None).map_err(|e| e.to_string())?),
         None => None,
     };
-    let product = match (product, &ws) {
+    lifecycle(ws.as_ref(), workspace, lts_years, product)
+}
+
+/// [`workspace_lifecycle`] of a workspace already open (`klts lint` has one): the manifest is
+/// not read again.
+pub fn lifecycle_of(
+    ws: &Workspace,
+    lts_years: Option<u32>,
+    product: Option<klts_core::Product>,
+) -> Result<(Calendar, Policy), String> {
+    lifecycle(Some(ws), Some(&ws.root), lts_years, product)
+}
+
+fn lifecycle(
+    ws: Option<&Workspace>,
+    dir: Option<&std::path::Path>,
+    lts_years: Option<u32>,
+    product: Option<klts_core::Product>,
+) -> Result<(Calendar, Policy), String> {
+    let product = match (product, ws) {
         (Some(p), _) => p,
         (None, Some(ws)) => ws.product().map_err(|e| e.to_string())?.product,
         (None, None) => klts_core::Product::Kubernetes,
     };
     let mut calendar = Calendar::builtin_for(product).clone();
-    let mut policy = match &ws {
+    let mut policy = match ws {
         Some(ws) => Policy::from_manifest(&ws.manifest),
         None => Policy::default(),
     }
     .for_product(product);
-    if let Some(dir) = workspace {
+    if let Some(dir) = dir {
         let path = dir.join(LIFECYCLE_FILE);
         if path.is_file() {
             let file = load_lifecycle_file(&path).map_err(|e| e.to_string())?;
@@ -58,7 +77,7 @@ pub fn workspace_lifecycle(
             policy = policy.with_support(&file);
         }
     }
-    if let Some(ws) = &ws {
+    if let Some(ws) = ws {
         policy.activity = line_activity(ws).map_err(|e| e.to_string())?;
     }
     if let Some(y) = lts_years {

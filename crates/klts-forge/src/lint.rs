@@ -192,8 +192,8 @@ pub fn lint_support(
     ws: &Workspace,
     today: klts_core::lifecycle::Date,
 ) -> Result<Vec<Diagnostic>, ForgeError> {
-    let (calendar, policy) = crate::activity::workspace_lifecycle(Some(&ws.root), None, None)
-        .map_err(ForgeError::Other)?;
+    let (calendar, policy) =
+        crate::activity::lifecycle_of(ws, None, None).map_err(ForgeError::Other)?;
     let mut out = Vec::new();
     for st in klts_core::lifecycle::statuses(&calendar, &policy, today) {
         let (Some(message), Some(activity)) = (&st.disagreement, &st.activity) else {

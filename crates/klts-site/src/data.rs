@@ -575,7 +575,14 @@ fn build_with(
     }
     if let Some(dir) = workspace {
         let lifecycle_path = dir.join(LIFECYCLE_FILE);
-        match lifecycle(Some(dir), config.lts_years, Some(product.product)) {
+        // The workspace is open already: its manifest is not parsed again.
+        let loaded = match &ws {
+            Some(w) => {
+                klts_forge::activity::lifecycle_of(w, config.lts_years, Some(product.product))
+            }
+            None => lifecycle(Some(dir), config.lts_years, Some(product.product)),
+        };
+        match loaded {
             Ok((c, p)) => {
                 calendar = c;
                 policy = p;

@@ -36,20 +36,8 @@ fn db() -> Arc<klts_vuln::db::Database> {
     Arc::new(klts_vuln::sources::load(None).expect("embedded advisory data"))
 }
 
-/// klts-testkit's git runner at a fixed date (untrimmed stdout).
 fn git(dir: &Path, args: &[&str]) -> String {
-    let date = "@1600000000 +0000";
-    let out = klts_testkit::git_output(
-        dir,
-        args,
-        &[("GIT_AUTHOR_DATE", date), ("GIT_COMMITTER_DATE", date)],
-    );
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    klts_testkit::git_at(dir, args, "@1600000000 +0000")
 }
 
 /// A Kubernetes workspace that says so (`product: kubernetes`): its manifest alone.

@@ -601,20 +601,8 @@ fn concurrent_clients() {
 // ---------------------------------------------------------------------------------------------
 // A live workspace.
 
-/// klts-testkit's git runner at a fixed date (untrimmed stdout).
 fn git(dir: &Path, args: &[&str]) -> String {
-    let date = "@1600000000 +0000";
-    let out = klts_testkit::git_output(
-        dir,
-        args,
-        &[("GIT_AUTHOR_DATE", date), ("GIT_COMMITTER_DATE", date)],
-    );
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    klts_testkit::git_at(dir, args, "@1600000000 +0000")
 }
 
 /// `root/upstream`: a repository with tag `v1.17.0` and a fix after it; returns the fix as a

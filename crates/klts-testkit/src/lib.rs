@@ -6,7 +6,7 @@
 //!   drive, so a skip there would hide a broken setup.
 //! * [`require`] — a tool (a path, or a command on `PATH`), or a skip with the Debian package
 //!   that provides it; a panic under CI.
-//! * [`git`], [`git_output`] — the `git` CLI in a directory, isolated from the user's and the
+//! * [`git`], [`git_at`], [`git_output`] — the `git` CLI in a directory, isolated from the user's and the
 //!   system's configuration, with a fixed identity and the C locale, so that commit ids and
 //!   messages are the same on every machine.
 
@@ -61,6 +61,24 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Run `git args` in `dir` with author and committer date `date` (`@1600000000 +0000`), and
+/// return its stdout untrimmed (a `format-patch` must keep its last newline); panics with git's
+/// stderr on failure.
+pub fn git_at(dir: &Path, args: &[&str], date: &str) -> String {
+    let out = git_output(
+        dir,
+        args,
+        &[("GIT_AUTHOR_DATE", date), ("GIT_COMMITTER_DATE", date)],
+    );
+    assert!(
+        out.status.success(),
+        "git {args:?} failed in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Run `git args` in `dir` with extra `env`, isolated from global and system configuration,

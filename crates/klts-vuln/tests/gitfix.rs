@@ -8,7 +8,6 @@ use klts_forge::Workspace;
 use klts_vuln::gitfix::{fix_refs, is_commit_abbrev, FixIndex, FixRef, GitFix, Resolved};
 use proptest::prelude::*;
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 const REPO: &str = "github.com/kubernetes/kubernetes";
@@ -20,26 +19,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
         "@{} +0000",
         1_600_000_000 + 3600 * CLOCK.fetch_add(1, Ordering::SeqCst)
     );
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Upstream Dev")
-        .env("GIT_AUTHOR_EMAIL", "dev@upstream.test")
-        .env("GIT_COMMITTER_NAME", "Upstream Dev")
-        .env("GIT_COMMITTER_EMAIL", "dev@upstream.test")
-        .env("GIT_AUTHOR_DATE", &t)
-        .env("GIT_COMMITTER_DATE", &t)
-        .env("LC_ALL", "C")
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    klts_testkit::git_at(dir, args, &t).trim().to_string()
 }
 
 fn lines(changes: &[(usize, &str)]) -> String {

@@ -22,32 +22,15 @@ use klts_forge::Workspace;
 use klts_vuln::gitfix::{fix_refs, FixIndex, GitFix, GitRuns};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const LINES: u32 = 16;
 const FIXES_PER_LINE: usize = 6;
 
 fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Upstream")
-        .env("GIT_AUTHOR_EMAIL", "upstream@example.com")
-        .env("GIT_COMMITTER_NAME", "Upstream")
-        .env("GIT_COMMITTER_EMAIL", "upstream@example.com")
-        .env("GIT_AUTHOR_DATE", "@1600000000 +0000")
-        .env("GIT_COMMITTER_DATE", "@1600000000 +0000")
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    klts_testkit::git_at(dir, args, "@1600000000 +0000")
+        .trim()
+        .to_string()
 }
 
 fn lines(changes: &[(usize, String)]) -> String {

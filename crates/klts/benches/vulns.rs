@@ -19,25 +19,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Upstream")
-        .env("GIT_AUTHOR_EMAIL", "upstream@example.com")
-        .env("GIT_COMMITTER_NAME", "Upstream")
-        .env("GIT_COMMITTER_EMAIL", "upstream@example.com")
-        .env("GIT_AUTHOR_DATE", "@1600000000 +0000")
-        .env("GIT_COMMITTER_DATE", "@1600000000 +0000")
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    klts_testkit::git_at(dir, args, "@1600000000 +0000")
+        .trim()
+        .to_string()
 }
 
 fn klts(ws: &Path, feeds: &Path, args: &[&str]) -> (Duration, std::process::Output) {

@@ -290,6 +290,16 @@ pub enum PackageError {
         /// The architecture.
         arch: Arch,
     },
+    /// A package name the product's table does not have.
+    #[error("no package `{name}` is defined for {product}\nhelp: the packages are {known}")]
+    UnknownPackage {
+        /// The name asked for.
+        name: String,
+        /// The product.
+        product: Product,
+        /// The names the table has.
+        known: String,
+    },
     /// The build's checksums are missing.
     #[error("{path} is missing: it vouches for the binaries to package\nhelp: run `klts build {release}` (it writes the binaries and SHA256SUMS together)")]
     NoChecksums {
@@ -692,7 +702,7 @@ pub fn deb_package(
     maintainer: &str,
     epoch: u64,
 ) -> Result<DebPackage, PackageError> {
-    let spec = kubernetes_spec(package, release);
+    let spec = kubernetes_spec(package, release)?;
     let name = spec.binaries[0].name;
     deb_of(
         &spec,
@@ -706,11 +716,19 @@ pub fn deb_package(
     )
 }
 
-/// The Kubernetes package `package`; anything else is kubectl's shape under that name.
-fn kubernetes_spec(package: &str, release: &Version) -> PackageSpec {
-    package_spec(Product::Kubernetes, package, release).unwrap_or_else(|| PackageSpec {
-        name: "kubectl",
-        ..kubernetes_packages(release).swap_remove(1)
+/// The Kubernetes package `package` (kubeadm, kubectl, kubelet); another name is an error,
+/// not some other package under that name.
+fn kubernetes_spec(package: &str, release: &Version) -> Result<PackageSpec, PackageError> {
+    package_spec(Product::Kubernetes, package, release).ok_or_else(|| {
+        PackageError::UnknownPackage {
+            name: package.to_string(),
+            product: Product::Kubernetes,
+            known: kubernetes_packages(release)
+                .iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
     })
 }
 
@@ -798,10 +816,10 @@ pub fn rpm_package(
     version: &PackageVersion,
     arch: Arch,
     maintainer: &str,
-) -> RpmPackage {
-    let spec = kubernetes_spec(package, release);
+) -> Result<RpmPackage, PackageError> {
+    let spec = kubernetes_spec(package, release)?;
     let name = spec.binaries[0].name;
-    rpm_of(
+    Ok(rpm_of(
         &spec,
         Product::Kubernetes,
         vec![(name, binary)],
@@ -809,7 +827,7 @@ pub fn rpm_package(
         version,
         arch,
         maintainer,
-    )
+    ))
 }
 
 /// The .rpm of `spec` with its `binaries` (name, bytes) as built.
@@ -1169,7 +1187,11 @@ mod tests {
     fn kubeadm_requires_the_previous_minor() {
         let v = Version::parse("v1.17.17-lts.3").unwrap();
         let pv = package_version(&v, 1).unwrap();
-        let r = rpm_package("kubeadm", vec![], &v, &pv, Arch::Amd64, "m");
+        let r = rpm_package("kubeadm", vec![], &v, &pv, Arch::Amd64, "m").unwrap();
+        assert!(rpm_package("kubeproxy", vec![], &v, &pv, Arch::Amd64, "m")
+            .unwrap_err()
+            .to_string()
+            .contains("kubeadm, kubectl, kubelet"));
         assert_eq!(r.requires[0].at_least.as_deref(), Some("1.16.0"));
         let d = deb_package("kubeadm", vec![], &v, &pv, Arch::Arm64, "m <m@x.io>", 0).unwrap();
         let depends = &d.control.iter().find(|(k, _)| k == "Depends").unwrap().1;

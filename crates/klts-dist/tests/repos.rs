@@ -696,7 +696,7 @@ fn native_out(dir: &Path, releases: &[(&str, bool)]) -> PathBuf {
                 deb.to_bytes(T0 as u64).unwrap(),
             )
             .unwrap();
-            let rpm = rpm_package(bin, binary, &v, &pv, Arch::Amd64, "m <m@x.io>");
+            let rpm = rpm_package(bin, binary, &v, &pv, Arch::Amd64, "m <m@x.io>").unwrap();
             let d = out.join(release).join("rpm");
             std::fs::create_dir_all(&d).unwrap();
             std::fs::write(

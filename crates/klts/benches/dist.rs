@@ -386,7 +386,8 @@ fn stage_rpms(root: &Path, bins: &Path, release: &Version) -> Vec<(PathBuf, Stri
                 &version,
                 arch,
                 package::DEFAULT_MAINTAINER,
-            );
+            )
+            .expect("a Kubernetes package");
             let base = root.join("stage-rpm").join(arch.go()).join(bin);
             let tree = base.join("root");
             for f in &pkg.files {

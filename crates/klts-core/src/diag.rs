@@ -3,6 +3,10 @@
 //! Modelled on cargo-deny: every check produces the same [`Diagnostic`] shape, and one renderer
 //! (in the CLI) prints them as `file:line:col: severity[code]: message` plus an optional `help:`.
 //!
+//! Findings about structured documents without line positions (OSV records, JSON feeds) carry
+//! a field path instead ([`Diagnostic::in_field`]): `f.json: warning[skipped-field]:
+//! affected[2].ranges[0]: …`.
+//!
 //! Codes are typed: each domain has an enum of its checks that implements [`Code`]
 //! ([`crate::lint::ManifestCode`] for `releases.yml`, `klts_forge::lint::WorkspaceCode` for
 //! pins, patches and the mirror, `klts_vuln::triage::TriageCode` for `triage.yml`), so a code
@@ -93,6 +97,11 @@ pub struct Diagnostic {
     pub file: PathBuf,
     /// Where in that file, when the finding has a position.
     pub location: Option<Location>,
+    /// Where in a structured document (a JSON path such as `affected[2].ranges[0]`, `$` for the
+    /// whole document), for inputs read as values that keep no line positions (OSV records,
+    /// JSON feeds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
     /// What to do about it.
     pub help: Option<String>,
 }
@@ -112,7 +121,22 @@ impl Diagnostic {
             message: message.into(),
             file: file.into(),
             location,
+            field: None,
             help: None,
+        }
+    }
+
+    /// A diagnostic about one field of a structured document (see [`Diagnostic::field`]).
+    pub fn in_field(
+        severity: Severity,
+        code: impl Code,
+        file: impl Into<PathBuf>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            field: Some(field.into()),
+            ..Diagnostic::new(severity, code, file, None, message)
         }
     }
 
@@ -123,16 +147,69 @@ impl Diagnostic {
     }
 }
 
+/// A diagnostic is also the error of a reader that gives up on a whole input (an OSV record
+/// that is not a record): the same shape whether the input was skipped or partly read.
+impl std::error::Error for Diagnostic {}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;
         if let Some(loc) = self.location {
             write!(f, ":{loc}")?;
         }
-        write!(f, ": {}[{}]: {}", self.severity, self.code, self.message)?;
+        write!(f, ": {}[{}]: ", self.severity, self.code)?;
+        if let Some(field) = &self.field {
+            write!(f, "{field}: ")?;
+        }
+        f.write_str(&self.message)?;
         if let Some(help) = &self.help {
             write!(f, "\n  help: {help}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    crate::diagnostic_codes! {
+        enum TestCode {
+            Bad => "bad-thing",
+        }
+    }
+
+    #[test]
+    fn positions_and_field_paths_render_in_one_shape() {
+        let at = Diagnostic::new(
+            Severity::Error,
+            TestCode::Bad,
+            "releases.yml",
+            Some(Location { line: 3, col: 5 }),
+            "broken",
+        )
+        .with_help("mend it");
+        assert_eq!(
+            at.to_string(),
+            "releases.yml:3:5: error[bad-thing]: broken\n  help: mend it"
+        );
+        let field = Diagnostic::in_field(
+            Severity::Warning,
+            TestCode::Bad,
+            "f.json",
+            "affected[2]",
+            "dropped",
+        );
+        assert_eq!(
+            field.to_string(),
+            "f.json: warning[bad-thing]: affected[2]: dropped"
+        );
+        // A diagnostic without a field serializes as before (the lint's JSON output keeps its
+        // shape); one with a field names it.
+        let json = serde_json::to_value(&at).unwrap();
+        assert!(json.get("field").is_none(), "{json}");
+        let json = serde_json::to_value(&field).unwrap();
+        assert_eq!(json["field"], "affected[2]");
+        assert_eq!(json["code"], "bad-thing");
     }
 }

@@ -3,7 +3,8 @@
 use crate::feed::parse_feed;
 use crate::merge::{merge_records, Record};
 use crate::model::{Advisory, Source};
-use crate::osv::{parse_record, Warning};
+use crate::osv::parse_record;
+use klts_core::diag::Diagnostic;
 use std::cmp::Ordering;
 use std::path::Path;
 
@@ -13,7 +14,7 @@ pub struct Database {
     /// One advisory per vulnerability, sorted by id (see [`crate::merge`]).
     pub advisories: Vec<Advisory>,
     /// Everything skipped while reading the sources, in input order.
-    pub warnings: Vec<Warning>,
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Database {
@@ -173,7 +174,7 @@ mod tests {
         let w: Vec<String> = db
             .warnings
             .iter()
-            .map(|w| format!("{}:{}", w.file, w.field))
+            .map(|w| format!("{}:{}", w.file.display(), w.field.as_deref().unwrap_or("")))
             .collect();
         assert_eq!(w, vec!["b.json:$", "feed.json:items[1]"]);
         assert_eq!(db.get("go-1").map(|a| a.id.as_str()), Some("CVE-2020-2"));

@@ -21,11 +21,12 @@
 //!   (before a mention of another of the item's CVEs) is preferred, so each CVE of
 //!   `### CVE-A … CVSS:… ### CVE-B … CVSS:…` gets its own.
 //!
-//! Malformed items are skipped with a [`Warning`] naming `items[i]…`.
+//! Malformed items are skipped with a warning ([`Diagnostic`]) naming `items[i]…`.
 
 use crate::cvss::base_score;
 use crate::model::{Advisory, Source};
-use crate::osv::{kind_of, parse_json, Sink, Warning, K8S_ISSUES};
+use crate::osv::{kind_of, parse_json, warning, FeedCode, Sink, K8S_ISSUES};
+use klts_core::diag::Diagnostic;
 use serde_json::{Map, Value};
 
 /// The prefix of cve.org record URLs, whose `id=` may list several CVEs in the feed.
@@ -35,10 +36,17 @@ const CVE_ORG: &str = "https://www.cve.org/cverecord?id=";
 ///
 /// `Err` when the document is not JSON, not an object, or has no `items` array; otherwise the
 /// advisories (`sources = {KubernetesFeed}`) in item order and a warning for each skipped part.
-pub fn parse_feed(bytes: &[u8], file: &str) -> Result<(Vec<Advisory>, Vec<Warning>), Warning> {
+// The error is the warning callers keep (a whole file skipped, once per file): boxing it
+// would only move the allocation.
+#[allow(clippy::result_large_err)]
+pub fn parse_feed(
+    bytes: &[u8],
+    file: &str,
+) -> Result<(Vec<Advisory>, Vec<Diagnostic>), Diagnostic> {
     let doc = parse_json(bytes, file)?;
     let Value::Object(obj) = &doc else {
-        return Err(Warning::new(
+        return Err(warning(
+            FeedCode::NotADocument,
             file,
             "$",
             format!(
@@ -50,13 +58,21 @@ pub fn parse_feed(bytes: &[u8], file: &str) -> Result<(Vec<Advisory>, Vec<Warnin
     let items = match obj.get("items") {
         Some(Value::Array(items)) => items,
         Some(other) => {
-            return Err(Warning::new(
+            return Err(warning(
+                FeedCode::NotADocument,
                 file,
                 "items",
                 format!("expected an array, found {}; file skipped", kind_of(other)),
             ))
         }
-        None => return Err(Warning::new(file, "items", "missing; file skipped")),
+        None => {
+            return Err(warning(
+                FeedCode::NotADocument,
+                file,
+                "items",
+                "missing; file skipped",
+            ))
+        }
     };
     let mut sink = Sink::new(file);
     let mut out = Vec::new();
@@ -454,7 +470,7 @@ mod tests {
             Ok(x) => x,
             Err(e) => panic!("{e}"),
         };
-        let fields: Vec<&str> = w.iter().map(|w| w.field.as_str()).collect();
+        let fields: Vec<&str> = w.iter().map(|w| w.field.as_deref().unwrap_or("")).collect();
         assert_eq!(
             fields,
             vec![
@@ -495,7 +511,13 @@ mod tests {
             (r#"{"items":{}}"#, "items"),
         ] {
             match parse_feed(doc.as_bytes(), "f.json") {
-                Err(w) => assert_eq!((w.file.as_str(), w.field.as_str()), ("f.json", field)),
+                Err(w) => assert_eq!(
+                    (
+                        w.file.to_str().unwrap_or(""),
+                        w.field.as_deref().unwrap_or("")
+                    ),
+                    ("f.json", field)
+                ),
                 Ok(x) => panic!("{doc}: {x:?}"),
             }
         }

@@ -30,7 +30,8 @@
 
 use crate::cvss::base_score;
 use crate::model::{Advisory, Source};
-use crate::osv::Warning;
+use crate::osv::{warning, FeedCode};
+use klts_core::diag::Diagnostic;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -66,7 +67,7 @@ fn key(id: &str) -> String {
 
 /// Merges records, curated and synced; returns the advisories and a warning for every alias
 /// of a synced record that was refused. See the [module documentation](self).
-pub fn merge_records(records: Vec<Record>) -> (Vec<Advisory>, Vec<Warning>) {
+pub fn merge_records(records: Vec<Record>) -> (Vec<Advisory>, Vec<Diagnostic>) {
     // Curated records first, then synced ones in a fixed order: the result does not depend on
     // the input order.
     let (curated, mut synced): (Vec<Record>, Vec<Record>) =
@@ -167,7 +168,8 @@ pub fn merge_records(records: Vec<Record>) -> (Vec<Advisory>, Vec<Warning>) {
                     let mine = name(here_cve, i);
                     let theirs = name(there_cve, there);
                     refused.push(alias.clone());
-                    warnings.push(Warning::new(
+                    warnings.push(warning(
+                        FeedCode::AliasRefused,
                         &records[i].file,
                         "aliases",
                         format!(

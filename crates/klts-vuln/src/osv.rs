@@ -3,7 +3,7 @@
 //!
 //! Records are read as [`serde_json::Value`], not through strict structs, so unknown fields
 //! are ignored and one malformed part does not lose the whole record. What cannot be read is
-//! reported as a [`Warning`] naming the file and the field path (`affected[2].ranges[0].events[1]`),
+//! reported as a warning [`Diagnostic`] naming the file and the field path (`affected[2].ranges[0].events[1]`),
 //! and never turned into a silently wrong range:
 //!
 //! * invalid JSON, a record that is not an object, or a record without a string `id` is an
@@ -21,45 +21,48 @@
 use crate::cvss::base_score;
 use crate::model::{Advisory, Affected, Ecosystem, Event, Package, Range, RangeKind, Source};
 use crate::range::{check_event, supported};
-use serde::Serialize;
+use klts_core::diag::{Diagnostic, Severity};
 use serde_json::{Map, Value};
-use std::fmt;
 
-/// Something in an input file that could not be read; the file, the field path, and what is
-/// wrong. Displays as `file: field: message`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Warning {
-    /// The file (or other input name).
-    pub file: String,
-    /// The field path: `id`, `affected[2].ranges[0].events[1]`, `items[3].id`, or `$` for the
-    /// whole document.
-    pub field: String,
-    /// What is wrong, and what was done about it.
-    pub message: String,
-}
-
-impl Warning {
-    /// A warning about `field` of `file`.
-    ///
-    /// Each part is bounded and made printable here, once: a record's values (a 1 MB id, a
-    /// URL with escape sequences) reach the warning's text and must never be echoed whole.
-    pub fn new(file: &str, field: impl Into<String>, message: impl Into<String>) -> Warning {
-        use klts_core::names::printable;
-        Warning {
-            file: printable(file, 200),
-            field: printable(&field.into(), 120),
-            message: printable(&message.into(), 300),
-        }
+klts_core::diagnostic_codes! {
+    /// Why part of an advisory input (an OSV record, a JSON feed, a merge of records) was
+    /// skipped: the codes of the warnings in [`crate::db::Database::warnings`].
+    pub enum FeedCode {
+        /// The file is not JSON, or not the document it should be (a record, a feed object).
+        NotADocument => "not-a-document",
+        /// The input is over a size or count limit; the whole record was skipped.
+        OverLimit => "over-limit",
+        /// The record has no usable `id`; it was skipped.
+        BadId => "bad-id",
+        /// The record is withdrawn and no longer applies; it was skipped.
+        Withdrawn => "withdrawn",
+        /// A field could not be read (wrong type, malformed range or event); that part was
+        /// dropped and the rest of the record kept.
+        SkippedField => "skipped-field",
+        /// An alias that would fuse two CVEs into one advisory was ignored.
+        AliasRefused => "alias-refused",
     }
 }
 
-impl fmt::Display for Warning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.file, self.field, self.message)
-    }
+/// A warning about `field` of `file` (a [`Diagnostic`] with a field path), coded `code`.
+///
+/// Each part is bounded and made printable here, once: a record's values (a 1 MB id, a URL
+/// with escape sequences) reach the warning's text and must never be echoed whole.
+pub fn warning(
+    code: FeedCode,
+    file: &str,
+    field: impl Into<String>,
+    message: impl Into<String>,
+) -> Diagnostic {
+    use klts_core::names::printable;
+    Diagnostic::in_field(
+        Severity::Warning,
+        code,
+        printable(file, 200),
+        printable(&field.into(), 120),
+        printable(&message.into(), 300),
+    )
 }
-
-impl std::error::Error for Warning {}
 
 /// The URL prefix of kubernetes/kubernetes issues (matched without the scheme).
 pub(crate) const K8S_ISSUES: &str = "github.com/kubernetes/kubernetes/issues/";
@@ -77,15 +80,24 @@ pub(crate) fn kind_of(v: &Value) -> &'static str {
 }
 
 /// Reads JSON bytes into a value, or a warning about the whole document.
-pub(crate) fn parse_json(bytes: &[u8], file: &str) -> Result<Value, Warning> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| Warning::new(file, "$", format!("invalid JSON ({e}); file skipped")))
+// The error is the warning callers keep (a whole file skipped, once per file): boxing it
+// would only move the allocation.
+#[allow(clippy::result_large_err)]
+pub(crate) fn parse_json(bytes: &[u8], file: &str) -> Result<Value, Diagnostic> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        warning(
+            FeedCode::NotADocument,
+            file,
+            "$",
+            format!("invalid JSON ({e}); file skipped"),
+        )
+    })
 }
 
 /// Collects warnings for one file.
 pub(crate) struct Sink<'a> {
     pub(crate) file: &'a str,
-    pub(crate) warnings: Vec<Warning>,
+    pub(crate) warnings: Vec<Diagnostic>,
 }
 
 impl<'a> Sink<'a> {
@@ -97,7 +109,7 @@ impl<'a> Sink<'a> {
     }
 
     pub(crate) fn warn(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        let w = Warning::new(self.file, field, message);
+        let w = warning(FeedCode::SkippedField, self.file, field, message);
         tracing::debug!(warning = %w, "skipped part of an advisory record");
         self.warnings.push(w);
     }
@@ -189,13 +201,17 @@ pub const MAX_AFFECTED_PER_RECORD: usize = 1_000;
 /// `Err` (the record is skipped) for invalid JSON, a non-object document, a missing or
 /// non-string `id`, or a withdrawn record; otherwise the advisory (with `sources = {source}`)
 /// and a warning for every part that was skipped. See the [module documentation](self).
+// The error is the warning callers keep (a whole file skipped, once per file): boxing it
+// would only move the allocation.
+#[allow(clippy::result_large_err)]
 pub fn parse_record(
     bytes: &[u8],
     file: &str,
     source: Source,
-) -> Result<(Advisory, Vec<Warning>), Warning> {
+) -> Result<(Advisory, Vec<Diagnostic>), Diagnostic> {
     if bytes.len() > MAX_OSV_RECORD_BYTES {
-        return Err(Warning::new(
+        return Err(warning(
+ FeedCode::OverLimit,
             file,
             "$",
             format!(
@@ -208,7 +224,8 @@ pub fn parse_record(
     // cannot overflow the stack here.
     let doc = parse_json(bytes, file)?;
     let Value::Object(obj) = &doc else {
-        return Err(Warning::new(
+        return Err(warning(
+            FeedCode::NotADocument,
             file,
             "$",
             format!(
@@ -219,9 +236,17 @@ pub fn parse_record(
     };
     let id = match obj.get("id") {
         Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
-        Some(Value::String(_)) => return Err(Warning::new(file, "id", "empty id; record skipped")),
+        Some(Value::String(_)) => {
+            return Err(warning(
+                FeedCode::BadId,
+                file,
+                "id",
+                "empty id; record skipped",
+            ))
+        }
         Some(other) => {
-            return Err(Warning::new(
+            return Err(warning(
+                FeedCode::BadId,
                 file,
                 "id",
                 format!(
@@ -230,19 +255,28 @@ pub fn parse_record(
                 ),
             ))
         }
-        None => return Err(Warning::new(file, "id", "missing id; record skipped")),
+        None => {
+            return Err(warning(
+                FeedCode::BadId,
+                file,
+                "id",
+                "missing id; record skipped",
+            ))
+        }
     };
     match obj.get("withdrawn") {
         None | Some(Value::Null) => {}
         Some(Value::String(when)) => {
-            return Err(Warning::new(
+            return Err(warning(
+                FeedCode::Withdrawn,
                 file,
                 "withdrawn",
                 format!("{id} was withdrawn on {when}; record skipped"),
             ))
         }
         Some(_) => {
-            return Err(Warning::new(
+            return Err(warning(
+                FeedCode::Withdrawn,
                 file,
                 "withdrawn",
                 format!("{id} is withdrawn; record skipped"),
@@ -252,7 +286,8 @@ pub fn parse_record(
 
     if let Some(Value::Array(affected)) = obj.get("affected") {
         if affected.len() > MAX_AFFECTED_PER_RECORD {
-            return Err(Warning::new(
+            return Err(warning(
+ FeedCode::OverLimit,
                 file,
                 "affected",
                 format!(
@@ -525,7 +560,8 @@ fn parse_event(e: &Value) -> Result<Event, String> {
 mod tests {
     use super::*;
 
-    fn parse(json: &str) -> Result<(Advisory, Vec<Warning>), Warning> {
+    #[allow(clippy::result_large_err)]
+    fn parse(json: &str) -> Result<(Advisory, Vec<Diagnostic>), Diagnostic> {
         parse_record(json.as_bytes(), "t.json", Source::GoVulnDb)
     }
 
@@ -537,7 +573,7 @@ mod tests {
         );
         let w = parse_record(huge.as_bytes(), "f.json", Source::GoVulnDb).unwrap_err();
         assert!(w.to_string().len() < 1000, "{} bytes", w.to_string().len());
-        let w = Warning::new("f\u{1b}[2J.json", "id", "x\u{7}");
+        let w = warning(FeedCode::SkippedField, "f\u{1b}[2J.json", "id", "x\u{7}");
         assert!(!w.to_string().chars().any(|c| c.is_control()), "{w}");
     }
 
@@ -557,22 +593,28 @@ mod tests {
 
     #[test]
     fn record_level_errors() {
-        for (json, field) in [
-            ("{", "$"),
-            ("[]", "$"),
-            ("{}", "id"),
-            (r#"{"id":7}"#, "id"),
-            (r#"{"id":"  "}"#, "id"),
+        for (json, field, code) in [
+            ("{", "$", FeedCode::NotADocument),
+            ("[]", "$", FeedCode::NotADocument),
+            ("{}", "id", FeedCode::BadId),
+            (r#"{"id":7}"#, "id", FeedCode::BadId),
+            (r#"{"id":"  "}"#, "id", FeedCode::BadId),
             (
                 r#"{"id":"GO-1","withdrawn":"2024-01-01T00:00:00Z"}"#,
                 "withdrawn",
+                FeedCode::Withdrawn,
             ),
         ] {
             match parse(json) {
                 Err(w) => {
-                    assert_eq!(w.file, "t.json");
-                    assert_eq!(w.field, field, "{json}");
-                    assert!(w.to_string().starts_with(&format!("t.json: {field}: ")));
+                    assert_eq!(w.file.to_str(), Some("t.json"));
+                    assert_eq!(w.field.as_deref(), Some(field), "{json}");
+                    assert_eq!(w.code, klts_core::diag::Code::as_str(code), "{json}");
+                    assert!(
+                        w.to_string()
+                            .starts_with(&format!("t.json: warning[{code}]: {field}: ")),
+                        "{w}"
+                    );
                 }
                 Ok(a) => panic!("{json}: {a:?}"),
             }
@@ -615,7 +657,7 @@ mod tests {
             Ok(x) => x,
             Err(e) => panic!("{e}"),
         };
-        let fields: Vec<&str> = w.iter().map(|w| w.field.as_str()).collect();
+        let fields: Vec<&str> = w.iter().map(|w| w.field.as_deref().unwrap_or("")).collect();
         assert_eq!(
             fields,
             vec![
@@ -655,6 +697,6 @@ mod tests {
         assert!(a.affected[1].ranges.is_empty());
         assert_eq!(a.affected[1].versions, vec!["1.0.1"]);
         assert_eq!(a.affected[3].ranges[0].kind, RangeKind::Git);
-        assert!(w.iter().all(|w| w.file == "t.json"));
+        assert!(w.iter().all(|w| w.file == std::path::Path::new("t.json")));
     }
 }

@@ -52,7 +52,7 @@ fn synced_aliases_cannot_fuse_distinct_cves() {
     let refused: Vec<String> = db
         .warnings
         .iter()
-        .filter(|w| w.field == "aliases")
+        .filter(|w| w.field.as_deref() == Some("aliases"))
         .map(|w| w.to_string())
         .collect();
     assert_eq!(refused.len(), 3, "{refused:#?}");
@@ -95,7 +95,7 @@ fn records_over_the_limits_are_skipped_with_a_warning() {
     let big =
         serde_json::json!({"id": "GO-2099-1", "affected": affected(MAX_AFFECTED_PER_RECORD + 1)});
     let w = parse_record(big.to_string().as_bytes(), "big.json", Source::GoVulnDb).unwrap_err();
-    assert_eq!(w.field, "affected");
+    assert_eq!(w.field.as_deref(), Some("affected"));
     assert!(
         w.message
             .contains("1001 affected entries, over the limit of 1000"),

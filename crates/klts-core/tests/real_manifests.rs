@@ -39,9 +39,30 @@ fn kubernetes_lts_manifest_loads() {
         m.release("v1.20.15-lts.3").unwrap().patches[0].value,
         "fix-kubectl-convert-97644.1.20"
     );
+    // `must: true` is read per release (the commented-out v1.20.2-lts.2 block is not one).
+    let must: Vec<&str> = m.must_releases().map(|r| r.name.value.as_str()).collect();
     assert_eq!(
-        m.must_releases().count(),
-        m.releases.iter().filter(|r| r.must).count()
+        must,
+        [
+            "v1.32.13-lts.1",
+            "v1.31.14-lts.1",
+            "v1.30.14-lts.1",
+            "v1.29.15-lts.1",
+            "v1.28.15-lts.2",
+            "v1.28.15-lts.0",
+            "v1.27.16-lts.1",
+            "v1.26.15-lts.1",
+            "v1.25.16-lts.1",
+            "v1.24.17-lts.1",
+            "v1.23.17-lts.1",
+            "v1.22.17-lts.1",
+            "v1.21.14-lts.2",
+            "v1.20.15-lts.3",
+            "v1.19.16-lts.4",
+            "v1.18.20-lts.3",
+            "v1.17.17-lts.3",
+            "v1.16.15-lts.3",
+        ]
     );
     let latest: Vec<_> = summaries(&m)
         .into_iter()

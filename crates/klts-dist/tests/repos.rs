@@ -20,26 +20,8 @@ use std::process::{Command, Output};
 
 const T0: u32 = 1_700_000_000;
 
-fn ci() -> bool {
-    klts_testkit::under_ci()
-}
-
-/// `name` on PATH, or None (skip) — a panic under CI.
-fn tool(name: &str, package: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            !ci(),
-            "{name} is missing under CI: .ci/run installs Debian's `{package}` package"
-        );
-        eprintln!("SKIPPED: {name} not found (apt-get install {package}); set CI=true to make this a failure");
-    }
-    found
-}
+// `name` on PATH, or None (skip) — a panic under CI.
+use klts_testkit::require as tool;
 
 fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));

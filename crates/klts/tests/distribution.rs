@@ -45,18 +45,7 @@ fn ok(o: Output) -> Output {
 
 /// `name` on PATH; a skip outside CI, a failure under CI (`.ci/run` installs `package`).
 fn tool(name: &str, package: &str) -> bool {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
-        .unwrap_or(false);
-    let ci = klts_testkit::under_ci();
-    assert!(
-        found || !ci,
-        "{name} is missing under CI: .ci/run installs Debian's `{package}`"
-    );
-    if !found {
-        eprintln!("SKIPPED distribution test: {name} not found (apt-get install {package})");
-    }
-    found
+    klts_testkit::require(name, package).is_some()
 }
 
 fn host_arch() -> String {

@@ -212,14 +212,7 @@ fn package_refuses_bad_keys_and_unvouched_binaries() {
 /// A key revoked in GnuPG is refused by `package --sign-key` (as by `publish --key`).
 #[test]
 fn package_refuses_a_revoked_key() {
-    let has_gpg = Command::new("gpg").arg("--version").output().is_ok();
-    if !has_gpg {
-        let ci = klts_testkit::under_ci();
-        assert!(
-            !ci,
-            "gpg is missing under CI: .ci/run installs Debian's `gpg`"
-        );
-        eprintln!("SKIPPED: gpg not found (apt-get install gpg)");
+    if klts_testkit::require("gpg", "gpg").is_none() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

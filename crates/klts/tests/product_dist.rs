@@ -31,16 +31,13 @@ fn text(o: &Output) -> String {
     )
 }
 
+/// `tool` on PATH: a skip outside CI, a failure under CI (`.ci/run` installs the package).
 fn have(tool: &str) -> bool {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !found {
-        eprintln!("SKIPPED: {tool} not found");
-    }
-    found
+    let package = match tool {
+        "dpkg-deb" => "dpkg",
+        other => other,
+    };
+    klts_testkit::require(tool, package).is_some()
 }
 
 /// An upstream tagged `tag` with `go.mod` naming `module`, and a Makefile whose `target`

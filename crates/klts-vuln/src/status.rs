@@ -829,16 +829,41 @@ fn scope(adv: &Advisory, primaries: &[&Affected], line: MinorLine, product: Prod
     }
 }
 
-/// Evaluate module/toolchain entries against one inventory. `None` when the inventory is
-/// missing; `Some(None)` when no entry's subject is present in it.
+/// What one tree says about an advisory's module and toolchain entries.
+// Short-lived (one per tree and advisory): boxing the evidence would buy nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+enum TreeFinding {
+    /// No entry's subject is in the tree.
+    Absent,
+    /// No entry could be judged and one cannot be read from the tree at all: Go's own advisory
+    /// on a tree that names no Go version. Every tree is built with some Go, so this is
+    /// "unknown", never "absent".
+    Unknowable(String),
+    /// The worst verdict of the entries that could be judged, with its evidence.
+    Found(Verdict, Evidence),
+}
+
+impl TreeFinding {
+    fn verdict(self) -> Option<(Verdict, Evidence)> {
+        match self {
+            TreeFinding::Found(v, e) => Some((v, e)),
+            TreeFinding::Absent | TreeFinding::Unknowable(_) => None,
+        }
+    }
+}
+
+/// Evaluate module/toolchain entries against one inventory; `None` when the inventory is
+/// missing.
 fn evaluate_tree(
     entries: &[&Affected],
     inv: Option<&Inventory>,
     which: &str,
     product: Product,
-) -> Option<Option<(Verdict, Evidence)>> {
+) -> Option<TreeFinding> {
     let inv = inv?;
     let mut verdicts = Vec::new();
+    let mut go_unnamed = false;
     for a in entries {
         let (subject, version) = match kind(a, product) {
             Kind::GoToolchain => match &inv.go {
@@ -855,7 +880,10 @@ fn evaluate_tree(
                     format!("Go in the {which} tree ({})", go.source),
                     go.version.clone(),
                 ),
-                None => continue,
+                None => {
+                    go_unnamed = true;
+                    continue;
+                }
             },
             _ => match inv.effective_version(&a.package.name) {
                 Some(v) => (
@@ -875,7 +903,13 @@ fn evaluate_tree(
             }
         }
     }
-    Some(combine(verdicts))
+    Some(match combine(verdicts) {
+        Some((v, e)) => TreeFinding::Found(v, e),
+        None if go_unnamed => TreeFinding::Unknowable(
+            "the Go version the release builds with (the tree has no .go-version, build/build-image/cross/VERSION or go.mod; set `build.go` in releases.yml)".into(),
+        ),
+        None => TreeFinding::Absent,
+    })
 }
 
 /// The status of `adv` in `rel`.
@@ -979,17 +1013,18 @@ pub fn status(adv: &Advisory, rel: &ReleaseFacts, triage: &Triage) -> Status {
                 },
             },
             (base, tree) => {
-                let base = base.flatten();
-                let tree = tree.flatten();
-                // Every tree is built with some Go: when the advisory is Go's own and the
-                // tree names no Go version, the version is unknown, never "absent".
-                let go_unknown = deps.iter().any(|a| kind(a, product) == Kind::GoToolchain)
-                    && rel.tree.as_ref().or(rel.base_tree.as_ref()).is_some_and(|t| t.go.is_none());
+                // The release tree speaks when it was read; the upstream tree otherwise.
+                let unknowable = match tree.as_ref().or(base.as_ref()) {
+                    Some(TreeFinding::Unknowable(what)) => Some(what.clone()),
+                    _ => None,
+                };
+                let base = base.and_then(TreeFinding::verdict);
+                let tree = tree.and_then(TreeFinding::verdict);
                 match (base, tree) {
-                    (None, None) if go_unknown => Status {
+                    (None, None) if unknowable.is_some() => Status {
                         status: StatusKind::Unknown,
                         evidence: vec![Evidence::Missing {
-                            what: "the Go version the release builds with (the tree has no .go-version, build/build-image/cross/VERSION or go.mod; set `build.go` in releases.yml)".into(),
+                            what: unknowable.unwrap_or_default(),
                         }],
                     },
                     (None, None) => Status {

@@ -458,3 +458,75 @@ fn upstream_on_each_line() {
         None
     );
 }
+
+/// Go's own advisories on a tree that names no Go version are unknown, never "absent" (every
+/// tree is built with some Go); a module the tree does not have is absent; a named Go version
+/// is judged.
+#[test]
+fn go_advisories_on_a_tree_without_a_go_version_are_unknown() {
+    use klts_vuln::inventory::{GoToolchain, Inventory};
+    let db = db();
+    let stdlib = db
+        .advisories
+        .iter()
+        .find(|a| {
+            a.affected.len() == 1
+                && a.affected[0].package.name == "stdlib"
+                && !a.affected[0].ranges.is_empty()
+        })
+        .expect("a Go stdlib advisory in the snapshot");
+    let module = db
+        .advisories
+        .iter()
+        .find(|a| {
+            a.affected.len() == 1
+                && a.affected[0].package.name.starts_with("github.com/")
+                && !a.affected[0].ranges.is_empty()
+        })
+        .expect("a Go module advisory in the snapshot");
+    let nameless = ReleaseFacts {
+        tree: Some(Inventory::default()),
+        ..at("v1.17.17-lts.1")
+    };
+    let st = status(stdlib, &nameless, &Triage::default());
+    assert_eq!(
+        st.status,
+        StatusKind::Unknown,
+        "{}: {}",
+        stdlib.id,
+        text(&st)
+    );
+    assert!(
+        text(&st).contains("the Go version the release builds with"),
+        "{}",
+        text(&st)
+    );
+    let st = status(module, &nameless, &Triage::default());
+    assert_eq!(
+        st.status,
+        StatusKind::NotAffected,
+        "{}: {}",
+        module.id,
+        text(&st)
+    );
+
+    let named = ReleaseFacts {
+        tree: Some(Inventory {
+            go: Some(GoToolchain {
+                version: "1.15.15".into(),
+                source: ".go-version".into(),
+            }),
+            ..Inventory::default()
+        }),
+        ..at("v1.17.17-lts.1")
+    };
+    let st = status(stdlib, &named, &Triage::default());
+    assert!(
+        !matches!(st.status, StatusKind::Unknown | StatusKind::NotAffected),
+        "{}: {:?} {}",
+        stdlib.id,
+        st.status,
+        text(&st)
+    );
+    assert!(text(&st).contains("1.15.15"), "{}", text(&st));
+}

@@ -89,15 +89,8 @@ fn lifecycle(
 /// The newest published release of every line and the day it was added, from the workspace's
 /// git history. Stages (bases of other releases) do not count: they are not shipped.
 pub fn line_activity(ws: &Workspace) -> Result<BTreeMap<MinorLine, Activity>, ForgeError> {
-    let inside = Command::new("git")
-        .arg("-C")
-        .arg(&ws.root)
-        .args(["rev-parse", "--is-inside-work-tree"])
-        .output()
-        .map_err(|e| ForgeError::io(&ws.root, e))?;
-    if !inside.status.success() {
-        return Ok(BTreeMap::new());
-    }
+    // One git process: a workspace that is not in a git repository has no history to read
+    // (no activity, not an error); any other failure of the log is an error.
     let out = Command::new("git")
         .arg("-C")
         .arg(&ws.root)
@@ -114,13 +107,18 @@ pub fn line_activity(ws: &Workspace) -> Result<BTreeMap<MinorLine, Activity>, Fo
             "--",
             MANIFEST_FILE,
         ])
+        .env("LC_ALL", "C")
         .output()
         .map_err(|e| ForgeError::io(&ws.root, e))?;
     if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if stderr.contains("not a git repository") {
+            return Ok(BTreeMap::new());
+        }
         return Err(ForgeError::Other(format!(
             "{}: git log of {MANIFEST_FILE} failed: {}\n  help: check the workspace repository (`git -C {} log -- {MANIFEST_FILE}`)",
             ws.root.display(),
-            String::from_utf8_lossy(&out.stderr).trim(),
+            stderr.trim(),
             ws.root.display()
         )));
     }
@@ -207,6 +205,33 @@ mod tests {
             added.get("v1.17.17-lts.2"),
             Some(&Date::parse("2025-03-04").unwrap())
         );
+    }
+
+    /// A workspace outside any git repository has no activity (one git process decides);
+    /// in a repository, a line's newest published release is dated by the commit that added it.
+    #[test]
+    fn activity_outside_and_inside_git() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::write(
+            root.join(MANIFEST_FILE),
+            "product: kubernetes\nbase: ./up\nreleases:\n  - name: v1.17.17-lts.1\n    base_release: v1.17.17\n",
+        )
+        .unwrap();
+        let ws = Workspace::open(root, Some(&root.join("cache"))).unwrap();
+        assert!(line_activity(&ws).unwrap().is_empty());
+
+        klts_testkit::git(root, &["init", "-q"]);
+        klts_testkit::git(root, &["add", MANIFEST_FILE]);
+        klts_testkit::git_at(
+            root,
+            &["commit", "-q", "-m", "first"],
+            "2025-03-04T00:00:00Z",
+        );
+        let act = line_activity(&ws).unwrap();
+        let line = Version::parse("v1.17.17").unwrap().line();
+        assert_eq!(act[&line].release, "v1.17.17-lts.1");
+        assert_eq!(act[&line].date, Date::parse("2025-03-04").unwrap());
     }
 
     proptest::proptest! {

@@ -80,6 +80,32 @@ pub struct MatrixFilter {
     pub all: bool,
 }
 
+impl MatrixFilter {
+    /// Whether a release of `line` is a column (`None`: a release whose name is no version,
+    /// kept only when no line is asked for). The CLI and the portal filter with this one rule.
+    pub fn keeps_line(&self, line: Option<MinorLine>) -> bool {
+        self.lines.is_empty() || line.is_some_and(|l| self.lines.contains(&l))
+    }
+
+    /// Whether an advisory of `severity`, with `cells` as its statuses in the kept columns, is
+    /// a row.
+    pub fn keeps_row<'a>(
+        &self,
+        severity: Severity,
+        cells: impl IntoIterator<Item = &'a Status>,
+    ) -> bool {
+        if self.min_severity.is_some_and(|min| severity < min) {
+            return false;
+        }
+        let mut cells = cells.into_iter();
+        if !self.statuses.is_empty() {
+            cells.any(|c| self.statuses.contains(&c.status))
+        } else {
+            self.all || cells.any(|c| c.status != StatusKind::NotAffected)
+        }
+    }
+}
+
 /// Compute the matrix.
 pub fn matrix(
     db: &Database,
@@ -89,20 +115,16 @@ pub fn matrix(
 ) -> Matrix {
     let columns: Vec<&ReleaseFacts> = releases
         .iter()
-        .filter(|r| filter.lines.is_empty() || r.line().is_some_and(|l| filter.lines.contains(&l)))
+        .filter(|r| filter.keeps_line(r.line()))
         .collect();
     let mut rows = Vec::new();
     for adv in db.sorted_by_severity() {
+        // The severity alone can drop a row before any status is computed.
         if filter.min_severity.is_some_and(|min| adv.severity() < min) {
             continue;
         }
         let cells: Vec<Status> = columns.iter().map(|r| status(adv, r, triage)).collect();
-        let keep = if !filter.statuses.is_empty() {
-            cells.iter().any(|c| filter.statuses.contains(&c.status))
-        } else {
-            filter.all || cells.iter().any(|c| c.status != StatusKind::NotAffected)
-        };
-        if keep {
+        if filter.keeps_row(adv.severity(), &cells) {
             rows.push(MatrixRow {
                 advisory: AdvisorySummary::of(adv),
                 cells,
@@ -424,4 +446,58 @@ pub fn gate(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(status: StatusKind) -> Status {
+        Status {
+            status,
+            evidence: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_matrix_filter_rule() {
+        let line = |s: &str| Version::parse(s).ok().map(|v| v.line());
+        let any = MatrixFilter::default();
+        assert!(any.keeps_line(line("v1.17.17")) && any.keeps_line(None));
+        let l17 = MatrixFilter {
+            lines: vec![line("v1.17.0").unwrap()],
+            ..MatrixFilter::default()
+        };
+        assert!(l17.keeps_line(line("v1.17.17-lts.1")));
+        assert!(!l17.keeps_line(line("v1.18.20")) && !l17.keeps_line(None));
+
+        let clean = [cell(StatusKind::NotAffected), cell(StatusKind::NotAffected)];
+        let open = [cell(StatusKind::NotAffected), cell(StatusKind::Affected)];
+        // By default a row that affects nothing is dropped, unless `all`.
+        assert!(!any.keeps_row(Severity::High, &clean));
+        assert!(any.keeps_row(Severity::High, &open));
+        let all = MatrixFilter {
+            all: true,
+            ..MatrixFilter::default()
+        };
+        assert!(all.keeps_row(Severity::Low, &clean));
+        // A minimum severity drops lower rows even when they are open.
+        let high = MatrixFilter {
+            min_severity: Some(Severity::High),
+            ..MatrixFilter::default()
+        };
+        assert!(!high.keeps_row(Severity::Medium, &open));
+        assert!(high.keeps_row(Severity::Critical, &open));
+        // Asked statuses replace the default.
+        let fixed = MatrixFilter {
+            statuses: vec![StatusKind::NotAffected],
+            ..MatrixFilter::default()
+        };
+        assert!(fixed.keeps_row(Severity::Low, &clean));
+        assert!(!MatrixFilter {
+            statuses: vec![StatusKind::FixedByPatch],
+            ..MatrixFilter::default()
+        }
+        .keeps_row(Severity::Low, &open));
+    }
 }

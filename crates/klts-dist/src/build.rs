@@ -239,22 +239,30 @@ impl Materialized {
             })?,
         };
         let used = goenv::go_version(&go)?;
-        let mut warnings = found.warnings;
+        // A version file's warning names the file in git's `rev:path` notation.
+        let mut warnings: Vec<String> = Vec::new();
+        for d in &found.warnings {
+            let line = format!("{}:{d}", self.release);
+            progress(&line);
+            warnings.push(line);
+        }
+        let mut others = Vec::new();
         match &found.toolchain {
             Some(needed) => {
                 if let Some(w) = goenv::compare(needed, &used, &go)
                     .map_err(|e| BuildError::Usage(format!("{}: {e}", self.release)))?
                 {
-                    warnings.push(w);
+                    others.push(w);
                 }
             }
-            None => warnings.push(format!(
+            None => others.push(format!(
                 "{} names no Go toolchain (no build.go, .go-version, cross VERSION, go.mod or Godeps GoVersion): building with Go {used}",
                 self.release
             )),
         }
-        for w in &warnings {
+        for w in others {
             progress(&format!("warning: {w}"));
+            warnings.push(w);
         }
         let product = ws
             .product()

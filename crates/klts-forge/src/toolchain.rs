@@ -24,6 +24,7 @@
 //! [`klts_core::goversion::GoRelease::parse`]; files are read up to [`MAX_FILE`] bytes.
 
 use crate::odb::{Odb, Oid};
+use klts_core::diag::{Diagnostic, Severity};
 use klts_core::goversion::GoRelease;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -181,8 +182,9 @@ pub struct Found {
     pub toolchain: Option<Toolchain>,
     /// The version files that are present in the tree, in reading order.
     pub read: Vec<String>,
-    /// Files that are present but name no version.
-    pub warnings: Vec<String>,
+    /// Files that are present but name no version (code [`ToolchainCode::NotAGoVersion`], the
+    /// file as it is named in the tree).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// The Go version of `.go-version` (`1.22.5`, possibly `go1.22.5`): the first line that is
@@ -247,6 +249,26 @@ fn shown(s: &str) -> String {
     klts_core::names::printable(s.trim(), 60)
 }
 
+klts_core::diagnostic_codes! {
+    /// What can be wrong with the Go version a tree names.
+    pub enum ToolchainCode {
+        /// A version file or directive is present but names no Go version.
+        NotAGoVersion => "not-a-go-version",
+    }
+}
+
+/// A warning about the version file `path` of a tree.
+fn not_a_version(path: &str, message: String) -> Diagnostic {
+    Diagnostic::new(
+        Severity::Warning,
+        ToolchainCode::NotAGoVersion,
+        path,
+        None,
+        message,
+    )
+    .with_help("name the version there (e.g. `1.15.15`), or set `build.go` for the release in releases.yml")
+}
+
 /// The toolchain a tree needs. `explicit` is the manifest's `build.go` for this release
 /// ([`klts_core::build::GoSetting::for_release`]), which wins over the tree. See the
 /// [module documentation](self) for the order.
@@ -281,9 +303,10 @@ pub fn toolchain(
                     });
                     return Ok(found);
                 }
-                None => found
-                    .warnings
-                    .push(format!("{path}: no Go version in {:?}", shown(&t))),
+                None => found.warnings.push(not_a_version(
+                    path,
+                    format!("no Go version in {:?}", shown(&t)),
+                )),
             }
         }
     }
@@ -306,9 +329,10 @@ pub fn toolchain(
                 }
                 // `toolchain default` names no version.
                 Err(_) if raw == "default" => {}
-                Err(_) => found
-                    .warnings
-                    .push(format!("{source}: not a Go version: {:?}", shown(&raw))),
+                Err(_) => found.warnings.push(not_a_version(
+                    GO_MOD,
+                    format!("{source}: not a Go version: {:?}", shown(&raw)),
+                )),
             }
         }
         return Ok(found);
@@ -328,9 +352,9 @@ pub fn toolchain(
                         minimum: false,
                     })
                 }
-                Err(_) => found.warnings.push(format!(
-                    "{SOURCE_GODEPS}: not a Go version: {:?}",
-                    shown(&raw)
+                Err(_) => found.warnings.push(not_a_version(
+                    GODEPS_JSON,
+                    format!("GoVersion: not a Go version: {:?}", shown(&raw)),
                 )),
             }
         }
@@ -348,7 +372,7 @@ pub struct ReleaseToolchain {
     /// The toolchain, when the manifest or the tree names one.
     pub toolchain: Option<Toolchain>,
     /// Version files present but naming no version.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
     /// Why the tree could not be read (the release does not materialize).
     pub error: Option<String>,
 }
@@ -476,7 +500,8 @@ mod tests {
         assert_eq!(f.toolchain, None);
         assert_eq!(f.read, [".go-version", "go.mod"]);
         assert_eq!(f.warnings.len(), 2, "{:?}", f.warnings);
-        assert!(f.warnings[0].contains(".go-version"));
+        assert_eq!(f.warnings[0].file, std::path::Path::new(".go-version"));
+        assert_eq!(f.warnings[0].code, "not-a-go-version");
     }
 
     #[test]

@@ -89,7 +89,7 @@ fn godeps_era_tree() {
     assert_eq!(
         inv.warnings
             .iter()
-            .filter(|w| w.contains("without a release tag"))
+            .filter(|w| w.to_string().contains("without a release tag"))
             .count(),
         2
     );
@@ -198,7 +198,9 @@ fn go_mod_and_vendor_tree() {
     assert_eq!(docker.version, "v20.10.7+incompatible");
     assert_eq!(docker.origin, ModuleOrigin::VendorModulesTxt);
     assert_eq!(inv.warnings.len(), 1, "{:?}", inv.warnings);
-    assert!(inv.warnings[0].contains("github.com/docker/docker"));
+    assert!(inv.warnings[0]
+        .to_string()
+        .contains("github.com/docker/docker"));
     assert_eq!(
         inv.effective_version("github.com/gogo/protobuf"),
         Some("v1.3.2")

@@ -61,8 +61,10 @@ pub(crate) fn run(cli: &Cli, args: &ToolchainArgs) -> Result<u8, Failure> {
                     ),
                 };
                 outln!("{:width$}  {go:10}  {source}", r.release);
+                // `v1.17.17-lts.1:.go-version: warning[not-a-go-version]: …`: the file in git's
+                // `rev:path` notation.
                 for w in &r.warnings {
-                    eprintln!("warning: {}: {w}", r.release);
+                    eprintln!("{}:{w}", r.release);
                 }
                 if let Some(e) = &r.error {
                     eprintln!("error: {}: {e}", r.release);

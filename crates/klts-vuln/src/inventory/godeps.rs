@@ -1,6 +1,8 @@
 //! `Godeps/Godeps.json` (Kubernetes ≤ 1.14, before Go modules): import paths mapped to module
 //! roots, versions from the tag in `Comment` or `rev:<sha>`.
 
+use super::{warn, InventoryCode, GODEPS_JSON};
+use klts_core::diag::Diagnostic;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -16,7 +18,7 @@ pub struct GodepsDep {
 }
 
 /// What klts reads of Godeps/Godeps.json.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Godeps {
     /// The project's import path (`k8s.io/kubernetes`).
     pub import_path: Option<String>,
@@ -25,7 +27,7 @@ pub struct Godeps {
     /// The dependencies, in file order.
     pub deps: Vec<GodepsDep>,
     /// What could not be understood.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Parse Godeps/Godeps.json.
@@ -34,7 +36,12 @@ pub fn parse_godeps(bytes: &[u8]) -> Godeps {
     let doc: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => {
-            gd.warnings.push(format!("invalid JSON: {e}"));
+            gd.warnings.push(warn(
+                InventoryCode::Malformed,
+                GODEPS_JSON,
+                None,
+                format!("invalid JSON: {e}"),
+            ));
             return gd;
         }
     };
@@ -50,12 +57,27 @@ pub fn parse_godeps(bytes: &[u8]) -> Godeps {
                         comment: str_field(dep, "Comment"),
                         rev: str_field(dep, "Rev"),
                     }),
-                    None => gd.warnings.push(format!("Deps[{i}] has no ImportPath")),
+                    None => gd.warnings.push(warn(
+                        InventoryCode::Malformed,
+                        GODEPS_JSON,
+                        None,
+                        format!("Deps[{i}] has no ImportPath"),
+                    )),
                 }
             }
         }
-        Some(_) => gd.warnings.push("`Deps` is not an array".to_string()),
-        None => gd.warnings.push("no `Deps`".to_string()),
+        Some(_) => gd.warnings.push(warn(
+            InventoryCode::Malformed,
+            GODEPS_JSON,
+            None,
+            "`Deps` is not an array",
+        )),
+        None => gd.warnings.push(warn(
+            InventoryCode::Malformed,
+            GODEPS_JSON,
+            None,
+            "no `Deps`",
+        )),
     }
     gd
 }

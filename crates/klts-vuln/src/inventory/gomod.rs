@@ -1,6 +1,8 @@
 //! `go.mod`: `require` (lines and blocks, `// indirect`), `replace` (single and block forms,
 //! versioned and local-path targets), and the `go` and `toolchain` directives.
 
+use super::{warn, InventoryCode, GO_MOD};
+use klts_core::diag::Diagnostic;
 use serde::{Deserialize, Serialize};
 
 /// A `require` of go.mod.
@@ -28,7 +30,7 @@ pub struct Replace {
 }
 
 /// What klts reads of a go.mod file.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct GoMod {
     /// The `module` path.
     pub module: Option<String>,
@@ -41,7 +43,7 @@ pub struct GoMod {
     /// The `replace`s, in file order.
     pub replaces: Vec<Replace>,
     /// Lines that could not be understood.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl GoMod {
@@ -175,17 +177,23 @@ pub fn parse_go_mod(text: &str) -> GoMod {
         directive(&mut gm, verb, args, comment.as_deref(), lineno);
     }
     if let Some((verb, lineno)) = block {
-        gm.warnings
-            .push(format!("line {lineno}: `{verb} (` block is not closed"));
+        gm.warnings.push(warn(
+            InventoryCode::Malformed,
+            GO_MOD,
+            Some(lineno),
+            format!("`{verb} (` block is not closed"),
+        ));
     }
     gm
 }
 
 fn directive(gm: &mut GoMod, verb: &str, args: &[String], comment: Option<&str>, lineno: usize) {
     let bad = |gm: &mut GoMod, what: &str| {
-        gm.warnings.push(format!(
-            "line {lineno}: malformed {what}: {}",
-            args.join(" ")
+        gm.warnings.push(warn(
+            InventoryCode::Malformed,
+            GO_MOD,
+            Some(lineno),
+            format!("malformed {what}: {}", args.join(" ")),
         ));
     };
     match verb {
@@ -222,9 +230,13 @@ fn directive(gm: &mut GoMod, verb: &str, args: &[String], comment: Option<&str>,
             let (new_path, new_version) = match new {
                 [p] => {
                     if !is_local_path(p) {
-                        gm.warnings.push(format!(
-                            "line {lineno}: replacement {p} of {old_path} has no version and is not \
-                             a local path"
+                        gm.warnings.push(warn(
+                            InventoryCode::Malformed,
+                            GO_MOD,
+                            Some(lineno),
+                            format!(
+                                "replacement {p} of {old_path} has no version and is not a local path"
+                            ),
                         ));
                     }
                     (p.clone(), None)
@@ -240,8 +252,11 @@ fn directive(gm: &mut GoMod, verb: &str, args: &[String], comment: Option<&str>,
             });
         }
         "exclude" | "retract" | "godebug" | "tool" | "ignore" => {}
-        other => gm
-            .warnings
-            .push(format!("line {lineno}: unknown directive {other:?}")),
+        other => gm.warnings.push(warn(
+            InventoryCode::Malformed,
+            GO_MOD,
+            Some(lineno),
+            format!("unknown directive {other:?}"),
+        )),
     }
 }

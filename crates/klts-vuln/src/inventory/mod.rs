@@ -26,6 +26,7 @@
 //! [`Inventory`]. Their items are re-exported here, so `klts_vuln::inventory::parse_go_mod`
 //! stays the one path callers use.
 
+use klts_core::diag::{Diagnostic, Severity};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -35,6 +36,41 @@ pub use klts_forge::toolchain::{
     TreeFiles, TreeReadError, CROSS_VERSION, GODEPS_JSON, GO_MOD, GO_VERSION_FILE, SOURCE_GODEPS,
     SOURCE_GO_DIRECTIVE, SOURCE_MANIFEST, SOURCE_TOOLCHAIN,
 };
+klts_core::diagnostic_codes! {
+    /// What can be wrong in a tree's module files: the codes of [`Inventory::warnings`].
+    pub enum InventoryCode {
+        /// A line or document that could not be read; it was skipped.
+        Malformed => "malformed",
+        /// The tree has no go.mod, vendor/modules.txt or Godeps/Godeps.json.
+        NoModuleFiles => "no-module-files",
+        /// go.mod requires a module twice.
+        DuplicateRequire => "duplicate-require",
+        /// vendor/modules.txt and go.mod disagree; the vendored module wins.
+        VendorDiffers => "vendor-differs",
+        /// A Godeps dependency has no release tag: its version is unknown.
+        Unpinned => "unpinned",
+        /// Packages of one module are pinned at different versions.
+        ConflictingPins => "conflicting-pins",
+    }
+}
+
+/// A warning about `file` of the tree (at `line` when known). The message is bounded and made
+/// printable once, here: it may quote the file's own text.
+pub(crate) fn warn(
+    code: InventoryCode,
+    file: &str,
+    line: Option<usize>,
+    message: impl Into<String>,
+) -> Diagnostic {
+    Diagnostic::new(
+        Severity::Warning,
+        code,
+        file,
+        line.map(|line| klts_core::diag::Location { line, col: 1 }),
+        klts_core::names::printable(&message.into(), 300),
+    )
+}
+
 /// Path of the vendored module list.
 pub const VENDOR_MODULES_TXT: &str = "vendor/modules.txt";
 
@@ -91,7 +127,7 @@ pub struct GoToolchain {
 }
 
 /// The Go modules and Go version of a release tree.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Inventory {
     /// Modules by path.
     pub modules: BTreeMap<String, Module>,
@@ -99,8 +135,9 @@ pub struct Inventory {
     pub go: Option<GoToolchain>,
     /// The files that were read (present in the tree), in reading order.
     pub sources: Vec<String>,
-    /// What could not be understood or looked inconsistent.
-    pub warnings: Vec<String>,
+    /// What could not be understood or looked inconsistent, as diagnostics whose file is the
+    /// path in the tree (`go.mod`, with its line when known).
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Inventory {
@@ -140,8 +177,13 @@ impl Inventory {
         }
 
         if inv.sources.is_empty() {
-            inv.warnings.push(format!(
-                "no {GO_MOD}, {VENDOR_MODULES_TXT} or {GODEPS_JSON}: the module inventory is empty"
+            inv.warnings.push(warn(
+                InventoryCode::NoModuleFiles,
+                GO_MOD,
+                None,
+                format!(
+                    "no {GO_MOD}, {VENDOR_MODULES_TXT} or {GODEPS_JSON}: the module inventory is empty"
+                ),
             ));
         }
 
@@ -176,8 +218,7 @@ impl Inventory {
     }
 
     fn apply_go_mod(&mut self, gm: &GoMod) {
-        self.warnings
-            .extend(gm.warnings.iter().map(|w| format!("{GO_MOD}: {w}")));
+        self.warnings.extend(gm.warnings.iter().cloned());
         for req in &gm.requires {
             let replaced_by = gm.replacement_of(&req.path, &req.version);
             let module = Module {
@@ -188,9 +229,14 @@ impl Inventory {
             };
             if let Some(old) = self.modules.insert(req.path.clone(), module) {
                 if old.version != req.version {
-                    self.warnings.push(format!(
-                        "{GO_MOD}: {} is required twice ({} and {}); keeping {}",
-                        req.path, old.version, req.version, req.version
+                    self.warnings.push(warn(
+                        InventoryCode::DuplicateRequire,
+                        GO_MOD,
+                        None,
+                        format!(
+                            "{} is required twice ({} and {}); keeping {}",
+                            req.path, old.version, req.version, req.version
+                        ),
                     ));
                 }
             }
@@ -198,11 +244,7 @@ impl Inventory {
     }
 
     fn apply_modules_txt(&mut self, mt: &ModulesTxt) {
-        self.warnings.extend(
-            mt.warnings
-                .iter()
-                .map(|w| format!("{VENDOR_MODULES_TXT}: {w}")),
-        );
+        self.warnings.extend(mt.warnings.iter().cloned());
         for vm in &mt.modules {
             let replacement = vm
                 .replacement
@@ -212,10 +254,14 @@ impl Inventory {
                 Some(version) => {
                     if let Some(m) = self.modules.get_mut(&vm.path) {
                         if m.version != *version && m.origin == ModuleOrigin::GoMod {
-                            self.warnings.push(format!(
-                                "{} is required at {} in {GO_MOD} but vendored at {} in \
-                                 {VENDOR_MODULES_TXT}; using the vendored version",
-                                vm.path, m.version, version
+                            self.warnings.push(warn(
+                                InventoryCode::VendorDiffers,
+                                VENDOR_MODULES_TXT,
+                                None,
+                                format!(
+                                    "{} is required at {} in {GO_MOD} but vendored at {}; using the vendored version",
+                                    vm.path, m.version, version
+                                ),
                             ));
                         }
                         m.version = version.clone();
@@ -223,10 +269,14 @@ impl Inventory {
                         if replacement.is_some() || m.replaced_by.is_none() {
                             m.replaced_by = replacement;
                         } else if let Some((p, v)) = &m.replaced_by {
-                            self.warnings.push(format!(
-                                "{} is replaced by {p} {v} in {GO_MOD} but not in \
-                                 {VENDOR_MODULES_TXT}; using the vendored, unreplaced module",
-                                vm.path
+                            self.warnings.push(warn(
+                                InventoryCode::VendorDiffers,
+                                VENDOR_MODULES_TXT,
+                                None,
+                                format!(
+                                    "{} is replaced by {p} {v} in {GO_MOD} but not here; using the vendored, unreplaced module",
+                                    vm.path
+                                ),
                             ));
                             m.replaced_by = None;
                         }
@@ -256,8 +306,7 @@ impl Inventory {
     }
 
     fn apply_godeps(&mut self, gd: &Godeps) {
-        self.warnings
-            .extend(gd.warnings.iter().map(|w| format!("{GODEPS_JSON}: {w}")));
+        self.warnings.extend(gd.warnings.iter().cloned());
         let main = gd.import_path.as_deref().unwrap_or("");
         for dep in &gd.deps {
             if !main.is_empty()
@@ -267,8 +316,12 @@ impl Inventory {
             }
             let root = module_root(&dep.import_path);
             if root.is_empty() {
-                self.warnings
-                    .push(format!("{GODEPS_JSON}: empty import path skipped"));
+                self.warnings.push(warn(
+                    InventoryCode::Malformed,
+                    GODEPS_JSON,
+                    None,
+                    "empty import path skipped",
+                ));
                 continue;
             }
             let version = match godeps_version(dep.comment.as_deref()) {
@@ -276,19 +329,28 @@ impl Inventory {
                 None => match dep.rev.as_deref().map(clean_rev).filter(|r| !r.is_empty()) {
                     Some(rev) => format!("rev:{rev}"),
                     None => {
-                        self.warnings.push(format!(
-                            "{GODEPS_JSON}: {} has neither a release tag nor a revision; skipped",
-                            dep.import_path
+                        self.warnings.push(warn(
+                            InventoryCode::Unpinned,
+                            GODEPS_JSON,
+                            None,
+                            format!(
+                                "{} has neither a release tag nor a revision; skipped",
+                                dep.import_path
+                            ),
                         ));
                         continue;
                     }
                 },
             };
             match self.modules.get(&root) {
-                Some(m) if m.version != version => self.warnings.push(format!(
-                    "{GODEPS_JSON}: packages of {root} are pinned at different versions \
-                     ({} and {version}, from {}); keeping {}",
-                    m.version, dep.import_path, m.version
+                Some(m) if m.version != version => self.warnings.push(warn(
+                    InventoryCode::ConflictingPins,
+                    GODEPS_JSON,
+                    None,
+                    format!(
+                        "packages of {root} are pinned at different versions ({} and {version}, from {}); keeping {}",
+                        m.version, dep.import_path, m.version
+                    ),
                 )),
                 Some(_) => {}
                 None => {
@@ -307,10 +369,14 @@ impl Inventory {
         for m in self.modules.values() {
             if m.origin == ModuleOrigin::Godeps {
                 if let Some(rev) = m.version.strip_prefix("rev:") {
-                    self.warnings.push(format!(
-                        "{GODEPS_JSON}: {} is pinned at revision {rev} without a release tag; \
-                         its version is unknown",
-                        m.path
+                    self.warnings.push(warn(
+                        InventoryCode::Unpinned,
+                        GODEPS_JSON,
+                        None,
+                        format!(
+                            "{} is pinned at revision {rev} without a release tag; its version is unknown",
+                            m.path
+                        ),
                     ));
                 }
             }

@@ -1,5 +1,7 @@
 //! `vendor/modules.txt`: what is actually vendored; its versions win over go.mod's.
 
+use super::{warn, InventoryCode, VENDOR_MODULES_TXT};
+use klts_core::diag::Diagnostic;
 use serde::{Deserialize, Serialize};
 
 /// A module line of vendor/modules.txt.
@@ -16,12 +18,12 @@ pub struct VendoredModule {
 }
 
 /// What klts reads of vendor/modules.txt.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ModulesTxt {
     /// Module lines, in file order.
     pub modules: Vec<VendoredModule>,
     /// Lines that could not be understood.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Parse vendor/modules.txt: `# path version`, `# old version => new version`,
@@ -50,8 +52,12 @@ pub fn parse_modules_txt(text: &str) -> ModulesTxt {
             [p] => (p.to_string(), None),
             [p, v] => (p.to_string(), Some(v.to_string())),
             _ => {
-                mt.warnings
-                    .push(format!("line {}: malformed module line: {line}", n + 1));
+                mt.warnings.push(warn(
+                    InventoryCode::Malformed,
+                    VENDOR_MODULES_TXT,
+                    Some(n + 1),
+                    format!("malformed module line: {line}"),
+                ));
                 continue;
             }
         };
@@ -60,14 +66,22 @@ pub fn parse_modules_txt(text: &str) -> ModulesTxt {
             Some([p]) => Some((p.to_string(), None)),
             Some([p, v]) => Some((p.to_string(), Some(v.to_string()))),
             Some(_) => {
-                mt.warnings
-                    .push(format!("line {}: malformed replacement: {line}", n + 1));
+                mt.warnings.push(warn(
+                    InventoryCode::Malformed,
+                    VENDOR_MODULES_TXT,
+                    Some(n + 1),
+                    format!("malformed replacement: {line}"),
+                ));
                 continue;
             }
         };
         if version.is_none() && replacement.is_none() {
-            mt.warnings
-                .push(format!("line {}: module {path} without a version", n + 1));
+            mt.warnings.push(warn(
+                InventoryCode::Malformed,
+                VENDOR_MODULES_TXT,
+                Some(n + 1),
+                format!("module {path} without a version"),
+            ));
             continue;
         }
         mt.modules.push(VendoredModule {

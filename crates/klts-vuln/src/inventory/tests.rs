@@ -211,7 +211,8 @@ fn vendor_versions_win_over_go_mod() {
     assert!(inv
         .warnings
         .iter()
-        .any(|w| w.contains("github.com/gogo/protobuf") && w.contains("v1.3.1")));
+        .any(|w| w.to_string().contains("github.com/gogo/protobuf")
+            && w.to_string().contains("v1.3.1")));
     // Only in modules.txt.
     assert_eq!(
         inv.effective_version("github.com/vendored/only"),
@@ -308,11 +309,11 @@ fn godeps_modules_and_versions() {
     assert!(inv
         .warnings
         .iter()
-        .any(|w| w.contains("golang.org/x/net") && w.contains("revision")));
+        .any(|w| w.to_string().contains("golang.org/x/net") && w.to_string().contains("revision")));
     assert!(!inv
         .warnings
         .iter()
-        .any(|w| w.contains("github.com/gogo/protobuf")));
+        .any(|w| w.to_string().contains("github.com/gogo/protobuf")));
     assert_eq!(inv.modules.len(), 13);
     assert_eq!(
         inv.go,
@@ -354,10 +355,13 @@ fn godeps_conflicting_pins_warn() {
     assert!(inv
         .warnings
         .iter()
-        .any(|w| w.contains("different versions")));
+        .any(|w| w.to_string().contains("different versions")));
     let inv = read(&tree(&[(GODEPS_JSON, "{not json")]));
     assert!(inv.modules.is_empty());
-    assert!(inv.warnings.iter().any(|w| w.contains("invalid JSON")));
+    assert!(inv
+        .warnings
+        .iter()
+        .any(|w| w.to_string().contains("invalid JSON")));
 }
 
 #[test]
@@ -494,7 +498,10 @@ fn go_version_preference() {
     let broken = tree(&[(GO_MOD, gm), (GO_VERSION_FILE, "garbage")]);
     let inv = read(&broken);
     assert_eq!(inv.go.as_ref().unwrap().source, SOURCE_TOOLCHAIN);
-    assert!(inv.warnings.iter().any(|w| w.starts_with(GO_VERSION_FILE)));
+    assert!(inv
+        .warnings
+        .iter()
+        .any(|w| w.file == std::path::Path::new(GO_VERSION_FILE) && w.code == "not-a-go-version"));
     assert_eq!(
         inv.sources,
         vec![GO_MOD.to_string(), GO_VERSION_FILE.to_string()]
@@ -508,6 +515,7 @@ fn empty_tree() {
     assert_eq!(inv.go, None);
     assert!(inv.sources.is_empty());
     assert_eq!(inv.warnings.len(), 1);
+    assert_eq!(inv.warnings[0].code, "no-module-files");
 }
 
 #[test]
@@ -519,6 +527,35 @@ fn go_mod_oddities() {
     assert_eq!(gm.requires.len(), 2);
     assert!(gm.requires[0].indirect);
     assert_eq!(gm.warnings.len(), 4, "{:?}", gm.warnings);
+    // Each names go.mod and its line: `frobnicate x` (7), the two bad replaces (8, 9), and
+    // the block left open at the end (10).
+    let at: Vec<(String, Option<usize>, &str)> = gm
+        .warnings
+        .iter()
+        .map(|w| {
+            (
+                w.file.display().to_string(),
+                w.location.map(|l| l.line),
+                w.code,
+            )
+        })
+        .collect();
+    assert_eq!(
+        at,
+        [
+            ("go.mod".to_string(), Some(7), "malformed"),
+            ("go.mod".to_string(), Some(8), "malformed"),
+            ("go.mod".to_string(), Some(9), "malformed"),
+            ("go.mod".to_string(), Some(10), "malformed"),
+        ]
+    );
+    assert!(
+        gm.warnings[0]
+            .to_string()
+            .starts_with("go.mod:7:1: warning[malformed]: unknown directive"),
+        "{}",
+        gm.warnings[0]
+    );
 }
 
 #[test]

@@ -181,6 +181,7 @@ mod tests {
 
     #[test]
     fn positions_and_field_paths_render_in_one_shape() {
+        assert_eq!(TestCode::ALL, [TestCode::Bad]);
         let at = Diagnostic::new(
             Severity::Error,
             TestCode::Bad,

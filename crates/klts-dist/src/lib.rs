@@ -47,5 +47,6 @@ pub mod publish;
 pub mod registry;
 pub mod rpmpkg;
 pub mod sign;
+mod tarball;
 pub mod testrun;
 pub mod yum;

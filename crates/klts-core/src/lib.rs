@@ -8,6 +8,8 @@
 //!   patch-name resolution (the catalog first, then `patches/<name>.patch` by convention).
 //! * [`lifecycle`] — the calendar of Kubernetes minor lines (release, community end of life,
 //!   newest patch), the LTS policy, and each line's phase (`community`, `lts`, `eol`) on a date.
+//! * [`pkgversion`] — the deb and rpm package versions of a release, mapped so that dpkg and
+//!   rpm sort them the way [`version`] does (`1.17.17 < 1.17.17+lts.1 < 1.17.18`).
 //! * [`product`] — the products of the program (Kubernetes, containerd, runc, or a generic Go
 //!   project) and the one rule that decides which one a workspace holds.
 //! * [`time`] — the one owner of time formats (RFC 3339, RFC 2822) over seconds since 1970.
@@ -35,6 +37,7 @@ pub mod lint;
 pub mod listing;
 pub mod manifest;
 pub mod names;
+pub mod pkgversion;
 pub mod product;
 pub mod time;
 pub mod version;

@@ -12,6 +12,7 @@
 //! copy, ~175 MB for a 45 MB kubelet in both formats).
 
 use crate::fsdir::gzip;
+use crate::tarball::TarWriter;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One regular file of a package.
@@ -188,15 +189,15 @@ impl DebPackage {
             })
             .collect();
         control_files.push(("./md5sums".into(), 0o644, md5sums.into_bytes()));
-        let mut control_tar = TarWriter::new(mtime);
+        let mut control_tar = TarWriter::new(Vec::new(), mtime);
         control_tar.dir("./")?;
         for (path, mode, data) in &control_files {
-            control_tar.file(path, *mode, data)?;
+            control_tar.file(path, *mode, data.len() as u64, data.as_slice())?;
         }
         let control_tar_gz = gzip(&control_tar.finish()?);
 
         // data.tar.gz
-        let mut data_tar = TarWriter::new(mtime);
+        let mut data_tar = TarWriter::new(Vec::new(), mtime);
         let dirs = directories(&self.files);
         // Sorted by path, directories before their contents: "./usr/" < "./usr/bin/" < ...
         let mut entries: BTreeMap<String, Option<&DebFile>> = BTreeMap::new();
@@ -210,7 +211,9 @@ impl DebPackage {
         for (path, file) in &entries {
             match file {
                 None => data_tar.dir(path)?,
-                Some(f) => data_tar.file(path, f.mode, &f.contents)?,
+                Some(f) => {
+                    data_tar.file(path, f.mode, f.contents.len() as u64, f.contents.as_slice())?
+                }
             }
         }
         let data_tar_gz = gzip(&data_tar.finish()?);
@@ -263,56 +266,6 @@ fn check_path(package: &str, path: &str) -> Result<(), DebError> {
         return Err(bad("too long"));
     }
     Ok(())
-}
-
-/// A ustar writer with fixed owner and mtime; names are written verbatim (the `tar` crate's
-/// `set_path` would strip the leading `./` that dpkg-deb writes).
-struct TarWriter {
-    builder: tar::Builder<Vec<u8>>,
-    mtime: u64,
-}
-
-impl TarWriter {
-    fn new(mtime: u64) -> TarWriter {
-        TarWriter {
-            builder: tar::Builder::new(Vec::new()),
-            mtime,
-        }
-    }
-
-    fn header(&self, name: &str, kind: tar::EntryType, mode: u32, size: u64) -> tar::Header {
-        let mut h = tar::Header::new_ustar();
-        {
-            let raw = h.as_old_mut();
-            raw.name = [0; 100];
-            raw.name[..name.len()].copy_from_slice(name.as_bytes());
-        }
-        h.set_entry_type(kind);
-        h.set_mode(mode);
-        h.set_uid(0);
-        h.set_gid(0);
-        h.set_mtime(self.mtime);
-        h.set_size(size);
-        // Infallible for these short ASCII names.
-        let _ = h.set_username("root");
-        let _ = h.set_groupname("root");
-        h.set_cksum();
-        h
-    }
-
-    fn dir(&mut self, name: &str) -> std::io::Result<()> {
-        let h = self.header(name, tar::EntryType::Directory, 0o755, 0);
-        self.builder.append(&h, std::io::empty())
-    }
-
-    fn file(&mut self, name: &str, mode: u32, data: &[u8]) -> std::io::Result<()> {
-        let h = self.header(name, tar::EntryType::Regular, mode, data.len() as u64);
-        self.builder.append(&h, data)
-    }
-
-    fn finish(self) -> std::io::Result<Vec<u8>> {
-        self.builder.into_inner()
-    }
 }
 
 fn ar_member(out: &mut Vec<u8>, name: &str, mtime: u64, data: &[u8]) {

@@ -12,72 +12,56 @@
 //! * a flaky package passes, with `<system-out>` saying on which attempt;
 //! * a passing package whose tests are not listed (no `-v`) is one `[package]` case;
 //! * a package without test files is an empty `<testsuite>`.
+//!
+//! The XML is written by `quick-junit` (the nextest authors' JUnit model): it owns the
+//! format's details — escaping, dropping what XML 1.0 cannot carry and ANSI colour codes from
+//! test output — and no times, timestamps or report UUID are set, so the output stays a
+//! function of the results. This module only maps `klts test` verdicts to test cases.
 
 use crate::testrun::{PackageReport, TestReport, Verdict};
-use std::fmt::Write;
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-/// Escape text for XML content and attribute values; characters XML 1.0 cannot carry
-/// (control characters other than tab, newline, carriage return) become U+FFFD.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
+/// One test case of a package's suite.
+fn case(package: &str, name: &str, status: TestCaseStatus) -> TestCase {
+    let mut c = TestCase::new(name, status);
+    c.set_classname(package);
+    c
 }
 
-struct Case {
-    name: String,
-    body: String,
-    failure: bool,
-    error: bool,
-    skipped: bool,
+/// A failed (or errored) status with its message, type and the output as text.
+fn non_success(kind: NonSuccessKind, message: &str, ty: &str, text: &str) -> TestCaseStatus {
+    let mut s = TestCaseStatus::non_success(kind);
+    s.set_message(message).set_type(ty).set_description(text);
+    s
 }
 
-fn cases(p: &PackageReport) -> Vec<Case> {
+fn cases(p: &PackageReport) -> Vec<TestCase> {
     let r = &p.result;
-    let case = |name: &str, body: String| Case {
-        name: name.to_string(),
-        body,
-        failure: false,
-        error: false,
-        skipped: false,
-    };
+    let pkg = p.package.as_str();
     match p.verdict {
         // No test files: an empty suite, not a test.
         Verdict::NoTests => Vec::new(),
         Verdict::Pass => {
             if r.passed_tests.is_empty() {
-                vec![case("[package]", String::new())]
+                vec![case(pkg, "[package]", TestCaseStatus::success())]
             } else {
                 r.passed_tests
                     .iter()
-                    .map(|t| case(t, String::new()))
+                    .map(|t| case(pkg, t, TestCaseStatus::success()))
                     .collect()
             }
         }
         Verdict::Flaky => {
-            let note = format!(
-                "<system-out>{}</system-out>",
-                escape(&format!(
-                    "flaky: failed on the first run, passed on attempt {}\n{}",
-                    p.attempts,
-                    p.first_failure
-                        .as_ref()
-                        .map(|f| f.output.as_str())
-                        .unwrap_or("")
-                ))
-            );
-            vec![case("[package]", note)]
+            let mut c = case(pkg, "[package]", TestCaseStatus::success());
+            c.set_system_out(format!(
+                "flaky: failed on the first run, passed on attempt {}\n{}",
+                p.attempts,
+                p.first_failure
+                    .as_ref()
+                    .map(|f| f.output.as_str())
+                    .unwrap_or("")
+            ));
+            vec![c]
         }
         Verdict::Tolerated => {
             let failing = p.first_failure.as_ref().unwrap_or(r);
@@ -86,33 +70,26 @@ fn cases(p: &PackageReport) -> Vec<Case> {
                 .iter()
                 .map(|t| t.name.as_str())
                 .collect();
-            let mut c = case(
-                "[package]",
-                format!(
-                    "<skipped message=\"{}\"/>",
-                    escape(&format!(
-                        "tolerated: test_failures_tolerated of the release chain lists this package (failing: {})",
-                        if names.is_empty() { "the package".to_string() } else { names.join(", ") }
-                    ))
-                ),
-            );
-            c.skipped = true;
-            vec![c]
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(format!(
+                "tolerated: test_failures_tolerated of the release chain lists this package (failing: {})",
+                if names.is_empty() { "the package".to_string() } else { names.join(", ") }
+            ));
+            vec![case(pkg, "[package]", status)]
         }
-        Verdict::BuildFailed => {
-            let mut c = case(
-                "[build]",
-                format!(
-                    "<error message=\"the package does not build\" type=\"build-failed\">{}</error>",
-                    escape(&r.output)
-                ),
-            );
-            c.error = true;
-            vec![c]
-        }
+        Verdict::BuildFailed => vec![case(
+            pkg,
+            "[build]",
+            non_success(
+                NonSuccessKind::Error,
+                "the package does not build",
+                "build-failed",
+                &r.output,
+            ),
+        )],
         Verdict::Fail => {
             let last = r.failed_tests.len().saturating_sub(1);
-            let mut out: Vec<Case> = r
+            let mut out: Vec<TestCase> = r
                 .failed_tests
                 .iter()
                 .enumerate()
@@ -122,16 +99,9 @@ fn cases(p: &PackageReport) -> Vec<Case> {
                         Some(_) if i == last => ("panic", format!("{}{}", t.output, r.output)),
                         _ => ("test-failed", t.output.clone()),
                     };
-                    let mut c = case(
-                        &t.name,
-                        format!(
-                            "<failure message=\"{}\" type=\"{kind}\">{}</failure>",
-                            escape(&format!("{} failed ({} attempts)", t.name, p.attempts)),
-                            escape(&text)
-                        ),
-                    );
-                    c.failure = true;
-                    c
+                    let message = format!("{} failed ({} attempts)", t.name, p.attempts);
+                    let status = non_success(NonSuccessKind::Failure, &message, kind, &text);
+                    case(pkg, &t.name, status)
                 })
                 .collect();
             if out.is_empty() {
@@ -139,108 +109,129 @@ fn cases(p: &PackageReport) -> Vec<Case> {
                     .panic
                     .clone()
                     .unwrap_or_else(|| "the package failed".to_string());
-                let mut c = case(
-                    "[package]",
-                    format!(
-                        "<failure message=\"{}\" type=\"{}\">{}</failure>",
-                        escape(&message),
-                        if r.panic.is_some() {
-                            "panic"
-                        } else {
-                            "package-failed"
-                        },
-                        escape(&r.output)
-                    ),
-                );
-                c.failure = true;
-                out.push(c);
+                let kind = if r.panic.is_some() {
+                    "panic"
+                } else {
+                    "package-failed"
+                };
+                let status = non_success(NonSuccessKind::Failure, &message, kind, &r.output);
+                out.push(case(pkg, "[package]", status));
             }
             out
         }
     }
 }
 
-/// Render the report as JUnit XML.
-pub fn render(report: &TestReport) -> String {
-    let suites: Vec<(&PackageReport, Vec<Case>)> =
-        report.packages.iter().map(|p| (p, cases(p))).collect();
-    let count = |f: fn(&Case) -> bool| -> usize {
-        suites
-            .iter()
-            .map(|(_, c)| c.iter().filter(|c| f(c)).count())
-            .sum()
-    };
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        x,
-        "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
-        escape(&format!("klts test {}", report.release)),
-        count(|_| true),
-        count(|c| c.failure),
-        count(|c| c.error),
-        count(|c| c.skipped),
-    );
-    for (p, cases) in &suites {
-        let n = |f: fn(&Case) -> bool| cases.iter().filter(|c| f(c)).count();
-        let _ = writeln!(
-            x,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
-            escape(&p.package),
-            cases.len(),
-            n(|c| c.failure),
-            n(|c| c.error),
-            n(|c| c.skipped),
-        );
-        for c in cases {
-            let attrs = format!(
-                "name=\"{}\" classname=\"{}\"",
-                escape(&c.name),
-                escape(&p.package)
-            );
-            if c.body.is_empty() {
-                let _ = writeln!(x, "    <testcase {attrs}/>");
-            } else {
-                let _ = writeln!(x, "    <testcase {attrs}>{}</testcase>", c.body);
-            }
-        }
-        x.push_str("  </testsuite>\n");
+/// Render the report as JUnit XML (no times or timestamps, so the same results give the same
+/// bytes).
+pub fn render(report: &TestReport) -> std::io::Result<String> {
+    let mut junit = Report::new(format!("klts test {}", report.release));
+    for p in &report.packages {
+        let mut suite = TestSuite::new(p.package.as_str());
+        suite.add_test_cases(cases(p));
+        junit.add_test_suite(suite);
     }
-    x.push_str("</testsuites>\n");
-    x
+    junit.to_string().map_err(std::io::Error::other)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gotest::{FailedTest, PackageResult, PackageStatus};
+    use std::path::PathBuf;
 
-    #[test]
-    fn escapes_markup_and_control_characters() {
-        assert_eq!(
-            escape("a<b>&\"c'\u{1}\td"),
-            "a&lt;b&gt;&amp;&quot;c&apos;\u{FFFD}\td"
-        );
+    fn package(name: &str, verdict: Verdict, failed: &[(&str, &str)]) -> PackageReport {
+        PackageReport {
+            package: name.into(),
+            verdict,
+            attempts: 2,
+            result: PackageResult {
+                package: name.into(),
+                status: PackageStatus::Fail,
+                elapsed: String::new(),
+                failed_tests: failed
+                    .iter()
+                    .map(|(n, o)| FailedTest {
+                        name: n.to_string(),
+                        output: o.to_string(),
+                    })
+                    .collect(),
+                passed_tests: vec!["TestOk".into()],
+                panic: None,
+                output: "package output\n".into(),
+            },
+            first_failure: None,
+        }
     }
 
-    mod props {
-        use super::*;
-        use proptest::prelude::*;
-
-        proptest! {
-            #[test]
-            fn escaped_text_carries_no_markup(s in "\\PC{0,80}|[<>&\"'\u{0}-\u{1f}a-z]{0,40}") {
-                let e = escape(&s);
-                prop_assert!(!e.contains('<') && !e.contains('>') && !e.contains('"'));
-                prop_assert!(!e.chars().any(|c| (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')));
-                // Every & starts an entity.
-                for (i, _) in e.match_indices('&') {
-                    let rest = &e[i..];
-                    prop_assert!(["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"].iter().any(|x| rest.starts_with(x)));
-                }
-                // Unescaping gives the input back (control characters aside).
-                let back = e.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&");
-                let want: String = s.chars().map(|c| if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') { '\u{FFFD}' } else { c }).collect();
-                prop_assert_eq!(back, want);
+    /// The report reads back as JUnit (quick-junit's own parser), with the counts CI shows,
+    /// markup escaped, control characters and ANSI colours gone, and the same bytes each time.
+    #[test]
+    fn a_report_reads_back_with_its_counts_and_output() {
+        let report = TestReport {
+            release: "v1.0.1-lts.1".into(),
+            passed: false,
+            runs: 2,
+            tolerated: vec![],
+            packages: vec![
+                package(
+                    "example.com/a",
+                    Verdict::Fail,
+                    &[("TestX", "want <a> & \"b\"\u{1}\x1b[31mred\x1b[0m\n")],
+                ),
+                package("example.com/b", Verdict::Pass, &[]),
+                package("example.com/c", Verdict::Tolerated, &[("TestY", "")]),
+                package("example.com/d", Verdict::NoTests, &[]),
+                package("example.com/e", Verdict::BuildFailed, &[]),
+            ],
+            junit: PathBuf::new(),
+            log: PathBuf::new(),
+        };
+        let xml = render(&report).unwrap();
+        assert_eq!(xml, render(&report).unwrap());
+        assert!(
+            xml.contains("want &lt;a&gt; &amp; &quot;b&quot;red"),
+            "{xml}"
+        );
+        let back = Report::deserialize_from_str(&xml).unwrap();
+        assert_eq!(
+            back.name.as_ref().map(|n| n.as_str()),
+            Some("klts test v1.0.1-lts.1")
+        );
+        assert_eq!(
+            (back.tests, back.failures, back.errors, back.skipped),
+            (4, 1, 1, 1)
+        );
+        let suites: Vec<(&str, usize)> = back
+            .test_suites
+            .iter()
+            .map(|s| (s.name.as_str(), s.test_cases.len()))
+            .collect();
+        assert_eq!(
+            suites,
+            [
+                ("example.com/a", 1),
+                ("example.com/b", 1),
+                ("example.com/c", 1),
+                ("example.com/d", 0),
+                ("example.com/e", 1)
+            ]
+        );
+        match &back.test_suites[0].test_cases[0].status {
+            TestCaseStatus::NonSuccess {
+                kind: NonSuccessKind::Failure,
+                ty,
+                description,
+                ..
+            } => {
+                assert_eq!(ty.as_ref().unwrap().as_str(), "test-failed");
+                // (The reader trims the trailing newline.)
+                assert_eq!(
+                    description.as_ref().unwrap().as_str().trim_end(),
+                    "want <a> & \"b\"red"
+                );
             }
+            other => panic!("{other:?}"),
         }
     }
 }

@@ -41,11 +41,14 @@ pub mod gotest;
 pub mod junit;
 pub mod oci;
 pub mod package;
-pub mod pkgversion;
+/// The package-version rule, owned by `klts-core` (a version rule the portal also needs);
+/// re-exported so that `klts_dist::pkgversion::…` paths keep working.
+pub use klts_core::pkgversion;
 pub mod provenance;
 pub mod publish;
 pub mod registry;
 pub mod rpmpkg;
 pub mod sign;
+mod tarball;
 pub mod testrun;
 pub mod yum;

@@ -10,19 +10,25 @@
 //! ```
 //!
 //! Each image is the base image's layers for that platform (if any) plus one `tar+gzip` layer
-//! holding `/usr/local/bin/<component>` (mode 0755), with `Entrypoint` set to it. Tar entries
-//! have uid/gid 0, user/group `root`, the epoch as mtime and a fixed order; gzip has no
-//! timestamp or name; JSON is written from structs with a fixed field order: the same binaries
-//! and epoch give the same digests, byte for byte.
+//! holding `/usr/local/bin/<component>` (mode 0755), with `Entrypoint` set to it. Its
+//! configuration is the base's with only what klts sets changed (see [`BASE_CONFIG_DROPPED`]
+//! for the Docker rules followed). Tar entries have uid/gid 0, user/group `root`, the epoch as
+//! mtime and a fixed order; gzip has no timestamp or name; JSON is [`canonical_json`] (compact,
+//! keys sorted): the same binaries, base and epoch give the same digests, byte for byte.
+//!
+//! The descriptor, index, manifest and configuration types are `oci-spec`'s (re-exported
+//! here under the names klts used before); only the layout reading and writing is ours.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+
+use crate::tarball::TarWriter;
 
 /// The server components kubeadm runs as static pods or a DaemonSet.
 pub const DEFAULT_COMPONENTS: [&str; 4] = [
@@ -164,6 +170,25 @@ impl fmt::Display for Platform {
     }
 }
 
+impl Platform {
+    /// The spec's platform object, as written on the entries of an image index.
+    pub fn to_spec(&self) -> spec::Platform {
+        let mut p = spec::Platform::default();
+        p.set_os(spec::Os::from(self.os.as_str()))
+            .set_architecture(spec::Arch::from(self.arch.as_str()))
+            .set_variant(self.variant.clone());
+        p
+    }
+
+    /// Whether an index entry's platform is this one; any variant matches when this one has
+    /// none.
+    pub fn matches(&self, p: &spec::Platform) -> bool {
+        p.os().to_string() == self.os
+            && p.architecture().to_string() == self.arch
+            && (self.variant.is_none() || p.variant() == &self.variant)
+    }
+}
+
 /// Check an OCI distribution tag: `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`.
 pub fn validate_tag(tag: &str) -> Result<(), OciError> {
     let err = |reason: &str| OciError::Tag {
@@ -205,122 +230,43 @@ pub fn ref_name(component: &str, tag: &str) -> String {
     format!("{component}:{tag}")
 }
 
-/// A content descriptor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Descriptor {
-    /// Media type of the referenced content, one of the `MEDIA_*` constants.
-    #[serde(rename = "mediaType")]
-    pub media_type: String,
-    /// Content digest, `sha256:<64 lowercase hex>`: also the blob's file name under
-    /// `blobs/sha256/`.
-    pub digest: String,
-    /// Size in bytes of the referenced blob.
-    pub size: u64,
-    /// The platform of the referenced manifest, set on the entries of an image index.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub platform: Option<Platform>,
-    /// Annotations; klts sets only [`ANNOTATION_REF_NAME`] on the entries of `index.json`.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub annotations: Option<BTreeMap<String, String>>,
+// The OCI image-spec types come from `oci-spec` (the youki/containers crate) rather than
+// being written here: they model every field of the spec, so reading a base image's
+// configuration and writing it back keeps what klts does not set (`User`, `Cmd`, ports,
+// volumes, …). Their maps are `HashMap`s, so blobs are written through [`canonical_json`].
+/// The `oci-spec` image module, for the types the aliases above do not name (`Arch`, `Os`, the
+/// spec's own `Platform`, builders).
+pub use oci_spec::image as spec;
+pub use oci_spec::image::{
+    Config as RunConfig, Descriptor, History, ImageConfiguration as ImageConfig,
+    ImageIndex as Index, ImageManifest as Manifest, MediaType, RootFs,
+};
+
+/// The JSON of an index, manifest or configuration as klts writes it: compact, with the keys of
+/// every object sorted. `oci-spec` keeps labels, annotations, ports and volumes in `HashMap`s,
+/// whose order changes from run to run; sorting makes the bytes (and so the digests) a function
+/// of the content alone, like Docker's canonical JSON.
+pub fn canonical_json<T: Serialize>(value: &T) -> serde_json::Result<Vec<u8>> {
+    let mut v = serde_json::to_value(value)?;
+    // A no-op unless serde_json's `preserve_order` gets enabled somewhere in the build.
+    v.sort_all_objects();
+    serde_json::to_vec(&v)
 }
 
-/// An image index (and the layout's `index.json`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Index {
-    /// Always 2.
-    #[serde(rename = "schemaVersion")]
-    pub schema_version: u32,
-    /// [`MEDIA_INDEX`] in what klts writes; optional when read.
-    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
-    pub media_type: Option<String>,
-    /// One descriptor per platform manifest (or, in `index.json`, per component image index).
-    pub manifests: Vec<Descriptor>,
-}
-
-/// An image manifest.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Manifest {
-    /// Always 2.
-    #[serde(rename = "schemaVersion")]
-    pub schema_version: u32,
-    /// [`MEDIA_MANIFEST`] in what klts writes; optional when read.
-    #[serde(rename = "mediaType", skip_serializing_if = "Option::is_none", default)]
-    pub media_type: Option<String>,
-    /// The image configuration blob.
-    pub config: Descriptor,
-    /// The layers, base image layers first, in the order they are applied.
-    pub layers: Vec<Descriptor>,
-}
-
-/// The parts of an image configuration klts writes and reads from a base.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ImageConfig {
-    /// Creation time, RFC 3339 UTC, derived from the epoch so that it is reproducible.
-    pub created: String,
-    /// CPU architecture, as in [`Platform::arch`].
-    pub architecture: String,
-    /// Operating system, as in [`Platform::os`].
-    pub os: String,
-    /// CPU variant, as in [`Platform::variant`].
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub variant: Option<String>,
-    /// How a container of the image is run.
-    pub config: RunConfig,
-    /// The uncompressed layer digests, one per manifest layer.
-    pub rootfs: RootFs,
-    /// One entry per layer, base image history first; empty when a base image had none.
-    #[serde(default)]
-    pub history: Vec<History>,
-}
-
-/// The execution parameters of an image configuration (its `config` object); only the fields klts
-/// sets or carries over from a base are kept.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct RunConfig {
-    /// User the process runs as; klts leaves it unset (root), as the upstream images do.
-    #[serde(rename = "User", skip_serializing_if = "Option::is_none", default)]
-    pub user: Option<String>,
-    /// Environment as `NAME=value`; the base image's, plus a default `PATH` if it had none.
-    #[serde(rename = "Env", skip_serializing_if = "Vec::is_empty", default)]
-    pub env: Vec<String>,
-    /// The command run in a container: `/usr/local/bin/<component>`.
-    #[serde(rename = "Entrypoint", skip_serializing_if = "Vec::is_empty", default)]
-    pub entrypoint: Vec<String>,
-    /// Working directory of the process; not set by klts.
-    #[serde(
-        rename = "WorkingDir",
-        skip_serializing_if = "Option::is_none",
-        default
-    )]
-    pub working_dir: Option<String>,
-    /// Image labels; not set by klts.
-    #[serde(rename = "Labels", skip_serializing_if = "Option::is_none", default)]
-    pub labels: Option<BTreeMap<String, String>>,
-}
-
-/// The image configuration's `rootfs`: the layers the filesystem is made of.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RootFs {
-    /// Always `layers` (serialised as `type`).
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// `sha256:` digest of each layer's uncompressed tar, in layer order.
-    pub diff_ids: Vec<String>,
-}
-
-/// One entry of an image configuration's `history`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct History {
-    /// When the layer was made, RFC 3339.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub created: Option<String>,
-    /// What made the layer; klts writes `klts image: /usr/local/bin/<component>`.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub created_by: Option<String>,
-    /// Whether this entry made no layer (and so has no `diff_ids` entry).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub empty_layer: Option<bool>,
-}
+/// The keys of a base image's run configuration (`config`) that klts does not carry over,
+/// following what `docker build` does for `FROM base` + `ENTRYPOINT [...]`:
+///
+/// * `Cmd`: Docker resets the base's `CMD` when a Dockerfile sets `ENTRYPOINT` (a base `CMD`
+///   such as `["sh"]` would otherwise become arguments to the component);
+/// * `OnBuild`: Docker runs the base's `ONBUILD` triggers and clears them in the new image;
+///   klts runs nothing, so it drops them (with a warning);
+/// * `ArgsEscaped`: a Windows flag about how `Entrypoint`/`Cmd` were written, which no longer
+///   describes klts's exec-form `Entrypoint`.
+///
+/// Everything else the base sets — `User`, `Env`, `ExposedPorts`, `Volumes`, `WorkingDir`,
+/// `Labels`, `StopSignal`, and keys `oci-spec` does not model such as Docker's `Healthcheck`
+/// and `Shell` — is kept as the base has it.
+pub const BASE_CONFIG_DROPPED: [&str; 3] = ["Cmd", "OnBuild", "ArgsEscaped"];
 
 /// A base image: an OCI image layout directory, and the ref name of the image in it (optional
 /// when the layout holds exactly one image). Written `DIR` or `DIR:REF` on the command line.
@@ -446,92 +392,68 @@ pub fn build_layout(opts: &ImageOptions) -> Result<LayoutReport, OciError> {
                     platform: platform.to_string(),
                 });
             }
-            let (mut layers, mut diff_ids, mut history, mut env) = (vec![], vec![], vec![], vec![]);
+            let (mut layers, mut base_image) = (vec![], None);
             if let Some(b) = &base {
                 let img = b.for_platform(platform)?;
                 for layer in &img.layers {
-                    writer.copy_blob(&b.blob_path(&layer.digest)?, &layer.digest)?;
+                    writer.copy_blob(&b.blob_path(layer.digest())?, layer.digest().as_ref())?;
+                }
+                if component == &opts.components[0] && has_onbuild(&img.config_json) {
+                    tracing::warn!(
+                        "base image {} ({platform}) has ONBUILD triggers; klts does not run them and leaves them out of its images",
+                        b.layout.dir.display()
+                    );
                 }
                 layers = img.layers.clone();
-                diff_ids = img.config.rootfs.diff_ids.clone();
-                history = img.config.history.clone();
-                env = img.config.config.env.clone();
-            }
-            if !env.iter().any(|e| e.starts_with("PATH=")) {
-                env.push(
-                    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
-                );
+                base_image = Some(img);
             }
             let layer = writer.binary_layer(&bin, component, opts.epoch)?;
-            diff_ids.push(layer.diff_id.clone());
             layers.push(layer.descriptor.clone());
-            history.push(History {
-                created: Some(created.clone()),
-                created_by: Some(format!("klts image: /{BIN_DIR}/{component}")),
-                empty_layer: None,
-            });
-            let config = ImageConfig {
-                created: created.clone(),
-                architecture: platform.arch.clone(),
-                os: platform.os.clone(),
-                variant: platform.variant.clone(),
-                config: RunConfig {
-                    user: None,
-                    env,
-                    entrypoint: vec![format!("/{BIN_DIR}/{component}")],
-                    working_dir: None,
-                    labels: None,
-                },
-                rootfs: RootFs {
-                    kind: "layers".into(),
-                    diff_ids,
-                },
-                history,
-            };
-            let config_desc = writer.json_blob(&config, MEDIA_CONFIG)?;
-            let size = layers.iter().map(|l| l.size).sum();
-            let manifest = Manifest {
-                schema_version: 2,
-                media_type: Some(MEDIA_MANIFEST.into()),
-                config: config_desc,
-                layers,
-            };
-            let n_layers = manifest.layers.len();
+            let config = image_config(
+                base_image.as_ref(),
+                platform,
+                component,
+                &created,
+                &layer.diff_id,
+            )
+            .map_err(|e| io_err(&bin, e))?;
+            let config_desc = writer.blob(&config, MEDIA_CONFIG)?;
+            let size = layers.iter().map(|l| l.size()).sum();
+            let n_layers = layers.len();
+            let manifest = spec::ImageManifestBuilder::default()
+                .schema_version(2u32)
+                .media_type(MediaType::ImageManifest)
+                .config(config_desc)
+                .layers(layers)
+                .build()
+                .map_err(|e| io_err(&bin, e))?;
             let mut desc = writer.json_blob(&manifest, MEDIA_MANIFEST)?;
-            desc.platform = Some(platform.clone());
+            desc.set_platform(Some(platform.to_spec()));
             built.push(BuiltPlatform {
                 platform: platform.to_string(),
-                manifest: desc.digest.clone(),
+                manifest: desc.digest().to_string(),
                 layers: n_layers,
                 size,
             });
             manifests.push(desc);
         }
-        let index = Index {
-            schema_version: 2,
-            media_type: Some(MEDIA_INDEX.into()),
-            manifests,
-        };
+        let index = new_index(manifests).map_err(|e| io_err(&opts.release_dir, e))?;
         let mut desc = writer.json_blob(&index, MEDIA_INDEX)?;
         let reference = ref_name(component, &opts.tag);
-        desc.annotations = Some(BTreeMap::from([(
+        desc.set_annotations(Some(HashMap::from([(
             ANNOTATION_REF_NAME.to_string(),
             reference.clone(),
-        )]));
+        )])));
         images.push(BuiltImage {
             component: component.clone(),
             reference,
-            digest: desc.digest.clone(),
+            digest: desc.digest().to_string(),
             platforms: built,
         });
         entries.push(desc);
     }
-    let top = Index {
-        schema_version: 2,
-        media_type: Some(MEDIA_INDEX.into()),
-        manifests: entries,
-    };
-    let bytes = serde_json::to_vec(&top).map_err(|e| io_err(tmp.path(), e))?;
+    let top = new_index(entries).map_err(|e| io_err(tmp.path(), e))?;
+    let bytes = canonical_json(&top).map_err(|e| io_err(tmp.path(), e))?;
     write_file(&tmp.path().join("index.json"), &bytes)?;
     write_file(
         &tmp.path().join("oci-layout"),
@@ -542,6 +464,75 @@ pub fn build_layout(opts: &ImageOptions) -> Result<LayoutReport, OciError> {
         layout: out,
         images,
     })
+}
+
+/// The `PATH` of an image whose base sets none (or that has no base): Docker's default.
+const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+fn new_index(manifests: Vec<Descriptor>) -> Result<Index, oci_spec::OciSpecError> {
+    spec::ImageIndexBuilder::default()
+        .schema_version(2u32)
+        .media_type(MediaType::ImageIndex)
+        .manifests(manifests)
+        .build()
+}
+
+/// Whether a configuration (as JSON) has `ONBUILD` triggers.
+fn has_onbuild(config: &serde_json::Value) -> bool {
+    config["config"]["OnBuild"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty())
+}
+
+/// The configuration (canonical JSON) of a component's image for `platform`: the base image's
+/// configuration with only what klts sets changed — `created`, the platform, `Entrypoint`
+/// (and so no `Cmd`; see [`BASE_CONFIG_DROPPED`]), the added layer's `diff_id` and history
+/// entry, and a default `PATH` when the base sets none. Without a base, just those.
+fn image_config(
+    base: Option<&PlatformImage>,
+    platform: &Platform,
+    component: &str,
+    created: &str,
+    diff_id: &str,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut config = base.map(|b| b.config.clone()).unwrap_or_default();
+    let mut run = config.config().clone().unwrap_or_default();
+    let mut env = run.env().clone().unwrap_or_default();
+    if !env.iter().any(|e| e.starts_with("PATH=")) {
+        env.push(DEFAULT_PATH.into());
+    }
+    run.set_env(Some(env))
+        .set_entrypoint(Some(vec![format!("/{BIN_DIR}/{component}")]))
+        .set_cmd(None);
+    let mut history = config.history().clone().unwrap_or_default();
+    let mut entry = History::default();
+    entry
+        .set_created(Some(created.to_string()))
+        .set_created_by(Some(format!("klts image: /{BIN_DIR}/{component}")));
+    history.push(entry);
+    config.rootfs_mut().diff_ids_mut().push(diff_id.to_string());
+    config
+        .set_created(Some(created.to_string()))
+        .set_os(spec::Os::from(platform.os.as_str()))
+        .set_architecture(spec::Arch::from(platform.arch.as_str()))
+        .set_variant(platform.variant.clone())
+        .set_config(Some(run))
+        .set_history(Some(history));
+    let mut value = serde_json::to_value(&config)?;
+    // The keys of the base's run configuration that oci-spec does not model (Docker's
+    // `Healthcheck`, `Shell`, …) are carried over as they are, bar the dropped ones.
+    let raw = base.and_then(|b| b.config_json.get("config")?.as_object());
+    if let (Some(raw), Some(out)) = (raw, value.get_mut("config").and_then(|c| c.as_object_mut())) {
+        for (key, v) in raw {
+            if !v.is_null()
+                && !out.contains_key(key)
+                && !BASE_CONFIG_DROPPED.contains(&key.as_str())
+            {
+                out.insert(key.clone(), v.clone());
+            }
+        }
+    }
+    canonical_json(&value)
 }
 
 /// Put the complete directory `tmp` at `dest`, replacing what was there.
@@ -573,20 +564,19 @@ impl LayoutWriter {
         Ok(LayoutWriter { blobs })
     }
 
+    /// Write `value` as a blob of canonical JSON.
     fn json_blob<T: Serialize>(&self, value: &T, media_type: &str) -> Result<Descriptor, OciError> {
-        let bytes = serde_json::to_vec(value).map_err(|e| io_err(&self.blobs, e))?;
-        let digest = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
-        let path = self.blobs.join(&digest[7..]);
+        let bytes = canonical_json(value).map_err(|e| io_err(&self.blobs, e))?;
+        self.blob(&bytes, media_type)
+    }
+
+    fn blob(&self, bytes: &[u8], media_type: &str) -> Result<Descriptor, OciError> {
+        let hex = hex::encode(Sha256::digest(bytes));
+        let path = self.blobs.join(&hex);
         if !path.exists() {
-            write_file(&path, &bytes)?;
+            write_file(&path, bytes)?;
         }
-        Ok(Descriptor {
-            media_type: media_type.into(),
-            digest,
-            size: bytes.len() as u64,
-            platform: None,
-            annotations: None,
-        })
+        descriptor(media_type, &hex, bytes.len() as u64, &path)
     }
 
     fn copy_blob(&self, from: &Path, digest: &str) -> Result<(), OciError> {
@@ -605,30 +595,16 @@ impl LayoutWriter {
         let gz = flate2::GzBuilder::new()
             .operating_system(255)
             .write(compressed, flate2::Compression::default());
-        let mut tar = HashWriter::new(gz);
         let src = File::open(bin).map_err(|e| io_err(bin, e))?;
         let len = src.metadata().map_err(|e| io_err(bin, e))?.len();
         let result = (|| -> io::Result<_> {
-            let mut path = String::new();
-            for part in BIN_DIR.split('/') {
-                path.push_str(part);
-                path.push('/');
-                write_tar_header(&mut tar, &path, 0o755, 0, epoch, b'5')?;
-            }
-            write_tar_header(
-                &mut tar,
-                &format!("{BIN_DIR}/{component}"),
-                0o755,
+            let tar = layer_tar(
+                HashWriter::new(gz),
+                component,
+                BufReader::new(src),
                 len,
                 epoch,
-                b'0',
             )?;
-            let copied = io::copy(&mut BufReader::new(src).take(len), &mut tar)?;
-            if copied != len {
-                return Err(io::Error::other("the file shrank while it was read"));
-            }
-            let pad = (512 - (len % 512) as usize) % 512;
-            tar.write_all(&vec![0u8; pad + 1024])?;
             let (gz, diff) = tar.finish();
             let compressed = gz.finish()?;
             let (mut file, digest, size) = compressed.finish_all();
@@ -643,16 +619,36 @@ impl LayoutWriter {
         std::fs::rename(&tmp_path, self.blobs.join(&digest[7..]))
             .map_err(|e| io_err(&tmp_path, e))?;
         Ok(Layer {
-            descriptor: Descriptor {
-                media_type: MEDIA_LAYER_GZIP.into(),
-                digest,
-                size,
-                platform: None,
-                annotations: None,
-            },
+            descriptor: descriptor(MEDIA_LAYER_GZIP, &digest[7..], size, &self.blobs)?,
             diff_id: format!("sha256:{}", diff.0),
         })
     }
+}
+
+/// The uncompressed tar of a component's layer: the directories of [`BIN_DIR`], then the
+/// binary (`len` bytes of `bin`), all 0755 (see [`crate::tarball`] for owner and mtime).
+fn layer_tar<W: Write>(
+    out: W,
+    component: &str,
+    bin: impl Read,
+    len: u64,
+    epoch: u64,
+) -> io::Result<W> {
+    let mut tar = TarWriter::new(out, epoch);
+    let mut path = String::new();
+    for part in BIN_DIR.split('/') {
+        path.push_str(part);
+        path.push('/');
+        tar.dir(&path)?;
+    }
+    tar.file(&format!("{BIN_DIR}/{component}"), 0o755, len, bin)?;
+    tar.finish()
+}
+
+/// The descriptor of the sha256 blob `hex` (lowercase hex, as `hex::encode` writes it).
+fn descriptor(media_type: &str, hex: &str, size: u64, at: &Path) -> Result<Descriptor, OciError> {
+    let digest = spec::Digest::try_from(format!("sha256:{hex}")).map_err(|e| io_err(at, e))?;
+    Ok(Descriptor::new(MediaType::from(media_type), size, digest))
 }
 
 /// A writer that hashes what passes through.
@@ -691,46 +687,6 @@ impl<W: Write> Write for HashWriter<W> {
     }
 }
 
-/// One ustar header block: uid/gid 0, user and group `root`.
-fn write_tar_header(
-    w: &mut impl Write,
-    name: &str,
-    mode: u32,
-    size: u64,
-    mtime: u64,
-    kind: u8,
-) -> io::Result<()> {
-    if name.len() > 100 {
-        return Err(io::Error::other(format!(
-            "tar entry name `{name}` longer than 100 bytes"
-        )));
-    }
-    let mut h = [0u8; 512];
-    let field = |h: &mut [u8; 512], at: usize, width: usize, value: u64| {
-        let s = format!("{value:0w$o}", w = width - 1);
-        h[at..at + width - 1].copy_from_slice(s.as_bytes());
-    };
-    h[..name.len()].copy_from_slice(name.as_bytes());
-    field(&mut h, 100, 8, u64::from(mode));
-    field(&mut h, 108, 8, 0);
-    field(&mut h, 116, 8, 0);
-    if size >= 1 << 33 {
-        return Err(io::Error::other("file larger than 8 GiB"));
-    }
-    field(&mut h, 124, 12, size);
-    field(&mut h, 136, 12, mtime.min((1 << 33) - 1));
-    h[156] = kind;
-    h[257..263].copy_from_slice(b"ustar\0");
-    h[263..265].copy_from_slice(b"00");
-    h[265..269].copy_from_slice(b"root");
-    h[297..301].copy_from_slice(b"root");
-    h[148..156].copy_from_slice(b"        ");
-    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
-    let s = format!("{sum:06o}\0 ");
-    h[148..156].copy_from_slice(s.as_bytes());
-    w.write_all(&h)
-}
-
 /// The hex part of a `sha256:<64 hex>` digest.
 pub fn digest_hex(digest: &str) -> Option<&str> {
     let hex = digest.strip_prefix("sha256:")?;
@@ -757,6 +713,9 @@ pub struct PlatformImage {
     pub manifest: Manifest,
     /// The platform's image configuration.
     pub config: ImageConfig,
+    /// The same configuration as JSON, with the keys `oci-spec` does not model (Docker's
+    /// `Healthcheck`, `Shell`, …), which an image built on it keeps.
+    pub config_json: serde_json::Value,
     /// The manifest's layers (a copy of `manifest.layers`), base layers for a new image.
     pub layers: Vec<Descriptor>,
 }
@@ -781,7 +740,8 @@ impl Layout {
     }
 
     /// The path of a blob; errors on a malformed digest.
-    pub fn blob_path(&self, digest: &str) -> Result<PathBuf, OciError> {
+    pub fn blob_path(&self, digest: impl AsRef<str>) -> Result<PathBuf, OciError> {
+        let digest = digest.as_ref();
         let hex = digest_hex(digest).ok_or_else(|| OciError::Layout {
             path: self.dir.join("index.json").display().to_string(),
             reason: format!("malformed digest `{digest}`"),
@@ -791,7 +751,8 @@ impl Layout {
     }
 
     /// Read a blob and check its digest.
-    pub fn read_blob(&self, digest: &str) -> Result<Vec<u8>, OciError> {
+    pub fn read_blob(&self, digest: impl AsRef<str>) -> Result<Vec<u8>, OciError> {
+        let digest = digest.as_ref();
         let path = self.blob_path(digest)?;
         let bytes = std::fs::read(&path).map_err(|e| io_err(&path, e))?;
         let got = format!("sha256:{}", hex::encode(Sha256::digest(&bytes)));
@@ -809,14 +770,25 @@ impl Layout {
     /// corrupt layout.
     pub fn read_json_blob<T: for<'de> Deserialize<'de>>(
         &self,
-        digest: &str,
+        digest: impl AsRef<str>,
     ) -> Result<T, OciError> {
-        let bytes = self.read_blob(digest)?;
-        let path = self.blob_path(digest)?;
-        serde_json::from_slice(&bytes).map_err(|e| OciError::Layout {
-            path: path.display().to_string(),
+        let bytes = self.read_blob(digest.as_ref())?;
+        self.parse_blob(digest.as_ref(), &bytes)
+    }
+
+    fn parse_blob<T: for<'de> Deserialize<'de>>(
+        &self,
+        digest: &str,
+        bytes: &[u8],
+    ) -> Result<T, OciError> {
+        serde_json::from_slice(bytes).map_err(|e| OciError::Layout {
+            path: self
+                .blob_path(digest)
+                .unwrap_or_else(|_| self.dir.clone())
+                .display()
+                .to_string(),
             reason: format!("malformed JSON: {e}"),
-            help: "the layout is corrupt; build it again".into(),
+            help: "the layout is corrupt, or not an OCI/Docker v2 image; build it again".into(),
         })
     }
 
@@ -824,19 +796,19 @@ impl Layout {
     pub fn find(&self, reference: Option<&str>) -> Result<&Descriptor, OciError> {
         let refs = || {
             self.index
-                .manifests
+                .manifests()
                 .iter()
-                .filter_map(|d| d.annotations.as_ref()?.get(ANNOTATION_REF_NAME).cloned())
+                .filter_map(|d| d.annotations().as_ref()?.get(ANNOTATION_REF_NAME).cloned())
                 .collect::<Vec<_>>()
                 .join(", ")
         };
         match reference {
             Some(r) => self
                 .index
-                .manifests
+                .manifests()
                 .iter()
                 .find(|d| {
-                    d.annotations
+                    d.annotations()
                         .as_ref()
                         .and_then(|a| a.get(ANNOTATION_REF_NAME))
                         .is_some_and(|n| n == r)
@@ -846,10 +818,10 @@ impl Layout {
                     reason: format!("no image named `{r}`"),
                     help: format!("the layout has: {}", refs()),
                 }),
-            None if self.index.manifests.len() == 1 => Ok(&self.index.manifests[0]),
+            None if self.index.manifests().len() == 1 => Ok(&self.index.manifests()[0]),
             None => Err(OciError::Layout {
                 path: self.dir.display().to_string(),
-                reason: format!("{} images, which one?", self.index.manifests.len()),
+                reason: format!("{} images, which one?", self.index.manifests().len()),
                 help: format!("write DIR:REF with REF one of: {}", refs()),
             }),
         }
@@ -861,45 +833,43 @@ impl Layout {
         desc: &Descriptor,
         platform: &Platform,
     ) -> Result<Option<PlatformImage>, OciError> {
-        let manifest_desc = match desc.media_type.as_str() {
+        let manifest_desc = match desc.media_type().as_ref() {
             MEDIA_INDEX | MEDIA_DOCKER_LIST => {
-                let index: Index = self.read_json_blob(&desc.digest)?;
-                match index.manifests.into_iter().find(|m| {
-                    m.platform.as_ref().is_some_and(|p| {
-                        p.os == platform.os
-                            && p.arch == platform.arch
-                            && (platform.variant.is_none() || p.variant == platform.variant)
-                    })
-                }) {
-                    Some(m) => m,
+                let index: Index = self.read_json_blob(desc.digest())?;
+                match index
+                    .manifests()
+                    .iter()
+                    .find(|m| m.platform().as_ref().is_some_and(|p| platform.matches(p)))
+                {
+                    Some(m) => m.clone(),
                     None => return Ok(None),
                 }
             }
             _ => desc.clone(),
         };
-        let manifest: Manifest = self.read_json_blob(&manifest_desc.digest)?;
-        let config: ImageConfig = self.read_json_blob(&manifest.config.digest)?;
-        if config.os != platform.os || config.architecture != platform.arch {
+        let manifest: Manifest = self.read_json_blob(manifest_desc.digest())?;
+        let config_digest = manifest.config().digest().to_string();
+        let bytes = self.read_blob(&config_digest)?;
+        let config: ImageConfig = self.parse_blob(&config_digest, &bytes)?;
+        let config_json: serde_json::Value = self.parse_blob(&config_digest, &bytes)?;
+        if config.os().to_string() != platform.os
+            || config.architecture().to_string() != platform.arch
+        {
             return Ok(None);
         }
-        if manifest.layers.len() != config.rootfs.diff_ids.len() {
+        let diff_ids = config.rootfs().diff_ids().len();
+        if manifest.layers().len() != diff_ids {
             return Err(OciError::Layout {
-                path: self
-                    .blob_path(&manifest.config.digest)?
-                    .display()
-                    .to_string(),
-                reason: format!(
-                    "{} layers but {} diff_ids",
-                    manifest.layers.len(),
-                    config.rootfs.diff_ids.len()
-                ),
+                path: self.blob_path(&config_digest)?.display().to_string(),
+                reason: format!("{} layers but {diff_ids} diff_ids", manifest.layers().len()),
                 help: "the base image is malformed".into(),
             });
         }
         Ok(Some(PlatformImage {
-            layers: manifest.layers.clone(),
+            layers: manifest.layers().clone(),
             manifest,
             config,
+            config_json,
         }))
     }
 }
@@ -933,17 +903,17 @@ impl BaseLayout {
                 platform: platform.to_string(),
             })?;
         for l in &img.layers {
-            if !l.media_type.contains("tar") {
+            if !l.media_type().as_ref().contains("tar") {
                 return Err(OciError::Layout {
                     path: self.layout.dir.display().to_string(),
-                    reason: format!("layer {} has media type {}", l.digest, l.media_type),
+                    reason: format!("layer {} has media type {}", l.digest(), l.media_type()),
                     help: "only tar, tar+gzip and tar+zstd layers can be reused".into(),
                 });
             }
         }
         Ok(img)
     }
-    fn blob_path(&self, digest: &str) -> Result<PathBuf, OciError> {
+    fn blob_path(&self, digest: impl AsRef<str>) -> Result<PathBuf, OciError> {
         let p = self.layout.blob_path(digest)?;
         if p.is_file() {
             Ok(p)
@@ -971,6 +941,30 @@ pub fn newest_mtime(release_dir: &Path, platforms: &[String], components: &[Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The layer tar's bytes are part of every image digest klts publishes: pinned, so that a
+    /// change (a `tar` crate upgrade, an entry added) is a decision, not an accident. They
+    /// equal the hand-written writer's that preceded the `tar` crate except in the checksum
+    /// field, which `tar` writes as 7 octal digits and a NUL (GNU tar: 6 digits, NUL, space).
+    #[test]
+    fn layer_tar_bytes_are_pinned() {
+        let bin: Vec<u8> = (0..2000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let tar = layer_tar(
+            Vec::new(),
+            "kube-proxy",
+            bin.as_slice(),
+            2000,
+            1_600_000_000,
+        )
+        .unwrap();
+        // 3 directories, 1 header + 4 blocks of data, 2 blocks of end marker.
+        assert_eq!(tar.len(), 512 * (3 + 1 + 4 + 2));
+        assert_eq!(&tar[148..156], b"0010417\0");
+        assert_eq!(
+            hex::encode(Sha256::digest(&tar)),
+            "e3393f9bb54dc0df8d7e7a1f77b78fa6a4b6ffbf4cde553855ed907a72071fc8"
+        );
+    }
 
     #[test]
     fn dates() {

@@ -794,15 +794,15 @@ pub fn push(
 ) -> Result<PushReport, RegistryError> {
     // Plan (and read everything) before touching the network.
     let mut plans = Vec::new();
-    for entry in &layout.index.manifests {
+    for entry in layout.index.manifests() {
         let name = entry
-            .annotations
+            .annotations()
             .as_ref()
             .and_then(|a| a.get(ANNOTATION_REF_NAME))
             .ok_or_else(|| {
                 RegistryError::Layout(OciError::Layout {
                     path: layout.dir.join("index.json").display().to_string(),
-                    reason: format!("entry {} has no {ANNOTATION_REF_NAME}", entry.digest),
+                    reason: format!("entry {} has no {ANNOTATION_REF_NAME}", entry.digest()),
                     help: "build the layout with `klts image`".into(),
                 })
             })?;
@@ -816,18 +816,18 @@ pub fn push(
         // Both go into request URLs: a layout from elsewhere must not smuggle `/`, `?` or `#`.
         crate::oci::validate_component(component)?;
         crate::oci::validate_tag(tag)?;
-        let index: Index = layout.read_json_blob(&entry.digest)?;
+        let index: Index = layout.read_json_blob(entry.digest())?;
         let mut blobs = Vec::new();
-        for m in &index.manifests {
-            let manifest: crate::oci::Manifest = layout.read_json_blob(&m.digest)?;
-            blobs.push(manifest.config.clone());
-            blobs.extend(manifest.layers.iter().cloned());
+        for m in index.manifests() {
+            let manifest: crate::oci::Manifest = layout.read_json_blob(m.digest())?;
+            blobs.push(manifest.config().clone());
+            blobs.extend(manifest.layers().iter().cloned());
         }
         plans.push(Plan {
             repo: format!("{}/{component}", target.repository),
             tag: tag.to_string(),
             index: entry.clone(),
-            manifests: index.manifests.clone(),
+            manifests: index.manifests().clone(),
             blobs,
         });
     }
@@ -839,54 +839,58 @@ pub fn push(
     for plan in &plans {
         let mut seen = BTreeSet::new();
         for blob in &plan.blobs {
-            if !seen.insert(blob.digest.clone()) {
+            let digest = blob.digest().to_string();
+            if !seen.insert(digest.clone()) {
                 continue;
             }
-            if client.has_blob(&plan.repo, &blob.digest)? {
+            if client.has_blob(&plan.repo, &digest)? {
                 report.blobs_skipped += 1;
-                pushed_to.insert(blob.digest.clone(), plan.repo.clone());
+                pushed_to.insert(digest, plan.repo.clone());
                 continue;
             }
-            let path = layout.blob_path(&blob.digest)?;
+            let path = layout.blob_path(&digest)?;
             let mut file = std::fs::File::open(&path).map_err(|e| {
                 RegistryError::Layout(OciError::Io {
                     path: path.display().to_string(),
                     reason: e.to_string(),
                 })
             })?;
-            let from = pushed_to.get(&blob.digest).map(String::as_str);
-            match client.upload_blob(&plan.repo, &blob.digest, blob.size, &mut file, from)? {
+            let from = pushed_to.get(&digest).map(String::as_str);
+            match client.upload_blob(&plan.repo, &digest, blob.size(), &mut file, from)? {
                 Upload::Mounted => report.blobs_mounted += 1,
                 Upload::Uploaded { chunks } => {
                     report.chunks += chunks;
                     report.blobs_uploaded += 1;
-                    report.bytes_uploaded += blob.size;
+                    report.bytes_uploaded += blob.size();
                 }
             }
-            pushed_to.insert(blob.digest.clone(), plan.repo.clone());
+            pushed_to.insert(digest, plan.repo.clone());
         }
     }
     // 2. manifests and indexes by digest
     for plan in &plans {
         for m in plan.manifests.iter().chain([&plan.index]) {
-            let bytes = layout.read_blob(&m.digest)?;
-            client.put_manifest(&plan.repo, &m.digest, &m.media_type, &bytes, &m.digest)?;
+            let digest = m.digest().as_ref();
+            let bytes = layout.read_blob(digest)?;
+            let media_type = m.media_type().as_ref();
+            client.put_manifest(&plan.repo, digest, media_type, &bytes, digest)?;
             report.manifests += 1;
         }
     }
     // 3. tags, last
     for plan in &plans {
-        let bytes = layout.read_blob(&plan.index.digest)?;
+        let digest = plan.index.digest().as_ref();
+        let bytes = layout.read_blob(digest)?;
         client.put_manifest(
             &plan.repo,
             &plan.tag,
-            &plan.index.media_type,
+            plan.index.media_type().as_ref(),
             &bytes,
-            &plan.index.digest,
+            digest,
         )?;
         report.images.push(PushedImage {
             reference: format!("{}/{}:{}", target.registry, plan.repo, plan.tag),
-            digest: plan.index.digest.clone(),
+            digest: digest.to_string(),
         });
     }
     Ok(report)

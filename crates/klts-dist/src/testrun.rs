@@ -341,8 +341,8 @@ pub fn test(
         junit: dest.join("junit.xml"),
         log: dest.join("test.log"),
     };
-    let xml = crate::junit::render(&report);
     let junit = staging.dir.join("junit.xml");
+    let xml = crate::junit::render(&report).map_err(io(&junit))?;
     std::fs::write(&junit, xml).map_err(io(&junit))?;
     let json = serde_json::to_string_pretty(&report).unwrap_or_default();
     let summary = staging.dir.join("summary.json");

@@ -326,10 +326,23 @@ pub fn read_rpm(path: &Path) -> Result<Rpm, YumError> {
     })
 }
 
-/// XML text/attribute escaping (the same as JUnit reports use: characters XML 1.0 cannot carry
-/// become U+FFFD).
+/// Escape text for XML content and attribute values; characters XML 1.0 cannot carry
+/// (control characters other than tab, newline, carriage return) become U+FFFD.
 pub fn esc(s: &str) -> String {
-    crate::junit::escape(s)
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn version_el(r: &Rpm) -> String {
@@ -666,6 +679,36 @@ pub fn repo_file(url: &str, suite: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn escapes_markup_and_control_characters() {
+        assert_eq!(
+            esc("a<b>&\"c'\u{1}\td"),
+            "a&lt;b&gt;&amp;&quot;c&apos;\u{FFFD}\td"
+        );
+    }
+
+    mod esc_props {
+        use super::*;
+
+        proptest! {
+            #[test]
+            fn escaped_text_carries_no_markup(s in "\\PC{0,80}|[<>&\"'\u{0}-\u{1f}a-z]{0,40}") {
+                let e = esc(&s);
+                prop_assert!(!e.contains('<') && !e.contains('>') && !e.contains('"'));
+                prop_assert!(!e.chars().any(|c| (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')));
+                // Every & starts an entity.
+                for (i, _) in e.match_indices('&') {
+                    let rest = &e[i..];
+                    prop_assert!(["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"].iter().any(|x| rest.starts_with(x)));
+                }
+                // Unescaping gives the input back (control characters aside).
+                let back = e.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&");
+                let want: String = s.chars().map(|c| if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') { '\u{FFFD}' } else { c }).collect();
+                prop_assert_eq!(back, want);
+            }
+        }
+    }
 
     #[test]
     fn repo_files_expire_their_metadata() {

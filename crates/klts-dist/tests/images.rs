@@ -465,7 +465,7 @@ fn layouts_are_reproducible_and_skopeo_reads_them() {
         .unwrap()
         .unwrap();
     let (content, listing) = file_in_layer(
-        &l.blob_path(&img.layers[0].digest).unwrap(),
+        &l.blob_path(img.layers[0].digest()).unwrap(),
         "kube-apiserver",
     );
     assert_eq!(
@@ -477,11 +477,11 @@ fn layouts_are_reproducible_and_skopeo_reads_them() {
     // diff_id is the sha256 of the uncompressed tar.
     let raw = run(Command::new("sh").arg("-c").arg(format!(
         "gzip -dc {} | sha256sum",
-        l.blob_path(&img.layers[0].digest).unwrap().display()
+        l.blob_path(img.layers[0].digest()).unwrap().display()
     )));
     assert_eq!(
         format!("sha256:{}", &raw[..64]),
-        img.config.rootfs.diff_ids[0]
+        img.config.rootfs().diff_ids()[0]
     );
     // Nothing left behind next to the layout.
     let leftovers: Vec<_> = std::fs::read_dir(&ra)
@@ -561,10 +561,10 @@ fn base_image_layers_come_first() {
         assert_eq!(img.layers.len(), 2);
         assert_eq!(img.layers[0], base_img.layers[0]);
         assert_eq!(
-            img.config.rootfs.diff_ids[0],
-            base_img.config.rootfs.diff_ids[0]
+            img.config.rootfs().diff_ids()[0],
+            base_img.config.rootfs().diff_ids()[0]
         );
-        assert_eq!(img.config.history.len(), 2);
+        assert_eq!(img.config.history().as_ref().unwrap().len(), 2);
     }
     let inspect = skopeo_json(&[
         "--override-arch",
@@ -596,6 +596,132 @@ fn base_image_layers_come_first() {
     oci::build_layout(&amd_only).unwrap();
     let err = oci::build_layout(&opts).unwrap_err().to_string();
     assert!(err.contains("no manifest for linux/arm64"), "{err}");
+}
+
+/// A one-platform base image layout written by hand, as `docker build` and `skopeo copy` leave
+/// one: a single (empty) layer and a configuration setting what base images commonly set,
+/// Docker's `Healthcheck` (which the OCI spec does not define) included.
+fn docker_style_base(dir: &Path) {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| {
+        let hex = hex::encode(Sha256::digest(bytes));
+        std::fs::write(blobs.join(&hex), bytes).unwrap();
+        (format!("sha256:{hex}"), bytes.len())
+    };
+    let (layer, layer_size) = put(&[0u8; 1024]);
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux", "created": "2024-01-01T00:00:00Z",
+        "author": "base maintainers",
+        "config": {
+            "User": "65532:65532",
+            "ExposedPorts": {"8080/tcp": {}, "9090/tcp": {}, "53/udp": {}},
+            "Env": ["PATH=/opt/base/bin:/usr/bin:/bin", "LANG=C.UTF-8"],
+            "Entrypoint": ["/bin/sh", "-c"],
+            "Cmd": ["sh"],
+            "Volumes": {"/data": {}, "/var/log/app": {}},
+            "WorkingDir": "/srv",
+            "Labels": {"org.example.b": "2", "org.example.a": "1", "org.example.c": "3"},
+            "StopSignal": "SIGQUIT",
+            "Healthcheck": {"Test": ["CMD", "/bin/true"], "Interval": 30000000000u64},
+            "OnBuild": ["RUN false"],
+            "ArgsEscaped": true
+        },
+        "rootfs": {"type": "layers", "diff_ids": [layer]},
+        "history": [{"created": "2024-01-01T00:00:00Z", "created_by": "ADD rootfs.tar /"}]
+    });
+    let (config, config_size) = put(&serde_json::to_vec(&config).unwrap());
+    let manifest = serde_json::json!({
+        "schemaVersion": 2, "mediaType": oci::MEDIA_MANIFEST,
+        "config": {"mediaType": oci::MEDIA_CONFIG, "digest": config, "size": config_size},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer, "size": layer_size}]
+    });
+    let (manifest, manifest_size) = put(&serde_json::to_vec(&manifest).unwrap());
+    let index = serde_json::json!({"schemaVersion": 2, "manifests": [{
+        "mediaType": oci::MEDIA_MANIFEST, "digest": manifest, "size": manifest_size,
+        "annotations": {(oci::ANNOTATION_REF_NAME): "base:1"}
+    }]});
+    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+}
+
+#[test]
+fn an_image_keeps_its_base_configuration_but_the_entrypoint_and_cmd() {
+    let d = tempfile::tempdir().unwrap();
+    let base = d.path().join("base");
+    docker_style_base(&base);
+    let build_on_base = |out: &str| {
+        let release = fake_release(&d.path().join(out), &["kube-proxy"]);
+        let mut opts = options(&release, &["kube-proxy"], 0);
+        opts.platforms = vec!["linux/amd64".parse().unwrap()];
+        opts.base = Some(base.display().to_string().parse().unwrap());
+        oci::build_layout(&opts).unwrap()
+    };
+    let report = build_on_base("one");
+    let l = Layout::open(&report.layout).unwrap();
+    let img = l
+        .platform_image(l.find(None).unwrap(), &"linux/amd64".parse().unwrap())
+        .unwrap()
+        .unwrap();
+    let c = &img.config_json;
+    let run = &c["config"];
+    assert_eq!(run["User"], "65532:65532", "{c}");
+    assert_eq!(
+        run["ExposedPorts"],
+        serde_json::json!({"53/udp": {}, "8080/tcp": {}, "9090/tcp": {}})
+    );
+    assert_eq!(
+        run["Volumes"],
+        serde_json::json!({"/data": {}, "/var/log/app": {}})
+    );
+    // The base's PATH is kept, not replaced by the default.
+    assert_eq!(
+        run["Env"],
+        serde_json::json!(["PATH=/opt/base/bin:/usr/bin:/bin", "LANG=C.UTF-8"])
+    );
+    assert_eq!(run["WorkingDir"], "/srv");
+    assert_eq!(run["Labels"]["org.example.b"], "2");
+    assert_eq!(run["StopSignal"], "SIGQUIT");
+    // Not an OCI field, kept all the same.
+    assert_eq!(
+        run["Healthcheck"]["Test"],
+        serde_json::json!(["CMD", "/bin/true"])
+    );
+    assert_eq!(c["author"], "base maintainers");
+    // What klts sets: its Entrypoint, hence no Cmd (Docker's rule); the base's ONBUILD
+    // triggers are not run, so not passed on; ArgsEscaped described the base's entrypoint.
+    assert_eq!(
+        run["Entrypoint"],
+        serde_json::json!(["/usr/local/bin/kube-proxy"])
+    );
+    for dropped in ["Cmd", "OnBuild", "ArgsEscaped"] {
+        assert!(run.get(dropped).is_none(), "{dropped} kept: {c}");
+    }
+    assert_eq!(c["created"], "1970-01-01T00:00:00Z");
+    assert_eq!(c["rootfs"]["diff_ids"].as_array().unwrap().len(), 2);
+    let history = c["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0]["created_by"], "ADD rootfs.tar /");
+    assert_eq!(
+        history[1]["created_by"],
+        "klts image: /usr/local/bin/kube-proxy"
+    );
+    // Written canonically (sorted keys, no spaces) whatever order the maps come in: another
+    // build gives the same bytes, and the config blob is its own sorted re-serialization.
+    let config_digest = img.manifest.config().digest().to_string();
+    let bytes = l.read_blob(&config_digest).unwrap();
+    assert_eq!(serde_json::to_vec(c).unwrap(), bytes);
+    let again = build_on_base("two");
+    assert_eq!(report.images[0].digest, again.images[0].digest);
+    if tools() {
+        let config = skopeo_json(&[
+            "inspect",
+            "--config",
+            &format!("oci:{}:kube-proxy:{RELEASE}", report.layout.display()),
+        ]);
+        assert_eq!(config["config"]["User"], "65532:65532");
+        assert_eq!(config["config"]["WorkingDir"], "/srv");
+    }
 }
 
 #[test]
@@ -649,7 +775,7 @@ fn push_to_a_real_registry_then_pull_with_skopeo() {
         .unwrap()
         .unwrap();
     let (content, _) = file_in_layer(
-        &pl.blob_path(&img.layers[0].digest).unwrap(),
+        &pl.blob_path(img.layers[0].digest()).unwrap(),
         "kube-apiserver",
     );
     assert_eq!(

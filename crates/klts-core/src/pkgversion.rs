@@ -1,5 +1,8 @@
 //! Package versions for dpkg and rpm that sort the way KLTS releases do.
 //!
+//! A version rule, so it lives here with [`Version`] (the portal shows these versions
+//! without depending on the package writers); `klts_dist::pkgversion` re-exports it.
+//!
 //! A release `v1.17.17-lts.3` is upstream `v1.17.17` plus back-ported fixes, so its packages
 //! must sort *above* every upstream package of `1.17.17` (`1.17.17-00` from the old
 //! apt.kubernetes.io, `1.17.17-150500.1.1` from pkgs.k8s.io) and *below* the next upstream
@@ -25,7 +28,7 @@
 //! not something users install and is refused, as are other vendor labels: dpkg orders a label
 //! that is a prefix of another (`lt` vs `lts`) differently from rpm and from klts.
 
-use klts_core::version::Version;
+use crate::version::Version;
 
 /// The package versions of one release.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -252,21 +252,10 @@ impl Date {
             && self.day <= days_in_month(self.year, self.month)
     }
 
-    /// Today in UTC, from the system clock.
+    /// Today in UTC, from the system clock. Commands take the day from the
+    /// [`crate::time::BuildTime`] they were given instead ([`crate::time::BuildTime::today`]).
     pub fn today() -> Date {
-        use std::time::{SystemTime, UNIX_EPOCH};
-        let secs: i64 = match SystemTime::now().duration_since(UNIX_EPOCH) {
-            Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-            Err(e) => {
-                let d = e.duration();
-                let whole = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
-                // A clock before 1970 with a fraction of a second belongs to the previous second.
-                whole
-                    .saturating_add(i64::from(d.subsec_nanos() > 0))
-                    .saturating_neg()
-            }
-        };
-        Date::from_days(secs.div_euclid(86_400))
+        Date::from_days(crate::time::system_now().div_euclid(86_400))
     }
 
     /// The day `days_since_epoch` days after 1970-01-01 (before it when negative), saturating
@@ -1085,6 +1074,14 @@ pub enum Phase {
     Upcoming,
 }
 
+impl Phase {
+    /// Whether a line in this phase is supported (by the community or by KLTS): the one
+    /// definition of "supported" for `klts lifecycle --supported` and the portal.
+    pub fn is_supported(self) -> bool {
+        matches!(self, Phase::Community | Phase::Lts)
+    }
+}
+
 impl fmt::Display for Phase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -1131,6 +1128,21 @@ pub struct LineStatus {
     /// Where the policy and the activity disagree: a release shipped after the line's support
     /// ended, said in one sentence (`klts lint` warns with it).
     pub disagreement: Option<String>,
+}
+
+impl LineStatus {
+    /// Whether the line is supported on the day asked about ([`Phase::is_supported`]).
+    pub fn is_supported(&self) -> bool {
+        self.phase.is_supported()
+    }
+}
+
+/// The lines supported on `date`, newest first: [`statuses`] filtered by
+/// [`LineStatus::is_supported`] (what `klts lifecycle --supported` lists).
+pub fn supported(cal: &Calendar, policy: &Policy, date: Date) -> Vec<LineStatus> {
+    let mut lines = statuses(cal, policy, date);
+    lines.retain(LineStatus::is_supported);
+    lines
 }
 
 /// The status of a line on `date` under `policy` (see the [module documentation](self) for
@@ -1601,6 +1613,23 @@ mod tests {
         assert_eq!(phase("1.19"), Some(Phase::Lts));
         assert_eq!(phase("1.10"), Some(Phase::Lts));
         assert_eq!(phase("1.9"), Some(Phase::Eol));
+    }
+
+    #[test]
+    fn supported_means_community_or_lts_on_the_day() {
+        assert!(Phase::Community.is_supported());
+        assert!(Phase::Lts.is_supported());
+        assert!(!Phase::Eol.is_supported());
+        assert!(!Phase::Upcoming.is_supported());
+        let cal = Calendar::builtin();
+        let lines: Vec<String> = supported(&cal, &Policy::default(), d("2021-12-01"))
+            .iter()
+            .map(|s| s.line.to_string())
+            .collect();
+        // 1.23 is upcoming and 1.9 out of the program on that day: neither is listed.
+        assert_eq!(lines.first().map(String::as_str), Some("1.22"));
+        assert_eq!(lines.last().map(String::as_str), Some("1.10"));
+        assert_eq!(lines.len(), 13);
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! carry, and a civil date as days since 1970. The calendar arithmetic itself is
 //! [`crate::lifecycle::Date`]'s (one algorithm, proleptic Gregorian, saturating).
 //!
-//! Reading "now" and `SOURCE_DATE_EPOCH` happens once, at the command line's edge
-//! ([`BuildTime::from_env`]); libraries take the resulting [`BuildTime`] (or the seconds it
+//! Reading "now" ([`system_now`]) and `SOURCE_DATE_EPOCH` happens once, at the command
+//! line's edge, into a [`BuildTime`] ([`BuildTime::parse`]); libraries take the resulting [`BuildTime`] (or the seconds it
 //! implies) as an argument and never read the clock or the environment for a time themselves,
 //! so a test passes a fixed `BuildTime` and gets the bytes it implies.
 //!
@@ -84,15 +84,14 @@ impl BuildTime {
         })
     }
 
-    /// `SOURCE_DATE_EPOCH` and the system clock, read now. Only the command line calls this,
-    /// once per run.
-    pub fn from_env() -> Result<BuildTime, TimeError> {
-        BuildTime::parse(std::env::var_os(SOURCE_DATE_EPOCH).as_deref(), system_now())
-    }
-
     /// The time a reproducible output records: `SOURCE_DATE_EPOCH` when set, else now.
     pub fn reproducible_or_now(&self) -> i64 {
         self.source_date_epoch.unwrap_or(self.now)
+    }
+
+    /// `SOURCE_DATE_EPOCH` as unsigned seconds (it is never negative once parsed).
+    pub fn source_date_epoch_u64(&self) -> Option<u64> {
+        self.source_date_epoch.and_then(|s| u64::try_from(s).ok())
     }
 
     /// [`BuildTime::reproducible_or_now`] for formats with 32-bit times: a
@@ -118,8 +117,9 @@ impl BuildTime {
     }
 }
 
-/// The system clock in seconds since 1970 (negative before it, saturating).
-pub(crate) fn system_now() -> i64 {
+/// The system clock in seconds since 1970 (negative before it, saturating). Only the command
+/// line's edge calls it, once per run, and passes the result down in a [`BuildTime`].
+pub fn system_now() -> i64 {
     use std::time::{SystemTime, UNIX_EPOCH};
     match SystemTime::now().duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),

@@ -54,25 +54,16 @@
 //! the old key (apt's `signed-by` keyring, dnf's imported `gpgkey`) fail with NO_PUBKEY or a
 //! bad signature until they import the new one, which should be a decision, not an accident.
 
+use klts_core::time::{BuildTime, TimeError};
 use klts_core::Version;
 use std::path::{Path, PathBuf};
 
-/// `SOURCE_DATE_EPOCH` (reproducible builds), if set and a valid unix time.
-pub fn source_date_epoch() -> Option<u32> {
-    std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|v| v.trim().parse::<u32>().ok())
-}
-
 /// The time written into repository metadata (`Date:`, `revision`, timestamps):
-/// `SOURCE_DATE_EPOCH` when set, else now.
-pub fn metadata_time() -> u32 {
-    source_date_epoch().unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs().min(u32::MAX as u64) as u32)
-            .unwrap_or(0)
-    })
+/// `SOURCE_DATE_EPOCH` when set, else now, from the command's [`BuildTime`] (read once by the
+/// CLI; this crate never reads the clock or the environment for it). A `SOURCE_DATE_EPOCH`
+/// past 2106 is an error: the metadata and its signatures store 32-bit times.
+pub fn metadata_time(time: &BuildTime) -> Result<u32, TimeError> {
+    time.reproducible_or_now_u32()
 }
 
 /// Errors of collecting inputs and publishing.

@@ -8,7 +8,8 @@
 //!   **before** anything is written: it signs and verifies a probe.
 //! * [`SigningKey::clearsign`] (apt's `InRelease`) and [`SigningKey::detached`] (`Release.gpg`,
 //!   `repomd.xml.asc`) make SHA-256 signatures whose creation time is given by the caller;
-//!   [`signature_time`] is `SOURCE_DATE_EPOCH` when set, else the current time, but never earlier
+//!   [`signature_time`] is `SOURCE_DATE_EPOCH` when set, else the current time (both of the
+//!   caller's `BuildTime`: nothing here reads the clock for it), but never earlier
 //!   than the signing key's creation ([`SigningKey::signature_time_for`]: GnuPG reports a "Time
 //!   conflict" and rpm-sequoia rejects such signatures). EdDSA and RSA signatures are
 //!   deterministic, so with a fixed time the same input gives the same signature bytes.
@@ -402,9 +403,12 @@ pub fn write_key_files(
     Ok(public)
 }
 
-/// The signature time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
-pub fn signature_time() -> u32 {
-    crate::publish::source_date_epoch().unwrap_or_else(|| Timestamp::now().as_secs())
+/// The signature time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now, from the
+/// command's [`BuildTime`] (the same time as [`crate::publish::metadata_time`]).
+pub fn signature_time(
+    time: &klts_core::time::BuildTime,
+) -> Result<u32, klts_core::time::TimeError> {
+    crate::publish::metadata_time(time)
 }
 
 /// Which component key signs.

@@ -313,6 +313,55 @@ fn apt_publishing_is_deterministic() {
     assert!(text.contains(" main/binary-amd64/Packages.gz\n"), "{text}");
 }
 
+/// The times of a publish come from the `BuildTime` the caller passes (the CLI reads it once):
+/// a fixed clock without SOURCE_DATE_EPOCH dates `Release` at that clock, with it at the
+/// epoch, whatever the environment of the test process says.
+#[test]
+fn publish_times_come_from_the_build_time_passed_in() {
+    use klts_core::time::BuildTime;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = native_out(&tmp.path().join("out"), &[("v1.17.17-lts.1", false)]);
+    let k = key("KLTS Test");
+    let publish = |name: &str, time: BuildTime| {
+        let opts = AptOptions {
+            date: klts_dist::publish::metadata_time(&time).unwrap(),
+            sign_time: sign::signature_time(&time).unwrap(),
+            ..apt_opts()
+        };
+        let repo = tmp.path().join(name);
+        apt::publish(&out, &[], &k.key, &opts, &repo).unwrap();
+        std::fs::read_to_string(repo.join("dists/v1.17/Release")).unwrap()
+    };
+    let clock = BuildTime {
+        now: i64::from(T0) + 86_400,
+        source_date_epoch: None,
+    };
+    let text = publish("now", clock);
+    assert!(
+        text.contains("Date: Wed, 15 Nov 2023 22:13:20 UTC\n"),
+        "{text}"
+    );
+    let text = publish(
+        "epoch",
+        BuildTime {
+            source_date_epoch: Some(i64::from(T0)),
+            ..clock
+        },
+    );
+    assert!(
+        text.contains("Date: Tue, 14 Nov 2023 22:13:20 UTC\n"),
+        "{text}"
+    );
+    // Past what the metadata's 32-bit times hold: an error naming the variable, not a wrap.
+    let far = BuildTime::fixed(i64::from(u32::MAX) + 1);
+    let e = klts_dist::publish::metadata_time(&far).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("SOURCE_DATE_EPOCH=4294967296 is past 2106"),
+        "{e}"
+    );
+}
+
 /// Build `<dir>/<name>-<version>-<release>.<arch>.rpm` with rpmbuild.
 fn make_rpm(dir: &Path, name: &str, version: &str, release: &str) -> PathBuf {
     let top = tempfile::tempdir().unwrap();

@@ -5,7 +5,7 @@
 //! this apply?"), and it is asked before a name is chosen. `--dry-run` shows what `--write`
 //! would write (the patch files and the diff of releases.yml) without writing.
 
-use crate::{json, Cli, Failure, Format};
+use crate::{json, Failure, Format, HiArgs};
 use clap::{Args, Subcommand};
 use klts_core::MinorLine;
 use klts_forge::backport::{self, BackportOptions, BackportReport, CommitStatus};
@@ -127,8 +127,8 @@ pub(crate) struct FmtArgs {
     check: bool,
 }
 
-pub(crate) fn run_fmt(cli: &Cli, args: &FmtArgs) -> Result<u8, Failure> {
-    let ws = crate::open(cli)?;
+pub(crate) fn run_fmt(hi: &HiArgs, args: &FmtArgs) -> Result<u8, Failure> {
+    let ws = hi.workspace()?;
     let files = klts_forge::patchfmt::scan(&ws)?;
     for f in &files {
         if let Some(why) = &f.skipped {
@@ -149,8 +149,8 @@ pub(crate) fn run_fmt(cli: &Cli, args: &FmtArgs) -> Result<u8, Failure> {
     Ok(0)
 }
 
-pub(crate) fn run_refresh(cli: &Cli, args: &RefreshArgs) -> Result<u8, Failure> {
-    let ws = crate::open(cli)?;
+pub(crate) fn run_refresh(hi: &HiArgs, args: &RefreshArgs) -> Result<u8, Failure> {
+    let ws = hi.workspace()?;
     let (plan, state, state_path) = resolve::plan_refresh(&ws, &args.name, &args.worktree)?;
     if !args.dry_run {
         resolve::finish_refresh(&ws, &plan, &state_path)?;
@@ -178,8 +178,8 @@ pub(crate) fn run_refresh(cli: &Cli, args: &RefreshArgs) -> Result<u8, Failure> 
     Ok(0)
 }
 
-pub(crate) fn run(cli: &Cli, args: &BackportArgs) -> Result<u8, Failure> {
-    let ws = crate::open(cli)?;
+pub(crate) fn run(hi: &HiArgs, args: &BackportArgs) -> Result<u8, Failure> {
+    let ws = hi.workspace()?;
     // The name is checked before any work, so that a bad one costs nothing.
     if let Some(name) = &args.name {
         klts_core::names::check(klts_core::names::NameKind::Patch, name).map_err(|e| Failure {
@@ -389,13 +389,13 @@ pub(crate) enum ReleaseCommand {
     },
 }
 
-pub(crate) fn run_release(cli: &Cli, cmd: &ReleaseCommand) -> Result<u8, Failure> {
+pub(crate) fn run_release(hi: &HiArgs, cmd: &ReleaseCommand) -> Result<u8, Failure> {
     let ReleaseCommand::New {
         line,
         patches,
         dry_run,
     } = cmd;
-    let ws = crate::open(cli)?;
+    let ws = hi.workspace()?;
     let (new, text, diff) = backport::plan_release(&ws, *line, patches)?;
     if *dry_run {
         for l in diff.lines() {

@@ -1,7 +1,7 @@
 //! `klts build` and `klts test`: arguments and output over `klts_dist::build` and
 //! `klts_dist::testrun`.
 
-use crate::{json, open, Cli, Failure, Format, ListArgs};
+use crate::{json, Failure, Format, HiArgs, ListArgs};
 use clap::Args;
 use klts_core::build::Platform;
 use klts_dist::build::{build, BuildError, BuildOptions};
@@ -102,8 +102,8 @@ struct Common {
 }
 
 impl Common {
-    fn out_dir(&self, cli: &Cli) -> PathBuf {
-        crate::out_dir(cli, self.out_dir.as_deref())
+    fn out_dir(&self, hi: &HiArgs) -> PathBuf {
+        hi.out_dir(self.out_dir.as_deref())
     }
 
     fn verify(&self) -> VerifyOptions {
@@ -130,13 +130,13 @@ fn progress(line: &str) {
 }
 
 /// `klts build`.
-pub fn run_build(cli: &Cli, a: &BuildArgs) -> Result<u8, Failure> {
-    let ws = open(cli)?;
+pub fn run_build(hi: &HiArgs, a: &BuildArgs) -> Result<u8, Failure> {
+    let ws = hi.workspace()?;
     let options = BuildOptions {
         platforms: a.platform.clone(),
         targets: a.targets.clone(),
         images: a.images,
-        out_dir: a.common.out_dir(cli),
+        out_dir: a.common.out_dir(hi),
         keep_worktree: a.common.keep_worktree,
         verify: a.common.verify(),
         go: a.common.go.clone(),
@@ -181,11 +181,11 @@ pub fn run_build(cli: &Cli, a: &BuildArgs) -> Result<u8, Failure> {
 }
 
 /// `klts test`.
-pub fn run_test(cli: &Cli, a: &TestArgs) -> Result<u8, Failure> {
-    let ws = open(cli)?;
+pub fn run_test(hi: &HiArgs, a: &TestArgs) -> Result<u8, Failure> {
+    let ws = hi.workspace()?;
     let options = TestOptions {
         retries: a.retries,
-        out_dir: a.common.out_dir(cli),
+        out_dir: a.common.out_dir(hi),
         keep_worktree: a.common.keep_worktree,
         verify: a.common.verify(),
         go: a.common.go.clone(),

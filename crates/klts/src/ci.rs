@@ -1,6 +1,6 @@
 //! `klts ci github`: arguments over `klts_dist::ci`.
 
-use crate::{Cli, Failure};
+use crate::{Failure, HiArgs};
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -81,7 +81,7 @@ fn go_versions(
     out
 }
 
-pub(crate) fn run_ci(cli: &Cli, cmd: &CiCommand) -> Result<u8, Failure> {
+pub(crate) fn run_ci(hi: &HiArgs, cmd: &CiCommand) -> Result<u8, Failure> {
     let CiCommand::Github {
         out,
         platform,
@@ -89,7 +89,7 @@ pub(crate) fn run_ci(cli: &Cli, cmd: &CiCommand) -> Result<u8, Failure> {
         runs_on,
         check,
     } = cmd;
-    let ws = crate::open(cli)?;
+    let ws = hi.workspace()?;
     let build = ws.build_config().map_err(|e| Failure {
         code: 2,
         message: e.to_string(),
@@ -119,7 +119,7 @@ pub(crate) fn run_ci(cli: &Cli, cmd: &CiCommand) -> Result<u8, Failure> {
     })?;
     let path = out
         .clone()
-        .unwrap_or_else(|| cli.workspace.join(".github/workflows/klts.yml"));
+        .unwrap_or_else(|| hi.workspace.join(".github/workflows/klts.yml"));
     if path.as_os_str() == "-" {
         if *check {
             return Err(Failure {

@@ -56,9 +56,10 @@ pub struct ImageArgs {
     /// Image tag [default: the release name, what kubeadm's --kubernetes-version asks for].
     #[arg(long)]
     tag: Option<String>,
-    /// Timestamp (seconds since 1970) for image `created` and file times [default: the newest
-    /// mtime of the input binaries, which `klts build` sets to the release commit's time].
-    #[arg(long, value_name = "SECONDS", env = "SOURCE_DATE_EPOCH")]
+    /// Timestamp (seconds since 1970) for image `created` and file times [default:
+    /// $SOURCE_DATE_EPOCH, else the newest mtime of the input binaries, which `klts build`
+    /// sets to the release commit's time].
+    #[arg(long, value_name = "SECONDS")]
     source_date_epoch: Option<u64>,
     /// The --image-repository users will pull from, for the kubeadm hint [default: --push's].
     #[arg(long, value_name = "REGISTRY/REPO")]
@@ -83,9 +84,9 @@ fn fail(e: impl std::fmt::Display) -> Failure {
     Failure::usage(e.to_string())
 }
 
-pub fn run(cli: &crate::Cli, args: &ImageArgs) -> Result<u8, Failure> {
-    let out_dir = crate::out_dir(cli, args.out_dir.as_deref());
-    let (product, build) = crate::dist_config(cli)?;
+pub fn run(hi: &crate::HiArgs, args: &ImageArgs) -> Result<u8, Failure> {
+    let out_dir = hi.out_dir(args.out_dir.as_deref());
+    let (product, build) = crate::dist_config(hi)?;
     let platform_names = if args.platform.is_empty() {
         build
             .platforms
@@ -111,8 +112,7 @@ pub fn run(cli: &crate::Cli, args: &ImageArgs) -> Result<u8, Failure> {
         return Ok(0);
     }
     let release_dir = out_dir.join(&args.release);
-    let epoch = args
-        .source_date_epoch
+    let epoch = crate::package::source_date_epoch(hi, args.source_date_epoch)?
         .unwrap_or_else(|| oci::newest_mtime(&release_dir, &platform_names, &components));
     let platforms = platform_names
         .iter()

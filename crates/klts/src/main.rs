@@ -34,6 +34,7 @@ macro_rules! outln_raw {
 mod backport;
 mod build;
 mod ci;
+mod hiargs;
 mod image;
 mod package;
 mod publish;
@@ -42,11 +43,13 @@ mod site;
 mod toolchain;
 mod vulns;
 
+pub(crate) use hiargs::HiArgs;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use klts_core::Severity;
 use klts_forge::checkout::{checkout, CheckoutOutcome};
 use klts_forge::verify::{select, verify, VerifyOptions};
-use klts_forge::{ForgeError, Workspace};
+use klts_forge::ForgeError;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -342,7 +345,7 @@ impl RunArgs {
     /// The engine's options for these arguments (the one place they are converted).
     pub(crate) fn verify_options(&self) -> VerifyOptions {
         VerifyOptions {
-            jobs: jobs(self),
+            jobs: self.jobs(),
             offline: self.offline,
             use_cache: !self.no_cache,
         }
@@ -383,17 +386,6 @@ fn main() -> ExitCode {
     }
 }
 
-pub(crate) fn open(cli: &Cli) -> Result<Workspace, Failure> {
-    Ok(Workspace::open(&cli.workspace, cli.cache_dir.as_deref())?)
-}
-
-/// Where the distribution steps read and write: `--out-dir`, or `WORKSPACE/out`.
-pub(crate) fn out_dir(cli: &Cli, given: Option<&std::path::Path>) -> PathBuf {
-    given
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_else(|| cli.workspace.join("out"))
-}
-
 /// The platforms the manifest builds for (its `build.platforms`, or the defaults).
 pub(crate) fn build_platforms(build: &klts_core::build::BuildConfig) -> Vec<String> {
     build
@@ -407,15 +399,15 @@ pub(crate) fn build_platforms(build: &klts_core::build::BuildConfig) -> Vec<Stri
 /// (`Workspace::build_config`) when there is a readable manifest, else Kubernetes and its
 /// defaults: the steps after `klts build` also work on an `out/` directory alone.
 pub(crate) fn dist_config(
-    cli: &Cli,
+    hi: &HiArgs,
 ) -> Result<(klts_core::Product, klts_core::build::BuildConfig), Failure> {
-    if !cli.workspace.join("releases.yml").exists() {
+    if !hi.has_manifest() {
         return Ok((
             klts_core::Product::Kubernetes,
             klts_core::build::BuildConfig::default(),
         ));
     }
-    let ws = open(cli)?;
+    let ws = hi.workspace()?;
     let product = ws
         .product()
         .map_err(|e| Failure::usage(e.to_string()))?
@@ -432,28 +424,11 @@ pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
     Ok(())
 }
 
-pub(crate) fn jobs(run: &RunArgs) -> usize {
-    run.jobs
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
-        .max(1)
-}
-
 fn run(cli: &Cli) -> Result<u8, Failure> {
-    // Commands that also work without a workspace must not take a mistyped `--workspace` for
-    // "no workspace": an explicit path that is not a directory is an error for every command.
-    if !cli.workspace.is_dir() {
-        return Err(Failure::usage(format!(
-                "workspace {} is not a directory\n  help: pass --workspace DIR with the directory that holds releases.yml (or omit it to use the current directory)",
-                cli.workspace.display()
-            )));
-    }
+    let hi = &HiArgs::from_low(cli)?;
     match &cli.command {
         Command::Releases(list) => {
-            let ws = open(cli)?;
+            let ws = hi.workspace()?;
             let rows = render::release_rows(&ws);
             match list.output {
                 Format::Json => json(&rows)?,
@@ -462,15 +437,12 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             Ok(0)
         }
         Command::Lint(list) => {
-            let ws = open(cli)?;
+            let ws = hi.workspace()?;
             let mut diags = klts_forge::lint::lint_workspace(&ws)?;
-            diags.extend(klts_forge::lint::lint_support(
-                &ws,
-                klts_core::lifecycle::Date::today(),
-            )?);
+            diags.extend(klts_forge::lint::lint_support(&ws, hi.today())?);
             let triage = ws.root.join(klts_vuln::triage::TRIAGE_FILE);
             if triage.exists() {
-                let db = vulns::database(cli)?;
+                let db = vulns::database(hi)?;
                 diags.extend(klts_vuln::triage::lint(&triage, &db, &ws.manifest));
             }
             let errors = diags
@@ -492,7 +464,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             offline,
             list,
         } => {
-            let ws = open(cli)?;
+            let ws = hi.workspace()?;
             let report = klts_forge::sync::fetch(&ws, *tags_only, *offline)?;
             match list.output {
                 Format::Json => json(&report)?,
@@ -505,7 +477,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             offline,
             list,
         } => {
-            let ws = open(cli)?;
+            let ws = hi.workspace()?;
             let report = klts_forge::sync::lock(&ws, *update, *offline)?;
             match list.output {
                 Format::Json => json(&report)?,
@@ -519,20 +491,19 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             run,
             list,
         } => {
-            let ws = open(cli)?;
+            let ws = hi.workspace()?;
             let names = select(&ws, releases, *all)?;
             if names.is_empty() {
                 return Err(Failure::usage("nothing to verify: no release has `must: true`\n  help: name releases or use --all"));
             }
             let options = run.verify_options();
             let started = std::time::Instant::now();
-            let progress =
-                render::Progress::new(std::io::stderr().is_terminal() && cli.verbose == 0);
+            let progress = render::Progress::new(hi.stderr_progress);
             let report = verify(&ws, &names, &options, &|r, total| progress.done(r, total))?;
             progress.finish();
             match list.output {
                 Format::Json => json(&report)?,
-                Format::Table => render::verify(&report, cli.verbose > 0, started.elapsed()),
+                Format::Table => render::verify(&report, hi.verbose > 0, started.elapsed()),
             }
             Ok(u8::from(!report.all_ok()))
         }
@@ -544,9 +515,9 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             product,
             list,
         } => {
-            let date = date.unwrap_or_else(klts_core::lifecycle::Date::today);
+            let date = date.unwrap_or_else(|| hi.today());
             let (calendar, policy) =
-                klts_site::data::lifecycle(Some(&cli.workspace), *lts_years, *product)
+                klts_site::data::lifecycle(Some(&hi.workspace), *lts_years, *product)
                     .map_err(|message| Failure { code: 2, message })?;
             let mut lines = klts_core::lifecycle::statuses(&calendar, &policy, date);
             if let Some(path) = svg {
@@ -556,12 +527,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
                     .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
             }
             if *supported {
-                lines.retain(|l| {
-                    matches!(
-                        l.phase,
-                        klts_core::lifecycle::Phase::Community | klts_core::lifecycle::Phase::Lts
-                    )
-                });
+                lines.retain(klts_core::lifecycle::LineStatus::is_supported);
             }
             match list.output {
                 Format::Json => json(
@@ -577,24 +543,24 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             out,
             offline,
             portal,
-        }) => site::run_build(cli, out, portal, *offline),
-        Command::Build(args) => build::run_build(cli, args),
-        Command::Test(args) => build::run_test(cli, args),
-        Command::Toolchain(args) => toolchain::run(cli, args),
-        Command::Serve { addr, portal } => site::run_serve(cli, *addr, portal),
-        Command::Key(cmd) => publish::run_key(cmd),
-        Command::Publish(cmd) => publish::run_publish(cli, cmd),
-        Command::Vulns(cmd) => vulns::run_vulns(cli, cmd),
-        Command::Ci(cmd) => ci::run_ci(cli, cmd),
-        Command::Package(args) => package::run(cli, args),
-        Command::Image(args) => image::run(cli, args),
-        Command::Backport(args) => backport::run(cli, args),
-        Command::Refresh(args) => backport::run_refresh(cli, args),
-        Command::Fmt(args) => backport::run_fmt(cli, args),
-        Command::Release(cmd) => backport::run_release(cli, cmd),
-        Command::Vex { release, out, run } => vulns::run_vex(cli, release, run, out.as_ref()),
+        }) => site::run_build(hi, out, portal, *offline),
+        Command::Build(args) => build::run_build(hi, args),
+        Command::Test(args) => build::run_test(hi, args),
+        Command::Toolchain(args) => toolchain::run(hi, args),
+        Command::Serve { addr, portal } => site::run_serve(hi, *addr, portal),
+        Command::Key(cmd) => publish::run_key(hi, cmd),
+        Command::Publish(cmd) => publish::run_publish(hi, cmd),
+        Command::Vulns(cmd) => vulns::run_vulns(hi, cmd),
+        Command::Ci(cmd) => ci::run_ci(hi, cmd),
+        Command::Package(args) => package::run(hi, args),
+        Command::Image(args) => image::run(hi, args),
+        Command::Backport(args) => backport::run(hi, args),
+        Command::Refresh(args) => backport::run_refresh(hi, args),
+        Command::Fmt(args) => backport::run_fmt(hi, args),
+        Command::Release(cmd) => backport::run_release(hi, cmd),
+        Command::Vex { release, out, run } => vulns::run_vex(hi, release, run, out.as_ref()),
         Command::Osv(OsvCommand::Export { out, run }) => {
-            vulns::run_osv_export(cli, run, out.as_ref())
+            vulns::run_osv_export(hi, run, out.as_ref())
         }
         Command::Feed(FeedCommand::Sync {
             urls,
@@ -606,7 +572,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             worktree,
             run,
         } => {
-            let ws = open(cli)?;
+            let ws = hi.workspace()?;
             let options = run.verify_options();
             match checkout(&ws, release, worktree.as_deref(), &options)? {
                 CheckoutOutcome::Tagged {

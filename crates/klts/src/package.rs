@@ -73,16 +73,30 @@ pub struct PackageArgs {
     /// deb Maintainer and rpm Packager.
     #[arg(long, value_name = "NAME <EMAIL>", default_value = klts_dist::package::DEFAULT_MAINTAINER)]
     maintainer: String,
-    /// Timestamp of every file, the changelog and the rpm build time and signature.
-    #[arg(long, value_name = "SECONDS", env = "SOURCE_DATE_EPOCH")]
+    /// Timestamp of every file, the changelog and the rpm build time and signature
+    /// [default: $SOURCE_DATE_EPOCH, else the newest mtime of the binaries].
+    #[arg(long, value_name = "SECONDS")]
     source_date_epoch: Option<u64>,
     #[command(flatten)]
     list: ListArgs,
 }
 
+/// The time of reproducible output: `--source-date-epoch`, else the run's `SOURCE_DATE_EPOCH`
+/// (read and validated once, [`crate::HiArgs::build_time`]; a malformed one is exit 2), else
+/// `None` (the library then uses the binaries' newest mtime). Shared by `klts image`.
+pub(crate) fn source_date_epoch(
+    hi: &crate::HiArgs,
+    flag: Option<u64>,
+) -> Result<Option<u64>, Failure> {
+    match flag {
+        Some(secs) => Ok(Some(secs)),
+        None => Ok(hi.build_time()?.source_date_epoch_u64()),
+    }
+}
+
 /// `klts package`.
-pub fn run(cli: &crate::Cli, args: &PackageArgs) -> Result<u8, Failure> {
-    let out_dir = crate::out_dir(cli, args.out_dir.as_deref());
+pub fn run(hi: &crate::HiArgs, args: &PackageArgs) -> Result<u8, Failure> {
+    let out_dir = hi.out_dir(args.out_dir.as_deref());
     let cannot = |message: String| Failure { code: 2, message };
     let versions = args
         .releases
@@ -91,16 +105,16 @@ pub fn run(cli: &crate::Cli, args: &PackageArgs) -> Result<u8, Failure> {
         .collect::<Result<Vec<_>, _>>()?;
     let signer = match &args.sign_key {
         None => None,
-        Some(path) => Some(RpmSigner::new(crate::publish::load_key(path)?, path)),
+        Some(path) => Some(RpmSigner::new(crate::publish::load_key(hi, path)?, path)),
     };
     let options = PackageOptions {
         formats: args.format.clone(),
         arches: args.arch.clone(),
         revision: args.revision,
         maintainer: args.maintainer.clone(),
-        source_date_epoch: args.source_date_epoch,
+        source_date_epoch: source_date_epoch(hi, args.source_date_epoch)?,
         signer,
-        product: crate::dist_config(cli)?.0,
+        product: crate::dist_config(hi)?.0,
     };
     let mut written: Vec<Written> = Vec::new();
     let mut errors = Vec::new();

@@ -150,20 +150,13 @@ fn fail(e: impl std::fmt::Display) -> Failure {
     Failure::usage(e.to_string())
 }
 
-fn now() -> u32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs().min(u32::MAX as u64) as u32)
-        .unwrap_or(0)
-}
-
 fn passphrase() -> Option<String> {
     std::env::var(sign::PASSPHRASE_ENV)
         .ok()
         .filter(|p| !p.is_empty())
 }
 
-pub fn run_key(cmd: &KeyCommand) -> Result<u8, Failure> {
+pub fn run_key(hi: &crate::HiArgs, cmd: &KeyCommand) -> Result<u8, Failure> {
     let KeyCommand::Generate {
         name,
         email,
@@ -177,7 +170,8 @@ pub fn run_key(cmd: &KeyCommand) -> Result<u8, Failure> {
         name: name.clone(),
         email: email.clone(),
         expires_in: sign::parse_expiry(expires).map_err(fail)?,
-        created: now(),
+        // A key is created at the real time, never SOURCE_DATE_EPOCH.
+        created: hi.now_u32(),
         passphrase: passphrase(),
     };
     let key = sign::generate(&params).map_err(fail)?;
@@ -191,16 +185,19 @@ pub fn run_key(cmd: &KeyCommand) -> Result<u8, Failure> {
 /// Load a signing key for `publish` and `package`: one set of checks (expired, revoked,
 /// public-only, no signing subkey, wrong passphrase), at the current time (not
 /// SOURCE_DATE_EPOCH), passphrase from $KLTS_SIGNING_PASSPHRASE.
-pub(crate) fn load_key(path: &Path) -> Result<SigningKey, Failure> {
-    SigningKey::load(path, passphrase().as_deref(), now()).map_err(fail)
+pub(crate) fn load_key(hi: &crate::HiArgs, path: &Path) -> Result<SigningKey, Failure> {
+    SigningKey::load(path, passphrase().as_deref(), hi.now_u32()).map_err(fail)
 }
 
-pub fn run_publish(cli: &crate::Cli, cmd: &PublishCommand) -> Result<u8, Failure> {
-    let date = publish::metadata_time();
-    let sign_time = sign::signature_time();
+pub fn run_publish(hi: &crate::HiArgs, cmd: &PublishCommand) -> Result<u8, Failure> {
+    // One time for the metadata and the signatures, from the run's one read of the clock and
+    // SOURCE_DATE_EPOCH (a malformed or post-2106 SOURCE_DATE_EPOCH is an error, exit 2).
+    let time = hi.build_time()?;
+    let date = publish::metadata_time(&time).map_err(fail)?;
+    let sign_time = sign::signature_time(&time).map_err(fail)?;
     match cmd {
         PublishCommand::Apt(a) => {
-            let key = load_key(&a.key)?;
+            let key = load_key(hi, &a.key)?;
             warn_compat(&key, a);
             let valid_for = match &a.valid_for {
                 None => None,
@@ -209,7 +206,7 @@ pub fn run_publish(cli: &crate::Cli, cmd: &PublishCommand) -> Result<u8, Failure
             };
             // An index that is already expired when published would be refused by every apt.
             if let Some(secs) = valid_for {
-                if u64::from(date) + u64::from(secs) <= u64::from(now()) {
+                if u64::from(date) + u64::from(secs) <= u64::from(hi.now_u32()) {
                     return Err(Failure::usage(format!(
                             "--valid-for: the indexes would expire before they are published (Date: is SOURCE_DATE_EPOCH={date}, plus {secs} s is in the past)\n  help: publish with a later SOURCE_DATE_EPOCH, a longer --valid-for, or without --valid-for"
                         )));
@@ -224,7 +221,7 @@ pub fn run_publish(cli: &crate::Cli, cmd: &PublishCommand) -> Result<u8, Failure
                 policy: policy(a),
             };
             let report = apt::publish(
-                &crate::out_dir(cli, a.out_dir.as_deref()),
+                &hi.out_dir(a.out_dir.as_deref()),
                 &a.releases,
                 &key,
                 &opts,
@@ -269,7 +266,7 @@ pub fn run_publish(cli: &crate::Cli, cmd: &PublishCommand) -> Result<u8, Failure
             Ok(0)
         }
         PublishCommand::Yum(a) => {
-            let key = load_key(&a.key)?;
+            let key = load_key(hi, &a.key)?;
             warn_compat(&key, a);
             let opts = yum::YumOptions {
                 date,
@@ -277,7 +274,7 @@ pub fn run_publish(cli: &crate::Cli, cmd: &PublishCommand) -> Result<u8, Failure
                 policy: policy(a),
             };
             let report = yum::publish(
-                &crate::out_dir(cli, a.out_dir.as_deref()),
+                &hi.out_dir(a.out_dir.as_deref()),
                 &a.releases,
                 &key,
                 &opts,

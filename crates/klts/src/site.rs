@@ -1,6 +1,6 @@
 //! `klts site build` and `klts serve`: arguments over `klts-site`.
 
-use crate::{Cli, Failure};
+use crate::{Failure, HiArgs};
 use clap::Args;
 use klts_site::data::SiteConfig;
 use klts_site::program::Program;
@@ -32,11 +32,11 @@ pub struct PortalArgs {
 }
 
 impl PortalArgs {
-    fn config(&self, offline: bool) -> SiteConfig {
+    fn config(&self, offline: bool, today: klts_core::lifecycle::Date) -> SiteConfig {
         SiteConfig {
             package_url: self.package_url.clone(),
             image_repository: self.image_repository.clone(),
-            date: self.date.unwrap_or_else(klts_core::lifecycle::Date::today),
+            date: self.date.unwrap_or(today),
             lts_years: self.lts_years,
             offline,
         }
@@ -44,26 +44,26 @@ impl PortalArgs {
 }
 
 /// The advisory database (snapshot + synced feeds), shared by the site's builds.
-fn database(cli: &Cli) -> Result<Arc<klts_vuln::db::Database>, Failure> {
-    crate::vulns::database(cli).map(Arc::new)
+fn database(hi: &HiArgs) -> Result<Arc<klts_vuln::db::Database>, Failure> {
+    crate::vulns::database(hi).map(Arc::new)
 }
 
 /// `klts site build OUT`.
 pub fn run_build(
-    cli: &Cli,
+    hi: &HiArgs,
     out: &std::path::Path,
     portal: &PortalArgs,
     offline: bool,
 ) -> Result<u8, Failure> {
     // Two workspaces of one product: said before anything is built.
-    check_products(cli, portal)?;
-    let db = database(cli)?;
+    check_products(hi, portal)?;
+    let db = database(hi)?;
     let program = Program::build(
-        Some(&cli.workspace),
+        Some(&hi.workspace),
         &portal.also,
-        cli.cache_dir.as_deref(),
+        hi.cache_dir.as_deref(),
         db,
-        &portal.config(offline),
+        &portal.config(offline, hi.today()),
     )
     .map_err(|message| Failure { code: 2, message })?;
     let mut problems = false;
@@ -112,34 +112,30 @@ pub fn run_build(
 }
 
 /// `--also` workspaces must each maintain another product (exit 2 naming both otherwise).
-fn check_products(cli: &Cli, portal: &PortalArgs) -> Result<(), Failure> {
+fn check_products(hi: &HiArgs, portal: &PortalArgs) -> Result<(), Failure> {
     if portal.also.is_empty() {
         return Ok(());
     }
-    klts_site::program::decide_products(
-        Some(&cli.workspace),
-        &portal.also,
-        cli.cache_dir.as_deref(),
-    )
-    .map(|_| ())
-    .map_err(|message| Failure { code: 2, message })
+    klts_site::program::decide_products(Some(&hi.workspace), &portal.also, hi.cache_dir.as_deref())
+        .map(|_| ())
+        .map_err(|message| Failure { code: 2, message })
 }
 
 /// `klts serve`.
-pub fn run_serve(cli: &Cli, addr: SocketAddr, portal: &PortalArgs) -> Result<u8, Failure> {
-    check_products(cli, portal)?;
-    let db = database(cli)?;
-    let workspace = cli
+pub fn run_serve(hi: &HiArgs, addr: SocketAddr, portal: &PortalArgs) -> Result<u8, Failure> {
+    check_products(hi, portal)?;
+    let db = database(hi)?;
+    let workspace = hi
         .workspace
         .join(klts_forge::MANIFEST_FILE)
         .is_file()
-        .then(|| cli.workspace.clone());
+        .then(|| hi.workspace.clone());
     let config = klts_site::server::ServerConfig {
         addr,
-        workspace: workspace.or_else(|| Some(cli.workspace.clone())),
+        workspace: workspace.or_else(|| Some(hi.workspace.clone())),
         also: portal.also.clone(),
-        cache_dir: cli.cache_dir.clone(),
-        site: portal.config(true),
+        cache_dir: hi.cache_dir.clone(),
+        site: portal.config(true, hi.today()),
         poll: std::time::Duration::from_secs(1),
         limits: klts_site::server::Limits::default(),
     };

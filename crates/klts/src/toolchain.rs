@@ -1,7 +1,7 @@
 //! `klts toolchain`: which Go each release needs, and where that was read
 //! (`klts_forge::toolchain` owns the rule).
 
-use crate::{Cli, Failure, Format, ListArgs, RunArgs};
+use crate::{Failure, Format, HiArgs, ListArgs, RunArgs};
 use clap::Args;
 use klts_forge::verify::VerifyOptions;
 
@@ -25,11 +25,11 @@ pub(crate) struct ToolchainArgs {
     list: ListArgs,
 }
 
-pub(crate) fn run(cli: &Cli, args: &ToolchainArgs) -> Result<u8, Failure> {
-    let ws = crate::open(cli)?;
+pub(crate) fn run(hi: &HiArgs, args: &ToolchainArgs) -> Result<u8, Failure> {
+    let ws = hi.workspace()?;
     let names = klts_forge::verify::select(&ws, &args.releases, args.all)?;
     let options = VerifyOptions {
-        jobs: crate::jobs(&args.run),
+        jobs: args.run.jobs(),
         offline: args.run.offline,
         use_cache: !args.run.no_cache,
     };

@@ -1,7 +1,7 @@
 //! `klts vulns …`, `klts vex`, `klts osv export`, `klts feed sync`: argument handling and
 //! rendering over `klts-vuln`.
 
-use crate::{json, open, Cli, Failure, RunArgs};
+use crate::{json, Failure, HiArgs, RunArgs};
 use clap::{Args, Subcommand, ValueEnum};
 use klts_core::{MinorLine, Version};
 use klts_forge::Workspace;
@@ -11,7 +11,6 @@ use klts_vuln::model::Severity;
 use klts_vuln::report::{check, gate, matrix, show, Matrix, MatrixFilter};
 use klts_vuln::status::StatusKind;
 use klts_vuln::triage::{Triage, TRIAGE_FILE};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Subcommand, Debug)]
@@ -117,7 +116,7 @@ pub(crate) fn parse_product(s: &str) -> Result<klts_core::Product, String> {
 /// The product the statuses are about: `--product`, else the workspace's (see
 /// [`klts_core::product`]), else Kubernetes (no workspace: `vulns check 1.17.17`).
 pub(crate) fn product_of(
-    cli: &Cli,
+    hi: &HiArgs,
     asked: Option<klts_core::Product>,
 ) -> Result<klts_core::product::ProductChoice, Failure> {
     use klts_core::product::ProductChoice;
@@ -128,9 +127,8 @@ pub(crate) fn product_of(
             basis: klts_core::product::ProductBasis::Caller,
         });
     }
-    if cli.workspace.join(klts_forge::MANIFEST_FILE).exists() {
-        let ws = Workspace::open(&cli.workspace, cli.cache_dir.as_deref())?;
-        return Ok(ws.product()?);
+    if hi.has_manifest() {
+        return Ok(hi.workspace()?.product()?);
     }
     Ok(ProductChoice {
         product: klts_core::Product::Kubernetes,
@@ -140,9 +138,9 @@ pub(crate) fn product_of(
 }
 
 /// The advisory database: the embedded snapshot plus synced feeds; warnings are logged.
-pub(crate) fn database(cli: &Cli) -> Result<Database, Failure> {
+pub(crate) fn database(hi: &HiArgs) -> Result<Database, Failure> {
     let cache = klts_vuln::sources::default_cache_dir();
-    let db = klts_vuln::sources::load_for_workspace(Some(&cache), Some(&cli.workspace))
+    let db = klts_vuln::sources::load_for_workspace(Some(&cache), Some(&hi.workspace))
         .map_err(Failure::usage)?;
     for w in &db.warnings {
         tracing::warn!("{w}");
@@ -154,12 +152,12 @@ fn triage(ws: &Workspace) -> Result<Triage, Failure> {
     Triage::load(&ws.root.join(TRIAGE_FILE)).map_err(|e| Failure::usage(e.to_string()))
 }
 
-fn gather(
-    cli: &Cli,
+fn gather<'a>(
+    hi: &'a HiArgs,
     run: &RunArgs,
     db: &Database,
-) -> Result<(Workspace, WorkspaceFacts, Triage), Failure> {
-    let ws = open(cli)?;
+) -> Result<(&'a Workspace, WorkspaceFacts, Triage), Failure> {
+    let ws = hi.workspace()?;
     let options = run.verify_options();
     let facts = match workspace_facts(&ws, &options) {
         Ok(mut facts) => {
@@ -219,7 +217,7 @@ fn score(s: Option<f64>) -> String {
     s.map(|s| format!("{s:.1}")).unwrap_or_else(|| "-".into())
 }
 
-fn render_matrix(m: &Matrix, format: MatrixFormat) -> Result<(), Failure> {
+fn render_matrix(m: &Matrix, format: MatrixFormat, tty: bool) -> Result<(), Failure> {
     match format {
         MatrixFormat::Json => json(m)?,
         MatrixFormat::Csv => {
@@ -251,7 +249,6 @@ fn render_matrix(m: &Matrix, format: MatrixFormat) -> Result<(), Failure> {
             }
         }
         MatrixFormat::Table => {
-            let tty = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             // Columns are releases; names are long, so print a legend of column numbers.
             let width = 9;
             let mut header = format!("{:<22} {:<9} {:>5}", "ADVISORY", "SEVERITY", "SCORE");
@@ -283,13 +280,13 @@ fn render_matrix(m: &Matrix, format: MatrixFormat) -> Result<(), Failure> {
     Ok(())
 }
 
-pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
-    let all = database(cli)?;
+pub fn run_vulns(hi: &HiArgs, cmd: &VulnsCommand) -> Result<u8, Failure> {
+    let all = database(hi)?;
     let asked = match cmd {
         VulnsCommand::Check { product, .. } => *product,
         _ => None,
     };
-    let product = product_of(cli, asked)?;
+    let product = product_of(hi, asked)?;
     tracing::info!(
         "judging {} releases (product decided by {})",
         product.product.display_name(),
@@ -303,7 +300,7 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
             output,
             run,
         } => {
-            let (_ws, facts, t) = gather(cli, run, &db)?;
+            let (_ws, facts, t) = gather(hi, run, &db)?;
             let f = MatrixFilter {
                 min_severity: filter.min_severity,
                 lines: filter.lines.clone(),
@@ -311,7 +308,7 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                 all: filter.all,
             };
             let m = matrix(&db, &facts.releases, &t, &f);
-            render_matrix(&m, *output)?;
+            render_matrix(&m, *output, hi.stdout_color)?;
             Ok(0)
         }
         VulnsCommand::Show { id, list, run } => {
@@ -334,7 +331,7 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
                     None => format!("unknown advisory `{}`\n  help: ids are CVE-…, GO-… or GHSA-…; `klts feed sync` brings newer ones", klts_core::names::printable(id, 64)),
                 },
             })?;
-            let (_ws, facts, t) = gather(cli, run, &db)?;
+            let (_ws, facts, t) = gather(hi, run, &db)?;
             let report = show(adv, &facts.releases, &t);
             match list.output {
                 crate::Format::Json => json(&report)?,
@@ -383,8 +380,8 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
             // A workspace is optional here; but a workspace that is there and broken is an
             // error, never "no workspace". A workspace of another product than the one asked
             // about (`--product`) has nothing to say about VERSION.
-            let ws = if cli.workspace.join(klts_forge::MANIFEST_FILE).exists() {
-                let ws = Workspace::open(&cli.workspace, cli.cache_dir.as_deref())?;
+            let ws = if hi.has_manifest() {
+                let ws = hi.workspace()?;
                 (ws.product()?.product == product.product).then_some(ws)
             } else {
                 None
@@ -503,7 +500,7 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
             list,
             run,
         } => {
-            let (_ws, facts, t) = gather(cli, run, &db)?;
+            let (_ws, facts, t) = gather(hi, run, &db)?;
             let must = |n: &str| facts.must.get(n).copied().unwrap_or(false);
             let violations = gate(&db, &facts.releases, &must, &t, *min_severity);
             match list.output {
@@ -535,15 +532,21 @@ pub fn run_vulns(cli: &Cli, cmd: &VulnsCommand) -> Result<u8, Failure> {
     }
 }
 
-/// The timestamp of generated documents: SOURCE_DATE_EPOCH when set, else `fallback`.
-fn timestamp(fallback: Option<String>) -> String {
-    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.parse::<i64>().ok())
-    {
-        return rfc3339(secs);
+/// The timestamp of generated documents: `SOURCE_DATE_EPOCH` when set (the run's one validated
+/// read, [`HiArgs::build_time`]), else the newest committer time of `commits` in the mirror,
+/// else 1970 (a document's time is never the wall clock: the same inputs, the same bytes).
+fn timestamp(hi: &HiArgs, ws: &Workspace, commits: &[&str]) -> Result<String, Failure> {
+    if let Some(secs) = hi.build_time()?.source_date_epoch {
+        return Ok(rfc3339(secs));
     }
-    fallback.unwrap_or_else(|| rfc3339(0))
+    let newest = match klts_forge::odb::commit_times(&ws.mirror_dir(), commits.iter().copied()) {
+        Ok(times) => times.into_values().max(),
+        Err(e) => {
+            tracing::warn!("commit times unreadable ({e}): the document is dated 1970-01-01");
+            None
+        }
+    };
+    Ok(rfc3339(newest.unwrap_or(0)))
 }
 
 /// Seconds since the epoch as RFC 3339 UTC.
@@ -551,23 +554,14 @@ fn rfc3339(secs: i64) -> String {
     klts_core::time::rfc3339(secs)
 }
 
-fn commit_time(ws: &Workspace, commit: &str) -> Option<String> {
-    let git = klts_forge::git::Git::new(ws.mirror_dir());
-    git.text(["show", "-s", "--format=%ct", commit])
-        .ok()?
-        .parse::<i64>()
-        .ok()
-        .map(rfc3339)
-}
-
 pub fn run_vex(
-    cli: &Cli,
+    hi: &HiArgs,
     release: &str,
     run: &RunArgs,
     out: Option<&PathBuf>,
 ) -> Result<u8, Failure> {
-    let db = database(cli)?.for_product(product_of(cli, None)?.product);
-    let (ws, facts, t) = gather(cli, run, &db)?;
+    let db = database(hi)?.for_product(product_of(hi, None)?.product);
+    let (ws, facts, t) = gather(hi, run, &db)?;
     let r = facts
         .releases
         .iter()
@@ -583,29 +577,23 @@ pub fn run_vex(
         .releases
         .iter()
         .find(|x| x.release == release)
-        .and_then(|x| x.commit.clone());
-    let ts = timestamp(commit.and_then(|c| commit_time(&ws, &c)));
+        .and_then(|x| x.commit.as_deref());
+    let ts = timestamp(hi, ws, commit.as_slice())?;
     let doc = klts_vuln::vex::openvex(&db, r, &t, &ts);
     write_json(&doc, out)?;
     Ok(0)
 }
 
-pub fn run_osv_export(cli: &Cli, run: &RunArgs, out: Option<&PathBuf>) -> Result<u8, Failure> {
-    let db = database(cli)?.for_product(product_of(cli, None)?.product);
-    let (ws, facts, t) = gather(cli, run, &db)?;
-    let newest = facts
+pub fn run_osv_export(hi: &HiArgs, run: &RunArgs, out: Option<&PathBuf>) -> Result<u8, Failure> {
+    let db = database(hi)?.for_product(product_of(hi, None)?.product);
+    let (ws, facts, t) = gather(hi, run, &db)?;
+    let commits: Vec<&str> = facts
         .verify
         .releases
         .iter()
         .filter_map(|r| r.commit.as_deref())
-        .filter_map(|c| {
-            klts_forge::git::Git::new(ws.mirror_dir())
-                .text(["show", "-s", "--format=%ct", c])
-                .ok()
-        })
-        .filter_map(|s| s.parse::<i64>().ok())
-        .max();
-    let ts = timestamp(newest.map(rfc3339));
+        .collect();
+    let ts = timestamp(hi, ws, &commits)?;
     let records = klts_vuln::vex::osv_export(&db, &facts.releases, &t, &ts);
     match out {
         Some(dir) => {

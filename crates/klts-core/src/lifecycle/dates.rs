@@ -161,21 +161,10 @@ impl Date {
             && self.day <= days_in_month(self.year, self.month)
     }
 
-    /// Today in UTC, from the system clock.
+    /// Today in UTC, from the system clock. Commands take the day from the
+    /// [`crate::time::BuildTime`] they were given instead ([`crate::time::BuildTime::today`]).
     pub fn today() -> Date {
-        use std::time::{SystemTime, UNIX_EPOCH};
-        let secs: i64 = match SystemTime::now().duration_since(UNIX_EPOCH) {
-            Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-            Err(e) => {
-                let d = e.duration();
-                let whole = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
-                // A clock before 1970 with a fraction of a second belongs to the previous second.
-                whole
-                    .saturating_add(i64::from(d.subsec_nanos() > 0))
-                    .saturating_neg()
-            }
-        };
-        Date::from_days(secs.div_euclid(86_400))
+        Date::from_days(crate::time::system_now().div_euclid(86_400))
     }
 
     /// The day `days_since_epoch` days after 1970-01-01 (before it when negative), saturating

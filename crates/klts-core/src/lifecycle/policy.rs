@@ -112,6 +112,14 @@ pub enum Phase {
     Upcoming,
 }
 
+impl Phase {
+    /// Whether a line in this phase is supported (by the community or by KLTS): the one
+    /// definition of "supported" for `klts lifecycle --supported` and the portal.
+    pub fn is_supported(self) -> bool {
+        matches!(self, Phase::Community | Phase::Lts)
+    }
+}
+
 impl fmt::Display for Phase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -158,6 +166,21 @@ pub struct LineStatus {
     /// Where the policy and the activity disagree: a release shipped after the line's support
     /// ended, said in one sentence (`klts lint` warns with it).
     pub disagreement: Option<String>,
+}
+
+impl LineStatus {
+    /// Whether the line is supported on the day asked about ([`Phase::is_supported`]).
+    pub fn is_supported(&self) -> bool {
+        self.phase.is_supported()
+    }
+}
+
+/// The lines supported on `date`, newest first: [`statuses`] filtered by
+/// [`LineStatus::is_supported`] (what `klts lifecycle --supported` lists).
+pub fn supported(cal: &Calendar, policy: &Policy, date: Date) -> Vec<LineStatus> {
+    let mut lines = statuses(cal, policy, date);
+    lines.retain(LineStatus::is_supported);
+    lines
 }
 
 /// The status of a line on `date` under `policy` (see the [module documentation](super) for

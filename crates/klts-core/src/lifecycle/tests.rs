@@ -1,4 +1,3 @@
-
 use super::*;
 use proptest::prelude::*;
 
@@ -382,6 +381,23 @@ fn statuses_are_newest_first() {
     assert_eq!(phase("1.19"), Some(Phase::Lts));
     assert_eq!(phase("1.10"), Some(Phase::Lts));
     assert_eq!(phase("1.9"), Some(Phase::Eol));
+}
+
+#[test]
+fn supported_means_community_or_lts_on_the_day() {
+    assert!(Phase::Community.is_supported());
+    assert!(Phase::Lts.is_supported());
+    assert!(!Phase::Eol.is_supported());
+    assert!(!Phase::Upcoming.is_supported());
+    let cal = Calendar::builtin();
+    let lines: Vec<String> = supported(&cal, &Policy::default(), d("2021-12-01"))
+        .iter()
+        .map(|s| s.line.to_string())
+        .collect();
+    // 1.23 is upcoming and 1.9 out of the program on that day: neither is listed.
+    assert_eq!(lines.first().map(String::as_str), Some("1.22"));
+    assert_eq!(lines.last().map(String::as_str), Some("1.10"));
+    assert_eq!(lines.len(), 13);
 }
 
 #[test]

@@ -86,16 +86,12 @@ pub struct Platform {
 }
 
 impl Platform {
-    /// Parse `os/arch`. Both parts are lowercase letters and digits.
+    /// Parse `os/arch`. Both parts are lowercase letters and digits ([`platform_parts`]); a
+    /// build platform has no variant.
     pub fn parse(s: &str) -> Result<Platform, String> {
         let s = s.trim();
-        let ok = |p: &str| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        };
-        match s.split_once('/') {
-            Some((os, arch)) if ok(os) && ok(arch) => Ok(Platform {
+        match platform_parts(s) {
+            Some((os, arch, None)) => Ok(Platform {
                 os: os.to_string(),
                 arch: arch.to_string(),
             }),
@@ -104,6 +100,24 @@ impl Platform {
             )),
         }
     }
+}
+
+/// The one rule for a platform's text, for builds and images alike: `os/arch` or
+/// `os/arch/variant`, each part lowercase ASCII letters and digits (Go's `GOOS`/`GOARCH`
+/// spelling, which OCI image indexes use too; a variant is e.g. `v8`). `None` otherwise.
+pub fn platform_parts(s: &str) -> Option<(&str, &str, Option<&str>)> {
+    let ok = |p: &str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
+    let mut parts = s.split('/');
+    let (os, arch) = (parts.next()?, parts.next()?);
+    let variant = parts.next();
+    if parts.next().is_some() || !ok(os) || !ok(arch) || variant.is_some_and(|v| !ok(v)) {
+        return None;
+    }
+    Some((os, arch, variant))
 }
 
 impl fmt::Display for Platform {

@@ -122,11 +122,10 @@ pub fn github_workflow(spec: &WorkflowSpec) -> Result<String, CiError> {
     if spec.releases.is_empty() {
         return Err(CiError::NoReleases);
     }
+    // The one platform rule of `klts build` (which each job runs with this value).
     for p in &spec.platforms {
-        let mut parts = p.split('/');
-        let ok = matches!((parts.next(), parts.next(), parts.next()), (Some(os), Some(arch), None) if !os.is_empty() && !arch.is_empty());
-        if !ok {
-            return Err(CiError::BadPlatform(p.clone()));
+        if klts_core::build::Platform::parse(p).is_err() || p.trim() != p {
+            return Err(CiError::BadPlatform(klts_core::names::printable(p, 80)));
         }
     }
     let mut y = String::new();
@@ -350,10 +349,22 @@ mod tests {
     fn refuses_empty_and_bad_platforms() {
         let spec = WorkflowSpec::new(vec![], vec!["linux/amd64".into()]);
         assert!(matches!(github_workflow(&spec), Err(CiError::NoReleases)));
-        let spec = WorkflowSpec::new(vec!["v1".into()], vec!["linux".into()]);
-        assert!(matches!(
-            github_workflow(&spec),
-            Err(CiError::BadPlatform(_))
-        ));
+        // The build's platform rule: a platform that `klts build --platform` would refuse
+        // (here, text that would break out of the workflow's YAML) is refused here too.
+        for bad in [
+            "linux",
+            "linux/amd64/v8",
+            "linux/amd64\"\n  evil: x",
+            "Linux/amd64",
+            " linux/amd64",
+        ] {
+            let spec = WorkflowSpec::new(vec!["v1".into()], vec![bad.into()]);
+            assert!(
+                matches!(github_workflow(&spec), Err(CiError::BadPlatform(_))),
+                "{bad:?}"
+            );
+        }
+        let spec = WorkflowSpec::new(vec!["v1".into()], vec!["linux/ppc64le".into()]);
+        assert!(github_workflow(&spec).is_ok());
     }
 }

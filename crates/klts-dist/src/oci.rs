@@ -89,7 +89,7 @@ pub enum OciError {
         /// Which rule it breaks.
         reason: String,
     },
-    /// A platform that is not `os/arch` or `os/arch/variant` of `[a-z0-9_]`.
+    /// A platform that is not `os/arch` or `os/arch/variant` of `[a-z0-9]`.
     #[error("invalid platform `{0}`\n  help: write OS/ARCH or OS/ARCH/VARIANT, e.g. linux/amd64, linux/arm64")]
     Platform(String),
     /// A component name that is not a plain binary name of `[a-z0-9._-]`.
@@ -137,25 +137,15 @@ pub struct Platform {
 
 impl FromStr for Platform {
     type Err = OciError;
+    /// [`klts_core::build::platform_parts`]: the rule `klts build` uses, with a variant.
     fn from_str(s: &str) -> Result<Self, OciError> {
-        let parts: Vec<&str> = s.split('/').collect();
-        let ok = |p: &str| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        };
-        match parts.as_slice() {
-            [os, arch] if ok(os) && ok(arch) => Ok(Platform {
+        match klts_core::build::platform_parts(s) {
+            Some((os, arch, variant)) => Ok(Platform {
                 os: os.to_string(),
                 arch: arch.to_string(),
-                variant: None,
+                variant: variant.map(str::to_string),
             }),
-            [os, arch, v] if ok(os) && ok(arch) && ok(v) => Ok(Platform {
-                os: os.to_string(),
-                arch: arch.to_string(),
-                variant: Some(v.to_string()),
-            }),
-            _ => Err(OciError::Platform(s.to_string())),
+            None => Err(OciError::Platform(s.to_string())),
         }
     }
 }

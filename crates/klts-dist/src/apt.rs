@@ -25,6 +25,10 @@
 //!   the new generation keeps the previous generation's by-hash files (those its `Release`
 //!   named, not older ones), so there is no 404 and no hash mismatch mid-update, for one
 //!   generation. A client that is two publishes behind retries, as before.
+//!
+//! Hand-written because no maintained Rust crate writes apt repositories, and the format is a
+//! few deb822 text files whose details (the hashes, by-hash, old apt) are the point of this
+//! module; the tests hold it to `apt-ftparchive`'s output and to real `apt-get`.
 
 use crate::publish::{self, PublishError, ReleaseInput};
 use crate::sign::{SignError, SigningKey};

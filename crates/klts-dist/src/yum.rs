@@ -28,6 +28,10 @@
 //! Each generation also keeps the `repodata/` files the previous generation's `repomd.xml`
 //! names (as `createrepo_c --retain-old-md 1` does), so a client that fetched `repomd.xml`
 //! just before a publish flipped the repository does not get a 404 for its `primary.xml.gz`.
+//!
+//! Hand-written (over the `rpm` crate's header reader) because there is no createrepo in Rust
+//! and binding `libcreaterepo_c` would add a C library and its dependencies for three small
+//! XML files that the tests compare with `createrepo_c`'s byte for byte.
 
 use crate::publish::{self, PublishError, ReleaseInput};
 use crate::sign::{SignError, SigningKey};

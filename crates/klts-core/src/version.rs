@@ -29,6 +29,9 @@
 //! overflows), a numeric identifier sorts before an alphanumeric one, alphanumeric identifiers
 //! compare lexicographically (ASCII), and a list that is a prefix of another sorts first.
 //!
+//! This is why the ordering is written here rather than taken from the `semver` crate, whose
+//! `Ord` is the pre-release rule above.
+//!
 //! Hence `1.17.17-rc.1 < 1.17.17 < 1.17.17-ci < 1.17.17-dce.1 < 1.17.17-lts.1 <
 //! 1.17.17-lts.2 < 1.17.17-lts.10 < 1.17.18-alpha.1 < 1.17.18`.
 //!

@@ -8,6 +8,9 @@
 //! (`SOURCE_DATE_EPOCH`), gzip headers carry no name and no timestamp, and ar headers have the
 //! epoch as mtime, uid/gid 0 and mode 100644 — as `dpkg-deb --build` writes them.
 //!
+//! The tar members come from the `tar` crate (through `crate::tarball`, shared with image
+//! layers); the `ar` container is three 60-byte headers, written here.
+//!
 //! The package is assembled in memory (peak memory is about the binary plus its compressed
 //! copy, ~175 MB for a 45 MB kubelet in both formats).
 

@@ -84,6 +84,7 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     enc.finish().unwrap_or_default()
 }
 
+#[cfg(feature = "repositories")]
 /// xz (LZMA2 preset 6, CRC64 check, one block, one thread), as single-threaded `xz -6` writes
 /// it: equal input gives equal bytes for a given liblzma version (pinned by Cargo.lock when it
 /// is built from source; xz-utils' encoder output at a preset has been stable across 5.x). The

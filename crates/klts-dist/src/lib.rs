@@ -30,6 +30,16 @@
 //!
 //! Everything is written to a temporary path and renamed, so an interrupted step leaves the
 //! previous output (or none), never half of one.
+//!
+//! ## Features
+//!
+//! * `repositories` (default): the `.deb`/`.rpm` writers, OpenPGP signing, apt and yum
+//!   repositories, publishing — OpenPGP, rpm, xz and zstd, most of this crate's dependencies.
+//! * `images` (default): OCI image layouts and registry pushes (`oci-spec`, an HTTP client).
+//!
+//! Without them (`default-features = false`, as the portal depends on it) what remains are the
+//! rules the install instructions need — [`package::packages`], [`apt::sources_line`],
+//! [`yum::repo_file`], [`pkgversion`] — and the build and test steps.
 
 pub mod apt;
 pub mod build;
@@ -39,15 +49,20 @@ pub mod fsdir;
 pub mod goenv;
 pub mod gotest;
 pub mod junit;
+#[cfg(feature = "images")]
 pub mod oci;
 pub mod package;
 /// The package-version rule, owned by `klts-core` (a version rule the portal also needs);
 /// re-exported so that `klts_dist::pkgversion::…` paths keep working.
 pub use klts_core::pkgversion;
 pub mod provenance;
+#[cfg(feature = "repositories")]
 pub mod publish;
+#[cfg(feature = "images")]
 pub mod registry;
+#[cfg(feature = "repositories")]
 pub mod rpmpkg;
+#[cfg(feature = "repositories")]
 pub mod sign;
 mod tarball;
 pub mod testrun;

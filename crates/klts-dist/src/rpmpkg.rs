@@ -30,14 +30,8 @@ pub struct RpmFile {
     pub config: bool,
 }
 
-/// A requirement: `name` or `name >= version`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RpmRequire {
-    /// The capability.
-    pub name: String,
-    /// `>=` this version, if any.
-    pub at_least: Option<String>,
-}
+/// A requirement: `name` or `name >= version` (defined with the package table).
+pub use crate::package::RpmRequire;
 
 /// A binary package to write.
 #[derive(Clone, Debug, PartialEq, Eq)]

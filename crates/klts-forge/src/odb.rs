@@ -6,6 +6,11 @@
 //! on a full index reads and rewrites all of them. Instead, only the paths a patch touches go
 //! through git (see [`crate::engine`]); the new tree is derived from the parent tree by
 //! rewriting just the directories on the changed paths, byte-identical to what git writes.
+//!
+//! Hand-written rather than a git library (gix, git2): klts drives the real git CLI everywhere
+//! else, and one `cat-file --batch` process plus loose-object writes is all the speed-up needs,
+//! so a second implementation of the object store (and libgit2 or gix in the build) would not
+//! pay for itself.
 
 use crate::git::GitError;
 use flate2::write::ZlibEncoder;

@@ -182,10 +182,7 @@ pub(crate) fn run(hi: &HiArgs, args: &BackportArgs) -> Result<u8, Failure> {
     let ws = hi.workspace()?;
     // The name is checked before any work, so that a bad one costs nothing.
     if let Some(name) = &args.name {
-        klts_core::names::check(klts_core::names::NameKind::Patch, name).map_err(|e| Failure {
-            code: 2,
-            message: e.to_string(),
-        })?;
+        klts_core::names::check(klts_core::names::NameKind::Patch, name)?;
     }
     // A --resolve directory that is in the way costs nothing either.
     if let Some(dir) = &args.worktree {

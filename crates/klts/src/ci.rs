@@ -90,10 +90,7 @@ pub(crate) fn run_ci(hi: &HiArgs, cmd: &CiCommand) -> Result<u8, Failure> {
         check,
     } = cmd;
     let ws = hi.workspace()?;
-    let build = ws.build_config().map_err(|e| Failure {
-        code: 2,
-        message: e.to_string(),
-    })?;
+    let build = ws.build_config()?;
     let platforms = if platform.is_empty() {
         crate::build_platforms(&build)
     } else {

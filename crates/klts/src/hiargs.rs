@@ -108,6 +108,11 @@ impl HiArgs {
         klts_core::lifecycle::Date::from_days(self.now.div_euclid(86_400))
     }
 
+    /// The clock in seconds since 1970 (a feed's sync time).
+    pub(crate) fn now(&self) -> i64 {
+        self.now
+    }
+
     /// The clock as a 32-bit time (key creation and expiry checks, which are about the real
     /// time, never `SOURCE_DATE_EPOCH`).
     pub(crate) fn now_u32(&self) -> u32 {

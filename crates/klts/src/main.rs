@@ -49,7 +49,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use klts_core::Severity;
 use klts_forge::checkout::{checkout, CheckoutOutcome};
 use klts_forge::verify::{select, verify, VerifyOptions};
-use klts_forge::ForgeError;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -352,9 +351,13 @@ impl RunArgs {
     }
 }
 
-impl From<ForgeError> for Failure {
-    fn from(e: ForgeError) -> Self {
-        Failure::usage(e.to_string())
+/// Every library error says its own exit class ([`klts_core::exit`]); the CLI only renders it.
+impl<E: klts_core::HasExitClass + std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure {
+            code: e.exit_class().code(),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -408,13 +411,8 @@ pub(crate) fn dist_config(
         ));
     }
     let ws = hi.workspace()?;
-    let product = ws
-        .product()
-        .map_err(|e| Failure::usage(e.to_string()))?
-        .product;
-    let build = ws
-        .build_config()
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let product = ws.product()?.product;
+    let build = ws.build_config()?;
     Ok((product, build))
 }
 
@@ -566,7 +564,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             urls,
             offline,
             list,
-        }) => vulns::run_feed_sync(urls, *offline, list),
+        }) => vulns::run_feed_sync(hi, urls, *offline, list),
         Command::Checkout {
             release,
             worktree,

@@ -135,7 +135,7 @@ pub fn run_build(hi: &HiArgs, a: &BuildArgs) -> Result<u8, Failure> {
         go: a.common.go.clone(),
     };
     // The error's own class (klts_dist: a failed build is exit 1, bad input exit 2).
-    let report = build(&ws, &a.release, &options, &progress)?;
+    let report = build(ws, &a.release, &options, &progress)?;
     match a.list.output {
         Format::Json => json(&report)?,
         Format::Table => {
@@ -179,7 +179,7 @@ pub fn run_test(hi: &HiArgs, a: &TestArgs) -> Result<u8, Failure> {
     // Failing tests are in the report (exit 1 below); an error from `test` itself means the
     // test command could not produce results (CommandFailed here is a broken test command,
     // not a failed build), so only a release that does not materialize keeps its class.
-    let report = test(&ws, &a.release, &options, &progress).map_err(|e| match e {
+    let report = test(ws, &a.release, &options, &progress).map_err(|e| match e {
         BuildError::Materialize { .. } => Failure::from(e),
         other => Failure::usage(other.to_string()),
     })?;

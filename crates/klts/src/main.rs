@@ -427,7 +427,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
     match &cli.command {
         Command::Releases(list) => {
             let ws = hi.workspace()?;
-            let rows = render::release_rows(&ws);
+            let rows = render::release_rows(ws);
             match list.output {
                 Format::Json => json(&rows)?,
                 Format::Table => render::releases_table(&rows),
@@ -436,8 +436,8 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         }
         Command::Lint(list) => {
             let ws = hi.workspace()?;
-            let mut diags = klts_forge::lint::lint_workspace(&ws)?;
-            diags.extend(klts_forge::lint::lint_support(&ws, hi.today())?);
+            let mut diags = klts_forge::lint::lint_workspace(ws)?;
+            diags.extend(klts_forge::lint::lint_support(ws, hi.today())?);
             let triage = ws.root.join(klts_vuln::triage::TRIAGE_FILE);
             if triage.exists() {
                 let db = vulns::database(hi)?;
@@ -463,7 +463,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             list,
         } => {
             let ws = hi.workspace()?;
-            let report = klts_forge::sync::fetch(&ws, *tags_only, *offline)?;
+            let report = klts_forge::sync::fetch(ws, *tags_only, *offline)?;
             match list.output {
                 Format::Json => json(&report)?,
                 Format::Table => render::fetch(&report),
@@ -476,7 +476,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             list,
         } => {
             let ws = hi.workspace()?;
-            let report = klts_forge::sync::lock(&ws, *update, *offline)?;
+            let report = klts_forge::sync::lock(ws, *update, *offline)?;
             match list.output {
                 Format::Json => json(&report)?,
                 Format::Table => render::lock(&report, &ws.lock_path()),
@@ -490,14 +490,14 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             list,
         } => {
             let ws = hi.workspace()?;
-            let names = select(&ws, releases, *all)?;
+            let names = select(ws, releases, *all)?;
             if names.is_empty() {
                 return Err(Failure::usage("nothing to verify: no release has `must: true`\n  help: name releases or use --all"));
             }
             let options = run.verify_options();
             let started = std::time::Instant::now();
             let progress = render::Progress::new(hi.stderr_progress);
-            let report = verify(&ws, &names, &options, &|r, total| progress.done(r, total))?;
+            let report = verify(ws, &names, &options, &|r, total| progress.done(r, total))?;
             progress.finish();
             match list.output {
                 Format::Json => json(&report)?,
@@ -572,7 +572,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         } => {
             let ws = hi.workspace()?;
             let options = run.verify_options();
-            match checkout(&ws, release, worktree.as_deref(), &options)? {
+            match checkout(ws, release, worktree.as_deref(), &options)? {
                 CheckoutOutcome::Tagged {
                     tag,
                     commit,

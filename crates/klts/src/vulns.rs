@@ -159,16 +159,16 @@ fn gather<'a>(
 ) -> Result<(&'a Workspace, WorkspaceFacts, Triage), Failure> {
     let ws = hi.workspace()?;
     let options = run.verify_options();
-    let facts = match workspace_facts(&ws, &options) {
+    let facts = match workspace_facts(ws, &options) {
         Ok(mut facts) => {
-            klts_vuln::facts::attach_git_evidence(&ws, db, &mut facts)?;
+            klts_vuln::facts::attach_git_evidence(ws, db, &mut facts)?;
             facts
         }
         Err(e) => {
             tracing::warn!(
                 "the workspace's releases cannot be materialized ({e}); statuses come from the manifest only (chain patches by name and fixes:, no source trees): `klts fetch` upgrades them"
             );
-            klts_vuln::facts::manifest_workspace_facts(&ws)?
+            klts_vuln::facts::manifest_workspace_facts(ws)?
         }
     };
     for r in facts.verify.releases.iter().filter(|r| r.commit.is_none()) {
@@ -178,7 +178,7 @@ fn gather<'a>(
             klts_forge::verify::status_word(r.status)
         );
     }
-    let t = triage(&ws)?;
+    let t = triage(ws)?;
     for d in t.check(&ws.root.join(TRIAGE_FILE), db, &ws.manifest) {
         tracing::warn!("{}", crate::render::diagnostic_line(&d, &ws.root));
     }

@@ -17,6 +17,7 @@
 
 use crate::{Cli, Failure, RunArgs};
 use klts_core::time::{BuildTime, TimeError};
+use klts_forge::verify::VerifyOptions;
 use klts_forge::Workspace;
 use std::cell::OnceCell;
 use std::io::IsTerminal;
@@ -121,6 +122,15 @@ impl HiArgs {
 }
 
 impl RunArgs {
+    /// The engine's options for these arguments (the one place they are converted).
+    pub(crate) fn verify_options(&self) -> VerifyOptions {
+        VerifyOptions {
+            jobs: self.jobs(),
+            offline: self.offline,
+            use_cache: !self.no_cache,
+        }
+    }
+
     /// Parallel jobs: `--jobs`, else the number of CPUs; at least 1.
     pub(crate) fn jobs(&self) -> usize {
         self.jobs

@@ -48,7 +48,7 @@ pub(crate) use hiargs::HiArgs;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use klts_core::Severity;
 use klts_forge::checkout::{checkout, CheckoutOutcome};
-use klts_forge::verify::{select, verify, VerifyOptions};
+use klts_forge::verify::{select, verify};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -336,17 +336,6 @@ impl Failure {
         Failure {
             code: 2,
             message: message.into(),
-        }
-    }
-}
-
-impl RunArgs {
-    /// The engine's options for these arguments (the one place they are converted).
-    pub(crate) fn verify_options(&self) -> VerifyOptions {
-        VerifyOptions {
-            jobs: self.jobs(),
-            offline: self.offline,
-            use_cache: !self.no_cache,
         }
     }
 }

@@ -5,7 +5,11 @@
 //!
 //! Exit codes: 0 success; 1 the command ran and found problems (lint errors, a release that
 //! does not materialize, a conflict); 2 the command could not run (bad arguments, malformed
-//! manifest or lock file, unknown release, unreachable upstream).
+//! manifest or lock file, unknown release, unreachable upstream). Library errors carry their
+//! class ([`klts_core::exit`]); [`Failure`] takes the code from them.
+//!
+//! clap's [`Cli`] is resolved once into [`HiArgs`] (`hiargs.rs`: workspace, out dir, jobs,
+//! the clock and `SOURCE_DATE_EPOCH`, terminal), which the commands take.
 
 /// `println!` that exits quietly when stdout is closed (`klts releases | head`).
 macro_rules! outln {

@@ -100,7 +100,7 @@ impl HiArgs {
     /// The clock and `SOURCE_DATE_EPOCH` of this run; a malformed `SOURCE_DATE_EPOCH` is an
     /// exit-2 error naming the variable (for commands that record a time).
     pub(crate) fn build_time(&self) -> Result<BuildTime, Failure> {
-        self.time.clone().map_err(|e| Failure::usage(e.to_string()))
+        self.time.clone().map_err(Failure::from)
     }
 
     /// The clock alone, for commands that ask about the real day (lifecycle, lint, the

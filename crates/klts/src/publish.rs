@@ -146,10 +146,6 @@ fn warn_compat(key: &SigningKey, a: &RepoArgs) {
     }
 }
 
-fn fail(e: impl std::fmt::Display) -> Failure {
-    Failure::usage(e.to_string())
-}
-
 fn passphrase() -> Option<String> {
     std::env::var(sign::PASSPHRASE_ENV)
         .ok()
@@ -186,7 +182,11 @@ pub fn run_key(hi: &crate::HiArgs, cmd: &KeyCommand) -> Result<u8, Failure> {
 /// public-only, no signing subkey, wrong passphrase), at the current time (not
 /// SOURCE_DATE_EPOCH), passphrase from $KLTS_SIGNING_PASSPHRASE.
 pub(crate) fn load_key(hi: &crate::HiArgs, path: &Path) -> Result<SigningKey, Failure> {
-    SigningKey::load(path, passphrase().as_deref(), hi.now_u32()).map_err(fail)
+    Ok(SigningKey::load(
+        path,
+        passphrase().as_deref(),
+        hi.now_u32(),
+    )?)
 }
 
 pub fn run_publish(hi: &crate::HiArgs, cmd: &PublishCommand) -> Result<u8, Failure> {

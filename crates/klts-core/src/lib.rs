@@ -31,6 +31,7 @@ pub mod build;
 pub mod chains;
 pub mod diag;
 pub mod edit;
+pub mod exit;
 pub mod goversion;
 pub mod lifecycle;
 pub mod lint;
@@ -44,6 +45,7 @@ pub mod version;
 pub mod yaml;
 
 pub use diag::{Diagnostic, Severity};
+pub use exit::{ExitClass, HasExitClass};
 pub use manifest::{Chain, Manifest, ManifestError, PatchEntry, PatchSource, Release};
 pub use product::Product;
 pub use version::{MinorLine, Version, VersionError};

@@ -67,3 +67,68 @@ pub mod sign;
 mod tarball;
 pub mod testrun;
 pub mod yum;
+
+/// The exit class of each error of this crate (see [`klts_core::exit`]): a build command that
+/// failed, an artifact it did not produce, or a release that does not materialize means the
+/// command ran and found problems (exit 1); everything else means it could not run (exit 2).
+/// (The impls for the OCI and registry errors live here so that their modules stay as they
+/// are.)
+impl klts_core::HasExitClass for build::BuildError {
+    fn exit_class(&self) -> klts_core::ExitClass {
+        match self {
+            build::BuildError::Forge(e) => klts_core::HasExitClass::exit_class(e),
+            build::BuildError::CommandFailed { .. }
+            | build::BuildError::MissingArtifact { .. }
+            | build::BuildError::Materialize { .. } => klts_core::ExitClass::Problems,
+            _ => klts_core::ExitClass::Usage,
+        }
+    }
+}
+
+macro_rules! usage_errors {
+    ($($t:ty),* $(,)?) => {
+        $(impl klts_core::HasExitClass for $t {
+            fn exit_class(&self) -> klts_core::ExitClass {
+                klts_core::ExitClass::Usage
+            }
+        })*
+    };
+}
+
+usage_errors!(
+    apt::AptError,
+    ci::CiError,
+    deb::DebError,
+    oci::OciError,
+    package::PackageError,
+    pkgversion::PkgVersionError,
+    publish::PublishError,
+    registry::RegistryError,
+    rpmpkg::RpmError,
+    sign::SignError,
+    yum::YumError,
+);
+
+#[cfg(test)]
+mod exit_class_tests {
+    use klts_core::{ExitClass, HasExitClass};
+
+    /// `klts build` exits 1 for a release that does not build and 2 for one it cannot try:
+    /// the error says which, not the command line.
+    #[test]
+    fn build_errors_carry_their_exit_class() {
+        let failed = crate::build::BuildError::Materialize {
+            release: "v1.17.17-lts.1".into(),
+            reason: "conflict".into(),
+        };
+        assert_eq!(failed.exit_class(), ExitClass::Problems);
+        let usage = crate::build::BuildError::Usage("--platform: unknown".into());
+        assert_eq!(usage.exit_class().code(), 2);
+        let tool = crate::build::BuildError::MissingTool {
+            tool: "go".into(),
+            why: "build".into(),
+            package: "golang".into(),
+        };
+        assert_eq!(tool.exit_class(), ExitClass::Usage);
+    }
+}

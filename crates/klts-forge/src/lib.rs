@@ -249,6 +249,15 @@ pub enum ForgeError {
     Other(String),
 }
 
+/// Every engine error means the command could not run (exit 2): a release that does not apply
+/// is not an error but a report ([`verify::ReleaseReport`]), whose failures the commands turn
+/// into exit 1 themselves.
+impl klts_core::HasExitClass for ForgeError {
+    fn exit_class(&self) -> klts_core::ExitClass {
+        klts_core::ExitClass::Usage
+    }
+}
+
 impl ForgeError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> ForgeError {
         ForgeError::Io {

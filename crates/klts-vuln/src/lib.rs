@@ -36,3 +36,23 @@ pub mod sources;
 pub mod status;
 pub mod triage;
 pub mod vex;
+
+/// The exit class of this crate's errors (see [`klts_core::exit`]): a triage file that cannot
+/// be used, a version that cannot be checked, a malformed range or Go version all mean the
+/// command could not run (exit 2).
+macro_rules! usage_errors {
+    ($($t:ty),* $(,)?) => {
+        $(impl klts_core::HasExitClass for $t {
+            fn exit_class(&self) -> klts_core::ExitClass {
+                klts_core::ExitClass::Usage
+            }
+        })*
+    };
+}
+
+usage_errors!(
+    triage::TriageError,
+    report::CheckError,
+    range::RangeError,
+    gover::GoVersionError,
+);

@@ -120,16 +120,10 @@ fn source_for(url: &str) -> Source {
     }
 }
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 /// Download each URL into `cache` (atomically: a failed or invalid download keeps the previous
-/// copy) and update the index.
-pub fn sync(urls: &[String], cache: &Path) -> Result<Vec<SyncResult>, String> {
+/// copy) and update the index, recording `now` (seconds since 1970, the caller's clock: this
+/// crate never reads it) as each feed's sync time.
+pub fn sync(urls: &[String], cache: &Path, now: u64) -> Result<Vec<SyncResult>, String> {
     let index_path = cache.join("index.json");
     let mut index: FeedIndex = std::fs::read(&index_path)
         .ok()
@@ -166,7 +160,7 @@ pub fn sync(urls: &[String], cache: &Path) -> Result<Vec<SyncResult>, String> {
                         file,
                         kind,
                         sha256: sha256_hex(&bytes),
-                        synced_at: now(),
+                        synced_at: now,
                         source: source_for(url),
                     },
                 );
@@ -286,4 +280,36 @@ pub fn load_for_workspace(
         }
     }
     Ok(Database::with_synced(osv, feeds, synced_osv, synced_feeds))
+}
+
+#[cfg(test)]
+mod sync_tests {
+    use super::*;
+    use std::io::{Read as _, Write as _};
+
+    /// The sync time recorded is the one passed in (the CLI's one read of the clock).
+    #[test]
+    fn sync_records_the_time_it_is_given() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf).unwrap();
+            let body = br#"[{"id":"GHSA-test-0001","affected":[]}]"#;
+            write!(
+                conn,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .unwrap();
+            conn.write_all(body).unwrap();
+        });
+        let cache = tempfile::tempdir().unwrap();
+        let url = format!("http://{addr}/osv.json");
+        let results = sync(std::slice::from_ref(&url), cache.path(), 1_700_000_000).unwrap();
+        server.join().unwrap();
+        assert!(results[0].error.is_none(), "{:?}", results[0].error);
+        assert_eq!(synced(cache.path()).feeds[&url].synced_at, 1_700_000_000);
+    }
 }

@@ -129,7 +129,7 @@ pub(crate) struct FmtArgs {
 
 pub(crate) fn run_fmt(hi: &HiArgs, args: &FmtArgs) -> Result<u8, Failure> {
     let ws = hi.workspace()?;
-    let files = klts_forge::patchfmt::scan(&ws)?;
+    let files = klts_forge::patchfmt::scan(ws)?;
     for f in &files {
         if let Some(why) = &f.skipped {
             tracing::warn!("{}: left as it is: {why}", f.path.display());
@@ -142,7 +142,7 @@ pub(crate) fn run_fmt(hi: &HiArgs, args: &FmtArgs) -> Result<u8, Failure> {
         }
         return Ok(u8::from(!changed.is_empty()));
     }
-    klts_forge::patchfmt::write(&ws, &files)?;
+    klts_forge::patchfmt::write(ws, &files)?;
     for f in &changed {
         outln!("formatted {}", f.path.display());
     }
@@ -151,9 +151,9 @@ pub(crate) fn run_fmt(hi: &HiArgs, args: &FmtArgs) -> Result<u8, Failure> {
 
 pub(crate) fn run_refresh(hi: &HiArgs, args: &RefreshArgs) -> Result<u8, Failure> {
     let ws = hi.workspace()?;
-    let (plan, state, state_path) = resolve::plan_refresh(&ws, &args.name, &args.worktree)?;
+    let (plan, state, state_path) = resolve::plan_refresh(ws, &args.name, &args.worktree)?;
     if !args.dry_run {
-        resolve::finish_refresh(&ws, &plan, &state_path)?;
+        resolve::finish_refresh(ws, &plan, &state_path)?;
     }
     let verb = if args.dry_run { "would write" } else { "wrote" };
     for p in &plan.patches {
@@ -182,10 +182,7 @@ pub(crate) fn run(hi: &HiArgs, args: &BackportArgs) -> Result<u8, Failure> {
     let ws = hi.workspace()?;
     // The name is checked before any work, so that a bad one costs nothing.
     if let Some(name) = &args.name {
-        klts_core::names::check(klts_core::names::NameKind::Patch, name).map_err(|e| Failure {
-            code: 2,
-            message: e.to_string(),
-        })?;
+        klts_core::names::check(klts_core::names::NameKind::Patch, name)?;
     }
     // A --resolve directory that is in the way costs nothing either.
     if let Some(dir) = &args.worktree {
@@ -200,13 +197,13 @@ pub(crate) fn run(hi: &HiArgs, args: &BackportArgs) -> Result<u8, Failure> {
         skip: args.skip.clone(),
         offline: args.offline,
     };
-    let report = backport::backport(&ws, &args.fix, &options)?;
+    let report = backport::backport(ws, &args.fix, &options)?;
     if let (Some(line), Some(dir)) = (args.resolve, &args.worktree) {
         let name = args
             .name
             .clone()
             .unwrap_or_else(|| backport::default_name(&report));
-        let o = resolve::start(&ws, &report, line, dir, &name, args.offline)?;
+        let o = resolve::start(ws, &report, line, dir, &name, args.offline)?;
         return match args.list.output {
             Format::Json => {
                 json(&serde_json::json!({ "report": report, "resolve": o }))?;
@@ -224,13 +221,13 @@ pub(crate) fn run(hi: &HiArgs, args: &BackportArgs) -> Result<u8, Failure> {
             .name
             .clone()
             .unwrap_or_else(|| backport::default_name(&report));
-        Some(backport::plan_write(&ws, &report, &name)?)
+        Some(backport::plan_write(ws, &report, &name)?)
     } else {
         None
     };
     if args.write {
         if let Some(plan) = &plan {
-            backport::write(&ws, plan)?;
+            backport::write(ws, plan)?;
         }
     }
     match args.list.output {
@@ -396,7 +393,7 @@ pub(crate) fn run_release(hi: &HiArgs, cmd: &ReleaseCommand) -> Result<u8, Failu
         dry_run,
     } = cmd;
     let ws = hi.workspace()?;
-    let (new, text, diff) = backport::plan_release(&ws, *line, patches)?;
+    let (new, text, diff) = backport::plan_release(ws, *line, patches)?;
     if *dry_run {
         for l in diff.lines() {
             outln!("{l}");

@@ -118,13 +118,6 @@ fn parse_platform(s: &str) -> Result<Platform, String> {
     Platform::parse(s)
 }
 
-fn failure(e: BuildError, ran: bool) -> Failure {
-    Failure {
-        code: if ran { 1 } else { 2 },
-        message: e.to_string(),
-    }
-}
-
 fn progress(line: &str) {
     eprintln!("{line}");
 }
@@ -141,15 +134,8 @@ pub fn run_build(hi: &HiArgs, a: &BuildArgs) -> Result<u8, Failure> {
         verify: a.common.verify(),
         go: a.common.go.clone(),
     };
-    let report = build(&ws, &a.release, &options, &progress).map_err(|e| {
-        let ran = matches!(
-            e,
-            BuildError::CommandFailed { .. }
-                | BuildError::MissingArtifact { .. }
-                | BuildError::Materialize { .. }
-        );
-        failure(e, ran)
-    })?;
+    // The error's own class (klts_dist: a failed build is exit 1, bad input exit 2).
+    let report = build(ws, &a.release, &options, &progress)?;
     match a.list.output {
         Format::Json => json(&report)?,
         Format::Table => {
@@ -190,9 +176,12 @@ pub fn run_test(hi: &HiArgs, a: &TestArgs) -> Result<u8, Failure> {
         verify: a.common.verify(),
         go: a.common.go.clone(),
     };
-    let report = test(&ws, &a.release, &options, &progress).map_err(|e| {
-        let ran = matches!(e, BuildError::Materialize { .. });
-        failure(e, ran)
+    // Failing tests are in the report (exit 1 below); an error from `test` itself means the
+    // test command could not produce results (CommandFailed here is a broken test command,
+    // not a failed build), so only a release that does not materialize keeps its class.
+    let report = test(ws, &a.release, &options, &progress).map_err(|e| match e {
+        BuildError::Materialize { .. } => Failure::from(e),
+        other => Failure::usage(other.to_string()),
     })?;
     match a.list.output {
         Format::Json => json(&report)?,

@@ -90,10 +90,7 @@ pub(crate) fn run_ci(hi: &HiArgs, cmd: &CiCommand) -> Result<u8, Failure> {
         check,
     } = cmd;
     let ws = hi.workspace()?;
-    let build = ws.build_config().map_err(|e| Failure {
-        code: 2,
-        message: e.to_string(),
-    })?;
+    let build = ws.build_config()?;
     let platforms = if platform.is_empty() {
         crate::build_platforms(&build)
     } else {
@@ -109,7 +106,7 @@ pub(crate) fn run_ci(hi: &HiArgs, cmd: &CiCommand) -> Result<u8, Failure> {
     if let Some(cmd) = install {
         spec.install = cmd.clone();
     }
-    spec.go = go_versions(&ws, &spec.releases);
+    spec.go = go_versions(ws, &spec.releases);
     spec.targets = build.targets.iter().map(|t| t.value.clone()).collect();
     spec.images = build.images.iter().map(|t| t.value.clone()).collect();
     spec.runs_on = runs_on.clone();

@@ -17,6 +17,7 @@
 
 use crate::{Cli, Failure, RunArgs};
 use klts_core::time::{BuildTime, TimeError};
+use klts_forge::verify::VerifyOptions;
 use klts_forge::Workspace;
 use std::cell::OnceCell;
 use std::io::IsTerminal;
@@ -99,13 +100,18 @@ impl HiArgs {
     /// The clock and `SOURCE_DATE_EPOCH` of this run; a malformed `SOURCE_DATE_EPOCH` is an
     /// exit-2 error naming the variable (for commands that record a time).
     pub(crate) fn build_time(&self) -> Result<BuildTime, Failure> {
-        self.time.clone().map_err(|e| Failure::usage(e.to_string()))
+        self.time.clone().map_err(Failure::from)
     }
 
     /// The clock alone, for commands that ask about the real day (lifecycle, lint, the
     /// portal's default date): a malformed `SOURCE_DATE_EPOCH` does not concern them.
     pub(crate) fn today(&self) -> klts_core::lifecycle::Date {
         klts_core::lifecycle::Date::from_days(self.now.div_euclid(86_400))
+    }
+
+    /// The clock in seconds since 1970 (a feed's sync time).
+    pub(crate) fn now(&self) -> i64 {
+        self.now
     }
 
     /// The clock as a 32-bit time (key creation and expiry checks, which are about the real
@@ -116,6 +122,15 @@ impl HiArgs {
 }
 
 impl RunArgs {
+    /// The engine's options for these arguments (the one place they are converted).
+    pub(crate) fn verify_options(&self) -> VerifyOptions {
+        VerifyOptions {
+            jobs: self.jobs(),
+            offline: self.offline,
+            use_cache: !self.no_cache,
+        }
+    }
+
     /// Parallel jobs: `--jobs`, else the number of CPUs; at least 1.
     pub(crate) fn jobs(&self) -> usize {
         self.jobs

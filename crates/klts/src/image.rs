@@ -117,18 +117,12 @@ pub fn run(hi: &crate::HiArgs, args: &ImageArgs) -> Result<u8, Failure> {
     let platforms = platform_names
         .iter()
         .map(|p| p.parse::<Platform>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(fail)?;
+        .collect::<Result<Vec<_>, _>>()?;
     let base = match args.base.as_str() {
         "none" | "" => None,
         b => Some(b.parse::<BaseRef>().map_err(fail)?),
     };
-    let target = args
-        .push
-        .as_deref()
-        .map(Target::parse)
-        .transpose()
-        .map_err(fail)?;
+    let target = args.push.as_deref().map(Target::parse).transpose()?;
     let options = ImageOptions {
         release_dir,
         tag: args.tag.clone().unwrap_or_else(|| args.release.clone()),
@@ -137,10 +131,10 @@ pub fn run(hi: &crate::HiArgs, args: &ImageArgs) -> Result<u8, Failure> {
         base,
         epoch,
     };
-    let built = oci::build_layout(&options).map_err(fail)?;
+    let built = oci::build_layout(&options)?;
     let pushed = match &target {
         Some(t) => {
-            let layout = Layout::open(&built.layout).map_err(fail)?;
+            let layout = Layout::open(&built.layout)?;
             let push = PushOptions {
                 chunk_size: args.chunk_size.max(1),
                 username: args.username.clone(),
@@ -148,7 +142,7 @@ pub fn run(hi: &crate::HiArgs, args: &ImageArgs) -> Result<u8, Failure> {
                 insecure_http: args.insecure_http,
                 ..PushOptions::default()
             };
-            Some(registry::push(&layout, t, &push).map_err(fail)?)
+            Some(registry::push(&layout, t, &push)?)
         }
         None => None,
     };

@@ -5,7 +5,11 @@
 //!
 //! Exit codes: 0 success; 1 the command ran and found problems (lint errors, a release that
 //! does not materialize, a conflict); 2 the command could not run (bad arguments, malformed
-//! manifest or lock file, unknown release, unreachable upstream).
+//! manifest or lock file, unknown release, unreachable upstream). Library errors carry their
+//! class ([`klts_core::exit`]); [`Failure`] takes the code from them.
+//!
+//! clap's [`Cli`] is resolved once into [`HiArgs`] (`hiargs.rs`: workspace, out dir, jobs,
+//! the clock and `SOURCE_DATE_EPOCH`, terminal), which the commands take.
 
 /// `println!` that exits quietly when stdout is closed (`klts releases | head`).
 macro_rules! outln {
@@ -48,8 +52,7 @@ pub(crate) use hiargs::HiArgs;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use klts_core::Severity;
 use klts_forge::checkout::{checkout, CheckoutOutcome};
-use klts_forge::verify::{select, verify, VerifyOptions};
-use klts_forge::ForgeError;
+use klts_forge::verify::{select, verify};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -341,20 +344,13 @@ impl Failure {
     }
 }
 
-impl RunArgs {
-    /// The engine's options for these arguments (the one place they are converted).
-    pub(crate) fn verify_options(&self) -> VerifyOptions {
-        VerifyOptions {
-            jobs: self.jobs(),
-            offline: self.offline,
-            use_cache: !self.no_cache,
+/// Every library error says its own exit class ([`klts_core::exit`]); the CLI only renders it.
+impl<E: klts_core::HasExitClass + std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure {
+            code: e.exit_class().code(),
+            message: e.to_string(),
         }
-    }
-}
-
-impl From<ForgeError> for Failure {
-    fn from(e: ForgeError) -> Self {
-        Failure::usage(e.to_string())
     }
 }
 
@@ -408,13 +404,8 @@ pub(crate) fn dist_config(
         ));
     }
     let ws = hi.workspace()?;
-    let product = ws
-        .product()
-        .map_err(|e| Failure::usage(e.to_string()))?
-        .product;
-    let build = ws
-        .build_config()
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let product = ws.product()?.product;
+    let build = ws.build_config()?;
     Ok((product, build))
 }
 
@@ -429,7 +420,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
     match &cli.command {
         Command::Releases(list) => {
             let ws = hi.workspace()?;
-            let rows = render::release_rows(&ws);
+            let rows = render::release_rows(ws);
             match list.output {
                 Format::Json => json(&rows)?,
                 Format::Table => render::releases_table(&rows),
@@ -438,8 +429,8 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         }
         Command::Lint(list) => {
             let ws = hi.workspace()?;
-            let mut diags = klts_forge::lint::lint_workspace(&ws)?;
-            diags.extend(klts_forge::lint::lint_support(&ws, hi.today())?);
+            let mut diags = klts_forge::lint::lint_workspace(ws)?;
+            diags.extend(klts_forge::lint::lint_support(ws, hi.today())?);
             let triage = ws.root.join(klts_vuln::triage::TRIAGE_FILE);
             if triage.exists() {
                 let db = vulns::database(hi)?;
@@ -465,7 +456,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             list,
         } => {
             let ws = hi.workspace()?;
-            let report = klts_forge::sync::fetch(&ws, *tags_only, *offline)?;
+            let report = klts_forge::sync::fetch(ws, *tags_only, *offline)?;
             match list.output {
                 Format::Json => json(&report)?,
                 Format::Table => render::fetch(&report),
@@ -478,7 +469,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             list,
         } => {
             let ws = hi.workspace()?;
-            let report = klts_forge::sync::lock(&ws, *update, *offline)?;
+            let report = klts_forge::sync::lock(ws, *update, *offline)?;
             match list.output {
                 Format::Json => json(&report)?,
                 Format::Table => render::lock(&report, &ws.lock_path()),
@@ -492,14 +483,14 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             list,
         } => {
             let ws = hi.workspace()?;
-            let names = select(&ws, releases, *all)?;
+            let names = select(ws, releases, *all)?;
             if names.is_empty() {
                 return Err(Failure::usage("nothing to verify: no release has `must: true`\n  help: name releases or use --all"));
             }
             let options = run.verify_options();
             let started = std::time::Instant::now();
             let progress = render::Progress::new(hi.stderr_progress);
-            let report = verify(&ws, &names, &options, &|r, total| progress.done(r, total))?;
+            let report = verify(ws, &names, &options, &|r, total| progress.done(r, total))?;
             progress.finish();
             match list.output {
                 Format::Json => json(&report)?,
@@ -566,7 +557,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             urls,
             offline,
             list,
-        }) => vulns::run_feed_sync(urls, *offline, list),
+        }) => vulns::run_feed_sync(hi, urls, *offline, list),
         Command::Checkout {
             release,
             worktree,
@@ -574,7 +565,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         } => {
             let ws = hi.workspace()?;
             let options = run.verify_options();
-            match checkout(&ws, release, worktree.as_deref(), &options)? {
+            match checkout(ws, release, worktree.as_deref(), &options)? {
                 CheckoutOutcome::Tagged {
                     tag,
                     commit,

@@ -101,7 +101,7 @@ pub fn run(hi: &crate::HiArgs, args: &PackageArgs) -> Result<u8, Failure> {
     let versions = args
         .releases
         .iter()
-        .map(|r| Version::parse(r).map_err(|e| cannot(e.to_string())))
+        .map(|r| Version::parse(r).map_err(Failure::from))
         .collect::<Result<Vec<_>, _>>()?;
     let signer = match &args.sign_key {
         None => None,

@@ -146,10 +146,6 @@ fn warn_compat(key: &SigningKey, a: &RepoArgs) {
     }
 }
 
-fn fail(e: impl std::fmt::Display) -> Failure {
-    Failure::usage(e.to_string())
-}
-
 fn passphrase() -> Option<String> {
     std::env::var(sign::PASSPHRASE_ENV)
         .ok()
@@ -169,13 +165,13 @@ pub fn run_key(hi: &crate::HiArgs, cmd: &KeyCommand) -> Result<u8, Failure> {
         algorithm: *algorithm,
         name: name.clone(),
         email: email.clone(),
-        expires_in: sign::parse_expiry(expires).map_err(fail)?,
+        expires_in: sign::parse_expiry(expires)?,
         // A key is created at the real time, never SOURCE_DATE_EPOCH.
         created: hi.now_u32(),
         passphrase: passphrase(),
     };
-    let key = sign::generate(&params).map_err(fail)?;
-    let public = sign::write_key_files(&key, out, *force).map_err(fail)?;
+    let key = sign::generate(&params)?;
+    let public = sign::write_key_files(&key, out, *force)?;
     outln!("fingerprint {}", key.fingerprint);
     outln!("secret key  {} (0600: keep it secret)", out.display());
     outln!("public key  {}", public.display());
@@ -186,15 +182,19 @@ pub fn run_key(hi: &crate::HiArgs, cmd: &KeyCommand) -> Result<u8, Failure> {
 /// public-only, no signing subkey, wrong passphrase), at the current time (not
 /// SOURCE_DATE_EPOCH), passphrase from $KLTS_SIGNING_PASSPHRASE.
 pub(crate) fn load_key(hi: &crate::HiArgs, path: &Path) -> Result<SigningKey, Failure> {
-    SigningKey::load(path, passphrase().as_deref(), hi.now_u32()).map_err(fail)
+    Ok(SigningKey::load(
+        path,
+        passphrase().as_deref(),
+        hi.now_u32(),
+    )?)
 }
 
 pub fn run_publish(hi: &crate::HiArgs, cmd: &PublishCommand) -> Result<u8, Failure> {
     // One time for the metadata and the signatures, from the run's one read of the clock and
     // SOURCE_DATE_EPOCH (a malformed or post-2106 SOURCE_DATE_EPOCH is an error, exit 2).
     let time = hi.build_time()?;
-    let date = publish::metadata_time(&time).map_err(fail)?;
-    let sign_time = sign::signature_time(&time).map_err(fail)?;
+    let date = publish::metadata_time(&time)?;
+    let sign_time = sign::signature_time(&time)?;
     match cmd {
         PublishCommand::Apt(a) => {
             let key = load_key(hi, &a.key)?;
@@ -226,8 +226,7 @@ pub fn run_publish(hi: &crate::HiArgs, cmd: &PublishCommand) -> Result<u8, Failu
                 &key,
                 &opts,
                 &a.out,
-            )
-            .map_err(fail)?;
+            )?;
             match a.list.output {
                 Format::Json => json(&report)?,
                 Format::Table => {
@@ -279,8 +278,7 @@ pub fn run_publish(hi: &crate::HiArgs, cmd: &PublishCommand) -> Result<u8, Failu
                 &key,
                 &opts,
                 &a.out,
-            )
-            .map_err(fail)?;
+            )?;
             match a.list.output {
                 Format::Json => json(&report)?,
                 Format::Table => {

@@ -27,13 +27,13 @@ pub(crate) struct ToolchainArgs {
 
 pub(crate) fn run(hi: &HiArgs, args: &ToolchainArgs) -> Result<u8, Failure> {
     let ws = hi.workspace()?;
-    let names = klts_forge::verify::select(&ws, &args.releases, args.all)?;
+    let names = klts_forge::verify::select(ws, &args.releases, args.all)?;
     let options = VerifyOptions {
         jobs: args.run.jobs(),
         offline: args.run.offline,
         use_cache: !args.run.no_cache,
     };
-    let rows = klts_forge::toolchain::release_toolchains(&ws, &names, &options)?;
+    let rows = klts_forge::toolchain::release_toolchains(ws, &names, &options)?;
     match args.list.output {
         Format::Json => crate::json(&rows)?,
         Format::Table => {

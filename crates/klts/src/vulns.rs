@@ -149,7 +149,7 @@ pub(crate) fn database(hi: &HiArgs) -> Result<Database, Failure> {
 }
 
 fn triage(ws: &Workspace) -> Result<Triage, Failure> {
-    Triage::load(&ws.root.join(TRIAGE_FILE)).map_err(|e| Failure::usage(e.to_string()))
+    Ok(Triage::load(&ws.root.join(TRIAGE_FILE))?)
 }
 
 fn gather<'a>(
@@ -159,16 +159,16 @@ fn gather<'a>(
 ) -> Result<(&'a Workspace, WorkspaceFacts, Triage), Failure> {
     let ws = hi.workspace()?;
     let options = run.verify_options();
-    let facts = match workspace_facts(&ws, &options) {
+    let facts = match workspace_facts(ws, &options) {
         Ok(mut facts) => {
-            klts_vuln::facts::attach_git_evidence(&ws, db, &mut facts)?;
+            klts_vuln::facts::attach_git_evidence(ws, db, &mut facts)?;
             facts
         }
         Err(e) => {
             tracing::warn!(
                 "the workspace's releases cannot be materialized ({e}); statuses come from the manifest only (chain patches by name and fixes:, no source trees): `klts fetch` upgrades them"
             );
-            klts_vuln::facts::manifest_workspace_facts(&ws)?
+            klts_vuln::facts::manifest_workspace_facts(ws)?
         }
     };
     for r in facts.verify.releases.iter().filter(|r| r.commit.is_none()) {
@@ -178,7 +178,7 @@ fn gather<'a>(
             klts_forge::verify::status_word(r.status)
         );
     }
-    let t = triage(&ws)?;
+    let t = triage(ws)?;
     for d in t.check(&ws.root.join(TRIAGE_FILE), db, &ws.manifest) {
         tracing::warn!("{}", crate::render::diagnostic_line(&d, &ws.root));
     }
@@ -376,7 +376,7 @@ pub fn run_vulns(hi: &HiArgs, cmd: &VulnsCommand) -> Result<u8, Failure> {
             run,
             product: _,
         } => {
-            let v = Version::parse(version).map_err(|e| Failure::usage(e.to_string()))?;
+            let v = Version::parse(version)?;
             // A workspace is optional here; but a workspace that is there and broken is an
             // error, never "no workspace". A workspace of another product than the one asked
             // about (`--product`) has nothing to say about VERSION.
@@ -405,9 +405,8 @@ pub fn run_vulns(hi: &HiArgs, cmd: &VulnsCommand) -> Result<u8, Failure> {
                             klts_vuln::facts::manifest_facts(ws, product.product)
                         }
                     };
-                    let own = klts_vuln::report::select_facts(&v, version, &releases, true)
-                        .map_err(|e| Failure::usage(e.to_string()))?
-                        .cloned();
+                    let own =
+                        klts_vuln::report::select_facts(&v, version, &releases, true)?.cloned();
                     let facts = match own {
                         Some(f) => f,
                         None => version_facts(&v, product.product, Some(ws))?,
@@ -627,6 +626,7 @@ fn write_json(value: &serde_json::Value, out: Option<&PathBuf>) -> Result<(), Fa
 }
 
 pub fn run_feed_sync(
+    hi: &HiArgs,
     urls: &[String],
     offline: bool,
     list: &crate::ListArgs,
@@ -659,7 +659,8 @@ pub fn run_feed_sync(
     } else {
         urls.to_vec()
     };
-    let results = klts_vuln::sources::sync(&urls, &cache).map_err(Failure::usage)?;
+    let now = u64::try_from(hi.now()).unwrap_or(0);
+    let results = klts_vuln::sources::sync(&urls, &cache, now).map_err(Failure::usage)?;
     match list.output {
         crate::Format::Json => json(&results)?,
         crate::Format::Table => {

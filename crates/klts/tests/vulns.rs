@@ -342,6 +342,36 @@ fn matrix_formats_gate_check_and_vex() {
         "pkg:golang/k8s.io/kubernetes@v1.17.17-lts.3"
     );
     assert_eq!(klts(&s, &["vex", "v1.17.17-lts.3"]).stdout, out.stdout);
+    // The document's time: SOURCE_DATE_EPOCH when set, else the release commit's committer
+    // time (read from the mirror's objects), never the wall clock; a malformed
+    // SOURCE_DATE_EPOCH is exit 2 (it used to fall back to the commit time silently).
+    let vex_at = |epoch: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_klts"));
+        cmd.arg("--workspace")
+            .arg(&s.ws.dir)
+            .args(["vex", "v1.17.17-lts.3"])
+            .env("KLTS_FEED_CACHE", &s.feeds)
+            .env_remove("SOURCE_DATE_EPOCH");
+        if let Some(e) = epoch {
+            cmd.env("SOURCE_DATE_EPOCH", e);
+        }
+        cmd.output().unwrap()
+    };
+    let committed = json(&vex_at(None))["timestamp"].clone();
+    let ts = committed.as_str().unwrap();
+    assert!(ts.ends_with('Z') && !ts.starts_with("1970-"), "{committed}");
+    assert_eq!(json(&vex_at(None))["timestamp"], committed);
+    assert_eq!(
+        json(&vex_at(Some("1700000000")))["timestamp"],
+        "2023-11-14T22:13:20Z"
+    );
+    let bad = vex_at(Some("-5"));
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("SOURCE_DATE_EPOCH=\"-5\" is not a time"),
+        "{}",
+        stderr(&bad)
+    );
     let vex15 = json(&klts(&s, &["vex", "v1.15.12-lts.1"]));
     let st = vex15["statements"]
         .as_array()

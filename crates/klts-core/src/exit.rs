@@ -51,6 +51,7 @@ usage_errors!(
     crate::lifecycle::DateError,
     crate::names::NameError,
     crate::edit::EditError,
+    crate::pkgversion::PkgVersionError,
 );
 
 #[cfg(test)]

@@ -95,19 +95,18 @@ macro_rules! usage_errors {
     };
 }
 
+usage_errors!(ci::CiError, deb::DebError);
+#[cfg(feature = "repositories")]
 usage_errors!(
     apt::AptError,
-    ci::CiError,
-    deb::DebError,
-    oci::OciError,
     package::PackageError,
-    pkgversion::PkgVersionError,
     publish::PublishError,
-    registry::RegistryError,
     rpmpkg::RpmError,
     sign::SignError,
     yum::YumError,
 );
+#[cfg(feature = "images")]
+usage_errors!(oci::OciError, registry::RegistryError);
 
 #[cfg(test)]
 mod exit_class_tests {

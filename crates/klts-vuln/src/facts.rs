@@ -70,6 +70,17 @@ impl InventoryReader {
     }
 }
 
+/// The published releases among `releases`: every one but the stages
+/// ([`klts_core::Manifest::is_stage`]: a `-ci` base that only serves the releases built on it,
+/// never shipped). The matrix of the CLI and of the portal has these as its columns.
+pub fn published(manifest: &klts_core::Manifest, releases: &[ReleaseFacts]) -> Vec<ReleaseFacts> {
+    releases
+        .iter()
+        .filter(|r| !manifest.is_stage(&r.name))
+        .cloned()
+        .collect()
+}
+
 /// The chain's patches with their `fixes:` metadata.
 pub fn chain_patches(ws: &Workspace, release: &str) -> Vec<PatchFacts> {
     let m = &ws.manifest;

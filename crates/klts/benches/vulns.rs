@@ -149,7 +149,11 @@ fn main() {
     let mut runs = Vec::new();
     let mut size = (0, 0);
     for _ in 0..5 {
-        let (t, out) = klts(&ws, &feeds, &["vulns", "matrix", "--all", "-o", "json"]);
+        let (t, out) = klts(
+            &ws,
+            &feeds,
+            &["vulns", "matrix", "--all", "--stages", "-o", "json"],
+        );
         assert!(
             out.status.success(),
             "{}",

@@ -84,6 +84,10 @@ pub struct FilterArgs {
     /// Also list advisories that affect no release.
     #[arg(long)]
     all: bool,
+    /// Also show stages: releases that only serve as the base of others (`v1.17.17-ci`) and
+    /// are not shipped. By default the columns are the published releases, as on the portal.
+    #[arg(long)]
+    stages: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -300,14 +304,19 @@ pub fn run_vulns(hi: &HiArgs, cmd: &VulnsCommand) -> Result<u8, Failure> {
             output,
             run,
         } => {
-            let (_ws, facts, t) = gather(hi, run, &db)?;
+            let (ws, facts, t) = gather(hi, run, &db)?;
+            let columns = if filter.stages {
+                facts.releases.clone()
+            } else {
+                klts_vuln::facts::published(&ws.manifest, &facts.releases)
+            };
             let f = MatrixFilter {
                 min_severity: filter.min_severity,
                 lines: filter.lines.clone(),
                 statuses: filter.statuses.clone(),
                 all: filter.all,
             };
-            let m = matrix(&db, &facts.releases, &t, &f);
+            let m = matrix(&db, &columns, &t, &f);
             render_matrix(&m, *output, hi.stdout_color)?;
             Ok(0)
         }

@@ -602,12 +602,12 @@ fn build_with(
         .as_ref()
         .map(|f| f.releases.clone())
         .unwrap_or_default();
-    // Advisory statuses and matrix columns are of published releases only.
-    let release_facts: Vec<ReleaseFacts> = all_facts
-        .iter()
-        .filter(|rf| !ws.as_ref().is_some_and(|w| w.manifest.is_stage(&rf.name)))
-        .cloned()
-        .collect();
+    // Advisory statuses and matrix columns are of published releases only (the rule the
+    // CLI's matrix uses too).
+    let release_facts: Vec<ReleaseFacts> = match &ws {
+        Some(w) => klts_vuln::facts::published(&w.manifest, &all_facts),
+        None => all_facts.clone(),
+    };
 
     // Releases and stages.
     let mut releases = Vec::new();

@@ -1,0 +1,289 @@
+//! Small pieces of pages: badges, dates, tables, links and lists.
+
+use super::*;
+
+pub(super) fn phase_name(st: &LineStatus) -> String {
+    st.phase.to_string().to_ascii_lowercase()
+}
+
+pub(super) fn is_supported(st: &LineStatus) -> bool {
+    matches!(phase_name(st).as_str(), "community" | "lts")
+}
+
+pub(super) fn phase_badge(st: &LineStatus) -> String {
+    let name = phase_name(st);
+    let label = match name.as_str() {
+        "community" => "community",
+        "lts" => "LTS",
+        "eol" => "end of life",
+        "upcoming" => "upcoming",
+        other => other,
+    };
+    let class: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    format!(
+        "<span class=\"badge phase-{}\">{}</span>",
+        class,
+        Esc(label)
+    )
+}
+
+pub(super) fn severity_badge(s: Severity) -> String {
+    format!("<span class=\"badge sev-{s}\">{s}</span>")
+}
+
+pub(super) fn status_badge(s: StatusKind) -> String {
+    format!("<span class=\"st st-{s}\">{s}</span>")
+}
+
+pub(super) fn status_short(s: StatusKind) -> &'static str {
+    match s {
+        StatusKind::Affected => "open",
+        StatusKind::Unknown => "?",
+        StatusKind::Unassessed => "n/a?",
+        StatusKind::Ignored => "ign",
+        StatusKind::FixedByPatch => "patch",
+        StatusKind::FixedByDependency => "dep",
+        StatusKind::FixedUpstream => "up",
+        StatusKind::NotAffected => "–",
+    }
+}
+
+pub(super) fn status_meaning(s: StatusKind) -> &'static str {
+    match s {
+        StatusKind::Affected => "open: the release is exposed",
+        StatusKind::Unknown => "unknown: facts needed are missing",
+        StatusKind::Unassessed => {
+            "unassessed: upstream did not assess this line (out of support when published); other sources' claims are shown as evidence"
+        }
+        StatusKind::Ignored => "ignored by triage (VEX justification)",
+        StatusKind::FixedByPatch => "fixed by a patch of the release chain",
+        StatusKind::FixedByDependency => "fixed by a dependency or Go version in the release tree",
+        StatusKind::FixedUpstream => "fixed upstream: the base tag carries the fix",
+        StatusKind::NotAffected => "not affected",
+    }
+}
+
+pub(super) fn score(s: Option<f64>) -> String {
+    match s {
+        Some(x) if x.is_finite() => format!("{x:.1}"),
+        _ => "—".into(),
+    }
+}
+
+/// An end of support: a day, "until further notice" (the program's `support:` decision for a
+/// supported line), or "—".
+pub(super) fn end_date(
+    st: &klts_core::lifecycle::LineStatus,
+    d: &Option<klts_core::lifecycle::Date>,
+) -> String {
+    match d {
+        None if st.lts_basis == Some("policy") && st.phase == klts_core::lifecycle::Phase::Lts => {
+            "until further notice".into()
+        }
+        _ => opt_date(d),
+    }
+}
+
+pub(super) fn opt_date<D: fmt::Display>(d: &Option<D>) -> String {
+    match d {
+        Some(d) => format!("<span class=\"date\">{}</span>", Esc(&d.to_string())),
+        None => "—".into(),
+    }
+}
+
+/// The publication day of an advisory; placeholders (`0001-01-01…`) are unknown.
+pub(super) fn published(p: &Option<String>) -> String {
+    match p
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && !p.starts_with("0001-") && !p.starts_with("0000-"))
+    {
+        Some(p) => format!(
+            "<span class=\"date\">{}</span>",
+            Esc(p
+                .get(..10)
+                .filter(|d| d.len() == 10 && p.len() > 10 && p.as_bytes()[10] == b'T')
+                .unwrap_or(p))
+        ),
+        None => "—".into(),
+    }
+}
+
+pub(super) fn days_left(d: Option<i64>) -> String {
+    match d {
+        Some(n) if n >= 0 => n.to_string(),
+        Some(_) => "ended".into(),
+        None => "—".into(),
+    }
+}
+
+/// Whether a release materialized, as the public reads it: a failure's detail (with the
+/// build machine's paths) is the operator's, so the page only says it is not verified yet.
+pub(super) fn verified(materialized: bool) -> &'static str {
+    if materialized {
+        "yes"
+    } else {
+        "not yet verified"
+    }
+}
+
+pub(super) fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+/// Opens a data table. Tables of rows (every one but the matrix) are `stack` tables: on a narrow
+/// screen each row becomes a card of "header: value" lines (style.css), so every column, such
+/// as the home page's "Support ends", is visible on a phone without scrolling sideways.
+/// [`table_end`] gives each cell the `data-label` of its column for that.
+pub(super) fn table_start(o: &mut String, caption: Option<&str>, headers: &[&str]) {
+    o.push_str("<div class=\"table-wrap\">\n<table class=\"stack\">\n");
+    if let Some(c) = caption {
+        let _ = writeln!(o, "<caption>{}</caption>", Esc(c));
+    }
+    o.push_str("<thead><tr>");
+    for h in headers {
+        let _ = write!(o, "<th scope=\"col\">{}</th>", Esc(h));
+    }
+    o.push_str("</tr></thead>\n<tbody>\n");
+}
+
+/// Closes the table opened by the last [`table_start`], after labelling its body cells.
+pub(super) fn table_end(o: &mut String) {
+    label_cells(o);
+    o.push_str("</tbody>\n</table>\n</div>\n");
+}
+
+/// Gives every body cell of the last table in `o` a `data-label` attribute with its column's
+/// header, for the stacked layout on narrow screens. Done once here rather than in each row's
+/// markup, so row code stays about content. The rows are this module's own markup: cells open
+/// with `<td` or `<th` followed by a space or `>`, and cell text is always escaped, so a literal
+/// `<td` can only be a tag. Headers are read back from the `<thead>` that [`table_start`] wrote
+/// (already escaped, so they are safe in an attribute).
+pub(super) fn label_cells(o: &mut String) {
+    const OPEN: &str = "<div class=\"table-wrap\">\n<table class=\"stack\">\n";
+    const BODY: &str = "</tr></thead>\n<tbody>\n";
+    let Some(start) = o.rfind(OPEN) else { return };
+    let Some(body) = o[start..].find(BODY).map(|i| start + i + BODY.len()) else {
+        return;
+    };
+    let headers: Vec<String> = o[start..body]
+        .split("<th scope=\"col\">")
+        .skip(1)
+        .filter_map(|h| h.split("</th>").next())
+        .map(str::to_string)
+        .collect();
+    let rows = o.split_off(body);
+    let mut column = 0;
+    let mut rest = rows.as_str();
+    while let Some(lt) = rest.find('<') {
+        o.push_str(&rest[..lt]);
+        rest = &rest[lt..];
+        let tag = rest.get(..3).unwrap_or(rest);
+        let next = rest.as_bytes().get(3).copied();
+        if rest.starts_with("<tr") && matches!(next, Some(b' ' | b'>')) {
+            column = 0;
+        } else if (tag == "<td" || tag == "<th") && matches!(next, Some(b' ' | b'>')) {
+            o.push_str(tag);
+            if let Some(h) = headers.get(column) {
+                let _ = write!(o, " data-label=\"{h}\"");
+            }
+            column += 1;
+            rest = &rest[3..];
+            continue;
+        }
+        o.push('<');
+        rest = &rest[1..];
+    }
+    o.push_str(rest);
+}
+
+/// A link to a release page when it is a release (or a stage) of the site, else the name as text.
+pub(super) fn release_link(site: &SiteData, name: &str) -> String {
+    if site.release_or_stage(name).is_some() {
+        format!(
+            "<a href=\"{}\">{}</a>",
+            Esc(&release_href(site, name)),
+            Esc(name)
+        )
+    } else {
+        format!("<code>{}</code>", Esc(name))
+    }
+}
+
+pub(super) fn line_link(site: &SiteData, line: &str) -> String {
+    if site.line(line).is_some() {
+        format!(
+            "<a href=\"{}\">{}</a>",
+            Esc(&line_href(site, line)),
+            Esc(line)
+        )
+    } else {
+        Esc(line).to_string()
+    }
+}
+
+pub(super) fn advisory_link(site: &SiteData, id: &str) -> String {
+    match find_advisory(site, id) {
+        Some(a) => format!(
+            "<a href=\"{}\">{}</a>",
+            Esc(&advisory_href(site, &a.advisory.id)),
+            Esc(id)
+        ),
+        None => format!("<code>{}</code>", Esc(id)),
+    }
+}
+
+pub(super) fn link_list(items: &[String]) -> String {
+    if items.is_empty() {
+        return "<p class=\"empty\">None.</p>\n".into();
+    }
+    let mut o = String::from("<ul class=\"inline-list\">\n");
+    for i in items {
+        let _ = writeln!(o, "<li>{i}</li>");
+    }
+    o.push_str("</ul>\n");
+    o
+}
+
+pub(super) fn evidence_list(ev: &[String]) -> String {
+    if ev.is_empty() {
+        return "—".into();
+    }
+    let mut o = String::from("<ul class=\"evidence\">");
+    for e in ev {
+        let _ = write!(o, "<li>{}</li>", Esc(e));
+    }
+    o.push_str("</ul>");
+    o
+}
+
+pub(super) fn json_link(path: &str) -> String {
+    format!(
+        "<p class=\"json\"><a href=\"{}\">This page as JSON</a></p>\n",
+        Esc(path)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_cells_carry_their_column_for_phones() {
+        let mut o = String::from("<p>before</p>\n");
+        table_start(&mut o, Some("c"), &["Line", "Support & end"]);
+        o.push_str("<tr><th scope=\"row\"><a href=\"/l\">1.17</a></th><td class=\"date\">&lt;td 2024</td></tr>\n");
+        o.push_str("<tr><th scope=\"row\">1.18</th><td><ul class=\"evidence\"><li>x</li></ul></td><td>extra</td></tr>\n");
+        table_end(&mut o);
+        assert!(o.starts_with("<p>before</p>\n<div class=\"table-wrap\">\n<table class=\"stack\">\n<caption>c</caption>"), "{o}");
+        assert!(o.contains("<tr><th data-label=\"Line\" scope=\"row\"><a href=\"/l\">1.17</a></th><td data-label=\"Support &amp; end\" class=\"date\">&lt;td 2024</td></tr>"), "{o}");
+        // More cells than headers: the extra one gets no label rather than a wrong one.
+        assert!(o.contains("<tr><th data-label=\"Line\" scope=\"row\">1.18</th><td data-label=\"Support &amp; end\"><ul class=\"evidence\"><li>x</li></ul></td><td>extra</td></tr>"), "{o}");
+        assert!(o.contains("<thead><tr><th scope=\"col\">Line</th>"), "{o}");
+        assert!(o.ends_with("</tbody>\n</table>\n</div>\n"), "{o}");
+    }
+}

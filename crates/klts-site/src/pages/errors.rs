@@ -2,9 +2,9 @@
 
 use super::*;
 
-pub(super) fn error_links(site: &SiteData) -> String {
+pub(super) fn error_links(site: &SiteData) -> Html {
     let base = &site.base;
-    format!("<ul class=\"inline-list\">\n<li><a href=\"{base}/\">Home</a></li>\n<li><a href=\"{base}/lines/\">Lines</a></li>\n<li><a href=\"{base}/releases/\">Releases</a></li>\n<li><a href=\"{base}/advisories/\">Advisories</a></li>\n<li><a href=\"{base}/matrix/\">Matrix</a></li>\n<li><a href=\"{base}/search/\">Search</a></li>\n</ul>\n")
+    markup!("<ul class=\"inline-list\">\n<li><a href=\"{}/\">Home</a></li>\n<li><a href=\"{}/lines/\">Lines</a></li>\n<li><a href=\"{}/releases/\">Releases</a></li>\n<li><a href=\"{}/advisories/\">Advisories</a></li>\n<li><a href=\"{}/matrix/\">Matrix</a></li>\n<li><a href=\"{}/search/\">Search</a></li>\n</ul>\n", base, base, base, base, base, base)
 }
 
 /// The 404 page for `path` (a JSON body under `/api/`).
@@ -15,11 +15,11 @@ pub fn not_found(site: &SiteData, path: &str) -> Response {
     if api {
         return json_error(404, &format!("no such API path: {}", clip(path, 200)));
     }
-    let mut o = String::new();
-    let _ = writeln!(
+    let mut o = Html::new();
+    html!(
         o,
-        "<p>There is no page at <code>{}</code>.</p>",
-        Esc(&clip(&at(site, path), 200))
+        "<p>There is no page at <code>{}</code>.</p>\n",
+        &clip(&at(site, path), 200)
     );
     let rel = path.trim_start_matches('/');
     let hint = if rel.starts_with("releases/") {
@@ -38,18 +38,19 @@ pub fn not_found(site: &SiteData, path: &str) -> Response {
         None
     };
     if let Some((href, text)) = hint {
-        let _ = writeln!(o, "<p><a href=\"{}\">{text}</a></p>", at(site, href));
+        html!(o, "<p><a href=\"{}\">{}</a></p>\n", at(site, href), text);
     }
     let term = rel.rsplit('/').find(|s| !s.is_empty()).unwrap_or("");
     if !term.is_empty() && term.chars().count() <= MAX_QUERY_CHARS {
-        let _ = writeln!(
+        html!(
             o,
-            "<p><a href=\"{base}/search/?q={}\">Search for <q>{}</q></a>.</p>",
-            Esc(&encode_segment(term)),
-            Esc(term)
+            "<p><a href=\"{}/search/?q={}\">Search for <q>{}</q></a>.</p>\n",
+            base,
+            &encode_segment(term),
+            term
         );
     }
-    o.push_str(&error_links(site));
+    o.push(error_links(site));
     Response::html(
         404,
         layout(
@@ -77,8 +78,8 @@ pub fn not_found(site: &SiteData, path: &str) -> Response {
 
 /// The generic 404 page (the static build's `404.html`).
 pub fn not_found_page(site: &SiteData) -> Response {
-    let mut o = String::from("<p>There is no page at this address.</p>\n");
-    o.push_str(&error_links(site));
+    let mut o = Html::lit("<p>There is no page at this address.</p>\n");
+    o.push(error_links(site));
     Response::html(
         404,
         layout(
@@ -99,24 +100,20 @@ pub fn not_found_page(site: &SiteData) -> Response {
 /// A page that sends the reader to `to` (a path of this portal): for klts.io's old addresses
 /// in a static build, where no server can answer 301.
 pub fn moved_page(to: &str) -> String {
-    format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Moved</title>\n<meta http-equiv=\"refresh\" content=\"0; url={0}\">\n<link rel=\"canonical\" href=\"{0}\">\n</head>\n<body>\n<p>This page moved to <a href=\"{0}\">{0}</a>.</p>\n</body>\n</html>\n",
-        Esc(to)
-    )
+    markup!("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Moved</title>\n<meta http-equiv=\"refresh\" content=\"0; url={}\">\n<link rel=\"canonical\" href=\"{}\">\n</head>\n<body>\n<p>This page moved to <a href=\"{}\">{}</a>.</p>\n</body>\n</html>\n", to, to, to, to).into_string()
 }
 
 pub(super) fn bad_request(site: &SiteData, back: &str, errors: &[String]) -> Response {
-    let mut o =
-        String::from("<p>The address asks for something this page cannot show:</p>\n<ul>\n");
+    let mut o = Html::lit("<p>The address asks for something this page cannot show:</p>\n<ul>\n");
     for e in errors {
-        let _ = writeln!(o, "<li>{}</li>", Esc(e));
+        html!(o, "<li>{}</li>\n", e);
     }
-    let _ = writeln!(
+    html!(
         o,
-        "</ul>\n<p><a href=\"{}\">Show the page without filters</a>.</p>",
-        Esc(&at(site, back))
+        "</ul>\n<p><a href=\"{}\">Show the page without filters</a>.</p>\n",
+        &at(site, back)
     );
-    o.push_str(&error_links(site));
+    o.push(error_links(site));
     Response::html(
         400,
         layout(

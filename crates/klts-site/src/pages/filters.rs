@@ -297,13 +297,13 @@ pub(super) fn line_matches(l: &LineView, q: &str) -> bool {
 
 /// The `data-terms` attribute of a search result: its terms, lowercased, one per line (what
 /// `assets/search.js` filters on).
-pub(super) fn data_terms(terms: &[String]) -> String {
+pub(super) fn data_terms(terms: &[String]) -> Html {
     let joined = terms
         .iter()
         .map(|t| t.to_lowercase().replace(['\n', '\r'], " "))
         .collect::<Vec<_>>()
         .join("\n");
-    format!(" data-terms=\"{}\"", Esc(&joined))
+    markup!(" data-terms=\"{}\"", joined)
 }
 
 /// An advisory by id first (any case), then by alias.

@@ -26,14 +26,14 @@ pub(super) struct Page<'a> {
     /// `<title>` (without the site name) and, unless `h1` is set, the heading.
     pub(super) title: String,
     /// The `<h1>` when it differs from the title (already HTML).
-    pub(super) h1: Option<String>,
+    pub(super) h1: Option<Html>,
     /// Canonical path.
     pub(super) canonical: Option<String>,
     pub(super) nav: Nav,
     /// Problems reading workspace files shown above the content.
     pub(super) errors: Vec<&'a SiteError>,
     /// The content (HTML).
-    pub(super) body: String,
+    pub(super) body: Html,
     /// The search box text.
     pub(super) q: &'a str,
 }
@@ -54,65 +54,64 @@ pub(super) fn product_name(site: &SiteData) -> String {
     }
 }
 
-pub(super) fn layout(site: &SiteData, p: Page<'_>) -> String {
+pub(super) fn layout(site: &SiteData, p: Page<'_>) -> Html {
     let base = site.base.as_str();
     let api = api_root(site);
-    let mut o = String::with_capacity(p.body.len() + 4096);
+    let mut o = Html::new();
     o.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     o.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    let _ = writeln!(o, "<title>{} · KLTS</title>", Esc(&p.title));
-    let _ = writeln!(
+    html!(o, "<title>{} · KLTS</title>\n", &p.title);
+    html!(
         o,
-        "<meta name=\"description\" content=\"{}\">",
-        Esc(&format!(
+        "<meta name=\"description\" content=\"{}\">\n",
+        &format!(
             "KLTS, {} Long Term Support: {}",
             product_name(site),
             p.title
-        ))
+        )
     );
-    let _ = writeln!(
+    html!(
         o,
-        "<link rel=\"stylesheet\" href=\"{base}/assets/style.css\">"
+        "<link rel=\"stylesheet\" href=\"{}/assets/style.css\">\n",
+        base
     );
     if let Some(c) = &p.canonical {
-        let _ = writeln!(o, "<link rel=\"canonical\" href=\"{}\">", Esc(c));
+        html!(o, "<link rel=\"canonical\" href=\"{}\">\n", c);
     }
     o.push_str("</head>\n<body>\n<a class=\"skip\" href=\"#main\">Skip to content</a>\n");
-    let _ = write!(o, "<header class=\"site-header\">\n<div class=\"bar\">\n<a class=\"brand\" href=\"{base}/\">KLTS</a>\n");
+    html!(o, "<header class=\"site-header\">\n<div class=\"bar\">\n<a class=\"brand\" href=\"{}/\">KLTS</a>\n", base);
     o.push_str("<nav aria-label=\"Main\">\n<ul>\n");
     for (nav, href, label) in NAV {
-        let current = if nav == p.nav {
+        let current = Html::lit(if nav == p.nav {
             " aria-current=\"page\""
         } else {
             ""
-        };
-        let _ = writeln!(o, "<li><a href=\"{base}{href}\"{current}>{label}</a></li>");
+        });
+        html!(
+            o,
+            "<li><a href=\"{}{}\"{}>{}</a></li>\n",
+            base,
+            href,
+            current,
+            label
+        );
     }
     o.push_str("</ul>\n</nav>\n");
-    let _ = writeln!(
-        o,
-        "<form class=\"search\" action=\"{base}/search/\" method=\"get\" role=\"search\">\n<label for=\"site-q\" class=\"visually-hidden\">Search</label>\n<input type=\"search\" id=\"site-q\" name=\"q\" value=\"{}\" placeholder=\"CVE, release, line…\">\n<button type=\"submit\">Search</button>\n</form>",
-        Esc(p.q)
-    );
+    html!(o, "<form class=\"search\" action=\"{}/search/\" method=\"get\" role=\"search\">\n<label for=\"site-q\" class=\"visually-hidden\">Search</label>\n<input type=\"search\" id=\"site-q\" name=\"q\" value=\"{}\" placeholder=\"CVE, release, line…\">\n<button type=\"submit\">Search</button>\n</form>\n", base, p.q);
     o.push_str("</div>\n</header>\n<main id=\"main\">\n");
     match &p.h1 {
         Some(h) => {
-            let _ = writeln!(o, "<h1>{h}</h1>");
+            html!(o, "<h1>{}</h1>\n", h);
         }
         None => {
-            let _ = writeln!(o, "<h1>{}</h1>", Esc(&p.title));
+            html!(o, "<h1>{}</h1>\n", &p.title);
         }
     }
-    o.push_str(&notices(&p.errors));
-    o.push_str(&p.body);
+    o.push(notices(&p.errors));
+    o.push(p.body);
     o.push_str("</main>\n<footer class=\"site-footer\">\n<p>");
-    let _ = write!(
-        o,
-        "Generated on {} · advisory data as of {} · <a href=\"{api}/index.json\">JSON API</a> · <a href=\"{base}/search/\">Index</a>",
-        Esc(&site.date.to_string()),
-        Esc(if site.advisories_as_of.is_empty() { "unknown" } else { &site.advisories_as_of })
-    );
-    let _ = write!(o, "</p>\n<p>KLTS: {} Long Term Support. This site uses no JavaScript, cookies or external resources.</p>\n</footer>\n</body>\n</html>\n", Esc(&product_name(site)));
+    html!(o, "Generated on {} · advisory data as of {} · <a href=\"{}/index.json\">JSON API</a> · <a href=\"{}/search/\">Index</a>", &site.date.to_string(), if site.advisories_as_of.is_empty() { "unknown" } else { &site.advisories_as_of }, api, base);
+    html!(o, "</p>\n<p>KLTS: {} Long Term Support. This site uses no JavaScript, cookies or external resources.</p>\n</footer>\n</body>\n</html>\n", &product_name(site));
     o
 }
 
@@ -123,8 +122,8 @@ pub(super) fn page(
     canonical: Option<String>,
     nav: Nav,
     errors: Vec<&SiteError>,
-    body: String,
-) -> String {
+    body: Html,
+) -> Html {
     layout(
         site,
         Page {
@@ -139,22 +138,17 @@ pub(super) fn page(
     )
 }
 
-pub(super) fn notices(errors: &[&SiteError]) -> String {
+pub(super) fn notices(errors: &[&SiteError]) -> Html {
     if errors.is_empty() {
-        return String::new();
+        return Html::new();
     }
-    let mut o = String::new();
+    let mut o = Html::new();
     o.push_str("<aside class=\"notice\" aria-label=\"Problems\">\n<h2>Problems reading the workspace</h2>\n");
     o.push_str(
         "<p>Some files could not be read; what is shown was built from the rest.</p>\n<ul>\n",
     );
     for e in errors {
-        let _ = writeln!(
-            o,
-            "<li><code>{}</code>: {}</li>",
-            Esc(&e.file),
-            Esc(&e.message)
-        );
+        html!(o, "<li><code>{}</code>: {}</li>\n", &e.file, &e.message);
     }
     o.push_str("</ul>\n</aside>\n");
     o

@@ -33,25 +33,20 @@ pub(super) fn inline_svg(svg: &str) -> &str {
     }
 }
 
-pub(super) fn lifecycle_page(site: &SiteData) -> String {
+pub(super) fn lifecycle_page(site: &SiteData) -> Html {
     let base = site.base.as_str();
-    let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "<p>When each {} minor line was released, when the community stops maintaining it, and how long the LTS program supports it after that, on <span class=\"date\">{}</span>.</p>",
-        Esc(&product_name(site)),
-        Esc(&site.date.to_string())
-    );
+    let mut o = Html::new();
+    html!(o, "<p>When each {} minor line was released, when the community stops maintaining it, and how long the LTS program supports it after that, on <span class=\"date\">{}</span>.</p>\n", &product_name(site), &site.date.to_string());
     // Two layouts of the same chart, one shown per screen width (style.css): scaled down to a
     // phone, the 960 px chart's labels would be 4 px tall; the narrow one keeps them near 12 px.
     let svg = lifecycle_svg(site, chart::WIDTH);
     let narrow = lifecycle_svg(site, chart::NARROW_WIDTH);
     o.push_str("<figure class=\"chart\">\n<div class=\"chart-wide\">\n");
-    o.push_str(inline_svg(&svg).trim_end());
+    o.push(Html::chart_svg(inline_svg(&svg).trim_end()));
     o.push_str("\n</div>\n<div class=\"chart-narrow\">\n");
-    o.push_str(inline_svg(&narrow).trim_end());
+    o.push(Html::chart_svg(inline_svg(&narrow).trim_end()));
     o.push_str("\n</div>");
-    let _ = write!(o, "\n<figcaption>The lifecycle of every line (<a href=\"{base}/lifecycle.svg\">as an SVG image</a>).</figcaption>\n</figure>\n");
+    html!(o, "\n<figcaption>The lifecycle of every line (<a href=\"{}/lifecycle.svg\">as an SVG image</a>).</figcaption>\n</figure>\n", base);
     o.push_str("<h2 id=\"dates\">Dates</h2>\n");
     if site.lines.is_empty() {
         o.push_str("<p class=\"empty\">No line is known.</p>\n");
@@ -59,7 +54,7 @@ pub(super) fn lifecycle_page(site: &SiteData) -> String {
         let all: Vec<&LineView> = site.lines.iter().collect();
         lines_table(site, &mut o, &all);
     }
-    o.push_str(&json_link(&api_at(site, "/lines.json")));
+    o.push(json_link(&api_at(site, "/lines.json")));
     page(
         site,
         "Lifecycle".into(),

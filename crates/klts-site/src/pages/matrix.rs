@@ -2,23 +2,24 @@
 
 use super::*;
 
-pub(super) fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> String {
+pub(super) fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> Html {
     let base = site.base.as_str();
     let m = filter_matrix(site, f);
-    let mut o = String::new();
+    let mut o = Html::new();
     o.push_str(
         "<p>The status of every advisory that concerns some LTS release, release by release.</p>\n",
     );
-    let _ = write!(
+    html!(
         o,
-        "<form class=\"filter\" action=\"{base}/matrix/\" method=\"get\">\n<div class=\"field\">\n",
+        "<form class=\"filter\" action=\"{}/matrix/\" method=\"get\">\n<div class=\"field\">\n",
+        base
     );
     severity_select(&mut o, "mx-severity", f.severity);
     o.push_str("</div>\n<div class=\"field\">\n<label for=\"mx-line\">Line</label>\n<select id=\"mx-line\" name=\"line\">");
-    let _ = write!(
+    html!(
         o,
         "<option value=\"\"{}>any</option>",
-        if f.lines.is_empty() { " selected" } else { "" }
+        Html::lit(if f.lines.is_empty() { " selected" } else { "" })
     );
     let mut matrix_lines: Vec<MinorLine> = site
         .matrix
@@ -30,49 +31,56 @@ pub(super) fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> St
     matrix_lines.dedup();
     for l in matrix_lines.iter().rev() {
         let sel = f.lines.len() == 1 && f.lines[0] == *l;
-        let _ = write!(
+        html!(
             o,
-            "<option value=\"{l}\"{}>{l}</option>",
-            if sel { " selected" } else { "" }
+            "<option value=\"{}\"{}>{}</option>",
+            l,
+            Html::lit(if sel { " selected" } else { "" }),
+            l
         );
     }
     o.push_str("</select>\n</div>\n<div class=\"field\">\n<label for=\"mx-status\">Status</label>\n<select id=\"mx-status\" name=\"status\">");
-    let _ = write!(
+    html!(
         o,
         "<option value=\"\"{}>any</option>",
-        if f.statuses.is_empty() {
+        Html::lit(if f.statuses.is_empty() {
             " selected"
         } else {
             ""
-        }
+        })
     );
     for s in StatusKind::ALL {
         let sel = f.statuses.len() == 1 && f.statuses[0] == s;
-        let _ = write!(
+        html!(
             o,
-            "<option value=\"{s}\"{}>{s}</option>",
-            if sel { " selected" } else { "" }
+            "<option value=\"{}\"{}>{}</option>",
+            s,
+            Html::lit(if sel { " selected" } else { "" }),
+            s
         );
     }
-    let _ = write!(o, "</select>\n</div>\n<div class=\"field actions\">\n<button type=\"submit\">Filter</button>\n<a href=\"{base}/matrix/\">Reset</a>\n</div>\n</form>\n");
+    html!(o, "</select>\n</div>\n<div class=\"field actions\">\n<button type=\"submit\">Filter</button>\n<a href=\"{}/matrix/\">Reset</a>\n</div>\n</form>\n", base);
     o.push_str("<p class=\"hint\">Also: ");
-    let statics: Vec<String> = STATIC_MATRIX_SEVERITIES
+    let statics: Vec<Html> = STATIC_MATRIX_SEVERITIES
         .iter()
         .map(|s| {
-            format!(
-                "<a href=\"{base}/matrix/severity/{s}/\">{s}{}</a>",
+            markup!(
+                "<a href=\"{}/matrix/severity/{}/\">{}{}</a>",
+                base,
+                s,
+                s,
                 if *s == "critical" { "" } else { " and above" }
             )
         })
         .collect();
-    o.push_str(&statics.join(", "));
+    o.push(statics.join_html(", "));
     o.push_str(
         ". Status filters keep advisories with that status in at least one shown release.</p>\n",
     );
     if static_view {
-        let _ = writeln!(
+        html!(
             o,
-            "<p class=\"note\">Showing advisories of severity {} and above.</p>",
+            "<p class=\"note\">Showing advisories of severity {} and above.</p>\n",
             f.severity
                 .map(|s| s.to_string())
                 .unwrap_or_else(|| "any".into())
@@ -80,17 +88,18 @@ pub(super) fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> St
     }
     o.push_str("<ul class=\"legend\" aria-label=\"Legend\">\n");
     for s in StatusKind::ALL {
-        let _ = writeln!(
+        html!(
             o,
-            "<li><span class=\"cell st-{s}\">{}</span> {}</li>",
+            "<li><span class=\"cell st-{}\">{}</span> {}</li>\n",
+            s,
             status_short(s),
-            Esc(status_meaning(s))
+            status_meaning(s)
         );
     }
     o.push_str("</ul>\n");
-    let _ = writeln!(
+    html!(
         o,
-        "<p class=\"count\">{} advisories × {} releases.</p>",
+        "<p class=\"count\">{} advisories × {} releases.</p>\n",
         m.rows.len(),
         m.columns.len()
     );
@@ -100,7 +109,7 @@ pub(super) fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> St
         } else {
             "Nothing matches these filters."
         };
-        let _ = writeln!(o, "<p class=\"empty\">{why}</p>");
+        html!(o, "<p class=\"empty\">{}</p>\n", why);
     } else {
         o.push_str("<div class=\"table-wrap matrix-wrap\">\n<table class=\"matrix\">\n<thead><tr><th scope=\"col\">Advisory</th><th scope=\"col\">Severity</th>");
         for &i in &m.columns {
@@ -110,7 +119,7 @@ pub(super) fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> St
                 .get(i)
                 .map(String::as_str)
                 .unwrap_or("");
-            let _ = write!(
+            html!(
                 o,
                 "<th scope=\"col\" class=\"rel\">{}</th>",
                 release_link(site, name)
@@ -118,11 +127,11 @@ pub(super) fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> St
         }
         o.push_str("</tr></thead>\n<tbody>\n");
         for row in &m.rows {
-            let _ = write!(
+            html!(
                 o,
                 "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td>{}</td>",
-                Esc(&advisory_href(site, &row.advisory.id)),
-                Esc(&row.advisory.id),
+                &advisory_href(site, &row.advisory.id),
+                &row.advisory.id,
                 severity_badge(row.advisory.severity)
             );
             for &i in &m.columns {
@@ -138,11 +147,11 @@ pub(super) fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> St
                         if let Some(e) = c.evidence.first() {
                             let _ = write!(title, " — {e}");
                         }
-                        let _ = write!(
+                        html!(
                             o,
                             "<td class=\"cell st-{}\" title=\"{}\">{}</td>",
                             c.status,
-                            Esc(&title),
+                            &title,
                             status_short(c.status)
                         );
                     }
@@ -153,7 +162,7 @@ pub(super) fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> St
         }
         o.push_str("</tbody>\n</table>\n</div>\n");
     }
-    o.push_str(&json_link(&api_at(
+    o.push(json_link(&api_at(
         site,
         &format!("/matrix.json{}", f.query_string()),
     )));

@@ -83,11 +83,11 @@ pub struct Response {
 }
 
 impl Response {
-    fn html(status: u16, body: String) -> Response {
+    fn html(status: u16, body: Html) -> Response {
         Response {
             status,
             content_type: HTML,
-            body: body.into_bytes(),
+            body: body.into_string().into_bytes(),
         }
     }
 
@@ -128,6 +128,7 @@ mod api;
 mod errors;
 mod filters;
 mod home;
+mod html;
 mod layout;
 mod lifecycle;
 mod lines;
@@ -141,6 +142,7 @@ use api::*;
 use errors::*;
 use filters::*;
 use home::*;
+use html::*;
 use layout::*;
 use lifecycle::*;
 use lines::*;
@@ -151,7 +153,8 @@ use search::*;
 use urls::*;
 
 pub use errors::{moved_page, not_found, not_found_page};
-pub use urls::{encode_segment, escape, percent_decode};
+pub use html::{escape, Html};
+pub use urls::{encode_segment, percent_decode};
 
 // Routing.
 

@@ -10,7 +10,7 @@ pub(super) fn is_supported(st: &LineStatus) -> bool {
     matches!(phase_name(st).as_str(), "community" | "lts")
 }
 
-pub(super) fn phase_badge(st: &LineStatus) -> String {
+pub(super) fn phase_badge(st: &LineStatus) -> Html {
     let name = phase_name(st);
     let label = match name.as_str() {
         "community" => "community",
@@ -20,19 +20,15 @@ pub(super) fn phase_badge(st: &LineStatus) -> String {
         other => other,
     };
     let class: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    format!(
-        "<span class=\"badge phase-{}\">{}</span>",
-        class,
-        Esc(label)
-    )
+    markup!("<span class=\"badge phase-{}\">{}</span>", class, label)
 }
 
-pub(super) fn severity_badge(s: Severity) -> String {
-    format!("<span class=\"badge sev-{s}\">{s}</span>")
+pub(super) fn severity_badge(s: Severity) -> Html {
+    markup!("<span class=\"badge sev-{}\">{}</span>", s, s)
 }
 
-pub(super) fn status_badge(s: StatusKind) -> String {
-    format!("<span class=\"st st-{s}\">{s}</span>")
+pub(super) fn status_badge(s: StatusKind) -> Html {
+    markup!("<span class=\"st st-{}\">{}</span>", s, s)
 }
 
 pub(super) fn status_short(s: StatusKind) -> &'static str {
@@ -75,7 +71,7 @@ pub(super) fn score(s: Option<f64>) -> String {
 pub(super) fn end_date(
     st: &klts_core::lifecycle::LineStatus,
     d: &Option<klts_core::lifecycle::Date>,
-) -> String {
+) -> Html {
     match d {
         None if st.lts_basis == Some("policy") && st.phase == klts_core::lifecycle::Phase::Lts => {
             "until further notice".into()
@@ -84,26 +80,25 @@ pub(super) fn end_date(
     }
 }
 
-pub(super) fn opt_date<D: fmt::Display>(d: &Option<D>) -> String {
+pub(super) fn opt_date<D: fmt::Display>(d: &Option<D>) -> Html {
     match d {
-        Some(d) => format!("<span class=\"date\">{}</span>", Esc(&d.to_string())),
+        Some(d) => markup!("<span class=\"date\">{}</span>", &d.to_string()),
         None => "—".into(),
     }
 }
 
 /// The publication day of an advisory; placeholders (`0001-01-01…`) are unknown.
-pub(super) fn published(p: &Option<String>) -> String {
+pub(super) fn published(p: &Option<String>) -> Html {
     match p
         .as_deref()
         .map(str::trim)
         .filter(|p| !p.is_empty() && !p.starts_with("0001-") && !p.starts_with("0000-"))
     {
-        Some(p) => format!(
+        Some(p) => markup!(
             "<span class=\"date\">{}</span>",
-            Esc(p
-                .get(..10)
+            p.get(..10)
                 .filter(|d| d.len() == 10 && p.len() > 10 && p.as_bytes()[10] == b'T')
-                .unwrap_or(p))
+                .unwrap_or(p)
         ),
         None => "—".into(),
     }
@@ -139,20 +134,20 @@ pub(super) fn yes_no(b: bool) -> &'static str {
 /// screen each row becomes a card of "header: value" lines (style.css), so every column, such
 /// as the home page's "Support ends", is visible on a phone without scrolling sideways.
 /// [`table_end`] gives each cell the `data-label` of its column for that.
-pub(super) fn table_start(o: &mut String, caption: Option<&str>, headers: &[&str]) {
+pub(super) fn table_start(o: &mut Html, caption: Option<&str>, headers: &[&str]) {
     o.push_str("<div class=\"table-wrap\">\n<table class=\"stack\">\n");
     if let Some(c) = caption {
-        let _ = writeln!(o, "<caption>{}</caption>", Esc(c));
+        html!(o, "<caption>{}</caption>\n", c);
     }
     o.push_str("<thead><tr>");
     for h in headers {
-        let _ = write!(o, "<th scope=\"col\">{}</th>", Esc(h));
+        html!(o, "<th scope=\"col\">{}</th>", h);
     }
     o.push_str("</tr></thead>\n<tbody>\n");
 }
 
 /// Closes the table opened by the last [`table_start`], after labelling its body cells.
-pub(super) fn table_end(o: &mut String) {
+pub(super) fn table_end(o: &mut Html) {
     label_cells(o);
     o.push_str("</tbody>\n</table>\n</div>\n");
 }
@@ -163,7 +158,8 @@ pub(super) fn table_end(o: &mut String) {
 /// with `<td` or `<th` followed by a space or `>`, and cell text is always escaped, so a literal
 /// `<td` can only be a tag. Headers are read back from the `<thead>` that [`table_start`] wrote
 /// (already escaped, so they are safe in an attribute).
-pub(super) fn label_cells(o: &mut String) {
+pub(super) fn label_cells(o: &mut Html) {
+    let o = o.as_mut_string();
     const OPEN: &str = "<div class=\"table-wrap\">\n<table class=\"stack\">\n";
     const BODY: &str = "</tr></thead>\n<tbody>\n";
     let Some(start) = o.rfind(OPEN) else { return };
@@ -189,6 +185,7 @@ pub(super) fn label_cells(o: &mut String) {
         } else if (tag == "<td" || tag == "<th") && matches!(next, Some(b' ' | b'>')) {
             o.push_str(tag);
             if let Some(h) = headers.get(column) {
+                // `h` is the header as `table_start` escaped it.
                 let _ = write!(o, " data-label=\"{h}\"");
             }
             column += 1;
@@ -202,69 +199,61 @@ pub(super) fn label_cells(o: &mut String) {
 }
 
 /// A link to a release page when it is a release (or a stage) of the site, else the name as text.
-pub(super) fn release_link(site: &SiteData, name: &str) -> String {
+pub(super) fn release_link(site: &SiteData, name: &str) -> Html {
     if site.release_or_stage(name).is_some() {
-        format!(
-            "<a href=\"{}\">{}</a>",
-            Esc(&release_href(site, name)),
-            Esc(name)
-        )
+        markup!("<a href=\"{}\">{}</a>", &release_href(site, name), name)
     } else {
-        format!("<code>{}</code>", Esc(name))
+        markup!("<code>{}</code>", name)
     }
 }
 
-pub(super) fn line_link(site: &SiteData, line: &str) -> String {
+pub(super) fn line_link(site: &SiteData, line: &str) -> Html {
     if site.line(line).is_some() {
-        format!(
-            "<a href=\"{}\">{}</a>",
-            Esc(&line_href(site, line)),
-            Esc(line)
-        )
+        markup!("<a href=\"{}\">{}</a>", &line_href(site, line), line)
     } else {
-        Esc(line).to_string()
+        Html::text(line)
     }
 }
 
-pub(super) fn advisory_link(site: &SiteData, id: &str) -> String {
+pub(super) fn advisory_link(site: &SiteData, id: &str) -> Html {
     match find_advisory(site, id) {
-        Some(a) => format!(
+        Some(a) => markup!(
             "<a href=\"{}\">{}</a>",
-            Esc(&advisory_href(site, &a.advisory.id)),
-            Esc(id)
+            &advisory_href(site, &a.advisory.id),
+            id
         ),
-        None => format!("<code>{}</code>", Esc(id)),
+        None => markup!("<code>{}</code>", id),
     }
 }
 
-pub(super) fn link_list(items: &[String]) -> String {
+pub(super) fn link_list(items: &[Html]) -> Html {
     if items.is_empty() {
         return "<p class=\"empty\">None.</p>\n".into();
     }
-    let mut o = String::from("<ul class=\"inline-list\">\n");
+    let mut o = Html::lit("<ul class=\"inline-list\">\n");
     for i in items {
-        let _ = writeln!(o, "<li>{i}</li>");
+        html!(o, "<li>{}</li>\n", i);
     }
     o.push_str("</ul>\n");
     o
 }
 
-pub(super) fn evidence_list(ev: &[String]) -> String {
+pub(super) fn evidence_list(ev: &[String]) -> Html {
     if ev.is_empty() {
         return "—".into();
     }
-    let mut o = String::from("<ul class=\"evidence\">");
+    let mut o = Html::lit("<ul class=\"evidence\">");
     for e in ev {
-        let _ = write!(o, "<li>{}</li>", Esc(e));
+        html!(o, "<li>{}</li>", e);
     }
     o.push_str("</ul>");
     o
 }
 
-pub(super) fn json_link(path: &str) -> String {
-    format!(
+pub(super) fn json_link(path: &str) -> Html {
+    markup!(
         "<p class=\"json\"><a href=\"{}\">This page as JSON</a></p>\n",
-        Esc(path)
+        path
     )
 }
 
@@ -274,11 +263,12 @@ mod tests {
 
     #[test]
     fn table_cells_carry_their_column_for_phones() {
-        let mut o = String::from("<p>before</p>\n");
+        let mut o = Html::lit("<p>before</p>\n");
         table_start(&mut o, Some("c"), &["Line", "Support & end"]);
         o.push_str("<tr><th scope=\"row\"><a href=\"/l\">1.17</a></th><td class=\"date\">&lt;td 2024</td></tr>\n");
         o.push_str("<tr><th scope=\"row\">1.18</th><td><ul class=\"evidence\"><li>x</li></ul></td><td>extra</td></tr>\n");
         table_end(&mut o);
+        let o = o.into_string();
         assert!(o.starts_with("<p>before</p>\n<div class=\"table-wrap\">\n<table class=\"stack\">\n<caption>c</caption>"), "{o}");
         assert!(o.contains("<tr><th data-label=\"Line\" scope=\"row\"><a href=\"/l\">1.17</a></th><td data-label=\"Support &amp; end\" class=\"date\">&lt;td 2024</td></tr>"), "{o}");
         // More cells than headers: the extra one gets no label rather than a wrong one.

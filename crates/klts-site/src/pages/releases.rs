@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) fn releases_table(site: &SiteData, o: &mut String, releases: &[&ReleaseView]) {
+pub(super) fn releases_table(site: &SiteData, o: &mut Html, releases: &[&ReleaseView]) {
     table_start(
         o,
         None,
@@ -23,32 +23,21 @@ pub(super) fn releases_table(site: &SiteData, o: &mut String, releases: &[&Relea
             .map(|l| line_link(site, l))
             .unwrap_or_else(|| "—".into());
         let open = if r.open.is_empty() {
-            "0".to_string()
+            Html::lit("0")
         } else {
-            format!(
+            markup!(
                 "<a class=\"open-count\" href=\"{}#open\">{}</a>",
-                Esc(&release_href(site, &r.name)),
+                &release_href(site, &r.name),
                 r.open.len()
             )
         };
-        let _ = writeln!(
-            o,
-            "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            Esc(&release_href(site, &r.name)),
-            Esc(&r.name),
-            line,
-            Esc(&r.base_tag),
-            yes_no(r.must),
-            verified(r.materialized),
-            r.fixed.len(),
-            open
-        );
+        html!(o, "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n", &release_href(site, &r.name), &r.name, line, &r.base_tag, yes_no(r.must), verified(r.materialized), r.fixed.len(), open);
     }
     table_end(o);
 }
 
-pub(super) fn releases_page(site: &SiteData) -> String {
-    let mut o = String::new();
+pub(super) fn releases_page(site: &SiteData) -> Html {
+    let mut o = Html::new();
     o.push_str("<p>Every published LTS release of the workspace: a base upstream tag plus the patches of its chain (stages such as <code>-ci</code> bases show inside the releases built on them). <em>Must</em> releases are the ones the program publishes and gates on; <em>materialized</em> ones were built from their patches.</p>\n");
     if site.releases.is_empty() {
         if site.workspace {
@@ -62,7 +51,7 @@ pub(super) fn releases_page(site: &SiteData) -> String {
         let all: Vec<&ReleaseView> = site.releases.iter().collect();
         releases_table(site, &mut o, &all);
     }
-    o.push_str(&json_link(&api_at(site, "/releases.json")));
+    o.push(json_link(&api_at(site, "/releases.json")));
     page(
         site,
         "Releases".into(),
@@ -75,7 +64,7 @@ pub(super) fn releases_page(site: &SiteData) -> String {
 
 pub(super) fn advisory_table(
     site: &SiteData,
-    o: &mut String,
+    o: &mut Html,
     refs: &[AdvisoryRef],
     with_status: bool,
 ) {
@@ -86,7 +75,7 @@ pub(super) fn advisory_table(
     };
     table_start(o, None, headers);
     for a in refs {
-        let _ = write!(
+        html!(
             o,
             "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{}</td>",
             advisory_link(site, &a.id),
@@ -94,26 +83,21 @@ pub(super) fn advisory_table(
             score(a.score)
         );
         if with_status {
-            let _ = write!(o, "<td>{}</td>", status_badge(a.status));
+            html!(o, "<td>{}</td>", status_badge(a.status));
         }
-        let _ = writeln!(o, "<td>{}</td></tr>", evidence_list(&a.evidence));
+        html!(o, "<td>{}</td></tr>\n", evidence_list(&a.evidence));
     }
     table_end(o);
 }
 
-pub(super) fn release_page(site: &SiteData, r: &ReleaseView) -> String {
+pub(super) fn release_page(site: &SiteData, r: &ReleaseView) -> Html {
     let api = api_root(site);
-    let mut o = String::new();
+    let mut o = Html::new();
     // A stage is not something to install: say what it is a stage of, and send users there.
     let stage = site.release(&r.name).is_none();
     if stage {
-        let children: Vec<String> = r.stage_of.iter().map(|c| release_link(site, c)).collect();
-        let _ = writeln!(
-            o,
-            "<p class=\"note\">{} is a stage, not a published release: its patches are part of {}. Install one of those.</p>",
-            Esc(&r.name),
-            if children.is_empty() { "no published release".into() } else { children.join(", ") }
-        );
+        let children: Vec<Html> = r.stage_of.iter().map(|c| release_link(site, c)).collect();
+        html!(o, "<p class=\"note\">{} is a stage, not a published release: its patches are part of {}. Install one of those.</p>\n", &r.name, if children.is_empty() { "no published release".into() } else { children.join_html(", ") });
     }
 
     // What a user needs first: is it supported and until when, and how to install it.
@@ -131,38 +115,40 @@ pub(super) fn release_page(site: &SiteData, r: &ReleaseView) -> String {
                 .map(|d| format!(" ({d} days left)"))
                 .unwrap_or_default();
             let verdict = match st.phase {
-                Phase::Community => format!(
-                    "<strong>Supported</strong> by the upstream community until {until}{left}."
+                Phase::Community => markup!(
+                    "<strong>Supported</strong> by the upstream community until {}{}.",
+                    until,
+                    left
                 ),
                 Phase::Lts => {
-                    format!("<strong>Supported</strong> by the LTS program until {until}{left}.")
+                    markup!(
+                        "<strong>Supported</strong> by the LTS program until {}{}.",
+                        until,
+                        left
+                    )
                 }
-                Phase::Eol => format!(
-                    "<strong>Not supported</strong> since {until}: upgrade to a supported line."
+                Phase::Eol => markup!(
+                    "<strong>Not supported</strong> since {}: upgrade to a supported line.",
+                    until
                 ),
-                Phase::Upcoming => "Not released upstream yet.".to_string(),
+                Phase::Upcoming => Html::lit("Not released upstream yet."),
             };
-            let _ = writeln!(
+            html!(
                 o,
-                "<p class=\"lead support\">{verdict} {}</p>",
+                "<p class=\"lead support\">{} {}</p>\n",
+                verdict,
                 phase_badge(st)
             );
         }
-        let _ = writeln!(
-            o,
-            "<p>{} open advisories, {} fixed, {} ignored by triage. <a href=\"#open\">Details below</a>.</p>",
-            r.open.len(),
-            r.fixed.len(),
-            r.ignored.len()
-        );
+        html!(o, "<p>{} open advisories, {} fixed, {} ignored by triage. <a href=\"#open\">Details below</a>.</p>\n", r.open.len(), r.fixed.len(), r.ignored.len());
         if r.install.apt.is_empty() && r.install.yum.is_empty() {
             o.push_str("<p class=\"empty\">No packages are defined for this product.</p>\n");
         } else {
-            let _ = writeln!(o, "<h2 id=\"install\">Install {}</h2>", Esc(&r.name));
-            let _ = writeln!(
+            html!(o, "<h2 id=\"install\">Install {}</h2>\n", &r.name);
+            html!(
                 o,
-                "<p>Packages of this exact release have the version <code>{}</code>.</p>",
-                Esc(&r.install.package_version)
+                "<p>Packages of this exact release have the version <code>{}</code>.</p>\n",
+                &r.install.package_version
             );
         }
         for (title, lines) in [
@@ -173,27 +159,27 @@ pub(super) fn release_page(site: &SiteData, r: &ReleaseView) -> String {
             if lines.is_empty() {
                 continue;
             }
-            let _ = writeln!(
+            html!(
                 o,
-                "<h3>{}</h3>\n<pre><code>{}</code></pre>",
-                Esc(title),
-                Esc(&lines.join("\n"))
+                "<h3>{}</h3>\n<pre><code>{}</code></pre>\n",
+                title,
+                &lines.join("\n")
             );
         }
     }
 
     // Advisories, most severe first, in one group per severity.
-    let grouped = |o: &mut String, refs: &[AdvisoryRef], with_status: bool| {
+    let grouped = |o: &mut Html, refs: &[AdvisoryRef], with_status: bool| {
         let mut severities: Vec<Severity> = refs.iter().map(|a| a.severity).collect();
         severities.sort();
         severities.dedup();
         for sev in severities.into_iter().rev() {
             let group: Vec<AdvisoryRef> =
                 refs.iter().filter(|a| a.severity == sev).cloned().collect();
-            let _ = writeln!(
+            html!(
                 o,
-                "<h3>{} ({})</h3>",
-                Esc(&capitalized(&sev.to_string())),
+                "<h3>{} ({})</h3>\n",
+                &capitalized(&sev.to_string()),
                 group.len()
             );
             advisory_table(site, o, &group, with_status);
@@ -222,19 +208,19 @@ pub(super) fn release_page(site: &SiteData, r: &ReleaseView) -> String {
     match &r.previous {
         _ if stage => {}
         Some(prev) => {
-            let _ = writeln!(o, "<h2 id=\"changes\">Changes since {}</h2>", release_link(site, prev));
+            html!(o, "<h2 id=\"changes\">Changes since {}</h2>\n", release_link(site, prev));
             if r.added_patches.is_empty() && r.removed_patches.is_empty() {
                 o.push_str("<p class=\"empty\">Same patches.</p>\n");
             } else {
                 if !r.added_patches.is_empty() {
                     o.push_str("<p>Added patches:</p>\n");
-                    let items: Vec<String> = r.added_patches.iter().map(|p| format!("<code>{}</code>", Esc(p))).collect();
-                    o.push_str(&link_list(&items));
+                    let items: Vec<Html> = r.added_patches.iter().map(|p| markup!("<code>{}</code>", p)).collect();
+                    o.push(link_list(&items));
                 }
                 if !r.removed_patches.is_empty() {
                     o.push_str("<p>Removed patches:</p>\n");
-                    let items: Vec<String> = r.removed_patches.iter().map(|p| format!("<code>{}</code>", Esc(p))).collect();
-                    o.push_str(&link_list(&items));
+                    let items: Vec<Html> = r.removed_patches.iter().map(|p| markup!("<code>{}</code>", p)).collect();
+                    o.push(link_list(&items));
                 }
             }
         }
@@ -248,59 +234,53 @@ pub(super) fn release_page(site: &SiteData, r: &ReleaseView) -> String {
         .as_deref()
         .map(|l| line_link(site, l))
         .unwrap_or_else(|| "—".into());
-    let _ = writeln!(o, "<dt>Line</dt><dd>{line}</dd>");
-    let _ = writeln!(
+    html!(o, "<dt>Line</dt><dd>{}</dd>\n", line);
+    html!(
         o,
-        "<dt>Base tag</dt><dd><code>{}</code></dd>",
-        Esc(&r.base_tag)
+        "<dt>Base tag</dt><dd><code>{}</code></dd>\n",
+        &r.base_tag
     );
-    let chain: Vec<String> = r
+    let chain: Vec<Html> = r
         .chain
         .iter()
         .map(|c| {
             if c == &r.name {
-                format!("<strong>{}</strong>", Esc(c))
+                markup!("<strong>{}</strong>", c)
             } else {
                 release_link(site, c)
             }
         })
         .collect();
-    let _ = writeln!(
+    html!(
         o,
-        "<dt>Chain</dt><dd>{}</dd>",
+        "<dt>Chain</dt><dd>{}</dd>\n",
         if chain.is_empty() {
             "—".into()
         } else {
-            chain.join(" → ")
+            chain.join_html(" → ")
         }
     );
-    let _ = writeln!(o, "<dt>Must</dt><dd>{}</dd>", yes_no(r.must));
-    let _ = writeln!(
+    html!(o, "<dt>Must</dt><dd>{}</dd>\n", yes_no(r.must));
+    html!(
         o,
-        "<dt>Materialized</dt><dd>{}</dd>",
+        "<dt>Materialized</dt><dd>{}</dd>\n",
         verified(r.materialized)
     );
     if let Some(c) = &r.commit {
-        let _ = writeln!(
+        html!(
             o,
-            "<dt>Commit</dt><dd><code class=\"hash\">{}</code></dd>",
-            Esc(c)
+            "<dt>Commit</dt><dd><code class=\"hash\">{}</code></dd>\n",
+            c
         );
     }
     if !stage {
-        let _ = writeln!(
+        html!(
             o,
-            "<dt>Package version</dt><dd><code>{}</code></dd>",
-            Esc(&r.install.package_version)
+            "<dt>Package version</dt><dd><code>{}</code></dd>\n",
+            &r.install.package_version
         );
     }
-    let _ = writeln!(
-        o,
-        "<dt>Advisories</dt><dd><a href=\"#open\">{} open</a>, <a href=\"#fixed\">{} fixed</a>, <a href=\"#ignored\">{} ignored</a></dd>",
-        r.open.len(),
-        r.fixed.len(),
-        r.ignored.len()
-    );
+    html!(o, "<dt>Advisories</dt><dd><a href=\"#open\">{} open</a>, <a href=\"#fixed\">{} fixed</a>, <a href=\"#ignored\">{} ignored</a></dd>\n", r.open.len(), r.fixed.len(), r.ignored.len());
     o.push_str("</dl>\n");
 
     o.push_str("<h2 id=\"patches\">Patches</h2>\n");
@@ -309,25 +289,13 @@ pub(super) fn release_page(site: &SiteData, r: &ReleaseView) -> String {
     } else {
         table_start(&mut o, None, &["#", "Patch", "Carried by", "Sources"]);
         for (i, p) in r.patches.iter().enumerate() {
-            let sources: Vec<String> = p.sources.iter().map(|s| url_or_code(s)).collect();
-            let _ = writeln!(
-                o,
-                "<tr><td class=\"num\">{}</td><th scope=\"row\"><code>{}</code></th><td>{}</td><td>{}</td></tr>",
-                i + 1,
-                Esc(&p.name),
-                release_link(site, &p.release),
-                if sources.is_empty() { "—".into() } else { sources.join("<br>") }
-            );
+            let sources: Vec<Html> = p.sources.iter().map(|s| url_or_code(s)).collect();
+            html!(o, "<tr><td class=\"num\">{}</td><th scope=\"row\"><code>{}</code></th><td>{}</td><td>{}</td></tr>\n", i + 1, &p.name, release_link(site, &p.release), if sources.is_empty() { "—".into() } else { sources.join_html("<br>") });
         }
         table_end(&mut o);
     }
 
-    let _ = writeln!(
-        o,
-        "<p class=\"json\"><a href=\"{api}/releases/{seg}.json\">This page as JSON</a> · <a href=\"{api}/status/{seg}.json\">exposure of {name} as JSON</a></p>",
-        seg = Esc(&encode_segment(&r.name)),
-        name = Esc(&r.name)
-    );
+    html!(o, "<p class=\"json\"><a href=\"{}/releases/{}.json\">This page as JSON</a> · <a href=\"{}/status/{}.json\">exposure of {} as JSON</a></p>\n", api, &encode_segment(&r.name), api, &encode_segment(&r.name), &r.name);
     page(
         site,
         format!("{} {}", if stage { "Stage" } else { "Release" }, r.name),

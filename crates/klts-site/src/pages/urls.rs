@@ -1,47 +1,18 @@
 //! Escaping, percent-encoding and the paths of the site's pages.
 
 use super::*;
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-/// HTML-escape text for element content and double-quoted attribute values.
-pub fn escape(s: &str) -> String {
-    Esc(s).to_string()
-}
-
-/// Escapes when displayed.
-pub(super) struct Esc<'a>(pub(super) &'a str);
-
-impl fmt::Display for Esc<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut last = 0;
-        for (i, c) in self.0.char_indices() {
-            let rep = match c {
-                '&' => "&amp;",
-                '<' => "&lt;",
-                '>' => "&gt;",
-                '"' => "&quot;",
-                '\'' => "&#39;",
-                // Control characters other than tab/newline are not allowed in HTML text.
-                c if c.is_control() && c != '\n' && c != '\t' && c != '\r' => "\u{FFFD}",
-                _ => continue,
-            };
-            f.write_str(&self.0[last..i])?;
-            f.write_str(rep)?;
-            last = i + c.len_utf8();
-        }
-        f.write_str(&self.0[last..])
-    }
-}
+/// What [`encode_segment`] escapes: everything but RFC 3986 unreserved characters.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Percent-encode one path segment (everything but RFC 3986 unreserved characters).
 pub fn encode_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
+    let out = utf8_percent_encode(s, SEGMENT).to_string();
     // `.` and `..` as segments would be resolved away by clients.
     if out == "." || out == ".." {
         return out.replace('.', "%2E");
@@ -52,36 +23,18 @@ pub fn encode_segment(s: &str) -> String {
 /// Percent-decode; `+` is a space when `plus` (query strings). Malformed escapes are kept as
 /// they are. `None` when the result is not UTF-8.
 pub fn percent_decode(s: &str, plus: bool) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hi = bytes.get(i + 1).and_then(|b| (*b as char).to_digit(16));
-                let lo = bytes.get(i + 2).and_then(|b| (*b as char).to_digit(16));
-                match (hi, lo) {
-                    (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 3;
-                    }
-                    _ => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            b'+' if plus => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
+    // `%2B` stays a `+`: spaces are replaced before decoding.
+    let spaced;
+    let s = if plus && s.contains('+') {
+        spaced = s.replace('+', " ");
+        spaced.as_str()
+    } else {
+        s
+    };
+    percent_decode_str(s)
+        .decode_utf8()
+        .ok()
+        .map(|c| c.into_owned())
 }
 
 /// A page of this site: `/releases/` → `/containerd/releases/` on a product's site under its
@@ -120,15 +73,15 @@ pub(super) fn is_http_url(s: &str) -> bool {
 }
 
 /// A link when `url` is http(s), else the text in `<code>`.
-pub(super) fn url_or_code(url: &str) -> String {
+pub(super) fn url_or_code(url: &str) -> Html {
     if is_http_url(url) {
-        format!(
+        markup!(
             "<a href=\"{}\" rel=\"noopener noreferrer\">{}</a>",
-            Esc(url),
-            Esc(url)
+            url,
+            url
         )
     } else {
-        format!("<code>{}</code>", Esc(url))
+        markup!("<code>{}</code>", url)
     }
 }
 
@@ -143,16 +96,6 @@ pub(super) fn clip(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_markup_and_quotes() {
-        assert_eq!(
-            escape("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
-        assert_eq!(escape("plain — text"), "plain — text");
-        assert_eq!(escape("bell\u{7}"), "bell\u{FFFD}");
-    }
 
     #[test]
     fn encodes_and_decodes_segments() {

@@ -199,9 +199,11 @@ impl Program {
     }
 
     /// Render `path` with `query` ([`pages::render`] on the site the path belongs to).
+    /// The language prefix comes first (`/zh/containerd/releases/`), then the product's.
     pub fn render(&self, path: &str, query: &str) -> Response {
-        let (site, inner) = self.site_for(path);
-        pages::render(site, &inner, query)
+        let (lang, rest) = pages::Lang::of_path(path);
+        let (site, inner) = self.site_for(rest);
+        pages::render_in(site, lang, &inner, query)
     }
 
     /// Where one of klts.io's old addresses (its documentation site: `/docs/kubernetes/

@@ -2,17 +2,19 @@
 
 use super::*;
 
-pub(super) fn severity_select(o: &mut Html, id: &str, current: Option<Severity>) {
+pub(super) fn severity_select(site: &Site<'_>, o: &mut Html, id: &str, current: Option<Severity>) {
     html!(
         o,
-        "<label for=\"{}\">Severity at least</label>\n<select id=\"{}\" name=\"severity\">",
+        "<label for=\"{}\">{}</label>\n<select id=\"{}\" name=\"severity\">",
         id,
+        site.t(Msg::SeverityAtLeast),
         id
     );
     html!(
         o,
-        "<option value=\"\"{}>any</option>",
-        Html::lit(if current.is_none() { " selected" } else { "" })
+        "<option value=\"\"{}>{}</option>",
+        Html::lit(if current.is_none() { " selected" } else { "" }),
+        site.t(Msg::Any)
     );
     for s in SEVERITY_CHOICES {
         let sel = current.is_some_and(|c| c.to_string() == s);
@@ -21,24 +23,28 @@ pub(super) fn severity_select(o: &mut Html, id: &str, current: Option<Severity>)
             "<option value=\"{}\"{}>{}</option>",
             s,
             Html::lit(if sel { " selected" } else { "" }),
-            s
+            Severity::parse(s).map_or_else(|| Html::text(s), |v| severity_name(site, v))
         );
     }
     o.push_str("</select>\n");
 }
 
-pub(super) fn advisories_page(site: &SiteData, f: &Filters) -> Html {
+pub(super) fn advisories_page(site: &Site<'_>, f: &Filters) -> Html {
     let base = site.base.as_str();
     let mut o = Html::new();
-    html!(o, "<p>Advisories concerning {}, its Go dependencies and Go itself, with the number of LTS releases each still affects. Summaries appear only when synced from a feed.</p>\n", &product_name(site));
+    html!(
+        o,
+        "<p>{}</p>\n",
+        tr!(site, AdvisoriesLead, product = product_name(site))
+    );
     html!(
         o,
         "<form class=\"filter\" action=\"{}/advisories/\" method=\"get\">\n<div class=\"field\">\n",
         base
     );
-    severity_select(&mut o, "adv-severity", f.severity);
-    html!(o, "</div>\n<div class=\"field\">\n<label for=\"adv-q\">Text</label>\n<input type=\"search\" id=\"adv-q\" name=\"q\" value=\"{}\" placeholder=\"id, alias, package\">\n</div>\n", &f.q);
-    html!(o, "<div class=\"field actions\">\n<button type=\"submit\">Filter</button>\n<a href=\"{}/advisories/\">Reset</a>\n</div>\n</form>\n", base);
+    severity_select(site, &mut o, "adv-severity", f.severity);
+    html!(o, "</div>\n<div class=\"field\">\n<label for=\"adv-q\">{}</label>\n<input type=\"search\" id=\"adv-q\" name=\"q\" value=\"{}\" placeholder=\"{}\">\n</div>\n", site.t(Msg::Text), &f.q, site.s(Msg::AdvisoryQPlaceholder));
+    html!(o, "<div class=\"field actions\">\n<button type=\"submit\">{}</button>\n<a href=\"{}/advisories/\">{}</a>\n</div>\n</form>\n", site.t(Msg::Filter), base, site.t(Msg::Reset));
     let shown: Vec<&AdvisoryView> = site
         .advisories
         .iter()
@@ -47,37 +53,41 @@ pub(super) fn advisories_page(site: &SiteData, f: &Filters) -> Html {
         .collect();
     html!(
         o,
-        "<p class=\"count\">{} of {} advisories.</p>\n",
-        shown.len(),
-        site.advisories.len()
+        "<p class=\"count\">{}</p>\n",
+        tr!(
+            site,
+            CountOfAdvisories,
+            shown = shown.len(),
+            total = site.advisories.len()
+        )
     );
     if !shown.is_empty() {
         table_start(
             &mut o,
             None,
             &[
-                "Advisory",
-                "Aliases",
-                "Severity",
-                "Score",
-                "Published",
-                "Open in",
+                site.s(Msg::ColAdvisory),
+                site.s(Msg::ColAliases),
+                site.s(Msg::ColSeverity),
+                site.s(Msg::ColScore),
+                site.s(Msg::ColPublished),
+                site.s(Msg::ColOpenIn),
             ],
         );
         for a in &shown {
             let s = &a.advisory;
             let aliases: Vec<Html> = s.aliases.iter().map(|x| Html::text(x)).collect();
-            html!(o, "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td class=\"aliases\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n", &advisory_href(site, &s.id), &s.id, if aliases.is_empty() { "—".into() } else { aliases.join_html(", ") }, severity_badge(s.severity), score(s.score), published(&s.published), a.open_in.len());
+            html!(o, "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td class=\"aliases\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n", &advisory_href(site, &s.id), &s.id, if aliases.is_empty() { "—".into() } else { aliases.join_html(", ") }, severity_badge(site, s.severity), score(s.score), published(&s.published), a.open_in.len());
         }
         table_end(&mut o);
     }
-    o.push(json_link(&api_at(
+    o.push(json_link(
         site,
-        &format!("/advisories.json{}", f.query_string()),
-    )));
+        &api_at(site, &format!("/advisories.json{}", f.query_string())),
+    ));
     page(
         site,
-        "Advisories".into(),
+        site.s(Msg::NavAdvisories),
         Some(at(site, "/advisories/")),
         Nav::Advisories,
         errors_of(site, &["advisories"]),
@@ -85,7 +95,7 @@ pub(super) fn advisories_page(site: &SiteData, f: &Filters) -> Html {
     )
 }
 
-pub(super) fn advisory_page(site: &SiteData, a: &AdvisoryView) -> Html {
+pub(super) fn advisory_page(site: &Site<'_>, a: &AdvisoryView) -> Html {
     let s = &a.advisory;
     let mut o = Html::new();
     if let Some(sum) = a.summary.as_deref().filter(|x| !x.trim().is_empty()) {
@@ -94,13 +104,20 @@ pub(super) fn advisory_page(site: &SiteData, a: &AdvisoryView) -> Html {
     o.push_str("<dl class=\"facts\">\n");
     html!(
         o,
-        "<dt>Severity</dt><dd>{}</dd>\n",
-        severity_badge(s.severity)
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::ColSeverity),
+        severity_badge(site, s.severity)
     );
-    html!(o, "<dt>CVSS score</dt><dd>{}</dd>\n", score(s.score));
     html!(
         o,
-        "<dt>CVSS vector</dt><dd>{}</dd>\n",
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::CvssScore),
+        score(s.score)
+    );
+    html!(
+        o,
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::CvssVector),
         s.cvss_v3
             .as_deref()
             .map(|v| markup!("<code>{}</code>", v))
@@ -108,12 +125,14 @@ pub(super) fn advisory_page(site: &SiteData, a: &AdvisoryView) -> Html {
     );
     html!(
         o,
-        "<dt>Published</dt><dd>{}</dd>\n",
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::ColPublished),
         published(&s.published)
     );
     html!(
         o,
-        "<dt>Aliases</dt><dd>{}</dd>\n",
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::ColAliases),
         if s.aliases.is_empty() {
             "—".into()
         } else {
@@ -126,7 +145,8 @@ pub(super) fn advisory_page(site: &SiteData, a: &AdvisoryView) -> Html {
     );
     html!(
         o,
-        "<dt>Issue</dt><dd>{}</dd>\n",
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::Issue),
         s.issue
             .as_deref()
             .map(url_or_code)
@@ -134,7 +154,8 @@ pub(super) fn advisory_page(site: &SiteData, a: &AdvisoryView) -> Html {
     );
     html!(
         o,
-        "<dt>Packages</dt><dd>{}</dd>\n",
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::Packages),
         if s.packages.is_empty() {
             "—".into()
         } else {
@@ -147,40 +168,51 @@ pub(super) fn advisory_page(site: &SiteData, a: &AdvisoryView) -> Html {
     );
     o.push_str("</dl>\n");
 
-    o.push_str("<h2 id=\"ranges\">Affected ranges</h2>\n");
+    html!(
+        o,
+        "<h2 id=\"ranges\">{}</h2>\n",
+        site.t(Msg::AffectedRanges)
+    );
     let ranges: Vec<Html> = a
         .ranges
         .iter()
         .map(|r| markup!("<code>{}</code>", r))
         .collect();
-    o.push(link_list(&ranges));
+    o.push(link_list(site, &ranges));
     // Line by line, as a security tracker shows it: what upstream did on the line (by the
     // status judgement at each of its patch releases) and where the line's newest LTS
     // release stands, with the evidence one click away on the release page.
-    o.push_str("<h2 id=\"by-line\">By line</h2>\n");
+    html!(o, "<h2 id=\"by-line\">{}</h2>\n", site.t(Msg::ByLine));
     if a.by_line.is_empty() {
-        o.push_str("<p class=\"empty\">No line is known to be affected.</p>\n");
+        html!(
+            o,
+            "<p class=\"empty\">{}</p>\n",
+            site.t(Msg::NoLineAffected)
+        );
     } else {
         table_start(
             &mut o,
             None,
-            &["Line", "Upstream", "Newest LTS release", "Status"],
+            &[
+                site.s(Msg::ColLine),
+                site.s(Msg::ColUpstream),
+                site.s(Msg::ColNewestLts),
+                site.s(Msg::ColStatus),
+            ],
         );
         for row in &a.by_line {
             use klts_vuln::report::LineFix;
             let upstream = match &row.upstream {
-                Some(LineFix::FixedIn(v)) => markup!("fixed in <code>{}</code>", v),
+                Some(LineFix::FixedIn(v)) => tr!(site, FixedIn, version = v),
                 Some(LineFix::ReleasedFixed(v)) => {
-                    markup!("released fixed (<code>{}</code>)", v)
+                    tr!(site, ReleasedFixed, version = v)
                 }
-                Some(LineFix::NotAffected) => "not affected".into(),
+                Some(LineFix::NotAffected) => site.t(Msg::MeanNotAffected),
                 Some(LineFix::Open(v)) => {
-                    markup!("<strong>never fixed</strong> (up to <code>{}</code>)", v)
+                    tr!(site, NeverFixed, version = v)
                 }
-                Some(LineFix::Unassessed) => {
-                    "not assessed (out of upstream support when published)".into()
-                }
-                None => "needs the source tree".into(),
+                Some(LineFix::Unassessed) => site.t(Msg::NotAssessed),
+                None => site.t(Msg::NeedsSourceTree),
             };
             let line_cell = if site.line(&row.line).is_some() {
                 markup!(
@@ -192,7 +224,7 @@ pub(super) fn advisory_page(site: &SiteData, a: &AdvisoryView) -> Html {
                 Html::text(&row.line)
             };
             let (release, status) = match &row.lts {
-                Some((name, st)) => (release_link(site, name), status_badge(*st)),
+                Some((name, st)) => (release_link(site, name), status_badge(site, *st)),
                 None => ("—".into(), "—".into()),
             };
             html!(
@@ -206,47 +238,70 @@ pub(super) fn advisory_page(site: &SiteData, a: &AdvisoryView) -> Html {
         }
         table_end(&mut o);
     }
-    o.push_str("<h2 id=\"fixed-lts\">Fixed by LTS in</h2>\n");
+    html!(
+        o,
+        "<h2 id=\"fixed-lts\">{}</h2>\n",
+        site.t(Msg::FixedByLtsIn)
+    );
     o.push(link_list(
+        site,
         &a.fixed_by_lts_in
             .iter()
             .map(|r| release_link(site, r))
             .collect::<Vec<_>>(),
     ));
-    o.push_str("<h2 id=\"open\">Still open in</h2>\n");
+    html!(o, "<h2 id=\"open\">{}</h2>\n", site.t(Msg::StillOpenIn));
     o.push(link_list(
+        site,
         &a.open_in
             .iter()
             .map(|r| release_link(site, r))
             .collect::<Vec<_>>(),
     ));
 
-    o.push_str("<h2 id=\"releases\">Status in each release</h2>\n");
+    html!(
+        o,
+        "<h2 id=\"releases\">{}</h2>\n",
+        site.t(Msg::StatusInEachRelease)
+    );
     if a.statuses.is_empty() {
-        o.push_str("<p class=\"empty\">No LTS release to evaluate.</p>\n");
+        html!(
+            o,
+            "<p class=\"empty\">{}</p>\n",
+            site.t(Msg::NoReleaseToEvaluate)
+        );
     } else {
-        table_start(&mut o, None, &["Release", "Status"]);
+        table_start(
+            &mut o,
+            None,
+            &[site.s(Msg::ColRelease), site.s(Msg::ColStatus)],
+        );
         for (name, st) in &a.statuses {
             html!(
                 o,
                 "<tr><th scope=\"row\">{}</th><td>{}</td></tr>\n",
                 release_link(site, name),
-                status_badge(*st)
+                status_badge(site, *st)
             );
         }
         table_end(&mut o);
     }
-    o.push_str("<h2 id=\"references\">References</h2>\n");
+    html!(
+        o,
+        "<h2 id=\"references\">{}</h2>\n",
+        site.t(Msg::References)
+    );
     o.push(link_list(
+        site,
         &a.references
             .iter()
             .map(|r| url_or_code(r))
             .collect::<Vec<_>>(),
     ));
-    o.push(json_link(&api_at(
+    o.push(json_link(
         site,
-        &format!("/advisories/{}.json", encode_segment(&s.id)),
-    )));
+        &api_at(site, &format!("/advisories/{}.json", encode_segment(&s.id))),
+    ));
     page(
         site,
         s.id.clone(),

@@ -8,7 +8,7 @@ use super::*;
 /// notice), `extendedSupport` the LTS end, `lts` whether the line is in the program, `latest`
 /// the newest release (the program's, else upstream's) and `latestReleaseDate` the day the
 /// program shipped it, when known. Newest line first, as endoflife.date lists cycles.
-pub(super) fn eol_cycles(site: &SiteData) -> serde_json::Value {
+pub(super) fn eol_cycles(site: &Site<'_>) -> serde_json::Value {
     use serde_json::Value;
     let date = |d: Option<klts_core::lifecycle::Date>| match d {
         Some(d) => Value::String(d.to_string()),
@@ -46,7 +46,7 @@ pub(super) fn eol_cycles(site: &SiteData) -> serde_json::Value {
     Value::Array(cycles)
 }
 
-pub(super) fn api_endpoints(site: &SiteData) -> serde_json::Value {
+pub(super) fn api_endpoints(site: &Site<'_>) -> serde_json::Value {
     let e = |path: &str, description: &str| serde_json::json!({ "path": api_at(site, path), "description": description });
     serde_json::json!([
         e("/index.json", "this list"),
@@ -63,7 +63,7 @@ pub(super) fn api_endpoints(site: &SiteData) -> serde_json::Value {
 }
 
 /// The products of the portal: the program's, or this site alone.
-pub(super) fn products(site: &SiteData) -> Vec<crate::data::ProductLink> {
+pub(super) fn products(site: &Site<'_>) -> Vec<crate::data::ProductLink> {
     if !site.products.is_empty() {
         return site.products.clone();
     }
@@ -75,7 +75,7 @@ pub(super) fn products(site: &SiteData) -> Vec<crate::data::ProductLink> {
     }]
 }
 
-pub(super) fn api(site: &SiteData, rest: &[&str], trailing_slash: bool, query: &str) -> Response {
+pub(super) fn api(site: &Site<'_>, rest: &[&str], trailing_slash: bool, query: &str) -> Response {
     // The path as the client asked for it (a product's API is under its prefix).
     let full = match rest.split_first() {
         Some((&"v1", tail)) => api_at(site, &format!("/{}", tail.join("/"))),
@@ -152,7 +152,7 @@ pub(super) fn api(site: &SiteData, rest: &[&str], trailing_slash: bool, query: &
         ["v1", "advisories.json"] | ["v1", "advisories"] => {
             let f = match parse_filters(site, query, &["severity", "q", "page"]) {
                 Ok(f) => f,
-                Err(e) => return json_error(400, &e.join("; ")),
+                Err(e) => return json_error(400, &english(&e)),
             };
             let list: Vec<serde_json::Value> = site
                 .advisories
@@ -195,7 +195,7 @@ pub(super) fn api(site: &SiteData, rest: &[&str], trailing_slash: bool, query: &
         ["v1", "matrix.json"] | ["v1", "matrix"] => {
             let f = match parse_filters(site, query, &["severity", "line", "status", "page"]) {
                 Ok(f) => f,
-                Err(e) => return json_error(400, &e.join("; ")),
+                Err(e) => return json_error(400, &english(&e)),
             };
             let m = filter_matrix(site, &f);
             let rows: Vec<MatrixRowOut> = m

@@ -2,13 +2,36 @@
 
 use super::*;
 
-pub(super) fn error_links(site: &SiteData) -> Html {
+pub(super) fn error_links(site: &Site<'_>) -> Html {
     let base = &site.base;
-    markup!("<ul class=\"inline-list\">\n<li><a href=\"{}/\">Home</a></li>\n<li><a href=\"{}/lines/\">Lines</a></li>\n<li><a href=\"{}/releases/\">Releases</a></li>\n<li><a href=\"{}/advisories/\">Advisories</a></li>\n<li><a href=\"{}/matrix/\">Matrix</a></li>\n<li><a href=\"{}/search/\">Search</a></li>\n</ul>\n", base, base, base, base, base, base)
+    let mut o = Html::lit("<ul class=\"inline-list\">\n");
+    for (href, label) in [
+        ("/", Msg::NavHome),
+        ("/lines/", Msg::NavLines),
+        ("/releases/", Msg::NavReleases),
+        ("/advisories/", Msg::NavAdvisories),
+        ("/matrix/", Msg::NavMatrix),
+        ("/search/", Msg::Search),
+    ] {
+        html!(
+            o,
+            "<li><a href=\"{}{}\">{}</a></li>\n",
+            base,
+            href,
+            site.t(label)
+        );
+    }
+    o.push_str("</ul>\n");
+    o
 }
 
-/// The 404 page for `path` (a JSON body under `/api/`).
-pub fn not_found(site: &SiteData, path: &str) -> Response {
+/// The English 404 page for `path` (a JSON body under `/api/`).
+pub fn not_found(data: &SiteData, path: &str) -> Response {
+    not_found_in(&Site::new(data, Lang::En, path), path)
+}
+
+/// The 404 page for `path` in the site's language.
+pub(super) fn not_found_in(site: &Site<'_>, path: &str) -> Response {
     let base = site.base.as_str();
     let api =
         path.trim_start_matches('/').starts_with("api/") || path.trim_start_matches('/') == "api";
@@ -18,36 +41,39 @@ pub fn not_found(site: &SiteData, path: &str) -> Response {
     let mut o = Html::new();
     html!(
         o,
-        "<p>There is no page at <code>{}</code>.</p>\n",
-        &clip(&at(site, path), 200)
+        "<p>{}</p>\n",
+        tr!(site, NoPageAt, path = clip(&at(site, path), 200))
     );
     let rel = path.trim_start_matches('/');
     let hint = if rel.starts_with("releases/") {
-        Some(("/releases/", "No release has that name: see every release."))
+        Some(("/releases/", Msg::NoSuchRelease))
     } else if rel.starts_with("advisories/") {
-        Some((
-            "/advisories/",
-            "No advisory has that id or alias: see every advisory.",
-        ))
+        Some(("/advisories/", Msg::NoSuchAdvisory))
     } else if rel.starts_with("lines/") {
-        Some((
-            "/lines/",
-            "No line has that name (write it like 1.17): see every line.",
-        ))
+        Some(("/lines/", Msg::NoSuchLine))
     } else {
         None
     };
     if let Some((href, text)) = hint {
-        html!(o, "<p><a href=\"{}\">{}</a></p>\n", at(site, href), text);
+        html!(
+            o,
+            "<p><a href=\"{}\">{}</a></p>\n",
+            at(site, href),
+            site.t(text)
+        );
     }
     let term = rel.rsplit('/').find(|s| !s.is_empty()).unwrap_or("");
     if !term.is_empty() && term.chars().count() <= MAX_QUERY_CHARS {
         html!(
             o,
-            "<p><a href=\"{}/search/?q={}\">Search for <q>{}</q></a>.</p>\n",
-            base,
-            &encode_segment(term),
-            term
+            "<p>{}</p>\n",
+            tr!(
+                site,
+                SearchFor,
+                base = base,
+                term_url = encode_segment(term),
+                term = term
+            )
         );
     }
     o.push(error_links(site));
@@ -56,7 +82,7 @@ pub fn not_found(site: &SiteData, path: &str) -> Response {
         layout(
             site,
             Page {
-                title: "Page not found".into(),
+                title: site.s(Msg::PageNotFound),
                 h1: None,
                 canonical: None,
                 nav: Nav::None,
@@ -76,16 +102,25 @@ pub fn not_found(site: &SiteData, path: &str) -> Response {
     )
 }
 
-/// The generic 404 page (the static build's `404.html`).
-pub fn not_found_page(site: &SiteData) -> Response {
-    let mut o = Html::lit("<p>There is no page at this address.</p>\n");
+/// The generic English 404 page (the static build's `404.html`).
+pub fn not_found_page(data: &SiteData) -> Response {
+    not_found_page_in(data, Lang::En)
+}
+
+/// The generic 404 page in `lang` (the static build's `404.html`, `zh/404.html`).
+pub fn not_found_page_in(data: &SiteData, lang: Lang) -> Response {
+    not_found_page_of(&Site::new(data, lang, "/404.html"))
+}
+
+pub(super) fn not_found_page_of(site: &Site<'_>) -> Response {
+    let mut o = markup!("<p>{}</p>\n", site.t(Msg::NoPageHere));
     o.push(error_links(site));
     Response::html(
         404,
         layout(
             site,
             Page {
-                title: "Page not found".into(),
+                title: site.s(Msg::PageNotFound),
                 h1: None,
                 canonical: None,
                 nav: Nav::None,
@@ -103,15 +138,15 @@ pub fn moved_page(to: &str) -> String {
     markup!("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Moved</title>\n<meta http-equiv=\"refresh\" content=\"0; url={}\">\n<link rel=\"canonical\" href=\"{}\">\n</head>\n<body>\n<p>This page moved to <a href=\"{}\">{}</a>.</p>\n</body>\n</html>\n", to, to, to, to).into_string()
 }
 
-pub(super) fn bad_request(site: &SiteData, back: &str, errors: &[String]) -> Response {
-    let mut o = Html::lit("<p>The address asks for something this page cannot show:</p>\n<ul>\n");
+pub(super) fn bad_request(site: &Site<'_>, back: &str, errors: &[FilterError]) -> Response {
+    let mut o = markup!("<p>{}</p>\n<ul>\n", site.t(Msg::BadRequestLead));
     for e in errors {
-        html!(o, "<li>{}</li>\n", e);
+        html!(o, "<li>{}</li>\n", e.message(site.lang));
     }
     html!(
         o,
-        "</ul>\n<p><a href=\"{}\">Show the page without filters</a>.</p>\n",
-        &at(site, back)
+        "</ul>\n<p>{}</p>\n",
+        tr!(site, WithoutFilters, href = at(site, back))
     );
     o.push(error_links(site));
     Response::html(
@@ -119,7 +154,7 @@ pub(super) fn bad_request(site: &SiteData, back: &str, errors: &[String]) -> Res
         layout(
             site,
             Page {
-                title: "Bad request".into(),
+                title: site.s(Msg::BadRequest),
                 h1: None,
                 canonical: None,
                 nav: Nav::None,

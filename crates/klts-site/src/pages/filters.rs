@@ -117,25 +117,59 @@ impl Filters {
     }
 }
 
-pub(super) fn parse_severity(value: &str) -> Result<Option<Severity>, String> {
+/// A query value the page does not accept: a catalogue sentence and its arguments, said in the
+/// page's language (the JSON API says it in English).
+#[derive(Debug)]
+pub(super) struct FilterError {
+    msg: Msg,
+    args: Vec<(&'static str, String)>,
+}
+
+impl FilterError {
+    fn new(msg: Msg, args: &[(&'static str, String)]) -> FilterError {
+        FilterError {
+            msg,
+            args: args.to_vec(),
+        }
+    }
+
+    /// The sentence in `lang`, as text.
+    pub(super) fn message(&self, lang: Lang) -> String {
+        let args: Vec<(&str, &str)> = self.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        fill_text(lang, self.msg, &args)
+    }
+}
+
+/// The messages of `errors` in English, one line (the JSON API's `error`).
+pub(super) fn english(errors: &[FilterError]) -> String {
+    errors
+        .iter()
+        .map(|e| e.message(Lang::En))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub(super) fn parse_severity(value: &str) -> Result<Option<Severity>, FilterError> {
     let v = value.trim().to_ascii_lowercase();
     match v.as_str() {
         "" | "any" | "all" => Ok(None),
         "low" | "medium" | "moderate" | "high" | "critical" => Ok(Severity::parse(&v)),
-        _ => Err(format!(
-            "severity `{}` is not allowed: use one of any, {} (advisories at or above that severity are shown)",
-            clip(value, 40),
-            SEVERITY_CHOICES.join(", ")
+        _ => Err(FilterError::new(
+            Msg::BadSeverity,
+            &[
+                ("value", clip(value, 40)),
+                ("choices", SEVERITY_CHOICES.join(", ")),
+            ],
         )),
     }
 }
 
 /// Read the filters `keys` allows from `query`; the errors say which values are allowed.
 pub(super) fn parse_filters(
-    site: &SiteData,
+    site: &Site<'_>,
     query: &str,
     keys: &[&str],
-) -> Result<Filters, Vec<String>> {
+) -> Result<Filters, Vec<FilterError>> {
     let q = Query::parse(query);
     let mut f = Filters::default();
     let mut errors = Vec::new();
@@ -157,14 +191,13 @@ pub(super) fn parse_filters(
                         f.lines.push(l);
                     }
                 }
-                _ => errors.push(format!(
-                    "line `{}` is not allowed: use one of any, {}",
-                    clip(&v, 40),
-                    if known.is_empty() {
-                        "(no line is known)".to_string()
-                    } else {
-                        known.join(", ")
-                    }
+                _ if known.is_empty() => errors.push(FilterError::new(
+                    Msg::BadLineNoneKnown,
+                    &[("value", clip(&v, 40))],
+                )),
+                _ => errors.push(FilterError::new(
+                    Msg::BadLine,
+                    &[("value", clip(&v, 40)), ("choices", known.join(", "))],
                 )),
             }
         }
@@ -180,14 +213,19 @@ pub(super) fn parse_filters(
                         f.statuses.push(s);
                     }
                 }
-                None => errors.push(format!(
-                    "status `{}` is not allowed: use one of any, {}",
-                    clip(&v, 40),
-                    StatusKind::ALL
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                None => errors.push(FilterError::new(
+                    Msg::BadStatus,
+                    &[
+                        ("value", clip(&v, 40)),
+                        (
+                            "choices",
+                            StatusKind::ALL
+                                .iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ),
+                    ],
                 )),
             }
         }
@@ -209,10 +247,13 @@ pub(super) fn parse_filters(
                 (Ok(p), Ok(n)) if p >= 1 && (1..=MAX_PER_PAGE).contains(&n) => {
                     f.page = Some((p, n))
                 }
-                _ => errors.push(format!(
-                    "page `{}` / per_page `{}` are not allowed: page is 1 or more, per_page 1 to {MAX_PER_PAGE}",
-                    clip(&page, 20),
-                    clip(&per, 20)
+                _ => errors.push(FilterError::new(
+                    Msg::BadPage,
+                    &[
+                        ("page", clip(&page, 20)),
+                        ("per_page", clip(&per, 20)),
+                        ("max", MAX_PER_PAGE.to_string()),
+                    ],
                 )),
             }
         }
@@ -220,8 +261,9 @@ pub(super) fn parse_filters(
     if keys.contains(&"q") {
         let text = q.last("q");
         if text.chars().count() > MAX_QUERY_CHARS {
-            errors.push(format!(
-                "q is too long: at most {MAX_QUERY_CHARS} characters are allowed"
+            errors.push(FilterError::new(
+                Msg::QueryTooLong,
+                &[("max", MAX_QUERY_CHARS.to_string())],
             ));
         } else {
             f.q = text;
@@ -388,6 +430,7 @@ mod tests {
         assert_eq!(q.last("missing"), "");
         assert!(parse_severity("urgent")
             .unwrap_err()
+            .message(Lang::En)
             .contains("low, medium, high, critical"));
         assert_eq!(parse_severity("").unwrap(), None);
         assert_eq!(parse_severity("Moderate").unwrap(), Some(Severity::Medium));

@@ -2,17 +2,27 @@
 
 use super::*;
 
-pub(super) fn home(site: &SiteData) -> Html {
+pub(super) fn home(site: &Site<'_>) -> Html {
     let base = site.base.as_str();
     let api = api_root(site);
     let product = product_name(site);
     let mut o = Html::new();
-    html!(o, "<p class=\"lead\">The {} Long Term Support program (KLTS) keeps selected {} minor lines maintained after their community end of life: security fixes are backported as patches on top of the last upstream release of a line, and every LTS release is published as packages and images, so clusters can stay on a supported version while they plan their upgrade.</p>\n", &product, &product);
-    html!(o, "<p>This portal shows which lines are supported and until when, every LTS release with its patches and install instructions, and which advisories each release fixes or is still exposed to. Everything is also available as a <a href=\"{}/index.json\">JSON API</a>.</p>\n", api);
+    html!(
+        o,
+        "<p class=\"lead\">{}</p>\n",
+        tr!(site, HomeLead, product = &product)
+    );
+    html!(o, "<p>{}</p>\n", tr!(site, HomeAbout, api = api));
     if site.products.len() > 1 {
-        o.push_str("<h2 id=\"products\">Products</h2>\n<ul>\n");
+        html!(
+            o,
+            "<h2 id=\"products\">{}</h2>\n<ul>\n",
+            site.t(Msg::Products)
+        );
         for p in &site.products {
-            let current = Html::lit(if at(site, "/") == p.href {
+            // A product's page in this language.
+            let href = format!("{}{}", site.lang.prefix(), p.href);
+            let current = Html::lit(if at(site, "/") == href {
                 " aria-current=\"page\""
             } else {
                 ""
@@ -20,7 +30,7 @@ pub(super) fn home(site: &SiteData) -> Html {
             html!(
                 o,
                 "<li><a href=\"{}\"{}>{}</a></li>\n",
-                &p.href,
+                &href,
                 current,
                 &p.display_name
             );
@@ -28,9 +38,13 @@ pub(super) fn home(site: &SiteData) -> Html {
         o.push_str("</ul>\n");
     }
     if !site.workspace {
-        o.push_str("<p class=\"note\">This portal was built without a workspace: it shows the lifecycle calendar and the advisory database, but no LTS release.</p>\n");
+        html!(o, "<p class=\"note\">{}</p>\n", site.t(Msg::NoWorkspace));
     }
-    o.push_str("<h2 id=\"supported\">Supported lines</h2>\n");
+    html!(
+        o,
+        "<h2 id=\"supported\">{}</h2>\n",
+        site.t(Msg::SupportedLines)
+    );
     let supported: Vec<&LineView> = site
         .lines
         .iter()
@@ -39,20 +53,20 @@ pub(super) fn home(site: &SiteData) -> Html {
     if supported.is_empty() {
         html!(
             o,
-            "<p class=\"empty\">No line is supported on {}.</p>\n",
-            &site.date.to_string()
+            "<p class=\"empty\">{}</p>\n",
+            tr!(site, NoLineSupportedOn, date = site.date.to_string())
         );
     } else {
         table_start(
             &mut o,
             None,
             &[
-                "Line",
-                "Phase",
-                "Newest release",
-                "Support ends",
-                "Days left",
-                "Open advisories",
+                site.s(Msg::ColLine),
+                site.s(Msg::ColPhase),
+                site.s(Msg::ColNewestRelease),
+                site.s(Msg::ColSupportEnds),
+                site.s(Msg::ColDaysLeft),
+                site.s(Msg::ColOpenAdvisories),
             ],
         );
         for l in &supported {
@@ -70,18 +84,47 @@ pub(super) fn home(site: &SiteData) -> Html {
                 ),
                 None => "—".into(),
             };
-            html!(o, "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n", &line_href(site, &l.line), &l.line, phase_badge(&l.status), newest, end_date(&l.status, &l.status.support_end), days_left(l.status.days_left), open);
+            html!(o, "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n", &line_href(site, &l.line), &l.line, phase_badge(site, &l.status), newest, end_date(site, &l.status, &l.status.support_end), days_left(site, l.status.days_left), open);
         }
         table_end(&mut o);
-        html!(o, "<p class=\"hint\">Open advisories are those still affecting the newest LTS release of the line. Lines in the community phase are maintained upstream; <a href=\"{}/lines/\">all lines</a> include those past their end of life.</p>\n", base);
+        html!(
+            o,
+            "<p class=\"hint\">{}</p>\n",
+            tr!(site, HomeHint, base = base)
+        );
     }
-    o.push_str("<h2 id=\"glance\">At a glance</h2>\n<ul>\n");
-    html!(o, "<li><a href=\"{}/lines/\">{} lines</a>, {} supported on {}; see the <a href=\"{}/lifecycle/\">lifecycle</a>.</li>\n", base, site.lines.len(), supported.len(), &site.date.to_string(), base);
     html!(
         o,
-        "<li><a href=\"{}/releases/\">{} LTS releases</a>.</li>\n",
-        base,
-        site.releases.len()
+        "<h2 id=\"glance\">{}</h2>\n<ul>\n",
+        site.t(Msg::AtAGlance)
+    );
+    html!(
+        o,
+        "<li>{}</li>\n",
+        tr!(
+            site,
+            GlanceLines,
+            base = base,
+            count = site.lines.len(),
+            supported = supported.len(),
+            date = site.date.to_string()
+        )
+    );
+    let n = site.releases.len();
+    let key = plural(
+        site.lang,
+        n as i64,
+        Msg::GlanceReleasesOne,
+        Msg::GlanceReleases,
+    );
+    html!(
+        o,
+        "<li>{}</li>\n",
+        fill(
+            site.lang,
+            key,
+            &[("base", Html::text(base)), ("count", markup!("{}", n))]
+        )
     );
     let count = |s: Severity| {
         site.advisories
@@ -90,19 +133,30 @@ pub(super) fn home(site: &SiteData) -> Html {
             .count()
     };
     let critical = if site.matrix.releases.is_empty() {
-        markup!("{} critical", count(Severity::Critical))
+        tr!(site, GlanceCritical, count = count(Severity::Critical))
     } else {
         markup!(
-            "<a href=\"{}/matrix/severity/critical/\">{} critical</a>",
+            "<a href=\"{}/matrix/severity/critical/\">{}</a>",
             base,
-            count(Severity::Critical)
+            tr!(site, GlanceCritical, count = count(Severity::Critical))
         )
     };
-    html!(o, "<li><a href=\"{}/advisories/\">{} advisories</a>: {}, {} high; the <a href=\"{}/matrix/\">matrix</a> shows their status in every release.</li>\n", base, site.advisories.len(), critical, count(Severity::High), base);
+    html!(
+        o,
+        "<li>{}</li>\n",
+        tr!(
+            site,
+            GlanceAdvisories,
+            base = base,
+            count = site.advisories.len(),
+            critical = critical,
+            high = count(Severity::High)
+        )
+    );
     o.push_str("</ul>\n");
     page(
         site,
-        format!("{product} Long Term Support"),
+        fill_text(site.lang, Msg::HomeTitle, &[("product", &product)]),
         Some(at(site, "/")),
         Nav::Home,
         site.errors.iter().collect(),

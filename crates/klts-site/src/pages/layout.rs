@@ -13,13 +13,13 @@ pub(super) enum Nav {
     None,
 }
 
-pub(super) const NAV: [(Nav, &str, &str); 6] = [
-    (Nav::Home, "/", "Home"),
-    (Nav::Lines, "/lines/", "Lines"),
-    (Nav::Releases, "/releases/", "Releases"),
-    (Nav::Advisories, "/advisories/", "Advisories"),
-    (Nav::Matrix, "/matrix/", "Matrix"),
-    (Nav::Lifecycle, "/lifecycle/", "Lifecycle"),
+pub(super) const NAV: [(Nav, &str, Msg); 6] = [
+    (Nav::Home, "/", Msg::NavHome),
+    (Nav::Lines, "/lines/", Msg::NavLines),
+    (Nav::Releases, "/releases/", Msg::NavReleases),
+    (Nav::Advisories, "/advisories/", Msg::NavAdvisories),
+    (Nav::Matrix, "/matrix/", Msg::NavMatrix),
+    (Nav::Lifecycle, "/lifecycle/", Msg::NavLifecycle),
 ];
 
 pub(super) struct Page<'a> {
@@ -38,7 +38,7 @@ pub(super) struct Page<'a> {
     pub(super) q: &'a str,
 }
 
-pub(super) fn product_name(site: &SiteData) -> String {
+pub(super) fn product_name(site: &Site<'_>) -> String {
     // Another product's site is named by its product, whatever its calendar calls itself.
     if site.product_kind != klts_core::Product::Kubernetes {
         return site.product_kind.display_name().into();
@@ -54,33 +54,57 @@ pub(super) fn product_name(site: &SiteData) -> String {
     }
 }
 
-pub(super) fn layout(site: &SiteData, p: Page<'_>) -> Html {
+pub(super) fn layout(site: &Site<'_>, p: Page<'_>) -> Html {
     let base = site.base.as_str();
+    // The stylesheet and the API exist once, whatever the language.
+    let files = site.data.base.as_str();
     let api = api_root(site);
     let mut o = Html::new();
-    o.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    html!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n",
+        site.lang.code()
+    );
     o.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     html!(o, "<title>{} · KLTS</title>\n", &p.title);
+    let description = fill_text(
+        site.lang,
+        Msg::MetaDescription,
+        &[("product", &product_name(site)), ("title", &p.title)],
+    );
     html!(
         o,
         "<meta name=\"description\" content=\"{}\">\n",
-        &format!(
-            "KLTS, {} Long Term Support: {}",
-            product_name(site),
-            p.title
-        )
+        description
     );
     html!(
         o,
         "<link rel=\"stylesheet\" href=\"{}/assets/style.css\">\n",
-        base
+        files
     );
     if let Some(c) = &p.canonical {
         html!(o, "<link rel=\"canonical\" href=\"{}\">\n", c);
+        // The same page in every language (search engines pick the reader's).
+        for lang in Lang::ALL {
+            html!(
+                o,
+                "<link rel=\"alternate\" hreflang=\"{}\" href=\"{}\">\n",
+                lang.code(),
+                &in_lang(site, c, lang)
+            );
+        }
     }
-    o.push_str("</head>\n<body>\n<a class=\"skip\" href=\"#main\">Skip to content</a>\n");
+    html!(
+        o,
+        "</head>\n<body>\n<a class=\"skip\" href=\"#main\">{}</a>\n",
+        site.t(Msg::SkipToContent)
+    );
     html!(o, "<header class=\"site-header\">\n<div class=\"bar\">\n<a class=\"brand\" href=\"{}/\">KLTS</a>\n", base);
-    o.push_str("<nav aria-label=\"Main\">\n<ul>\n");
+    html!(
+        o,
+        "<nav aria-label=\"{}\">\n<ul>\n",
+        site.s(Msg::NavMainLabel)
+    );
     for (nav, href, label) in NAV {
         let current = Html::lit(if nav == p.nav {
             " aria-current=\"page\""
@@ -93,11 +117,27 @@ pub(super) fn layout(site: &SiteData, p: Page<'_>) -> Html {
             base,
             href,
             current,
-            label
+            site.t(label)
         );
     }
     o.push_str("</ul>\n</nav>\n");
-    html!(o, "<form class=\"search\" action=\"{}/search/\" method=\"get\" role=\"search\">\n<label for=\"site-q\" class=\"visually-hidden\">Search</label>\n<input type=\"search\" id=\"site-q\" name=\"q\" value=\"{}\" placeholder=\"CVE, release, line…\">\n<button type=\"submit\">Search</button>\n</form>\n", base, p.q);
+    html!(o, "<form class=\"search\" action=\"{}/search/\" method=\"get\" role=\"search\">\n<label for=\"site-q\" class=\"visually-hidden\">{}</label>\n<input type=\"search\" id=\"site-q\" name=\"q\" value=\"{}\" placeholder=\"{}\">\n<button type=\"submit\">{}</button>\n</form>\n", base, site.t(Msg::Search), p.q, site.s(Msg::SearchPlaceholder), site.t(Msg::Search));
+    // The other languages' link to this page (its canonical address when it has one: an
+    // alias shows the same page): named in their own language, marked as such.
+    for lang in Lang::ALL.into_iter().filter(|l| *l != site.lang) {
+        let href = match &p.canonical {
+            Some(c) => in_lang(site, c, lang),
+            None => same_page_in(site, lang),
+        };
+        html!(
+            o,
+            "<a class=\"lang-switch\" href=\"{}\" hreflang=\"{}\" lang=\"{}\">{}</a>\n",
+            &href,
+            lang.code(),
+            lang.code(),
+            lang.name()
+        );
+    }
     o.push_str("</div>\n</header>\n<main id=\"main\">\n");
     match &p.h1 {
         Some(h) => {
@@ -107,17 +147,44 @@ pub(super) fn layout(site: &SiteData, p: Page<'_>) -> Html {
             html!(o, "<h1>{}</h1>\n", &p.title);
         }
     }
-    o.push(notices(&p.errors));
+    o.push(notices(site, &p.errors));
     o.push(p.body);
     o.push_str("</main>\n<footer class=\"site-footer\">\n<p>");
-    html!(o, "Generated on {} · advisory data as of {} · <a href=\"{}/index.json\">JSON API</a> · <a href=\"{}/search/\">Index</a>", &site.date.to_string(), if site.advisories_as_of.is_empty() { "unknown" } else { &site.advisories_as_of }, api, base);
-    html!(o, "</p>\n<p>KLTS: {} Long Term Support. This site uses no JavaScript, cookies or external resources.</p>\n</footer>\n</body>\n</html>\n", &product_name(site));
+    let as_of = if site.advisories_as_of.is_empty() {
+        site.t(Msg::Unknown)
+    } else {
+        Html::text(&site.advisories_as_of)
+    };
+    o.push(tr!(
+        site,
+        FooterGenerated,
+        date = site.date.to_string(),
+        as_of = as_of,
+        api = api,
+        base = base
+    ));
+    html!(
+        o,
+        "</p>\n<p>{}</p>\n</footer>\n</body>\n</html>\n",
+        tr!(site, FooterAbout, product = product_name(site))
+    );
     o
+}
+
+/// `path` (a path of this site in its language) in `lang`.
+pub(super) fn in_lang(site: &Site<'_>, path: &str, lang: Lang) -> String {
+    let rest = path.strip_prefix(site.lang.prefix()).unwrap_or(path);
+    format!("{}{rest}", lang.prefix())
+}
+
+/// This page in `lang`: its prefix, the product's, then the path as requested.
+pub(super) fn same_page_in(site: &Site<'_>, lang: Lang) -> String {
+    format!("{}{}{}", lang.prefix(), site.data.base, site.path)
 }
 
 /// A page whose heading is its title and whose search box is empty: most pages.
 pub(super) fn page(
-    site: &SiteData,
+    site: &Site<'_>,
     title: String,
     canonical: Option<String>,
     nav: Nav,
@@ -138,15 +205,18 @@ pub(super) fn page(
     )
 }
 
-pub(super) fn notices(errors: &[&SiteError]) -> Html {
+pub(super) fn notices(site: &Site<'_>, errors: &[&SiteError]) -> Html {
     if errors.is_empty() {
         return Html::new();
     }
     let mut o = Html::new();
-    o.push_str("<aside class=\"notice\" aria-label=\"Problems\">\n<h2>Problems reading the workspace</h2>\n");
-    o.push_str(
-        "<p>Some files could not be read; what is shown was built from the rest.</p>\n<ul>\n",
+    html!(
+        o,
+        "<aside class=\"notice\" aria-label=\"{}\">\n<h2>{}</h2>\n",
+        site.s(Msg::ProblemsLabel),
+        site.t(Msg::ProblemsHeading)
     );
+    html!(o, "<p>{}</p>\n<ul>\n", site.t(Msg::ProblemsText));
     for e in errors {
         html!(o, "<li><code>{}</code>: {}</li>\n", &e.file, &e.message);
     }

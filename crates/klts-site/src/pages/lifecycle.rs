@@ -3,12 +3,19 @@
 use super::*;
 
 /// The lifecycle chart of the site's lines, `width` pixels wide.
-pub(super) fn lifecycle_svg(site: &SiteData, width: f64) -> String {
+pub(super) fn lifecycle_svg(site: &Site<'_>, width: f64) -> String {
     let statuses: Vec<LineStatus> = site.lines.iter().map(|l| l.status.clone()).collect();
     chart::lifecycle_svg_width(
         &statuses,
         site.date,
-        &format!("{} lifecycle on {}", product_name(site), site.date),
+        &fill_text(
+            site.lang,
+            Msg::ChartTitle,
+            &[
+                ("product", &product_name(site)),
+                ("date", &site.date.to_string()),
+            ],
+        ),
         width,
     )
 }
@@ -33,10 +40,20 @@ pub(super) fn inline_svg(svg: &str) -> &str {
     }
 }
 
-pub(super) fn lifecycle_page(site: &SiteData) -> Html {
-    let base = site.base.as_str();
+pub(super) fn lifecycle_page(site: &Site<'_>) -> Html {
+    // The SVG file exists once (English), at the root.
+    let files = site.data.base.as_str();
     let mut o = Html::new();
-    html!(o, "<p>When each {} minor line was released, when the community stops maintaining it, and how long the LTS program supports it after that, on <span class=\"date\">{}</span>.</p>\n", &product_name(site), &site.date.to_string());
+    html!(
+        o,
+        "<p>{}</p>\n",
+        tr!(
+            site,
+            LifecycleLead,
+            product = product_name(site),
+            date = site.date.to_string()
+        )
+    );
     // Two layouts of the same chart, one shown per screen width (style.css): scaled down to a
     // phone, the 960 px chart's labels would be 4 px tall; the narrow one keeps them near 12 px.
     let svg = lifecycle_svg(site, chart::WIDTH);
@@ -46,18 +63,22 @@ pub(super) fn lifecycle_page(site: &SiteData) -> Html {
     o.push_str("\n</div>\n<div class=\"chart-narrow\">\n");
     o.push(Html::chart_svg(inline_svg(&narrow).trim_end()));
     o.push_str("\n</div>");
-    html!(o, "\n<figcaption>The lifecycle of every line (<a href=\"{}/lifecycle.svg\">as an SVG image</a>).</figcaption>\n</figure>\n", base);
-    o.push_str("<h2 id=\"dates\">Dates</h2>\n");
+    html!(
+        o,
+        "\n<figcaption>{}</figcaption>\n</figure>\n",
+        tr!(site, ChartCaption, files = files)
+    );
+    html!(o, "<h2 id=\"dates\">{}</h2>\n", site.t(Msg::Dates));
     if site.lines.is_empty() {
-        o.push_str("<p class=\"empty\">No line is known.</p>\n");
+        html!(o, "<p class=\"empty\">{}</p>\n", site.t(Msg::NoLineKnown));
     } else {
         let all: Vec<&LineView> = site.lines.iter().collect();
         lines_table(site, &mut o, &all);
     }
-    o.push(json_link(&api_at(site, "/lines.json")));
+    o.push(json_link(site, &api_at(site, "/lines.json")));
     page(
         site,
-        "Lifecycle".into(),
+        site.s(Msg::NavLifecycle),
         Some(at(site, "/lifecycle/")),
         Nav::Lifecycle,
         errors_of(site, &["lifecycle"]),

@@ -2,21 +2,21 @@
 
 use super::*;
 
-pub(super) fn lines_table(site: &SiteData, o: &mut Html, lines: &[&LineView]) {
+pub(super) fn lines_table(site: &Site<'_>, o: &mut Html, lines: &[&LineView]) {
     table_start(
         o,
         None,
         &[
-            "Line",
-            "Phase",
-            "Released",
-            "Community end of life",
-            "LTS ends",
-            "Support ends",
-            "Days left",
-            "In program",
-            "Newest",
-            "LTS releases",
+            site.s(Msg::ColLine),
+            site.s(Msg::ColPhase),
+            site.s(Msg::ColReleased),
+            site.s(Msg::ColCommunityEol),
+            site.s(Msg::ColLtsEnds),
+            site.s(Msg::ColSupportEnds),
+            site.s(Msg::ColDaysLeft),
+            site.s(Msg::ColInProgram),
+            site.s(Msg::ColNewest),
+            site.s(Msg::ColLtsReleases),
         ],
     );
     for l in lines {
@@ -26,24 +26,33 @@ pub(super) fn lines_table(site: &SiteData, o: &mut Html, lines: &[&LineView]) {
             .as_deref()
             .map(|n| release_link(site, n))
             .unwrap_or_else(|| "—".into());
-        html!(o, "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n", &line_href(site, &l.line), &l.line, phase_badge(st), opt_date(&Some(st.released)), opt_date(&st.community_eol), end_date(st, &st.lts_end), end_date(st, &st.support_end), days_left(st.days_left), yes_no(st.in_program), newest, l.releases.len());
+        html!(o, "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n", &line_href(site, &l.line), &l.line, phase_badge(site, st), opt_date(&Some(st.released)), opt_date(&st.community_eol), end_date(site, st, &st.lts_end), end_date(site, st, &st.support_end), days_left(site, st.days_left), yes_no(site, st.in_program), newest, l.releases.len());
     }
     table_end(o);
 }
 
-pub(super) fn lines_page(site: &SiteData) -> Html {
+pub(super) fn lines_page(site: &Site<'_>) -> Html {
     let mut o = Html::new();
-    html!(o, "<p>Every {} minor line, its lifecycle dates on {} and its newest release. Lines in the program get LTS releases after their community end of life.</p>\n", &product_name(site), &site.date.to_string());
+    html!(
+        o,
+        "<p>{}</p>\n",
+        tr!(
+            site,
+            LinesLead,
+            product = product_name(site),
+            date = site.date.to_string()
+        )
+    );
     if site.lines.is_empty() {
-        o.push_str("<p class=\"empty\">No line is known.</p>\n");
+        html!(o, "<p class=\"empty\">{}</p>\n", site.t(Msg::NoLineKnown));
     } else {
         let all: Vec<&LineView> = site.lines.iter().collect();
         lines_table(site, &mut o, &all);
     }
-    o.push(json_link(&api_at(site, "/lines.json")));
+    o.push(json_link(site, &api_at(site, "/lines.json")));
     page(
         site,
-        "Lines".into(),
+        site.s(Msg::NavLines),
         Some(at(site, "/lines/")),
         Nav::Lines,
         errors_of(site, &["releases", "lifecycle"]),
@@ -51,93 +60,144 @@ pub(super) fn lines_page(site: &SiteData) -> Html {
     )
 }
 
-pub(super) fn line_page(site: &SiteData, l: &LineView) -> Html {
+pub(super) fn line_page(site: &Site<'_>, l: &LineView) -> Html {
     let base = site.base.as_str();
     let st = &l.status;
     let product = product_name(site);
     let mut o = Html::new();
     o.push_str("<dl class=\"facts\">\n");
-    html!(o, "<dt>Phase</dt><dd>{}</dd>\n", phase_badge(st));
     html!(
         o,
-        "<dt>Released</dt><dd>{}</dd>\n",
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::ColPhase),
+        phase_badge(site, st)
+    );
+    html!(
+        o,
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::ColReleased),
         &st.released.to_string()
     );
     html!(
         o,
-        "<dt>Community end of life</dt><dd>{}</dd>\n",
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::ColCommunityEol),
         opt_date(&st.community_eol)
     );
     html!(
         o,
-        "<dt>LTS ends</dt><dd>{}{}</dd>\n",
-        end_date(st, &st.lts_end),
-        Html::lit(match st.lts_basis {
-            Some("policy") => " (the program's decision)",
-            _ => "",
-        })
+        "<dt>{}</dt><dd>{}{}</dd>\n",
+        site.t(Msg::ColLtsEnds),
+        end_date(site, st, &st.lts_end),
+        match st.lts_basis {
+            Some("policy") => site.t(Msg::ProgramsDecision),
+            _ => Html::new(),
+        }
     );
     html!(
         o,
-        "<dt>Support ends</dt><dd>{}</dd>\n",
-        end_date(st, &st.support_end)
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::ColSupportEnds),
+        end_date(site, st, &st.support_end)
     );
     if let Some(a) = &st.activity {
         html!(
             o,
-            "<dt>Newest LTS release shipped</dt><dd>{} on <span class=\"date\">{}</span></dd>\n",
-            &a.release,
-            &a.date.to_string()
+            "<dt>{}</dt><dd>{}</dd>\n",
+            site.t(Msg::NewestShipped),
+            tr!(
+                site,
+                ReleaseOnDate,
+                release = &a.release,
+                date = a.date.to_string()
+            )
         );
     }
     html!(
         o,
-        "<dt>Days of support left</dt><dd>{}</dd>\n",
-        days_left(st.days_left)
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::DaysOfSupportLeft),
+        days_left(site, st.days_left)
     );
     html!(
         o,
-        "<dt>In the LTS program</dt><dd>{}</dd>\n",
-        yes_no(st.in_program)
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::InTheProgram),
+        yes_no(site, st.in_program)
     );
     let upstream = st
         .latest_patch
         .as_deref()
         .map(|p| markup!("<code>v{}</code>", p.trim_start_matches('v')))
         .unwrap_or_else(|| "—".into());
-    html!(o, "<dt>Upstream latest patch</dt><dd>{}</dd>\n", upstream);
+    html!(
+        o,
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::UpstreamLatestPatch),
+        upstream
+    );
     let newest = l
         .newest
         .as_deref()
         .map(|n| release_link(site, n))
         .unwrap_or_else(|| "—".into());
-    html!(o, "<dt>Newest release</dt><dd>{}</dd>\n", newest);
+    html!(
+        o,
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::ColNewestRelease),
+        newest
+    );
     o.push_str("</dl>\n");
     // The policy and what the program did disagree: say it where users look.
     if let Some(d) = &st.disagreement {
-        html!(o, "<p class=\"notice\">The support dates above and the program's activity disagree: {}.</p>\n", d);
+        html!(
+            o,
+            "<p class=\"notice\">{}</p>\n",
+            tr!(site, Disagreement, what = d)
+        );
     }
-    o.push_str("<h2 id=\"releases\">LTS releases</h2>\n");
+    html!(
+        o,
+        "<h2 id=\"releases\">{}</h2>\n",
+        site.t(Msg::ColLtsReleases)
+    );
     let releases: Vec<&ReleaseView> = l.releases.iter().filter_map(|n| site.release(n)).collect();
     if releases.is_empty() {
-        o.push_str("<p class=\"empty\">No LTS release of this line.</p>\n");
+        html!(
+            o,
+            "<p class=\"empty\">{}</p>\n",
+            site.t(Msg::NoReleaseOfLine)
+        );
     } else {
         releases_table(site, &mut o, &releases);
     }
     if let Some(r) = l.newest.as_deref().and_then(|n| site.release(n)) {
-        html!(o, "<h2 id=\"open\">Open advisories of {}</h2>\n", &r.name);
+        html!(
+            o,
+            "<h2 id=\"open\">{}</h2>\n",
+            tr!(site, OpenAdvisoriesOf, release = &r.name)
+        );
         let links: Vec<Html> = l
             .open_advisories
             .iter()
             .map(|id| advisory_link(site, id))
             .collect();
-        o.push(link_list(&links));
+        o.push(link_list(site, &links));
     }
-    html!(o, "<p>See the <a href=\"{}/lifecycle/\">lifecycle</a> of every line, or the <a href=\"{}/matrix/?line={}\">matrix of this line</a>.</p>\n", base, base, &encode_segment(&l.line));
-    o.push(json_link(&api_at(
+    html!(
+        o,
+        "<p>{}</p>\n",
+        tr!(
+            site,
+            LineSeeAlso,
+            base = base,
+            line = encode_segment(&l.line)
+        )
+    );
+    o.push(json_link(
         site,
-        &format!("/lines/{}.json", encode_segment(&l.line)),
-    )));
+        &api_at(site, &format!("/lines/{}.json", encode_segment(&l.line))),
+    ));
     page(
         site,
         format!("{product} {}", l.line),

@@ -2,24 +2,23 @@
 
 use super::*;
 
-pub(super) fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> Html {
+pub(super) fn matrix_page(site: &Site<'_>, f: &Filters, static_view: bool) -> Html {
     let base = site.base.as_str();
     let m = filter_matrix(site, f);
     let mut o = Html::new();
-    o.push_str(
-        "<p>The status of every advisory that concerns some LTS release, release by release.</p>\n",
-    );
+    html!(o, "<p>{}</p>\n", site.t(Msg::MatrixLead));
     html!(
         o,
         "<form class=\"filter\" action=\"{}/matrix/\" method=\"get\">\n<div class=\"field\">\n",
         base
     );
-    severity_select(&mut o, "mx-severity", f.severity);
-    o.push_str("</div>\n<div class=\"field\">\n<label for=\"mx-line\">Line</label>\n<select id=\"mx-line\" name=\"line\">");
+    severity_select(site, &mut o, "mx-severity", f.severity);
+    html!(o, "</div>\n<div class=\"field\">\n<label for=\"mx-line\">{}</label>\n<select id=\"mx-line\" name=\"line\">", site.t(Msg::ColLine));
     html!(
         o,
-        "<option value=\"\"{}>any</option>",
-        Html::lit(if f.lines.is_empty() { " selected" } else { "" })
+        "<option value=\"\"{}>{}</option>",
+        Html::lit(if f.lines.is_empty() { " selected" } else { "" }),
+        site.t(Msg::Any)
     );
     let mut matrix_lines: Vec<MinorLine> = site
         .matrix
@@ -39,15 +38,16 @@ pub(super) fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> Ht
             l
         );
     }
-    o.push_str("</select>\n</div>\n<div class=\"field\">\n<label for=\"mx-status\">Status</label>\n<select id=\"mx-status\" name=\"status\">");
+    html!(o, "</select>\n</div>\n<div class=\"field\">\n<label for=\"mx-status\">{}</label>\n<select id=\"mx-status\" name=\"status\">", site.t(Msg::ColStatus));
     html!(
         o,
-        "<option value=\"\"{}>any</option>",
+        "<option value=\"\"{}>{}</option>",
         Html::lit(if f.statuses.is_empty() {
             " selected"
         } else {
             ""
-        })
+        }),
+        site.t(Msg::Any)
     );
     for s in StatusKind::ALL {
         let sel = f.statuses.len() == 1 && f.statuses[0] == s;
@@ -56,62 +56,74 @@ pub(super) fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> Ht
             "<option value=\"{}\"{}>{}</option>",
             s,
             Html::lit(if sel { " selected" } else { "" }),
-            s
+            status_name(site, s)
         );
     }
-    html!(o, "</select>\n</div>\n<div class=\"field actions\">\n<button type=\"submit\">Filter</button>\n<a href=\"{}/matrix/\">Reset</a>\n</div>\n</form>\n", base);
-    o.push_str("<p class=\"hint\">Also: ");
+    html!(o, "</select>\n</div>\n<div class=\"field actions\">\n<button type=\"submit\">{}</button>\n<a href=\"{}/matrix/\">{}</a>\n</div>\n</form>\n", site.t(Msg::Filter), base, site.t(Msg::Reset));
     let statics: Vec<Html> = STATIC_MATRIX_SEVERITIES
         .iter()
         .map(|s| {
-            markup!(
-                "<a href=\"{}/matrix/severity/{}/\">{}{}</a>",
-                base,
-                s,
-                s,
-                if *s == "critical" { "" } else { " and above" }
-            )
+            let name = Severity::parse(s).map_or_else(|| Html::text(s), |v| severity_name(site, v));
+            let label = if *s == "critical" {
+                name
+            } else {
+                tr!(site, SeverityAndAbove, severity = name)
+            };
+            markup!("<a href=\"{}/matrix/severity/{}/\">{}</a>", base, s, label)
         })
         .collect();
-    o.push(statics.join_html(", "));
-    o.push_str(
-        ". Status filters keep advisories with that status in at least one shown release.</p>\n",
+    html!(
+        o,
+        "<p class=\"hint\">{}</p>\n",
+        tr!(site, MatrixHint, links = statics.join_html(", "))
     );
     if static_view {
         html!(
             o,
-            "<p class=\"note\">Showing advisories of severity {} and above.</p>\n",
-            f.severity
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| "any".into())
+            "<p class=\"note\">{}</p>\n",
+            tr!(
+                site,
+                ShowingSeverity,
+                severity = f
+                    .severity
+                    .map_or_else(|| site.t(Msg::Any), |s| severity_name(site, s))
+            )
         );
     }
-    o.push_str("<ul class=\"legend\" aria-label=\"Legend\">\n");
+    html!(
+        o,
+        "<ul class=\"legend\" aria-label=\"{}\">\n",
+        site.s(Msg::Legend)
+    );
     for s in StatusKind::ALL {
         html!(
             o,
             "<li><span class=\"cell st-{}\">{}</span> {}</li>\n",
             s,
-            status_short(s),
-            status_meaning(s)
+            status_short(site, s),
+            status_meaning(site, s)
         );
     }
     o.push_str("</ul>\n");
     html!(
         o,
-        "<p class=\"count\">{} advisories × {} releases.</p>\n",
-        m.rows.len(),
-        m.columns.len()
+        "<p class=\"count\">{}</p>\n",
+        tr!(
+            site,
+            MatrixCount,
+            advisories = m.rows.len(),
+            releases = m.columns.len()
+        )
     );
     if m.columns.is_empty() || m.rows.is_empty() {
         let why = if site.matrix.releases.is_empty() {
-            "No LTS release to show: the portal was built without releases."
+            site.t(Msg::MatrixNoRelease)
         } else {
-            "Nothing matches these filters."
+            site.t(Msg::NothingMatches)
         };
         html!(o, "<p class=\"empty\">{}</p>\n", why);
     } else {
-        o.push_str("<div class=\"table-wrap matrix-wrap\">\n<table class=\"matrix\">\n<thead><tr><th scope=\"col\">Advisory</th><th scope=\"col\">Severity</th>");
+        html!(o, "<div class=\"table-wrap matrix-wrap\">\n<table class=\"matrix\">\n<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>", site.t(Msg::ColAdvisory), site.t(Msg::ColSeverity));
         for &i in &m.columns {
             let name = site
                 .matrix
@@ -132,7 +144,7 @@ pub(super) fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> Ht
                 "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td>{}</td>",
                 &advisory_href(site, &row.advisory.id),
                 &row.advisory.id,
-                severity_badge(row.advisory.severity)
+                severity_badge(site, row.advisory.severity)
             );
             for &i in &m.columns {
                 match row.cells.get(i) {
@@ -143,7 +155,7 @@ pub(super) fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> Ht
                             .get(i)
                             .map(String::as_str)
                             .unwrap_or("");
-                        let mut title = format!("{release}: {}", c.status);
+                        let mut title = format!("{release}: {}", site.s(status_msg(c.status)));
                         if let Some(e) = c.evidence.first() {
                             let _ = write!(title, " — {e}");
                         }
@@ -152,7 +164,7 @@ pub(super) fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> Ht
                             "<td class=\"cell st-{}\" title=\"{}\">{}</td>",
                             c.status,
                             &title,
-                            status_short(c.status)
+                            status_short(site, c.status)
                         );
                     }
                     None => o.push_str("<td class=\"cell\">—</td>"),
@@ -162,10 +174,10 @@ pub(super) fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> Ht
         }
         o.push_str("</tbody>\n</table>\n</div>\n");
     }
-    o.push(json_link(&api_at(
+    o.push(json_link(
         site,
-        &format!("/matrix.json{}", f.query_string()),
-    )));
+        &api_at(site, &format!("/matrix.json{}", f.query_string())),
+    ));
     let canonical = if static_view {
         f.severity
             .map(|s| at(site, &format!("/matrix/severity/{s}/")))
@@ -176,12 +188,18 @@ pub(super) fn matrix_page(site: &SiteData, f: &Filters, static_view: bool) -> Ht
         site,
         Page {
             title: if static_view {
-                format!(
-                    "Matrix: {} and above",
-                    f.severity.map(|s| s.to_string()).unwrap_or_default()
+                fill_text(
+                    site.lang,
+                    Msg::MatrixAtLeastTitle,
+                    &[(
+                        "severity",
+                        &f.severity
+                            .map(|s| site.s(severity_msg(s)))
+                            .unwrap_or_default(),
+                    )],
                 )
             } else {
-                "Matrix".into()
+                site.s(Msg::NavMatrix)
             },
             h1: None,
             canonical,

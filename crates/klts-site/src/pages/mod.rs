@@ -71,6 +71,58 @@ const MAX_QUERY_CHARS: usize = 200;
 /// Query parameters read at most (the rest are ignored).
 const MAX_QUERY_PAIRS: usize = 64;
 
+/// A site as one language shows it: the data, the language, and the base its page links start
+/// with (the language's prefix, then the product's: `/zh/containerd`). Derefs to the data, so
+/// page code reads `site.lines`; `site.base` is the language's, `site.data.base` the API's and
+/// the assets' (those exist once).
+pub(super) struct Site<'a> {
+    pub(super) data: &'a SiteData,
+    pub(super) lang: Lang,
+    pub(super) base: String,
+    /// The path of the page inside the site, as requested (for the other language's link).
+    pub(super) path: String,
+}
+
+impl<'a> Site<'a> {
+    pub(super) fn new(data: &'a SiteData, lang: Lang, path: &str) -> Site<'a> {
+        Site {
+            data,
+            lang,
+            base: format!("{}{}", lang.prefix(), data.base),
+            path: path.to_string(),
+        }
+    }
+
+    /// A catalogue text without placeholders.
+    pub(super) fn t(&self, msg: Msg) -> Html {
+        fill(self.lang, msg, &[])
+    }
+
+    /// A catalogue text as plain text (titles, labels escaped where they are used).
+    pub(super) fn s(&self, msg: Msg) -> String {
+        fill_text(self.lang, msg, &[])
+    }
+}
+
+impl std::ops::Deref for Site<'_> {
+    type Target = SiteData;
+    fn deref(&self) -> &SiteData {
+        self.data
+    }
+}
+
+/// A catalogue text with its placeholders filled: `tr!(site, Key, line = name)`; each argument
+/// goes in as `html!` puts it (text escaped, `Html` kept).
+macro_rules! tr {
+    ($site:expr, $key:ident $(, $name:ident = $arg:expr)* $(,)?) => {
+        $crate::pages::i18n::fill(
+            $site.lang,
+            $crate::pages::i18n::Msg::$key,
+            &[$((stringify!($name), markup!("{}", $arg))),*],
+        )
+    };
+}
+
 /// A rendered page or API answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
@@ -129,6 +181,7 @@ mod errors;
 mod filters;
 mod home;
 mod html;
+mod i18n;
 mod layout;
 mod lifecycle;
 mod lines;
@@ -143,6 +196,7 @@ use errors::*;
 use filters::*;
 use home::*;
 use html::*;
+use i18n::{fill, fill_text, plural, Msg};
 use layout::*;
 use lifecycle::*;
 use lines::*;
@@ -152,8 +206,9 @@ use releases::*;
 use search::*;
 use urls::*;
 
-pub use errors::{moved_page, not_found, not_found_page};
+pub use errors::{moved_page, not_found, not_found_page, not_found_page_in};
 pub use html::{escape, Html};
+pub use i18n::Lang;
 pub use urls::{encode_segment, percent_decode};
 
 // Routing.
@@ -201,14 +256,22 @@ pub(super) fn route<'a>(segments: &[&'a str], trailing_slash: bool) -> Route<'a>
     }
 }
 
-/// Render `path` with `query` (without the `?`), with GET semantics.
+/// Render `path` with `query` (without the `?`), with GET semantics; a path under `/zh/` is the
+/// Chinese page ([`Lang::of_path`]).
 pub fn render(site: &SiteData, path: &str, query: &str) -> Response {
+    let (lang, rest) = Lang::of_path(path);
+    render_in(site, lang, rest, query)
+}
+
+/// Render `path` (without a language prefix) in `lang`.
+pub fn render_in(data: &SiteData, lang: Lang, path: &str, query: &str) -> Response {
     // A query or fragment left in the path goes with the query.
     let (path, query) = match path.split_once('?') {
         Some((p, q)) if query.is_empty() => (p, q),
         Some((p, _)) => (p, query),
         None => (path, query),
     };
+    let site = &Site::new(data, lang, path.split('#').next().unwrap_or(""));
     let path = path.split('#').next().unwrap_or("");
     // Split first, then decode each segment: `%2F` inside an id stays in that segment.
     let mut raw = path.strip_prefix('/').unwrap_or(path);
@@ -219,7 +282,7 @@ pub fn render(site: &SiteData, path: &str, query: &str) -> Response {
     }
     let decoded = percent_decode(path, false).unwrap_or_else(|| path.to_string());
     if raw.starts_with('/') {
-        return not_found(site, &decoded);
+        return not_found_in(site, &decoded);
     }
     let trailing_slash = raw.ends_with('/');
     let raw = raw.strip_suffix('/').unwrap_or(raw);
@@ -228,22 +291,28 @@ pub fn render(site: &SiteData, path: &str, query: &str) -> Response {
         for seg in raw.split('/') {
             match percent_decode(seg, false) {
                 Some(s) if !s.is_empty() => owned.push(s),
-                _ => return not_found(site, &decoded),
+                _ => return not_found_in(site, &decoded),
             }
         }
     }
     let segments: Vec<&str> = owned.iter().map(String::as_str).collect();
     match route(&segments, trailing_slash) {
+        // The API and the files exist once, at the root.
+        Route::Api(_) | Route::Style | Route::SearchScript | Route::LifecycleSvg
+            if lang != Lang::En =>
+        {
+            not_found_in(site, &decoded)
+        }
         Route::Home => Response::html(200, home(site)),
         Route::Lines => Response::html(200, lines_page(site)),
         Route::Line(l) => match site.line(l) {
             Some(line) => Response::html(200, line_page(site, line)),
-            None => not_found(site, &decoded),
+            None => not_found_in(site, &decoded),
         },
         Route::Releases => Response::html(200, releases_page(site)),
         Route::Release(r) => match site.release_or_stage(r) {
             Some(rel) => Response::html(200, release_page(site, rel)),
-            None => not_found(site, &decoded),
+            None => not_found_in(site, &decoded),
         },
         Route::Advisories => match parse_filters(site, query, &["severity", "q"]) {
             Ok(f) => Response::html(200, advisories_page(site, &f)),
@@ -251,7 +320,7 @@ pub fn render(site: &SiteData, path: &str, query: &str) -> Response {
         },
         Route::Advisory(id) => match find_advisory(site, id) {
             Some(a) => Response::html(200, advisory_page(site, a)),
-            None => not_found(site, &decoded),
+            None => not_found_in(site, &decoded),
         },
         Route::Matrix(sev) => {
             let mut f = match parse_filters(site, query, &["severity", "line", "status"]) {
@@ -262,7 +331,7 @@ pub fn render(site: &SiteData, path: &str, query: &str) -> Response {
                 match parse_severity(s) {
                     Ok(Some(s)) if f.severity.is_none() => f.severity = Some(s),
                     Ok(Some(_)) => {}
-                    _ => return not_found(site, &decoded),
+                    _ => return not_found_in(site, &decoded),
                 }
             }
             Response::html(200, matrix_page(site, &f, sev.is_some()))
@@ -287,14 +356,35 @@ pub fn render(site: &SiteData, path: &str, query: &str) -> Response {
             content_type: JS,
             body: SEARCH_JS.as_bytes().to_vec(),
         },
-        Route::NotFoundPage => not_found_page(site),
+        Route::NotFoundPage => not_found_page_of(site),
         Route::Api(rest) => api(site, &rest, trailing_slash, query),
-        Route::Unknown => not_found(site, &decoded),
+        Route::Unknown => not_found_in(site, &decoded),
     }
 }
 
-/// Every page and API path the static build writes, sorted.
-pub fn all_paths(site: &SiteData) -> Vec<String> {
+/// Every page and API path the static build writes, sorted: the English pages, the API and the
+/// files, then every page again in each other language under its prefix (`/zh/releases/`).
+pub fn all_paths(data: &SiteData) -> Vec<String> {
+    let site = &Site::new(data, Lang::En, "/");
+    let mut out = paths_of(site);
+    let pages: Vec<String> = out.iter().filter(|p| is_page(site, p)).cloned().collect();
+    for lang in &Lang::ALL[1..] {
+        out.extend(pages.iter().map(|p| format!("{}{p}", lang.prefix())));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether a path of [`all_paths`] is a page (it exists in every language), not the API or a
+/// file.
+fn is_page(site: &Site<'_>, path: &str) -> bool {
+    let rel = path.strip_prefix(site.data.base.as_str()).unwrap_or(path);
+    !path.starts_with("/api/") && !rel.starts_with("/assets/") && rel != "/lifecycle.svg"
+}
+
+/// The English paths of [`all_paths`].
+fn paths_of(site: &Site<'_>) -> Vec<String> {
     let mut out: Vec<String> = [
         "/",
         "/lines/",
@@ -358,7 +448,7 @@ pub fn all_paths(site: &SiteData) -> Vec<String> {
 /// Versions the static build answers `/api/v1/status/<version>.json` for: every LTS release, and
 /// every upstream patch release (x.y.0 to the newest) of the lines someone may still run: lines
 /// in the program or not yet at their end of life. (The live server answers any version.)
-pub(super) fn status_versions(site: &SiteData) -> Vec<String> {
+pub(super) fn status_versions(site: &Site<'_>) -> Vec<String> {
     let mut v: Vec<String> = site.releases.iter().map(|r| r.name.clone()).collect();
     for l in &site.lines {
         let relevant = l.status.in_program || l.status.phase != klts_core::lifecycle::Phase::Eol;
@@ -384,7 +474,8 @@ pub(super) fn status_versions(site: &SiteData) -> Vec<String> {
 /// Every alias of every advisory (`GHSA-…`, `GO-…`) with its canonical id: the static build
 /// writes a page at `/advisories/<alias>/` that goes to the advisory (the live server renders
 /// the advisory at any alias).
-pub fn advisory_aliases(site: &SiteData) -> Vec<(String, String)> {
+pub fn advisory_aliases(data: &SiteData) -> Vec<(String, String)> {
+    let site = &Site::new(data, Lang::En, "/");
     let mut out: Vec<(String, String)> = Vec::new();
     for a in &site.advisories {
         for alias in &a.advisory.aliases {

@@ -10,53 +10,97 @@ pub(super) fn is_supported(st: &LineStatus) -> bool {
     matches!(phase_name(st).as_str(), "community" | "lts")
 }
 
-pub(super) fn phase_badge(st: &LineStatus) -> Html {
+pub(super) fn phase_badge(site: &Site<'_>, st: &LineStatus) -> Html {
     let name = phase_name(st);
     let label = match name.as_str() {
-        "community" => "community",
-        "lts" => "LTS",
-        "eol" => "end of life",
-        "upcoming" => "upcoming",
-        other => other,
+        "community" => site.t(Msg::PhaseCommunity),
+        "lts" => site.t(Msg::PhaseLts),
+        "eol" => site.t(Msg::PhaseEol),
+        "upcoming" => site.t(Msg::PhaseUpcoming),
+        other => Html::text(other),
     };
     let class: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     markup!("<span class=\"badge phase-{}\">{}</span>", class, label)
 }
 
-pub(super) fn severity_badge(s: Severity) -> Html {
-    markup!("<span class=\"badge sev-{}\">{}</span>", s, s)
+/// A severity's name (`high`) in the site's language.
+pub(super) fn severity_name(site: &Site<'_>, s: Severity) -> Html {
+    site.t(severity_msg(s))
 }
 
-pub(super) fn status_badge(s: StatusKind) -> Html {
-    markup!("<span class=\"st st-{}\">{}</span>", s, s)
-}
-
-pub(super) fn status_short(s: StatusKind) -> &'static str {
+/// The catalogue key of a severity's name.
+pub(super) fn severity_msg(s: Severity) -> Msg {
     match s {
-        StatusKind::Affected => "open",
-        StatusKind::Unknown => "?",
-        StatusKind::Unassessed => "n/a?",
-        StatusKind::Ignored => "ign",
-        StatusKind::FixedByPatch => "patch",
-        StatusKind::FixedByDependency => "dep",
-        StatusKind::FixedUpstream => "up",
-        StatusKind::NotAffected => "–",
+        Severity::Low => Msg::SevLow,
+        Severity::Medium => Msg::SevMedium,
+        Severity::High => Msg::SevHigh,
+        Severity::Critical => Msg::SevCritical,
+        Severity::Unknown => Msg::SevUnknown,
+        Severity::None => Msg::SevNone,
     }
 }
 
-pub(super) fn status_meaning(s: StatusKind) -> &'static str {
+pub(super) fn severity_badge(site: &Site<'_>, s: Severity) -> Html {
+    markup!(
+        "<span class=\"badge sev-{}\">{}</span>",
+        s,
+        severity_name(site, s)
+    )
+}
+
+/// A status's name (`fixed-by-patch`) in the site's language.
+pub(super) fn status_name(site: &Site<'_>, s: StatusKind) -> Html {
+    site.t(status_msg(s))
+}
+
+/// The catalogue key of a status's name.
+pub(super) fn status_msg(s: StatusKind) -> Msg {
     match s {
-        StatusKind::Affected => "open: the release is exposed",
-        StatusKind::Unknown => "unknown: facts needed are missing",
-        StatusKind::Unassessed => {
-            "unassessed: upstream did not assess this line (out of support when published); other sources' claims are shown as evidence"
-        }
-        StatusKind::Ignored => "ignored by triage (VEX justification)",
-        StatusKind::FixedByPatch => "fixed by a patch of the release chain",
-        StatusKind::FixedByDependency => "fixed by a dependency or Go version in the release tree",
-        StatusKind::FixedUpstream => "fixed upstream: the base tag carries the fix",
-        StatusKind::NotAffected => "not affected",
+        StatusKind::Affected => Msg::StAffected,
+        StatusKind::Unknown => Msg::StUnknown,
+        StatusKind::Unassessed => Msg::StUnassessed,
+        StatusKind::Ignored => Msg::StIgnored,
+        StatusKind::FixedByPatch => Msg::StFixedByPatch,
+        StatusKind::FixedByDependency => Msg::StFixedByDependency,
+        StatusKind::FixedUpstream => Msg::StFixedUpstream,
+        StatusKind::NotAffected => Msg::StNotAffected,
     }
+}
+
+pub(super) fn status_badge(site: &Site<'_>, s: StatusKind) -> Html {
+    markup!(
+        "<span class=\"st st-{}\">{}</span>",
+        s,
+        status_name(site, s)
+    )
+}
+
+/// A matrix cell's label.
+pub(super) fn status_short(site: &Site<'_>, s: StatusKind) -> Html {
+    site.t(match s {
+        StatusKind::Affected => Msg::ShortAffected,
+        StatusKind::Unknown => Msg::ShortUnknown,
+        StatusKind::Unassessed => Msg::ShortUnassessed,
+        StatusKind::Ignored => Msg::ShortIgnored,
+        StatusKind::FixedByPatch => Msg::ShortFixedByPatch,
+        StatusKind::FixedByDependency => Msg::ShortFixedByDependency,
+        StatusKind::FixedUpstream => Msg::ShortFixedUpstream,
+        StatusKind::NotAffected => Msg::ShortNotAffected,
+    })
+}
+
+/// What a status means (the matrix legend).
+pub(super) fn status_meaning(site: &Site<'_>, s: StatusKind) -> Html {
+    site.t(match s {
+        StatusKind::Affected => Msg::MeanAffected,
+        StatusKind::Unknown => Msg::MeanUnknown,
+        StatusKind::Unassessed => Msg::MeanUnassessed,
+        StatusKind::Ignored => Msg::MeanIgnored,
+        StatusKind::FixedByPatch => Msg::MeanFixedByPatch,
+        StatusKind::FixedByDependency => Msg::MeanFixedByDependency,
+        StatusKind::FixedUpstream => Msg::MeanFixedUpstream,
+        StatusKind::NotAffected => Msg::MeanNotAffected,
+    })
 }
 
 pub(super) fn score(s: Option<f64>) -> String {
@@ -69,12 +113,13 @@ pub(super) fn score(s: Option<f64>) -> String {
 /// An end of support: a day, "until further notice" (the program's `support:` decision for a
 /// supported line), or "—".
 pub(super) fn end_date(
+    site: &Site<'_>,
     st: &klts_core::lifecycle::LineStatus,
     d: &Option<klts_core::lifecycle::Date>,
 ) -> Html {
     match d {
         None if st.lts_basis == Some("policy") && st.phase == klts_core::lifecycle::Phase::Lts => {
-            "until further notice".into()
+            site.t(Msg::UntilFurtherNotice)
         }
         _ => opt_date(d),
     }
@@ -104,44 +149,40 @@ pub(super) fn published(p: &Option<String>) -> Html {
     }
 }
 
-pub(super) fn days_left(d: Option<i64>) -> String {
+pub(super) fn days_left(site: &Site<'_>, d: Option<i64>) -> Html {
     match d {
-        Some(n) if n >= 0 => n.to_string(),
-        Some(_) => "ended".into(),
+        Some(n) if n >= 0 => Html::text(&n.to_string()),
+        Some(_) => site.t(Msg::Ended),
         None => "—".into(),
     }
 }
 
 /// Whether a release materialized, as the public reads it: a failure's detail (with the
 /// build machine's paths) is the operator's, so the page only says it is not verified yet.
-pub(super) fn verified(materialized: bool) -> &'static str {
-    if materialized {
-        "yes"
+pub(super) fn verified(site: &Site<'_>, materialized: bool) -> Html {
+    site.t(if materialized {
+        Msg::Yes
     } else {
-        "not yet verified"
-    }
+        Msg::NotYetVerified
+    })
 }
 
-pub(super) fn yes_no(b: bool) -> &'static str {
-    if b {
-        "yes"
-    } else {
-        "no"
-    }
+pub(super) fn yes_no(site: &Site<'_>, b: bool) -> Html {
+    site.t(if b { Msg::Yes } else { Msg::No })
 }
 
 /// Opens a data table. Tables of rows (every one but the matrix) are `stack` tables: on a narrow
 /// screen each row becomes a card of "header: value" lines (style.css), so every column, such
 /// as the home page's "Support ends", is visible on a phone without scrolling sideways.
 /// [`table_end`] gives each cell the `data-label` of its column for that.
-pub(super) fn table_start(o: &mut Html, caption: Option<&str>, headers: &[&str]) {
+pub(super) fn table_start<S: AsRef<str>>(o: &mut Html, caption: Option<&str>, headers: &[S]) {
     o.push_str("<div class=\"table-wrap\">\n<table class=\"stack\">\n");
     if let Some(c) = caption {
         html!(o, "<caption>{}</caption>\n", c);
     }
     o.push_str("<thead><tr>");
     for h in headers {
-        html!(o, "<th scope=\"col\">{}</th>", h);
+        html!(o, "<th scope=\"col\">{}</th>", h.as_ref());
     }
     o.push_str("</tr></thead>\n<tbody>\n");
 }
@@ -199,7 +240,7 @@ pub(super) fn label_cells(o: &mut Html) {
 }
 
 /// A link to a release page when it is a release (or a stage) of the site, else the name as text.
-pub(super) fn release_link(site: &SiteData, name: &str) -> Html {
+pub(super) fn release_link(site: &Site<'_>, name: &str) -> Html {
     if site.release_or_stage(name).is_some() {
         markup!("<a href=\"{}\">{}</a>", &release_href(site, name), name)
     } else {
@@ -207,7 +248,7 @@ pub(super) fn release_link(site: &SiteData, name: &str) -> Html {
     }
 }
 
-pub(super) fn line_link(site: &SiteData, line: &str) -> Html {
+pub(super) fn line_link(site: &Site<'_>, line: &str) -> Html {
     if site.line(line).is_some() {
         markup!("<a href=\"{}\">{}</a>", &line_href(site, line), line)
     } else {
@@ -215,7 +256,7 @@ pub(super) fn line_link(site: &SiteData, line: &str) -> Html {
     }
 }
 
-pub(super) fn advisory_link(site: &SiteData, id: &str) -> Html {
+pub(super) fn advisory_link(site: &Site<'_>, id: &str) -> Html {
     match find_advisory(site, id) {
         Some(a) => markup!(
             "<a href=\"{}\">{}</a>",
@@ -226,9 +267,9 @@ pub(super) fn advisory_link(site: &SiteData, id: &str) -> Html {
     }
 }
 
-pub(super) fn link_list(items: &[Html]) -> Html {
+pub(super) fn link_list(site: &Site<'_>, items: &[Html]) -> Html {
     if items.is_empty() {
-        return "<p class=\"empty\">None.</p>\n".into();
+        return markup!("<p class=\"empty\">{}</p>\n", site.t(Msg::None));
     }
     let mut o = Html::lit("<ul class=\"inline-list\">\n");
     for i in items {
@@ -250,10 +291,11 @@ pub(super) fn evidence_list(ev: &[String]) -> Html {
     o
 }
 
-pub(super) fn json_link(path: &str) -> Html {
+pub(super) fn json_link(site: &Site<'_>, path: &str) -> Html {
     markup!(
-        "<p class=\"json\"><a href=\"{}\">This page as JSON</a></p>\n",
-        path
+        "<p class=\"json\"><a href=\"{}\">{}</a></p>\n",
+        path,
+        site.t(Msg::ThisPageAsJson)
     )
 }
 

@@ -2,18 +2,18 @@
 
 use super::*;
 
-pub(super) fn releases_table(site: &SiteData, o: &mut Html, releases: &[&ReleaseView]) {
+pub(super) fn releases_table(site: &Site<'_>, o: &mut Html, releases: &[&ReleaseView]) {
     table_start(
         o,
         None,
         &[
-            "Release",
-            "Line",
-            "Base",
-            "Must",
-            "Materialized",
-            "Fixed",
-            "Open",
+            site.s(Msg::ColRelease),
+            site.s(Msg::ColLine),
+            site.s(Msg::ColBase),
+            site.s(Msg::ColMust),
+            site.s(Msg::ColMaterialized),
+            site.s(Msg::ColFixed),
+            site.s(Msg::ColOpen),
         ],
     );
     for r in releases {
@@ -31,30 +31,36 @@ pub(super) fn releases_table(site: &SiteData, o: &mut Html, releases: &[&Release
                 r.open.len()
             )
         };
-        html!(o, "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n", &release_href(site, &r.name), &r.name, line, &r.base_tag, yes_no(r.must), verified(r.materialized), r.fixed.len(), open);
+        html!(o, "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n", &release_href(site, &r.name), &r.name, line, &r.base_tag, yes_no(site, r.must), verified(site, r.materialized), r.fixed.len(), open);
     }
     table_end(o);
 }
 
-pub(super) fn releases_page(site: &SiteData) -> Html {
+pub(super) fn releases_page(site: &Site<'_>) -> Html {
     let mut o = Html::new();
-    o.push_str("<p>Every published LTS release of the workspace: a base upstream tag plus the patches of its chain (stages such as <code>-ci</code> bases show inside the releases built on them). <em>Must</em> releases are the ones the program publishes and gates on; <em>materialized</em> ones were built from their patches.</p>\n");
+    html!(o, "<p>{}</p>\n", site.t(Msg::ReleasesLead));
     if site.releases.is_empty() {
         if site.workspace {
-            o.push_str("<p class=\"empty\">The workspace has no release that could be read.</p>\n");
+            html!(
+                o,
+                "<p class=\"empty\">{}</p>\n",
+                site.t(Msg::NoReadableRelease)
+            );
         } else {
-            o.push_str(
-                "<p class=\"empty\">No release: this portal was built without a workspace.</p>\n",
+            html!(
+                o,
+                "<p class=\"empty\">{}</p>\n",
+                site.t(Msg::NoReleaseNoWorkspace)
             );
         }
     } else {
         let all: Vec<&ReleaseView> = site.releases.iter().collect();
         releases_table(site, &mut o, &all);
     }
-    o.push(json_link(&api_at(site, "/releases.json")));
+    o.push(json_link(site, &api_at(site, "/releases.json")));
     page(
         site,
-        "Releases".into(),
+        site.s(Msg::NavReleases),
         Some(at(site, "/releases/")),
         Nav::Releases,
         errors_of(site, &["releases"]),
@@ -63,41 +69,54 @@ pub(super) fn releases_page(site: &SiteData) -> Html {
 }
 
 pub(super) fn advisory_table(
-    site: &SiteData,
+    site: &Site<'_>,
     o: &mut Html,
     refs: &[AdvisoryRef],
     with_status: bool,
 ) {
-    let headers: &[&str] = if with_status {
-        &["Advisory", "Severity", "Score", "Status", "Evidence"]
-    } else {
-        &["Advisory", "Severity", "Score", "Evidence"]
-    };
-    table_start(o, None, headers);
+    let mut headers = vec![
+        site.s(Msg::ColAdvisory),
+        site.s(Msg::ColSeverity),
+        site.s(Msg::ColScore),
+    ];
+    if with_status {
+        headers.push(site.s(Msg::ColStatus));
+    }
+    headers.push(site.s(Msg::ColEvidence));
+    table_start(o, None, &headers);
     for a in refs {
         html!(
             o,
             "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{}</td>",
             advisory_link(site, &a.id),
-            severity_badge(a.severity),
+            severity_badge(site, a.severity),
             score(a.score)
         );
         if with_status {
-            html!(o, "<td>{}</td>", status_badge(a.status));
+            html!(o, "<td>{}</td>", status_badge(site, a.status));
         }
         html!(o, "<td>{}</td></tr>\n", evidence_list(&a.evidence));
     }
     table_end(o);
 }
 
-pub(super) fn release_page(site: &SiteData, r: &ReleaseView) -> Html {
+pub(super) fn release_page(site: &Site<'_>, r: &ReleaseView) -> Html {
     let api = api_root(site);
     let mut o = Html::new();
     // A stage is not something to install: say what it is a stage of, and send users there.
     let stage = site.release(&r.name).is_none();
     if stage {
         let children: Vec<Html> = r.stage_of.iter().map(|c| release_link(site, c)).collect();
-        html!(o, "<p class=\"note\">{} is a stage, not a published release: its patches are part of {}. Install one of those.</p>\n", &r.name, if children.is_empty() { "no published release".into() } else { children.join_html(", ") });
+        let children = if children.is_empty() {
+            site.t(Msg::NoPublishedRelease)
+        } else {
+            children.join_html(", ")
+        };
+        html!(
+            o,
+            "<p class=\"note\">{}</p>\n",
+            tr!(site, StageNote, name = &r.name, children = children)
+        );
     }
 
     // What a user needs first: is it supported and until when, and how to install it.
@@ -109,52 +128,60 @@ pub(super) fn release_page(site: &SiteData, r: &ReleaseView) -> Html {
             .map(|l| &l.status)
         {
             use klts_core::lifecycle::Phase;
-            let until = end_date(st, &st.support_end);
+            let until = end_date(site, st, &st.support_end);
             let left = st
                 .days_left
-                .map(|d| format!(" ({d} days left)"))
+                .map(|d| {
+                    let key = plural(site.lang, d, Msg::DaysLeftParenOne, Msg::DaysLeftParen);
+                    fill(site.lang, key, &[("days", markup!("{}", d))])
+                })
                 .unwrap_or_default();
             let verdict = match st.phase {
-                Phase::Community => markup!(
-                    "<strong>Supported</strong> by the upstream community until {}{}.",
-                    until,
-                    left
-                ),
-                Phase::Lts => {
-                    markup!(
-                        "<strong>Supported</strong> by the LTS program until {}{}.",
-                        until,
-                        left
-                    )
-                }
-                Phase::Eol => markup!(
-                    "<strong>Not supported</strong> since {}: upgrade to a supported line.",
-                    until
-                ),
-                Phase::Upcoming => Html::lit("Not released upstream yet."),
+                Phase::Community => tr!(site, SupportedByCommunity, until = until, left = left),
+                Phase::Lts => tr!(site, SupportedByLts, until = until, left = left),
+                Phase::Eol => tr!(site, NotSupportedSince, until = until),
+                Phase::Upcoming => site.t(Msg::NotReleasedYet),
             };
             html!(
                 o,
                 "<p class=\"lead support\">{} {}</p>\n",
                 verdict,
-                phase_badge(st)
+                phase_badge(site, st)
             );
         }
-        html!(o, "<p>{} open advisories, {} fixed, {} ignored by triage. <a href=\"#open\">Details below</a>.</p>\n", r.open.len(), r.fixed.len(), r.ignored.len());
+        html!(
+            o,
+            "<p>{}</p>\n",
+            tr!(
+                site,
+                ReleaseCounts,
+                open = r.open.len(),
+                fixed = r.fixed.len(),
+                ignored = r.ignored.len()
+            )
+        );
         if r.install.apt.is_empty() && r.install.yum.is_empty() {
-            o.push_str("<p class=\"empty\">No packages are defined for this product.</p>\n");
+            html!(o, "<p class=\"empty\">{}</p>\n", site.t(Msg::NoPackages));
         } else {
-            html!(o, "<h2 id=\"install\">Install {}</h2>\n", &r.name);
             html!(
                 o,
-                "<p>Packages of this exact release have the version <code>{}</code>.</p>\n",
-                &r.install.package_version
+                "<h2 id=\"install\">{}</h2>\n",
+                tr!(site, InstallHeading, name = &r.name)
+            );
+            html!(
+                o,
+                "<p>{}</p>\n",
+                tr!(
+                    site,
+                    PackageVersionNote,
+                    version = &r.install.package_version
+                )
             );
         }
         for (title, lines) in [
-            ("Debian and Ubuntu (apt)", &r.install.apt),
-            ("RHEL, CentOS and Fedora (yum, dnf)", &r.install.yum),
-            ("Control-plane images (kubeadm)", &r.install.kubeadm),
+            (Msg::InstallApt, &r.install.apt),
+            (Msg::InstallYum, &r.install.yum),
+            (Msg::InstallKubeadm, &r.install.kubeadm),
         ] {
             if lines.is_empty() {
                 continue;
@@ -162,7 +189,7 @@ pub(super) fn release_page(site: &SiteData, r: &ReleaseView) -> Html {
             html!(
                 o,
                 "<h3>{}</h3>\n<pre><code>{}</code></pre>\n",
-                title,
+                site.t(title),
                 &lines.join("\n")
             );
         }
@@ -179,27 +206,40 @@ pub(super) fn release_page(site: &SiteData, r: &ReleaseView) -> Html {
             html!(
                 o,
                 "<h3>{} ({})</h3>\n",
-                &capitalized(&sev.to_string()),
+                &capitalized(&site.s(severity_msg(sev))),
                 group.len()
             );
             advisory_table(site, o, &group, with_status);
         }
     };
-    o.push_str("<h2 id=\"open\">Advisories still open</h2>\n");
+    html!(
+        o,
+        "<h2 id=\"open\">{}</h2>\n",
+        site.t(Msg::AdvisoriesStillOpen)
+    );
     if r.open.is_empty() {
-        o.push_str("<p class=\"empty\">None known.</p>\n");
+        html!(o, "<p class=\"empty\">{}</p>\n", site.t(Msg::NoneKnown));
     } else {
         grouped(&mut o, &r.open, false);
     }
-    o.push_str("<h2 id=\"fixed\">Advisories fixed</h2>\n<p class=\"hint\">Advisories that affected the upstream line and are fixed in this release by a patch or by a dependency update.</p>\n");
+    html!(
+        o,
+        "<h2 id=\"fixed\">{}</h2>\n<p class=\"hint\">{}</p>\n",
+        site.t(Msg::AdvisoriesFixed),
+        site.t(Msg::AdvisoriesFixedHint)
+    );
     if r.fixed.is_empty() {
-        o.push_str("<p class=\"empty\">None.</p>\n");
+        html!(o, "<p class=\"empty\">{}</p>\n", site.t(Msg::None));
     } else {
         grouped(&mut o, &r.fixed, true);
     }
-    o.push_str("<h2 id=\"ignored\">Advisories ignored by triage</h2>\n");
+    html!(
+        o,
+        "<h2 id=\"ignored\">{}</h2>\n",
+        site.t(Msg::AdvisoriesIgnored)
+    );
     if r.ignored.is_empty() {
-        o.push_str("<p class=\"empty\">None.</p>\n");
+        html!(o, "<p class=\"empty\">{}</p>\n", site.t(Msg::None));
     } else {
         advisory_table(site, &mut o, &r.ignored, false);
     }
@@ -208,36 +248,58 @@ pub(super) fn release_page(site: &SiteData, r: &ReleaseView) -> Html {
     match &r.previous {
         _ if stage => {}
         Some(prev) => {
-            html!(o, "<h2 id=\"changes\">Changes since {}</h2>\n", release_link(site, prev));
+            html!(
+                o,
+                "<h2 id=\"changes\">{}</h2>\n",
+                tr!(site, ChangesSince, release = release_link(site, prev))
+            );
             if r.added_patches.is_empty() && r.removed_patches.is_empty() {
-                o.push_str("<p class=\"empty\">Same patches.</p>\n");
+                html!(o, "<p class=\"empty\">{}</p>\n", site.t(Msg::SamePatches));
             } else {
                 if !r.added_patches.is_empty() {
-                    o.push_str("<p>Added patches:</p>\n");
-                    let items: Vec<Html> = r.added_patches.iter().map(|p| markup!("<code>{}</code>", p)).collect();
-                    o.push(link_list(&items));
+                    html!(o, "<p>{}</p>\n", site.t(Msg::AddedPatches));
+                    let items: Vec<Html> = r
+                        .added_patches
+                        .iter()
+                        .map(|p| markup!("<code>{}</code>", p))
+                        .collect();
+                    o.push(link_list(site, &items));
                 }
                 if !r.removed_patches.is_empty() {
-                    o.push_str("<p>Removed patches:</p>\n");
-                    let items: Vec<Html> = r.removed_patches.iter().map(|p| markup!("<code>{}</code>", p)).collect();
-                    o.push(link_list(&items));
+                    html!(o, "<p>{}</p>\n", site.t(Msg::RemovedPatches));
+                    let items: Vec<Html> = r
+                        .removed_patches
+                        .iter()
+                        .map(|p| markup!("<code>{}</code>", p))
+                        .collect();
+                    o.push(link_list(site, &items));
                 }
             }
         }
-        None => o.push_str("<h2 id=\"changes\">Changes</h2>\n<p>The first LTS release of its line in this workspace.</p>\n"),
+        None => html!(
+            o,
+            "<h2 id=\"changes\">{}</h2>\n<p>{}</p>\n",
+            site.t(Msg::Changes),
+            site.t(Msg::FirstOfLine)
+        ),
     }
 
     // The details a maintainer reads: how the release is made.
-    o.push_str("<h2 id=\"details\">Details</h2>\n<dl class=\"facts\">\n");
+    html!(
+        o,
+        "<h2 id=\"details\">{}</h2>\n<dl class=\"facts\">\n",
+        site.t(Msg::Details)
+    );
     let line = r
         .line
         .as_deref()
         .map(|l| line_link(site, l))
         .unwrap_or_else(|| "—".into());
-    html!(o, "<dt>Line</dt><dd>{}</dd>\n", line);
+    html!(o, "<dt>{}</dt><dd>{}</dd>\n", site.t(Msg::ColLine), line);
     html!(
         o,
-        "<dt>Base tag</dt><dd><code>{}</code></dd>\n",
+        "<dt>{}</dt><dd><code>{}</code></dd>\n",
+        site.t(Msg::BaseTag),
         &r.base_tag
     );
     let chain: Vec<Html> = r
@@ -253,41 +315,70 @@ pub(super) fn release_page(site: &SiteData, r: &ReleaseView) -> Html {
         .collect();
     html!(
         o,
-        "<dt>Chain</dt><dd>{}</dd>\n",
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::Chain),
         if chain.is_empty() {
             "—".into()
         } else {
             chain.join_html(" → ")
         }
     );
-    html!(o, "<dt>Must</dt><dd>{}</dd>\n", yes_no(r.must));
     html!(
         o,
-        "<dt>Materialized</dt><dd>{}</dd>\n",
-        verified(r.materialized)
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::ColMust),
+        yes_no(site, r.must)
+    );
+    html!(
+        o,
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::ColMaterialized),
+        verified(site, r.materialized)
     );
     if let Some(c) = &r.commit {
         html!(
             o,
-            "<dt>Commit</dt><dd><code class=\"hash\">{}</code></dd>\n",
+            "<dt>{}</dt><dd><code class=\"hash\">{}</code></dd>\n",
+            site.t(Msg::Commit),
             c
         );
     }
     if !stage {
         html!(
             o,
-            "<dt>Package version</dt><dd><code>{}</code></dd>\n",
+            "<dt>{}</dt><dd><code>{}</code></dd>\n",
+            site.t(Msg::PackageVersion),
             &r.install.package_version
         );
     }
-    html!(o, "<dt>Advisories</dt><dd><a href=\"#open\">{} open</a>, <a href=\"#fixed\">{} fixed</a>, <a href=\"#ignored\">{} ignored</a></dd>\n", r.open.len(), r.fixed.len(), r.ignored.len());
+    html!(
+        o,
+        "<dt>{}</dt><dd>{}</dd>\n",
+        site.t(Msg::NavAdvisories),
+        tr!(
+            site,
+            AdvisoryCountsLinks,
+            open = r.open.len(),
+            fixed = r.fixed.len(),
+            ignored = r.ignored.len()
+        )
+    );
     o.push_str("</dl>\n");
 
-    o.push_str("<h2 id=\"patches\">Patches</h2>\n");
+    html!(o, "<h2 id=\"patches\">{}</h2>\n", site.t(Msg::Patches));
     if r.patches.is_empty() {
-        o.push_str("<p class=\"empty\">No patch: the release is its base tag.</p>\n");
+        html!(o, "<p class=\"empty\">{}</p>\n", site.t(Msg::NoPatch));
     } else {
-        table_start(&mut o, None, &["#", "Patch", "Carried by", "Sources"]);
+        table_start(
+            &mut o,
+            None,
+            &[
+                "#".to_string(),
+                site.s(Msg::ColPatch),
+                site.s(Msg::ColCarriedBy),
+                site.s(Msg::ColSources),
+            ],
+        );
         for (i, p) in r.patches.iter().enumerate() {
             let sources: Vec<Html> = p.sources.iter().map(|s| url_or_code(s)).collect();
             html!(o, "<tr><td class=\"num\">{}</td><th scope=\"row\"><code>{}</code></th><td>{}</td><td>{}</td></tr>\n", i + 1, &p.name, release_link(site, &p.release), if sources.is_empty() { "—".into() } else { sources.join_html("<br>") });
@@ -295,10 +386,18 @@ pub(super) fn release_page(site: &SiteData, r: &ReleaseView) -> Html {
         table_end(&mut o);
     }
 
-    html!(o, "<p class=\"json\"><a href=\"{}/releases/{}.json\">This page as JSON</a> · <a href=\"{}/status/{}.json\">exposure of {} as JSON</a></p>\n", api, &encode_segment(&r.name), api, &encode_segment(&r.name), &r.name);
+    html!(o, "<p class=\"json\"><a href=\"{}/releases/{}.json\">{}</a> · <a href=\"{}/status/{}.json\">{}</a></p>\n", api, &encode_segment(&r.name), site.t(Msg::ThisPageAsJson), api, &encode_segment(&r.name), tr!(site, ExposureAsJson, name = &r.name));
     page(
         site,
-        format!("{} {}", if stage { "Stage" } else { "Release" }, r.name),
+        fill_text(
+            site.lang,
+            if stage {
+                Msg::StageTitle
+            } else {
+                Msg::ReleaseTitle
+            },
+            &[("name", &r.name)],
+        ),
         Some(release_href(site, &r.name)),
         Nav::Releases,
         errors_of(site, &["releases"]),

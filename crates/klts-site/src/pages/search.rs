@@ -2,10 +2,10 @@
 
 use super::*;
 
-pub(super) fn search_page(site: &SiteData, q: &str) -> Html {
+pub(super) fn search_page(site: &Site<'_>, q: &str) -> Html {
     let base = site.base.as_str();
     let mut o = Html::new();
-    html!(o, "<form class=\"filter\" action=\"{}/search/\" method=\"get\" role=\"search\">\n<div class=\"field grow\">\n<label for=\"search-q\">Lines, releases, advisory ids and aliases, packages, patches</label>\n<input type=\"search\" id=\"search-q\" name=\"q\" value=\"{}\">\n</div>\n<div class=\"field actions\">\n<button type=\"submit\">Search</button>\n</div>\n</form>\n", base, q);
+    html!(o, "<form class=\"filter\" action=\"{}/search/\" method=\"get\" role=\"search\">\n<div class=\"field grow\">\n<label for=\"search-q\">{}</label>\n<input type=\"search\" id=\"search-q\" name=\"q\" value=\"{}\">\n</div>\n<div class=\"field actions\">\n<button type=\"submit\">{}</button>\n</div>\n</form>\n", base, site.t(Msg::SearchLabel), q, site.t(Msg::Search));
     let q = q.trim();
     let lines: Vec<&LineView> = site
         .lines
@@ -23,14 +23,39 @@ pub(super) fn search_page(site: &SiteData, q: &str) -> Html {
         .filter(|a| advisory_matches(a, q))
         .collect();
     if q.is_empty() {
-        o.push_str("<p class=\"hint\">Enter a term above. Below is everything the portal knows: a static copy of this portal filters it as you type (with JavaScript), and without JavaScript it is there for your browser's find in page.</p>\n");
-        o.push_str("<p class=\"count\" id=\"search-count\" aria-live=\"polite\"></p>\n");
-    } else {
-        html!(o, "<p class=\"count\" id=\"search-count\" aria-live=\"polite\">{} results for <q>{}</q>.</p>\n", lines.len() + releases.len() + advisories.len(), q);
+        html!(o, "<p class=\"hint\">{}</p>\n", site.t(Msg::SearchHint));
     }
-    html!(o, "<h2 id=\"lines\">Lines ({})</h2>\n", lines.len());
+    // The script counts results in the page's language: it fills this template (`{n}`, `{q}`).
+    let count = if q.is_empty() {
+        Html::new()
+    } else {
+        let n = lines.len() + releases.len() + advisories.len();
+        let key = plural(
+            site.lang,
+            n as i64,
+            Msg::SearchResultsOne,
+            Msg::SearchResults,
+        );
+        fill(
+            site.lang,
+            key,
+            &[("count", markup!("{}", n)), ("q", Html::text(q))],
+        )
+    };
+    html!(
+        o,
+        "<p class=\"count\" id=\"search-count\" aria-live=\"polite\" data-results=\"{}\" data-results-one=\"{}\">{}</p>\n",
+        site.s(Msg::SearchResultsScript),
+        site.s(Msg::SearchResultsScriptOne),
+        count
+    );
+    html!(
+        o,
+        "<h2 id=\"lines\">{}</h2>\n",
+        tr!(site, SearchLines, count = lines.len())
+    );
     if lines.is_empty() {
-        o.push_str("<p class=\"empty\">None.</p>\n");
+        html!(o, "<p class=\"empty\">{}</p>\n", site.t(Msg::None));
     } else {
         o.push_str("<ul class=\"inline-list\">\n");
         for l in &lines {
@@ -41,18 +66,18 @@ pub(super) fn search_page(site: &SiteData, q: &str) -> Html {
                 &line_href(site, &l.line),
                 &product_name(site),
                 &l.line,
-                phase_badge(&l.status)
+                phase_badge(site, &l.status)
             );
         }
         o.push_str("</ul>\n");
     }
     html!(
         o,
-        "<h2 id=\"releases\">Releases ({})</h2>\n",
-        releases.len()
+        "<h2 id=\"releases\">{}</h2>\n",
+        tr!(site, SearchReleases, count = releases.len())
     );
     if releases.is_empty() {
-        o.push_str("<p class=\"empty\">None.</p>\n");
+        html!(o, "<p class=\"empty\">{}</p>\n", site.t(Msg::None));
     } else {
         o.push_str("<ul class=\"inline-list\">\n");
         for r in &releases {
@@ -67,11 +92,11 @@ pub(super) fn search_page(site: &SiteData, q: &str) -> Html {
     }
     html!(
         o,
-        "<h2 id=\"advisories\">Advisories ({})</h2>\n",
-        advisories.len()
+        "<h2 id=\"advisories\">{}</h2>\n",
+        tr!(site, SearchAdvisories, count = advisories.len())
     );
     if advisories.is_empty() {
-        o.push_str("<p class=\"empty\">None.</p>\n");
+        html!(o, "<p class=\"empty\">{}</p>\n", site.t(Msg::None));
     } else {
         o.push_str("<ul class=\"results\">\n");
         for a in &advisories {
@@ -101,7 +126,7 @@ pub(super) fn search_page(site: &SiteData, q: &str) -> Html {
                 data_terms(&advisory_terms(a)),
                 &advisory_href(site, &s.id),
                 &s.id,
-                severity_badge(s.severity),
+                severity_badge(site, s.severity),
                 extra.join_html(" · ")
             );
         }
@@ -111,17 +136,17 @@ pub(super) fn search_page(site: &SiteData, q: &str) -> Html {
     html!(
         o,
         "<script src=\"{}\" defer></script>\n",
-        &at(site, "/assets/search.js")
+        &format!("{}/assets/search.js", site.data.base)
     );
     layout(
         site,
         Page {
             title: if q.is_empty() {
-                "Search".into()
+                site.s(Msg::Search)
             } else {
-                format!("Search: {}", clip(q, 60))
+                fill_text(site.lang, Msg::SearchTitle, &[("q", &clip(q, 60))])
             },
-            h1: Some("Search".into()),
+            h1: Some(site.t(Msg::Search)),
             canonical: Some(at(site, "/search/")),
             nav: Nav::None,
             errors: Vec::new(),

@@ -40,29 +40,29 @@ pub fn percent_decode(s: &str, plus: bool) -> Option<String> {
 /// A page of this site: `/releases/` → `/containerd/releases/` on a product's site under its
 /// prefix ([`SiteData::base`]). Every link and path the pages make goes through this or
 /// [`api_at`], so a product's pages never link outside its prefix.
-pub(super) fn at(site: &SiteData, path: &str) -> String {
+pub(super) fn at(site: &Site<'_>, path: &str) -> String {
     format!("{}{path}", site.base)
 }
 
 /// The root of this site's API: `/api/v1`, or `/api/v1/containerd` for a product's site.
-pub(super) fn api_root(site: &SiteData) -> String {
-    format!("/api/v1{}", site.base)
+pub(super) fn api_root(site: &Site<'_>) -> String {
+    format!("/api/v1{}", site.data.base)
 }
 
 /// An API path of this site: `/releases.json` → `/api/v1/containerd/releases.json`.
-pub(super) fn api_at(site: &SiteData, rest: &str) -> String {
+pub(super) fn api_at(site: &Site<'_>, rest: &str) -> String {
     format!("{}{rest}", api_root(site))
 }
 
-pub(super) fn release_href(site: &SiteData, name: &str) -> String {
+pub(super) fn release_href(site: &Site<'_>, name: &str) -> String {
     at(site, &format!("/releases/{}/", encode_segment(name)))
 }
 
-pub(super) fn line_href(site: &SiteData, line: &str) -> String {
+pub(super) fn line_href(site: &Site<'_>, line: &str) -> String {
     at(site, &format!("/lines/{}/", encode_segment(line)))
 }
 
-pub(super) fn advisory_href(site: &SiteData, id: &str) -> String {
+pub(super) fn advisory_href(site: &Site<'_>, id: &str) -> String {
     at(site, &format!("/advisories/{}/", encode_segment(id)))
 }
 

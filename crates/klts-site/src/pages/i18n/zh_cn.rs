@@ -124,7 +124,7 @@ pub fn text(msg: Msg) -> &'static str {
         Msg::SupportedByLts => "由 LTS 计划<strong>支持</strong>至 {until}{left}。",
         Msg::NotSupportedSince => "自 {until} 起<strong>不再受支持</strong>：请升级到受支持的版本线。",
         Msg::NotReleasedYet => "上游尚未发布。",
-        Msg::ReleaseCounts => "{open} 条安全公告受影响，{fixed} 条已修复，{ignored} 条在分诊时忽略。<a href=\"#open\">详情见下文</a>。",
+        Msg::ReleaseCounts => "仍受 {open} 条安全公告影响，已修复 {fixed} 条，分诊时忽略 {ignored} 条。<a href=\"#open\">详情见下文</a>。",
         Msg::NoPackages => "此产品未定义软件包。",
         Msg::InstallHeading => "安装 {name}",
         Msg::PackageVersionNote => "此发布版本的软件包版本号为 <code>{version}</code>。",

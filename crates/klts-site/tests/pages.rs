@@ -1509,6 +1509,14 @@ fn a_real_workspace_renders() {
         all_paths(&site).len() + klts_site::pages::Lang::ALL.len() + moved.len() + aliases.len()
     );
     // An alias goes to its advisory.
+    // In Chinese too.
+    let (alias, to) = aliases
+        .iter()
+        .find(|(a, _)| a.starts_with("/zh/advisories/GHSA-"))
+        .unwrap();
+    assert!(to.starts_with("/zh/advisories/"), "{to}");
+    let page = std::fs::read_to_string(out.join(export::file_for(alias).unwrap())).unwrap();
+    assert!(page.contains(&format!("url={to}")), "{page}");
     let (alias, to) = aliases.iter().find(|(a, _)| a.contains("GHSA-")).unwrap();
     let page = std::fs::read_to_string(out.join(export::file_for(alias).unwrap())).unwrap();
     assert!(page.contains(&format!("url={to}")), "{page}");

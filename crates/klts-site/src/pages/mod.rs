@@ -471,19 +471,22 @@ pub(super) fn status_versions(site: &Site<'_>) -> Vec<String> {
     v
 }
 
-/// Every alias of every advisory (`GHSA-…`, `GO-…`) with its canonical id: the static build
-/// writes a page at `/advisories/<alias>/` that goes to the advisory (the live server renders
-/// the advisory at any alias).
+/// Every alias of every advisory (`GHSA-…`, `GO-…`) with its canonical id, in every language:
+/// the static build writes a page at `/advisories/<alias>/` (and `/zh/advisories/<alias>/`) that
+/// goes to the advisory (the live server renders the advisory at any alias).
 pub fn advisory_aliases(data: &SiteData) -> Vec<(String, String)> {
     let site = &Site::new(data, Lang::En, "/");
     let mut out: Vec<(String, String)> = Vec::new();
     for a in &site.advisories {
         for alias in &a.advisory.aliases {
             if !alias.eq_ignore_ascii_case(&a.advisory.id) {
-                out.push((
-                    advisory_href(site, alias),
-                    advisory_href(site, &a.advisory.id),
-                ));
+                // In every language: `/zh/advisories/<alias>/` goes to the Chinese page.
+                for lang in Lang::ALL {
+                    out.push((
+                        format!("{}{}", lang.prefix(), advisory_href(site, alias)),
+                        format!("{}{}", lang.prefix(), advisory_href(site, &a.advisory.id)),
+                    ));
+                }
             }
         }
     }

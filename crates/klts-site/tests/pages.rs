@@ -1971,7 +1971,9 @@ fn the_chinese_pages_are_translated() {
     );
     // English UI words that must not be left on the Chinese pages (data such as release names,
     // advisory ids and feed summaries stay as they are).
-    const ENGLISH: [&str; 13] = [
+    const ENGLISH: [&str; 15] = [
+        "Community support",
+        "Planned",
         "Supported",
         "Advisories",
         "Release",

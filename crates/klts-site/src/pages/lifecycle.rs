@@ -5,7 +5,25 @@ use super::*;
 /// The lifecycle chart of the site's lines, `width` pixels wide.
 pub(super) fn lifecycle_svg(site: &Site<'_>, width: f64) -> String {
     let statuses: Vec<LineStatus> = site.lines.iter().map(|l| l.status.clone()).collect();
-    chart::lifecycle_svg_width(
+    let (community, lts, ended, planned, today_legend, today, no_lines) = (
+        site.s(Msg::ChartCommunity),
+        site.s(Msg::ChartLts),
+        site.s(Msg::ChartEnded),
+        site.s(Msg::ChartPlanned),
+        site.s(Msg::ChartTodayLegend),
+        site.s(Msg::ChartToday),
+        site.s(Msg::ChartNoLines),
+    );
+    let words = chart::Words {
+        community: &community,
+        lts: &lts,
+        ended: &ended,
+        planned: &planned,
+        today_legend: &today_legend,
+        today: &today,
+        no_lines: &no_lines,
+    };
+    chart::lifecycle_svg_words(
         &statuses,
         site.date,
         &fill_text(
@@ -17,6 +35,7 @@ pub(super) fn lifecycle_svg(site: &Site<'_>, width: f64) -> String {
             ],
         ),
         width,
+        &words,
     )
 }
 

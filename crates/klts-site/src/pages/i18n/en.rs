@@ -225,5 +225,12 @@ pub fn text(msg: Msg) -> &'static str {
         Msg::BadStatus => "status `{value}` is not allowed: use one of any, {choices}",
         Msg::BadPage => "page `{page}` / per_page `{per_page}` are not allowed: page is 1 or more, per_page 1 to {max}",
         Msg::QueryTooLong => "q is too long: at most {max} characters are allowed",
+        Msg::ChartCommunity => "Community support",
+        Msg::ChartLts => "KLTS long-term support",
+        Msg::ChartEnded => "No support (ended or not in the program)",
+        Msg::ChartPlanned => "Planned (after today)",
+        Msg::ChartTodayLegend => "Today",
+        Msg::ChartToday => "today",
+        Msg::ChartNoLines => "No lines to show.",
     }
 }

@@ -441,12 +441,26 @@ pub enum Msg {
     BadPage,
     /// English: "q is too long: at most {max} characters are allowed"
     QueryTooLong,
+    /// English: "Community support"
+    ChartCommunity,
+    /// English: "KLTS long-term support"
+    ChartLts,
+    /// English: "No support (ended or not in the program)"
+    ChartEnded,
+    /// English: "Planned (after today)"
+    ChartPlanned,
+    /// English: "Today"
+    ChartTodayLegend,
+    /// English: "today"
+    ChartToday,
+    /// English: "No lines to show."
+    ChartNoLines,
 }
 
 #[cfg_attr(not(test), allow(dead_code))]
 impl Msg {
     /// Every key.
-    pub const ALL: [Msg; 219] = [
+    pub const ALL: [Msg; 226] = [
         Msg::NavHome,
         Msg::NavLines,
         Msg::NavReleases,
@@ -666,6 +680,13 @@ impl Msg {
         Msg::BadStatus,
         Msg::BadPage,
         Msg::QueryTooLong,
+        Msg::ChartCommunity,
+        Msg::ChartLts,
+        Msg::ChartEnded,
+        Msg::ChartPlanned,
+        Msg::ChartTodayLegend,
+        Msg::ChartToday,
+        Msg::ChartNoLines,
     ];
 
     /// Keys whose text is the same in every language (names, symbols).

@@ -225,5 +225,12 @@ pub fn text(msg: Msg) -> &'static str {
         Msg::BadStatus => "不接受状态 `{value}`：请使用 any、{choices} 之一",
         Msg::BadPage => "不接受 page `{page}` / per_page `{per_page}`：page 至少为 1，per_page 为 1 到 {max}",
         Msg::QueryTooLong => "q 太长：最多允许 {max} 个字符",
+        Msg::ChartCommunity => "社区支持",
+        Msg::ChartLts => "KLTS 长期支持",
+        Msg::ChartEnded => "无支持（已结束或不在计划内）",
+        Msg::ChartPlanned => "计划中（今天之后）",
+        Msg::ChartTodayLegend => "今天",
+        Msg::ChartToday => "今天",
+        Msg::ChartNoLines => "没有可显示的版本线。",
     }
 }

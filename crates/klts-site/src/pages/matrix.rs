@@ -75,7 +75,11 @@ pub(super) fn matrix_page(site: &Site<'_>, f: &Filters, static_view: bool) -> Ht
     html!(
         o,
         "<p class=\"hint\">{}</p>\n",
-        tr!(site, MatrixHint, links = statics.join_html(", "))
+        tr!(
+            site,
+            MatrixHint,
+            links = statics.join_html(i18n::text(site.lang, Msg::ListSeparator))
+        )
     );
     if static_view {
         html!(

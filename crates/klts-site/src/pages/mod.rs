@@ -25,11 +25,19 @@
 //! | `/assets/style.css` | the stylesheet |
 //! | `/api/v1/…` | the JSON API (see `/api/v1/index.json`) |
 //!
-//! The module is split along what it does: `urls` (escaping, percent-encoding, the paths of
-//! pages), `filters` (query strings, filters, search terms), `layout` (the frame of every
-//! page), `parts` (badges, tables, links), one module per page family (`home`, `lines`,
-//! `releases`, `advisories`, `matrix`, `lifecycle`, `search`, `errors`) and `api`.
-//! Routing and [`render`] are here.
+//! Every page also exists in Simplified Chinese under `/zh/` (`/zh/releases/<name>/`; in a
+//! program `/zh/containerd/…`, the language first): [`render`] reads the prefix ([`Lang`]),
+//! and page code gets a `Site` (the data, the language, and the base its links start with),
+//! so every link it makes stays in the page's language; the one way out is the switch to the
+//! same page in the other language. The API, the stylesheet, the script and `lifecycle.svg`
+//! exist once, at the root. Every user-visible string comes from the catalogues (`i18n`).
+//!
+//! The module is split along what it does: `html` (the [`Html`] type: markup that only
+//! escaping, trusted literals and composition make), `i18n` (languages and catalogues),
+//! `urls` (percent-encoding, the paths of pages), `filters` (query strings, filters, search
+//! terms), `layout` (the frame of every page), `parts` (badges, tables, links), one module per
+//! page family (`home`, `lines`, `releases`, `advisories`, `matrix`, `lifecycle`, `search`,
+//! `errors`) and `api`. Routing and [`render`] are here.
 //!
 //! Unknown paths get a 404 page (a JSON body under `/api/`), bad query values a 400 page that
 //! says which values are allowed. Nothing here panics on input: paths and query strings come

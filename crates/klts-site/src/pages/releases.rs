@@ -110,7 +110,7 @@ pub(super) fn release_page(site: &Site<'_>, r: &ReleaseView) -> Html {
         let children = if children.is_empty() {
             site.t(Msg::NoPublishedRelease)
         } else {
-            children.join_html(", ")
+            children.join_html(i18n::text(site.lang, Msg::ListSeparator))
         };
         html!(
             o,

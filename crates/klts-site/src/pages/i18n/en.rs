@@ -232,5 +232,6 @@ pub fn text(msg: Msg) -> &'static str {
         Msg::ChartTodayLegend => "Today",
         Msg::ChartToday => "today",
         Msg::ChartNoLines => "No lines to show.",
+        Msg::ListSeparator => ", ",
     }
 }

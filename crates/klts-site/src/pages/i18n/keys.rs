@@ -455,12 +455,14 @@ pub enum Msg {
     ChartToday,
     /// English: "No lines to show."
     ChartNoLines,
+    /// English: ", "
+    ListSeparator,
 }
 
 #[cfg_attr(not(test), allow(dead_code))]
 impl Msg {
     /// Every key.
-    pub const ALL: [Msg; 226] = [
+    pub const ALL: [Msg; 227] = [
         Msg::NavHome,
         Msg::NavLines,
         Msg::NavReleases,
@@ -687,6 +689,7 @@ impl Msg {
         Msg::ChartTodayLegend,
         Msg::ChartToday,
         Msg::ChartNoLines,
+        Msg::ListSeparator,
     ];
 
     /// Keys whose text is the same in every language (names, symbols).

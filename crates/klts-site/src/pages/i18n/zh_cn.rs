@@ -232,5 +232,6 @@ pub fn text(msg: Msg) -> &'static str {
         Msg::ChartTodayLegend => "今天",
         Msg::ChartToday => "今天",
         Msg::ChartNoLines => "没有可显示的版本线。",
+        Msg::ListSeparator => "、",
     }
 }

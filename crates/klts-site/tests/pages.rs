@@ -1517,6 +1517,10 @@ fn a_real_workspace_renders() {
     assert!(to.starts_with("/zh/advisories/"), "{to}");
     let page = std::fs::read_to_string(out.join(export::file_for(alias).unwrap())).unwrap();
     assert!(page.contains(&format!("url={to}")), "{page}");
+    assert!(
+        page.contains("<html lang=\"zh-CN\">") && page.contains("此页面已移至"),
+        "{page}"
+    );
     let (alias, to) = aliases.iter().find(|(a, _)| a.contains("GHSA-")).unwrap();
     let page = std::fs::read_to_string(out.join(export::file_for(alias).unwrap())).unwrap();
     assert!(page.contains(&format!("url={to}")), "{page}");

@@ -133,9 +133,18 @@ pub(super) fn not_found_page_of(site: &Site<'_>) -> Response {
 }
 
 /// A page that sends the reader to `to` (a path of this portal): for klts.io's old addresses
-/// in a static build, where no server can answer 301.
+/// in a static build, where no server can answer 301. In the language of `to`.
 pub fn moved_page(to: &str) -> String {
-    markup!("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Moved</title>\n<meta http-equiv=\"refresh\" content=\"0; url={}\">\n<link rel=\"canonical\" href=\"{}\">\n</head>\n<body>\n<p>This page moved to <a href=\"{}\">{}</a>.</p>\n</body>\n</html>\n", to, to, to, to).into_string()
+    let (lang, _) = Lang::of_path(to);
+    markup!(
+        "<!doctype html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<meta http-equiv=\"refresh\" content=\"0; url={}\">\n<link rel=\"canonical\" href=\"{}\">\n</head>\n<body>\n<p>{}</p>\n</body>\n</html>\n",
+        lang.code(),
+        i18n::text(lang, Msg::Moved),
+        to,
+        to,
+        fill(lang, Msg::MovedTo, &[("to", Html::text(to))])
+    )
+    .into_string()
 }
 
 pub(super) fn bad_request(site: &Site<'_>, back: &str, errors: &[FilterError]) -> Response {

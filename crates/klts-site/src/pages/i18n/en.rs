@@ -233,5 +233,7 @@ pub fn text(msg: Msg) -> &'static str {
         Msg::ChartToday => "today",
         Msg::ChartNoLines => "No lines to show.",
         Msg::ListSeparator => ", ",
+        Msg::Moved => "Moved",
+        Msg::MovedTo => "This page moved to <a href=\"{to}\">{to}</a>.",
     }
 }

@@ -185,7 +185,7 @@ mod tests {
 
     #[test]
     fn every_key_has_the_same_placeholders_in_every_language() {
-        for msg in Msg::ALL {
+        for &msg in Msg::ALL {
             let en = placeholders(text(Lang::En, msg));
             for lang in Lang::ALL {
                 assert_eq!(
@@ -202,7 +202,7 @@ mod tests {
     fn the_chinese_catalogue_is_translated() {
         // A text identical to the English one is a forgotten translation, unless it has no
         // word in it (a symbol, a placeholder alone).
-        for msg in Msg::ALL {
+        for &msg in Msg::ALL {
             let (en, zh) = (text(Lang::En, msg), text(Lang::ZhCn, msg));
             let words = en
                 .split(|c: char| !c.is_ascii_alphabetic())

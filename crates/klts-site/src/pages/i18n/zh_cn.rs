@@ -151,7 +151,7 @@ pub fn text(msg: Msg) -> &'static str {
         Msg::Patches => "补丁",
         Msg::NoPatch => "没有补丁：该发布版本即其基础标签。",
         Msg::ColPatch => "补丁",
-        Msg::ColCarriedBy => "引入版本",
+        Msg::ColCarriedBy => "所在发布版本",
         Msg::ColSources => "来源",
         Msg::ExposureAsJson => "{name} 风险状况的 JSON 版本",
         Msg::StageTitle => "阶段 {name}",
@@ -169,7 +169,7 @@ pub fn text(msg: Msg) -> &'static str {
         Msg::ColOpenIn => "受影响版本数",
         Msg::CvssScore => "CVSS 评分",
         Msg::CvssVector => "CVSS 向量",
-        Msg::Issue => "问题",
+        Msg::Issue => "议题",
         Msg::Packages => "软件包",
         Msg::AffectedRanges => "受影响的版本范围",
         Msg::ByLine => "按版本线",
@@ -233,5 +233,7 @@ pub fn text(msg: Msg) -> &'static str {
         Msg::ChartToday => "今天",
         Msg::ChartNoLines => "没有可显示的版本线。",
         Msg::ListSeparator => "、",
+        Msg::Moved => "页面已移动",
+        Msg::MovedTo => "此页面已移至 <a href=\"{to}\">{to}</a>。",
     }
 }

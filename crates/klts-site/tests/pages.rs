@@ -2073,3 +2073,19 @@ fn english_counts_agree_with_their_number() {
         "{zh}"
     );
 }
+
+#[test]
+fn chinese_search_finds_what_the_page_shows() {
+    let site = synthetic_site();
+    // The phase as the Chinese page names it finds the lines in it.
+    let r = text(&render(site, "/zh/search/", "q=社区维护"));
+    assert!(r.contains("<a href=\"/zh/lines/1.24/\">"), "{r}");
+    assert!(!r.contains("<a href=\"/zh/lines/1.17/\">"), "{r}");
+    assert!(r.contains("data-terms=\"1.24\nv1.24\ncommunity"), "{r}");
+    // The language switch keeps the query.
+    let en = text(&render(site, "/search/", "q=cve 2021"));
+    assert!(
+        en.contains("<a class=\"lang-switch\" href=\"/zh/search/?q=cve%202021\""),
+        "{en}"
+    );
+}

@@ -305,12 +305,19 @@ pub(super) fn release_terms(r: &ReleaseView) -> Vec<String> {
     fields
 }
 
-pub(super) fn line_terms(l: &LineView) -> Vec<String> {
+/// A line's search terms; on a page in another language than English, also its phase as that
+/// page names it (`社区维护`), so readers can search for what they see.
+pub(super) fn line_terms(site: &Site<'_>, l: &LineView) -> Vec<String> {
     let mut fields: Vec<String> = vec![
         l.line.clone(),
         format!("v{}", l.line),
         phase_name(&l.status),
     ];
+    if site.lang != Lang::En {
+        if let Some(m) = phase_msg(&l.status) {
+            fields.push(site.s(m));
+        }
+    }
     if let Some(n) = &l.newest {
         fields.push(n.clone());
     }
@@ -333,8 +340,8 @@ pub(super) fn release_matches(r: &ReleaseView, q: &str) -> bool {
     matches_terms(q, &release_terms(r))
 }
 
-pub(super) fn line_matches(l: &LineView, q: &str) -> bool {
-    matches_terms(q, &line_terms(l))
+pub(super) fn line_matches(site: &Site<'_>, l: &LineView, q: &str) -> bool {
+    matches_terms(q, &line_terms(site, l))
 }
 
 /// The `data-terms` attribute of a search result: its terms, lowercased, one per line (what

@@ -125,10 +125,14 @@ pub(super) fn layout(site: &Site<'_>, p: Page<'_>) -> Html {
     // The other languages' link to this page (its canonical address when it has one: an
     // alias shows the same page): named in their own language, marked as such.
     for lang in Lang::ALL.into_iter().filter(|l| *l != site.lang) {
-        let href = match &p.canonical {
+        let mut href = match &p.canonical {
             Some(c) => in_lang(site, c, lang),
             None => same_page_in(site, lang),
         };
+        // The search page keeps its query.
+        if !p.q.is_empty() {
+            href = format!("{href}?q={}", encode_segment(p.q));
+        }
         html!(
             o,
             "<a class=\"lang-switch\" href=\"{}\" hreflang=\"{}\" lang=\"{}\">{}</a>\n",

@@ -10,14 +10,22 @@ pub(super) fn is_supported(st: &LineStatus) -> bool {
     matches!(phase_name(st).as_str(), "community" | "lts")
 }
 
+/// The catalogue key of a phase's badge, `None` for a phase without one.
+pub(super) fn phase_msg(st: &LineStatus) -> Option<Msg> {
+    match phase_name(st).as_str() {
+        "community" => Some(Msg::PhaseCommunity),
+        "lts" => Some(Msg::PhaseLts),
+        "eol" => Some(Msg::PhaseEol),
+        "upcoming" => Some(Msg::PhaseUpcoming),
+        _ => None,
+    }
+}
+
 pub(super) fn phase_badge(site: &Site<'_>, st: &LineStatus) -> Html {
     let name = phase_name(st);
-    let label = match name.as_str() {
-        "community" => site.t(Msg::PhaseCommunity),
-        "lts" => site.t(Msg::PhaseLts),
-        "eol" => site.t(Msg::PhaseEol),
-        "upcoming" => site.t(Msg::PhaseUpcoming),
-        other => Html::text(other),
+    let label = match phase_msg(st) {
+        Some(m) => site.t(m),
+        None => Html::text(&name),
     };
     let class: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     markup!("<span class=\"badge phase-{}\">{}</span>", class, label)

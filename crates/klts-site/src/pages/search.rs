@@ -10,7 +10,7 @@ pub(super) fn search_page(site: &Site<'_>, q: &str) -> Html {
     let lines: Vec<&LineView> = site
         .lines
         .iter()
-        .filter(|l| q.is_empty() || line_matches(l, q))
+        .filter(|l| q.is_empty() || line_matches(site, l, q))
         .collect();
     let releases: Vec<&ReleaseView> = site
         .releases
@@ -62,7 +62,7 @@ pub(super) fn search_page(site: &Site<'_>, q: &str) -> Html {
             html!(
                 o,
                 "<li{}><a href=\"{}\">{} {}</a> {}</li>\n",
-                data_terms(&line_terms(l)),
+                data_terms(&line_terms(site, l)),
                 &line_href(site, &l.line),
                 &product_name(site),
                 &l.line,

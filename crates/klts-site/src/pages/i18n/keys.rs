@@ -46,7 +46,7 @@ keys! {
     MetaDescription,
     /// English: "unknown"
     Unknown,
-    /// English: "Generated on {date} · advisory data as of {as_of} · <a href=\"{api}/index.json\">JSON API</a> · <a 
+    /// English: "Generated on {date} · advisory data as of {as_of} · <a href=\"{api}/index.json\">JSON API</a> · <a
     FooterGenerated,
     /// English: "KLTS: {product} Long Term Support. This site uses no JavaScript, cookies or external resources."
     FooterAbout,
@@ -58,7 +58,7 @@ keys! {
     ProblemsText,
     /// English: "The {product} Long Term Support program (KLTS) keeps selected {product} minor lines maintained afte
     HomeLead,
-    /// English: "This portal shows which lines are supported and until when, every LTS release with its patches and 
+    /// English: "This portal shows which lines are supported and until when, every LTS release with its patches and
     HomeAbout,
     /// English: "Products"
     Products,
@@ -402,7 +402,7 @@ keys! {
     MatrixAtLeastTitle,
     /// English: "{product} lifecycle on {date}"
     ChartTitle,
-    /// English: "When each {product} minor line was released, when the community stops maintaining it, and how long 
+    /// English: "When each {product} minor line was released, when the community stops maintaining it, and how long
     LifecycleLead,
     /// English: "The lifecycle of every line (<a href=\"{files}/lifecycle.svg\">as an SVG image</a>)."
     ChartCaption,
@@ -448,7 +448,7 @@ keys! {
     SearchResultsOne,
     /// English: "{n} result for “{q}”."
     SearchResultsScriptOne,
-    /// English: "severity `{value}` is not allowed: use one of any, {choices} (advisories at or above that severity 
+    /// English: "severity `{value}` is not allowed: use one of any, {choices} (advisories at or above that severity
     BadSeverity,
     /// English: "line `{value}` is not allowed: use one of any, {choices}"
     BadLine,
@@ -486,6 +486,9 @@ impl Msg {
     /// Keys whose text is the same in every language (names, symbols).
     #[cfg_attr(not(test), allow(dead_code))]
     pub fn same_in_every_language(self) -> bool {
-        matches!(self, Msg::PhaseLts | Msg::ShortUnknown | Msg::ShortNotAffected)
+        matches!(
+            self,
+            Msg::PhaseLts | Msg::ShortUnknown | Msg::ShortNotAffected
+        )
     }
 }

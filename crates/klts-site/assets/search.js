@@ -27,7 +27,21 @@
       }
     });
     if (count) {
-      count.textContent = words.length ? shown + " results for \u201c" + input.value.trim() + "\u201d." : "";
+      // The sentence comes from the page, in its language: `{n}` and `{q}` are filled here.
+      var template =
+        (shown === 1 && count.getAttribute("data-results-one")) ||
+        count.getAttribute("data-results") ||
+        "{n} results for \u201c{q}\u201d.";
+      count.textContent = words.length
+        ? // Functions, not strings: a `$&` typed in the box is not a replacement pattern.
+          template
+            .replace("{n}", function () {
+              return String(shown);
+            })
+            .replace("{q}", function () {
+              return input.value.trim();
+            })
+        : "";
     }
   }
   var q = new URLSearchParams(window.location.search).get("q");

@@ -88,6 +88,39 @@ pub fn lifecycle_svg(statuses: &[LineStatus], today: Date, title: &str) -> Strin
     lifecycle_svg_width(statuses, today, title, WIDTH)
 }
 
+/// The chart's visible words: the legend and the today marker, in the page's language (the
+/// portal passes its catalogue's; tooltips and the description stay in English).
+#[derive(Clone, Copy, Debug)]
+pub struct Words<'a> {
+    /// The legend of the community support bars.
+    pub community: &'a str,
+    /// The legend of the KLTS support bars.
+    pub lts: &'a str,
+    /// The legend of the time since support ended.
+    pub ended: &'a str,
+    /// The legend of the planned parts.
+    pub planned: &'a str,
+    /// The legend of the today marker.
+    pub today_legend: &'a str,
+    /// The today marker's label, before the date.
+    pub today: &'a str,
+    /// Shown when there is no line.
+    pub no_lines: &'a str,
+}
+
+impl Words<'static> {
+    /// The English words.
+    pub const ENGLISH: Words<'static> = Words {
+        community: "Community support",
+        lts: "KLTS long-term support",
+        ended: "No support (ended or not in the program)",
+        planned: "Planned (after today)",
+        today_legend: "Today",
+        today: "today",
+        no_lines: "No lines to show.",
+    };
+}
+
 /// [`lifecycle_svg`] `width` pixels wide (at least [`NARROW_WIDTH`]): the time axis narrows
 /// and the legend wraps; text keeps its size.
 pub fn lifecycle_svg_width(
@@ -96,13 +129,24 @@ pub fn lifecycle_svg_width(
     title: &str,
     width: f64,
 ) -> String {
+    lifecycle_svg_words(statuses, today, title, width, &Words::ENGLISH)
+}
+
+/// [`lifecycle_svg_width`] with the visible words in another language.
+pub fn lifecycle_svg_words(
+    statuses: &[LineStatus],
+    today: Date,
+    title: &str,
+    width: f64,
+    words: &Words<'_>,
+) -> String {
     let width = width.max(NARROW_WIDTH);
     let mut lines: Vec<&LineStatus> = statuses.iter().collect();
     lines.sort_by_key(|s| std::cmp::Reverse(s.line));
 
     let scale = Scale::new(&lines, today, width);
     let mut legend_svg = String::new();
-    let legend_rows = legend(&mut legend_svg, width);
+    let legend_rows = legend(&mut legend_svg, width, words);
     let rows = lines.len().max(1) as f64;
     let plot_top = TOP + (legend_rows - 1) as f64 * LEGEND_ROW;
     let plot_bottom = plot_top + rows * ROW;
@@ -140,15 +184,16 @@ pub fn lifecycle_svg_width(
     if lines.is_empty() {
         let _ = writeln!(
             out,
-            "<text class=\"empty\" x=\"{}\" y=\"{}\" fill=\"{MUTED_TEXT_COLOR}\">No lines to show.</text>",
+            "<text class=\"empty\" x=\"{}\" y=\"{}\" fill=\"{MUTED_TEXT_COLOR}\">{}</text>",
             num(LEFT + 8.0),
-            num(plot_top + ROW * 0.7)
+            num(plot_top + ROW * 0.7),
+            escape(words.no_lines)
         );
     }
     for (i, status) in lines.iter().enumerate() {
         bar(&mut out, &scale, status, today, plot_top + i as f64 * ROW);
     }
-    today_marker(&mut out, &scale, today, plot_top, plot_bottom);
+    today_marker(&mut out, &scale, today, plot_top, plot_bottom, words.today);
     out.push_str("</svg>\n");
     out
 }
@@ -259,25 +304,21 @@ fn text_left(width: f64) -> f64 {
 }
 
 /// The legend under the title, wrapped to the chart's `width`; returns its number of rows.
-fn legend(out: &mut String, width: f64) -> usize {
+fn legend(out: &mut String, width: f64, words: &Words<'_>) -> usize {
     let mut y = 44.0;
     let mut rows = 1;
     let items: [(&str, &str, &str); 4] = [
-        ("community", COMMUNITY_COLOR, "Community support"),
-        ("lts", LTS_COLOR, "KLTS long-term support"),
-        (
-            "ended",
-            ENDED_COLOR,
-            "No support (ended or not in the program)",
-        ),
-        ("planned", COMMUNITY_COLOR, "Planned (after today)"),
+        ("community", COMMUNITY_COLOR, words.community),
+        ("lts", LTS_COLOR, words.lts),
+        ("ended", ENDED_COLOR, words.ended),
+        ("planned", COMMUNITY_COLOR, words.planned),
     ];
     out.push_str("<g class=\"legend\">\n");
     let x0 = text_left(width);
     let mut x = x0;
     for (class, color, label) in items {
         // An estimate of the label's width at 12px, enough to keep items apart.
-        let item = 19.0 + label.chars().count() as f64 * 6.4;
+        let item = 19.0 + text_width(label);
         if x > x0 && x + item > width - 12.0 {
             x = x0;
             y += LEGEND_ROW;
@@ -318,9 +359,10 @@ fn legend(out: &mut String, width: f64) -> usize {
     );
     let _ = writeln!(
         out,
-        "<text x=\"{}\" y=\"{}\" fill=\"{TEXT_COLOR}\">Today</text>",
+        "<text x=\"{}\" y=\"{}\" fill=\"{TEXT_COLOR}\">{}</text>",
         num(x + 13.0),
-        num(y + 9.5)
+        num(y + 9.5),
+        escape(words.today_legend)
     );
     out.push_str("</g>\n");
     rows
@@ -481,7 +523,15 @@ fn outline(planned: bool, color: &str) -> String {
 }
 
 /// The dashed vertical line at today, with its date above the plot.
-fn today_marker(out: &mut String, scale: &Scale, today: Date, top: f64, bottom: f64) {
+/// An estimate of the width of `text` at 12 px: about 6.4 px a Latin character, 12 px a wide
+/// (CJK) one.
+fn text_width(text: &str) -> f64 {
+    text.chars()
+        .map(|c| if (c as u32) >= 0x1100 { 12.0 } else { 6.4 })
+        .sum()
+}
+
+fn today_marker(out: &mut String, scale: &Scale, today: Date, top: f64, bottom: f64, label: &str) {
     let x = scale.x(today);
     let anchor = if x > scale.width - 120.0 {
         "end"
@@ -499,9 +549,10 @@ fn today_marker(out: &mut String, scale: &Scale, today: Date, top: f64, bottom: 
     );
     let _ = writeln!(
         out,
-        "<text class=\"today-label\" x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\" font-weight=\"600\" fill=\"{TODAY_COLOR}\">today {today}</text>\n</g>",
+        "<text class=\"today-label\" x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\" font-weight=\"600\" fill=\"{TODAY_COLOR}\">{} {today}</text>\n</g>",
         num(x),
-        num(top - 12.0)
+        num(top - 12.0),
+        escape(label)
     );
 }
 
@@ -847,6 +898,34 @@ mod tests {
             assert!((LEFT..=WIDTH - RIGHT).contains(&x));
             last = x;
         }
+    }
+
+    #[test]
+    fn the_visible_words_are_the_callers() {
+        let today = d("2024-11-01");
+        let words = Words {
+            community: "社区支持",
+            lts: "KLTS 长期支持",
+            ended: "无支持",
+            planned: "计划中 <b>",
+            today_legend: "今天",
+            today: "今天",
+            no_lines: "没有版本线",
+        };
+        let svg = lifecycle_svg_words(&sample(today), today, "t", WIDTH, &words);
+        assert!(svg.contains(">社区支持</text>") && svg.contains(">今天 2024-11-01</text>"));
+        assert!(svg.contains("计划中 &lt;b&gt;"), "escaped");
+        assert!(!svg.contains("Community support") && !svg.contains("today 2024"));
+        assert!(balanced(&svg).is_ok());
+        let empty = lifecycle_svg_words(&[], today, "t", NARROW_WIDTH, &words);
+        assert!(empty.contains("没有版本线"));
+        // The English chart is the one it was.
+        assert_eq!(
+            lifecycle_svg_words(&sample(today), today, "t", WIDTH, &Words::ENGLISH),
+            lifecycle_svg(&sample(today), today, "t")
+        );
+        // A wide character counts about twice a Latin one in the legend's layout.
+        assert!(text_width("今天") > text_width("ab") * 1.5);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `klts site build OUT`: every path of [`pages::all_paths`], rendered by [`pages::render`]
 //! exactly as the server answers it, written as files: pages as `<path>/index.html`, JSON,
-//! SVG and CSS under their own names, plus a `404.html`.
+//! SVG and CSS under their own names, plus a `404.html` per language (`zh/404.html`).
 //!
 //! A program of several products ([`write_program`]) writes the root site as a site alone
 //! does, and each product's tree under its prefix: `OUT/<product>/…` for pages,
@@ -201,12 +201,17 @@ fn write_into(program: &Program, root: &Path) -> io::Result<usize> {
         write_file(root, &rel, pages::moved_page(&new).as_bytes())?;
         n += 1;
     }
-    write_file(
-        root,
-        Path::new("404.html"),
-        &pages::not_found_page(&program.main).body,
-    )?;
-    n += 1;
+    // One 404 page per language (`404.html`, `zh/404.html`): static hosts that serve a
+    // directory's own 404 page answer readers in their language.
+    for lang in pages::Lang::ALL {
+        let rel = Path::new(lang.prefix().trim_start_matches('/')).join("404.html");
+        write_file(
+            root,
+            &rel,
+            &pages::not_found_page_in(&program.main, lang).body,
+        )?;
+        n += 1;
+    }
     std::fs::write(
         root.join(MARKER),
         "A site built by `klts site build`; the next build replaces this directory.\n",

@@ -5,8 +5,9 @@
 //!
 //! * [`data`] — the portal's data, built once per change; broken files become page errors.
 //! * [`chart`] — the lifecycle chart (SVG).
-//! * [`pages`] — routing and rendering: one function from a path to a response, shared by the
-//!   static build and the server, so both always show the same thing.
+//! * [`pages`] — routing and rendering (English, and Simplified Chinese under `/zh/`): one
+//!   function from a path to a response, shared by the static build and the server, so both
+//!   always show the same thing.
 //! * [`program`] — several products' sites in one portal (`/containerd/…`,
 //!   `/api/v1/containerd/…`), the main one at the root.
 //! * [`export`] — `klts site build OUT`.

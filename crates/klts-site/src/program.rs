@@ -199,9 +199,11 @@ impl Program {
     }
 
     /// Render `path` with `query` ([`pages::render`] on the site the path belongs to).
+    /// The language prefix comes first (`/zh/containerd/releases/`), then the product's.
     pub fn render(&self, path: &str, query: &str) -> Response {
-        let (site, inner) = self.site_for(path);
-        pages::render(site, &inner, query)
+        let (lang, rest) = pages::Lang::of_path(path);
+        let (site, inner) = self.site_for(rest);
+        pages::render_in(site, lang, &inner, query)
     }
 
     /// Where one of klts.io's old addresses (its documentation site: `/docs/kubernetes/
@@ -209,8 +211,9 @@ impl Program {
     /// `/docs/install/`, also under `/zh/`) lives in this portal, for a permanent redirect.
     /// `None` for any other path, and for a product the program does not show. Every segment
     /// is checked against the name rule before it becomes part of a path.
+    /// klts.io's Chinese addresses (`/zh/docs/…`) go to the Chinese pages (`/zh/releases/…`).
     pub fn legacy_target(&self, path: &str) -> Option<String> {
-        let rel = path.strip_prefix("/zh").unwrap_or(path);
+        let (lang, rel) = pages::Lang::of_path(path);
         let rel = rel.strip_prefix("/docs")?;
         let segs: Vec<&str> = rel.split('/').filter(|s| !s.is_empty()).collect();
         let ok = |s: &str| klts_core::names::check(klts_core::names::NameKind::Release, s).is_ok();
@@ -226,7 +229,7 @@ impl Program {
                     .then(|| format!("/{product}"))
             }
         };
-        match segs.as_slice() {
+        let target = match segs.as_slice() {
             [] | ["kubernetes"] | ["Intro"] => Some("/".into()),
             ["install"] | ["install-with-script"] => Some("/releases/".into()),
             [product] => prefix(product).map(|p| format!("{p}/")),
@@ -243,16 +246,21 @@ impl Program {
                 prefix(product).map(|p| format!("{p}/advisories/{}/", id.to_ascii_uppercase()))
             }
             _ => None,
-        }
+        };
+        target.map(|t| format!("{}{t}", lang.prefix()))
     }
 
     /// The old klts.io addresses the static build answers with a redirect page: every
-    /// release, line and CVE advisory of every product, and the index pages.
+    /// release, line and CVE advisory of every product, and the index pages, in every language
+    /// (klts.io had them under `/zh/` too).
     pub fn legacy_paths(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let mut add = |old: String| {
-            if let Some(new) = self.legacy_target(&old) {
-                out.push((old, new));
+            for lang in pages::Lang::ALL {
+                let old = format!("{}{old}", lang.prefix());
+                if let Some(new) = self.legacy_target(&old) {
+                    out.push((old, new));
+                }
             }
         };
         add("/docs/".into());
@@ -314,7 +322,7 @@ mod tests {
         );
         assert_eq!(
             t("/zh/docs/kubernetes/releases/v1.17/").as_deref(),
-            Some("/lines/1.17/")
+            Some("/zh/lines/1.17/")
         );
         assert_eq!(
             t("/docs/kubernetes/patches/cve-2021-3121/").as_deref(),

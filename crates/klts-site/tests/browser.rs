@@ -683,6 +683,12 @@ fn pages_in_a_real_browser() {
         ("advisory", advisory_url.clone()),
         ("lifecycle", format!("{home_url}lifecycle/")),
         ("matrix", format!("{home_url}matrix/")),
+        // Chinese text wraps differently from English (no spaces between words).
+        ("home-zh", format!("{home_url}zh/")),
+        (
+            "release-zh",
+            format!("{home_url}zh/{}", &release_url[home_url.len()..]),
+        ),
     ];
     let proxy = Proxy::start(addr);
     let urls: Vec<String> = pages.iter().map(|(_, u)| proxy.url(addr, u)).collect();
@@ -795,6 +801,8 @@ fn static_search_filters_in_a_real_browser() {
         profile: tempfile::tempdir().unwrap(),
     };
     let dom = browser.dom(&format!("http://{addr}/search/?q=GHSA-33c5-9fx5-fvjm"));
+    // The Chinese search page counts in Chinese: the script reads its sentence from the page.
+    let zh = browser.dom(&format!("http://{addr}/zh/search/?q=GHSA-33c5-9fx5-fvjm"));
     let _ = server.kill();
     let _ = server.wait();
     // The one advisory with that alias is shown; every other entry is hidden.
@@ -814,7 +822,19 @@ fn static_search_filters_in_a_real_browser() {
         .collect();
     assert_eq!(visible.len(), 1, "{visible:?}");
     assert!(visible[0].contains("CVE-2020-8559"), "{}", visible[0]);
-    assert!(dom.contains("1 results for"), "the count says so");
+    assert!(dom.contains("1 result for"), "the count says so");
+    assert!(
+        zh.contains("的搜索结果：1 条。"),
+        "the Chinese count says so:\n{zh}"
+    );
+    assert!(
+        zh.split("<li data-terms=")
+            .skip(1)
+            .filter(|i| !i[..i.find('>').unwrap_or(0)].contains("hidden"))
+            .count()
+            == 1,
+        "the Chinese page filters too"
+    );
     // (The script puts the query in the box as a property, which --dump-dom does not show;
     // the count above is the proof that it read `?q=`.)
 }

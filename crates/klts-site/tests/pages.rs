@@ -379,7 +379,11 @@ fn check_entities(text: &str) -> Result<(), String> {
 /// balanced non-void elements, no block inside <p>, only <li> in lists, no nested links,
 /// unique ids, escaped text, no scripts, no external resources.
 fn check_html(body: &str) -> Result<(), String> {
-    if !body.starts_with("<!DOCTYPE html>\n<html lang=\"en\">") {
+    // The language of the page is the language of its path (`/zh/…` is Chinese).
+    let lang_ok = ["en", "zh-CN"]
+        .iter()
+        .any(|l| body.starts_with(&format!("<!DOCTYPE html>\n<html lang=\"{l}\">")));
+    if !lang_ok {
         return Err("no doctype/lang".into());
     }
     for needle in [
@@ -1203,8 +1207,8 @@ fn write_site_writes_every_path_and_replaces_a_previous_build() {
     let aliases = klts_site::pages::advisory_aliases(site);
     assert_eq!(
         n,
-        paths.len() + 1 + moved.len() + aliases.len(),
-        "every path, 404.html, the old klts.io addresses and the advisories' aliases"
+        paths.len() + klts_site::pages::Lang::ALL.len() + moved.len() + aliases.len(),
+        "every path, 404.html per language, the old klts.io addresses and the advisories' aliases"
     );
     let files = files_under(&out);
     for p in &paths {
@@ -1226,6 +1230,20 @@ fn write_site_writes_every_path_and_replaces_a_previous_build() {
     assert!(files.contains(&format!("releases/{}/index.html", site.releases[0].name)));
     let not_found = std::fs::read_to_string(out.join("404.html")).unwrap();
     check_html(&not_found).unwrap();
+    // The Chinese pages, and a Chinese 404 page for their directory.
+    let zh_home = std::fs::read_to_string(out.join("zh/index.html")).unwrap();
+    assert!(
+        zh_home.starts_with("<!DOCTYPE html>\n<html lang=\"zh-CN\">"),
+        "{zh_home}"
+    );
+    assert!(files.contains(&format!("zh/releases/{}/index.html", site.releases[0].name)));
+    assert!(
+        !files.iter().any(|f| f.starts_with("zh/api/")),
+        "the API is not duplicated"
+    );
+    let zh_404 = std::fs::read_to_string(out.join("zh/404.html")).unwrap();
+    check_html(&zh_404).unwrap();
+    assert!(zh_404.contains("<html lang=\"zh-CN\">") && zh_404.contains("页面不存在"));
 
     // A second build (of other data) replaces the first entirely.
     std::fs::write(out.join("stale.txt"), "left over").unwrap();
@@ -1234,7 +1252,10 @@ fn write_site_writes_every_path_and_replaces_a_previous_build() {
     let aliases2 = klts_site::pages::advisory_aliases(embedded_site());
     assert_eq!(
         n2,
-        all_paths(embedded_site()).len() + 1 + moved2.len() + aliases2.len()
+        all_paths(embedded_site()).len()
+            + klts_site::pages::Lang::ALL.len()
+            + moved2.len()
+            + aliases2.len()
     );
     let files2 = files_under(&out);
     assert!(!files2.contains("stale.txt"));
@@ -1483,8 +1504,23 @@ fn a_real_workspace_renders() {
     let moved = klts_site::program::Program::single(site.clone()).legacy_paths();
     assert!(moved.len() > 100, "{}", moved.len());
     let aliases = klts_site::pages::advisory_aliases(&site);
-    assert_eq!(n, all_paths(&site).len() + 1 + moved.len() + aliases.len());
+    assert_eq!(
+        n,
+        all_paths(&site).len() + klts_site::pages::Lang::ALL.len() + moved.len() + aliases.len()
+    );
     // An alias goes to its advisory.
+    // In Chinese too.
+    let (alias, to) = aliases
+        .iter()
+        .find(|(a, _)| a.starts_with("/zh/advisories/GHSA-"))
+        .unwrap();
+    assert!(to.starts_with("/zh/advisories/"), "{to}");
+    let page = std::fs::read_to_string(out.join(export::file_for(alias).unwrap())).unwrap();
+    assert!(page.contains(&format!("url={to}")), "{page}");
+    assert!(
+        page.contains("<html lang=\"zh-CN\">") && page.contains("此页面已移至"),
+        "{page}"
+    );
     let (alias, to) = aliases.iter().find(|(a, _)| a.contains("GHSA-")).unwrap();
     let page = std::fs::read_to_string(out.join(export::file_for(alias).unwrap())).unwrap();
     assert!(page.contains(&format!("url={to}")), "{page}");
@@ -1800,4 +1836,256 @@ fn json_lists_paginate() {
         let r = get(site, &format!("/api/v1/advisories.json?{bad}"));
         assert_eq!(r.status, 400, "{bad}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Two languages: English at the root, Simplified Chinese under /zh/.
+
+/// Whether `path` is a page (every language has it), not the API or a file.
+fn is_page(path: &str) -> bool {
+    path.ends_with('/') && !path.starts_with("/api/") && !path.contains("/assets/")
+}
+
+/// Every `href`/`action`/`src` value of `body`, with whether it is on the language switch
+/// (`None` for the `<link rel="alternate" hreflang>` of the head, which name every language).
+fn links_of(body: &str) -> Vec<(String, Option<bool>)> {
+    let mut out = Vec::new();
+    for attr in ["href=\"", "action=\"", "src=\""] {
+        for (k, _) in body.match_indices(attr) {
+            let rest = &body[k + attr.len()..];
+            let v = rest[..rest.find('"').unwrap()].replace("&amp;", "&");
+            let tag = &body[body[..k].rfind('<').unwrap()..k];
+            let switch =
+                (!tag.contains("rel=\"alternate\"")).then(|| tag.contains("class=\"lang-switch\""));
+            out.push((v, switch));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_page_renders_in_english_and_in_chinese_with_its_lang() {
+    for (which, site) in sites() {
+        let paths = all_paths(site);
+        let english: Vec<&String> = paths
+            .iter()
+            .filter(|p| is_page(p) && !p.starts_with("/zh/"))
+            .collect();
+        assert!(english.len() > 5, "{which}");
+        for en in english {
+            let zh = format!("/zh{en}");
+            assert!(paths.contains(&zh), "{which}: {zh} is not built");
+            for (path, lang) in [(en.as_str(), "en"), (zh.as_str(), "zh-CN")] {
+                let r = render(site, path, "");
+                assert_eq!(r.status, 200, "{which}: {path}");
+                let body = text(&r);
+                assert!(
+                    body.starts_with(&format!("<!DOCTYPE html>\n<html lang=\"{lang}\">")),
+                    "{which}: {path} is not in {lang}"
+                );
+                check_html(&body).unwrap_or_else(|e| panic!("{which}: {path}: {e}"));
+            }
+        }
+        // The API and the files exist once.
+        assert!(!paths
+            .iter()
+            .any(|p| p.starts_with("/zh/api/") || p.starts_with("/zh/assets/")));
+        assert_eq!(render(site, "/zh/api/v1/index.json", "").status, 404);
+        assert_eq!(render(site, "/zh/assets/style.css", "").status, 404);
+        // `/zh` is the Chinese home page, as `/lines` is the lines page.
+        assert_eq!(render(site, "/zh", "").body, render(site, "/zh/", "").body);
+        assert_eq!(
+            render(site, "/zh/index.html", "").body,
+            render(site, "/zh/", "").body
+        );
+    }
+}
+
+#[test]
+fn links_stay_in_their_language_but_the_switch() {
+    for (which, site) in sites() {
+        for path in all_paths(site).iter().filter(|p| is_page(p)) {
+            let body = text(&render(site, path, ""));
+            let chinese = path.starts_with("/zh/");
+            let mut switches = 0;
+            for (link, switch) in links_of(&body) {
+                if !link.starts_with('/') {
+                    continue;
+                }
+                let Some(switch) = switch else { continue };
+                let shared = link.starts_with("/api/")
+                    || link.contains("/assets/")
+                    || link.ends_with("/lifecycle.svg");
+                let is_zh = link == "/zh" || link.starts_with("/zh/");
+                if switch {
+                    switches += 1;
+                    assert_eq!(
+                        is_zh, !chinese,
+                        "{which}: {path}: the switch goes to {link}"
+                    );
+                } else if !shared {
+                    assert_eq!(
+                        is_zh, chinese,
+                        "{which}: {path} links to {link} in the other language"
+                    );
+                }
+            }
+            assert_eq!(switches, 1, "{which}: {path}: one language switch");
+            assert!(
+                body.contains(if chinese {
+                    "hreflang=\"en\" lang=\"en\">English</a>"
+                } else {
+                    "hreflang=\"zh-CN\" lang=\"zh-CN\">简体中文</a>"
+                }),
+                "{which}: {path}: the switch names its language in that language"
+            );
+        }
+    }
+}
+
+/// The text of a page, without its tags.
+fn visible_text(body: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn the_chinese_pages_are_translated() {
+    let site = synthetic_site();
+    let home = text(&render(site, "/zh/", ""));
+    assert!(
+        home.contains("<h2 id=\"supported\">受支持的版本线</h2>"),
+        "{home}"
+    );
+    assert!(
+        home.contains("<title>Kubernetes 长期支持 · KLTS</title>"),
+        "{home}"
+    );
+    // English UI words that must not be left on the Chinese pages (data such as release names,
+    // advisory ids and feed summaries stay as they are).
+    const ENGLISH: [&str; 15] = [
+        "Community support",
+        "Planned",
+        "Supported",
+        "Advisories",
+        "Release",
+        "Lines",
+        "Matrix",
+        "Lifecycle",
+        "Search",
+        "Home",
+        "Phase",
+        "Support ends",
+        "Details",
+        "This page",
+        "not allowed",
+    ];
+    let release = format!("/zh/releases/{}/", site.releases[0].name);
+    for (path, query) in [
+        ("/zh/", ""),
+        ("/zh/lines/", ""),
+        ("/zh/releases/", ""),
+        (release.as_str(), ""),
+        ("/zh/matrix/", ""),
+        ("/zh/lifecycle/", ""),
+        ("/zh/search/", "q=cve"),
+        ("/zh/nope/", ""),
+        ("/zh/matrix/", "severity=urgent&line=9.9&status=x"),
+    ] {
+        let visible = visible_text(&text(&render(site, path, query)));
+        for word in ENGLISH {
+            assert!(
+                !visible.contains(word),
+                "{path}?{query}: `{word}` left in English:\n{visible}"
+            );
+        }
+    }
+    let release_page = text(&render(site, &release, ""));
+    assert!(
+        release_page.contains("仍受影响的安全公告"),
+        "{release_page}"
+    );
+    // 404 and 400 pages in the language of the address.
+    let missing = render(site, "/zh/releases/v9.9.9-lts.1/", "");
+    assert_eq!(missing.status, 404);
+    assert!(
+        text(&missing).contains("<html lang=\"zh-CN\">")
+            && text(&missing).contains("没有这个名称的发布版本"),
+        "{}",
+        text(&missing)
+    );
+    let bad = render(site, "/zh/matrix/", "severity=urgent");
+    assert_eq!(bad.status, 400);
+    let bad = text(&bad);
+    assert!(
+        bad.contains("<html lang=\"zh-CN\">")
+            && bad.contains("请求有误")
+            && bad.contains("不接受严重程度 `urgent`"),
+        "{bad}"
+    );
+    // The JSON API says it in English, once.
+    let api = render(site, "/api/v1/matrix.json", "severity=urgent");
+    assert_eq!(api.status, 400);
+    assert!(text(&api).contains("severity `urgent` is not allowed"));
+    // Dates stay ISO in both languages.
+    assert!(home.contains(&site.date.to_string()));
+}
+
+#[test]
+fn english_counts_agree_with_their_number() {
+    let site = synthetic_site();
+    let one = text(&render(
+        site,
+        "/search/",
+        &format!("q={}", site.releases[0].name),
+    ));
+    let n = one.split("id=\"search-count\"").nth(1).unwrap();
+    let n = &n[n.find('>').unwrap() + 1..n.find("</p>").unwrap()];
+    let count: usize = n.split(' ').next().unwrap().parse().unwrap();
+    let word = if count == 1 {
+        " result for "
+    } else {
+        " results for "
+    };
+    assert!(n.contains(word), "{n}");
+    // The script's sentence comes from the page, in both numbers.
+    assert!(
+        one.contains(
+            "data-results=\"{n} results for “{q}”.\" data-results-one=\"{n} result for “{q}”.\""
+        ),
+        "{one}"
+    );
+    let zh = text(&render(site, "/zh/search/", ""));
+    assert!(
+        zh.contains("data-results=\"“{q}”的搜索结果：{n} 条。\""),
+        "{zh}"
+    );
+}
+
+#[test]
+fn chinese_search_finds_what_the_page_shows() {
+    let site = synthetic_site();
+    // The phase as the Chinese page names it finds the lines in it.
+    let r = text(&render(site, "/zh/search/", "q=社区维护"));
+    assert!(r.contains("<a href=\"/zh/lines/1.24/\">"), "{r}");
+    assert!(!r.contains("<a href=\"/zh/lines/1.17/\">"), "{r}");
+    assert!(r.contains("data-terms=\"1.24\nv1.24\ncommunity"), "{r}");
+    // The language switch keeps the query.
+    let en = text(&render(site, "/search/", "q=cve 2021"));
+    assert!(
+        en.contains("<a class=\"lang-switch\" href=\"/zh/search/?q=cve%202021\""),
+        "{en}"
+    );
 }

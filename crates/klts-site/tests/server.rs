@@ -364,7 +364,9 @@ fn klts_io_addresses_are_redirected() {
     assert_eq!(r.header("location"), Some("/lines/1.17/"));
     assert_eq!(get(addr, "/lines/1.17/").status, 200);
     let r = get(addr, "/zh/docs/kubernetes/patches/cve-2020-8559/");
-    assert_eq!(r.header("location"), Some("/advisories/CVE-2020-8559/"));
+    // klts.io's Chinese pages go to the Chinese pages.
+    assert_eq!(r.header("location"), Some("/zh/advisories/CVE-2020-8559/"));
+    assert_eq!(get(addr, "/zh/advisories/CVE-2020-8559/").status, 200);
     assert_eq!(get(addr, "/docs/nothing/at/all/here/").status, 404);
 }
 
@@ -452,6 +454,43 @@ fn unknown_pages_are_404() {
     );
     let v: serde_json::Value = serde_json::from_slice(&r.body).expect("a JSON 404");
     assert!(v.is_object(), "{v}");
+}
+
+/// The Chinese pages are served as rendered, `/zh` like `/zh/`; the API and the files exist
+/// once, at the root.
+#[test]
+fn chinese_pages_are_served_and_the_api_is_not_duplicated() {
+    let (addr, site) = shared();
+    for path in ["/zh/", "/zh", "/zh/releases/", "/zh/matrix/", "/zh/search/"] {
+        let r = get(addr, path);
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+        assert_eq!(r.body, pages::render(&site, path, "").body, "{path}");
+        assert!(r.text().contains("<html lang=\"zh-CN\">"), "{path}");
+    }
+    assert_eq!(get(addr, "/zh").body, get(addr, "/zh/").body);
+    let r = get(addr, "/zh/matrix/?severity=urgent");
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("<html lang=\"zh-CN\">"));
+    let r = get(addr, "/zh/no/such/page/");
+    assert_eq!(r.status, 404);
+    assert!(r.text().contains("<html lang=\"zh-CN\">"));
+    for path in [
+        "/zh/api/v1/index.json",
+        "/zh/api/v1/releases.json",
+        "/zh/assets/style.css",
+        "/zh/lifecycle.svg",
+    ] {
+        assert_eq!(get(addr, path).status, 404, "{path}");
+    }
+    assert_eq!(get(addr, "/api/v1/index.json").status, 200);
+    // No API path names a language.
+    let index: serde_json::Value =
+        serde_json::from_slice(&get(addr, "/api/v1/index.json").body).unwrap();
+    assert!(index["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p.as_str().unwrap().starts_with("/api/v1/")));
 }
 
 #[test]

@@ -17,6 +17,7 @@
 //! paths) is in [`SiteData::operator_problems`], which the CLI prints and nothing renders.
 //! Workspace file errors name files relative to the workspace.
 
+use klts_core::diag::Diagnostic;
 use klts_core::lifecycle::{statuses, Calendar, Date, LineStatus, Policy, LIFECYCLE_FILE};
 use klts_core::{MinorLine, Version};
 use klts_forge::verify::VerifyOptions;
@@ -58,15 +59,53 @@ impl Default for SiteConfig {
     }
 }
 
-/// A problem reading a workspace file; shown on the pages it affects.
+klts_core::diagnostic_codes! {
+    /// What went wrong reading a workspace for the portal: the codes of [`SiteError`].
+    pub enum SiteCode {
+        /// `releases.yml` cannot be read or parsed.
+        ManifestUnreadable => "manifest-unreadable",
+        /// `triage.yml` cannot be read or parsed.
+        TriageUnreadable => "triage-unreadable",
+        /// `lifecycle.yml` cannot be read or parsed.
+        LifecycleUnreadable => "lifecycle-unreadable",
+        /// The releases could not be materialized (no mirror yet, an unreachable upstream):
+        /// the pages are built from the manifest alone.
+        NotVerified => "not-verified",
+        /// A release did not materialize: a conflict, a missing tag.
+        NotMaterialized => "not-materialized",
+    }
+}
+
+/// A problem reading a workspace file, in the one diagnostic shape, with the pages it affects.
+/// Serialized flat: `{scope, severity, code, message, file, location, help}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SiteError {
     /// Which pages it affects: `releases` (manifest, verify), `advisories` (triage), `lifecycle`.
     pub scope: String,
-    /// The file.
-    pub file: String,
-    /// The error, with line and column when known.
-    pub message: String,
+    /// The finding: the file (relative to the workspace once public), the code, the message.
+    #[serde(flatten)]
+    pub diagnostic: Diagnostic,
+}
+
+impl SiteError {
+    /// An error about `file`, shown on the pages of `scope`.
+    pub fn new(
+        scope: &str,
+        code: SiteCode,
+        file: impl Into<PathBuf>,
+        message: impl Into<String>,
+    ) -> SiteError {
+        SiteError {
+            scope: scope.to_string(),
+            diagnostic: Diagnostic::new(
+                klts_core::diag::Severity::Error,
+                code,
+                file,
+                None,
+                message,
+            ),
+        }
+    }
 }
 
 /// A minor line.
@@ -485,21 +524,23 @@ fn build_with(
         if manifest.is_file() {
             match Workspace::open(dir, cache_dir) {
                 Ok(w) => ws = Some(w),
-                Err(e) => errors.push(SiteError {
-                    scope: "releases".into(),
-                    file: manifest.display().to_string(),
-                    message: e.to_string(),
-                }),
+                Err(e) => errors.push(SiteError::new(
+                    "releases",
+                    SiteCode::ManifestUnreadable,
+                    &manifest,
+                    e.to_string(),
+                )),
             }
         }
         let triage_path = dir.join(TRIAGE_FILE);
         match Triage::load(&triage_path) {
             Ok(t) => triage = t,
-            Err(e) => errors.push(SiteError {
-                scope: "advisories".into(),
-                file: triage_path.display().to_string(),
-                message: e.to_string(),
-            }),
+            Err(e) => errors.push(SiteError::new(
+                "advisories",
+                SiteCode::TriageUnreadable,
+                &triage_path,
+                e.to_string(),
+            )),
         }
     }
     if let Some(w) = &ws {
@@ -514,10 +555,11 @@ fn build_with(
             Ok(f) => {
                 // The release pages say "not yet verified"; the why is the operator's.
                 for r in f.verify.releases.iter().filter(|r| r.commit.is_none()) {
-                    operator_problems.push(SiteError {
-                        scope: "releases".into(),
-                        file: w.manifest.path.display().to_string(),
-                        message: format!(
+                    operator_problems.push(SiteError::new(
+                        "releases",
+                        SiteCode::NotMaterialized,
+                        &w.manifest.path,
+                        format!(
                             "{} did not materialize ({}): {}",
                             r.release,
                             klts_forge::verify::status_word(r.status),
@@ -529,27 +571,29 @@ fn build_with(
                                     .map(|c| format!("patch `{}` does not apply", c.patch)))
                                 .unwrap_or_default()
                         ),
-                    });
+                    ));
                 }
                 facts = Some(f);
             }
             Err(e) => {
                 // No facts from the mirror (none yet, or unreachable): the release pages say
                 // "not yet verified"; the why, with the machine's paths, is the operator's.
-                operator_problems.push(SiteError {
-                    scope: "releases".into(),
-                    file: w.manifest.path.display().to_string(),
-                    message: e.to_string(),
-                });
+                operator_problems.push(SiteError::new(
+                    "releases",
+                    SiteCode::NotVerified,
+                    &w.manifest.path,
+                    e.to_string(),
+                ));
                 // Still show every release the manifest defines, from the manifest alone
                 // (the same facts `klts vulns` falls back to), rather than none.
                 match klts_vuln::facts::manifest_workspace_facts(w) {
                     Ok(f) => facts = Some(f),
-                    Err(e) => errors.push(SiteError {
-                        scope: "releases".into(),
-                        file: w.manifest.path.display().to_string(),
-                        message: e.to_string(),
-                    }),
+                    Err(e) => errors.push(SiteError::new(
+                        "releases",
+                        SiteCode::ManifestUnreadable,
+                        &w.manifest.path,
+                        e.to_string(),
+                    )),
                 }
             }
         }
@@ -588,11 +632,12 @@ fn build_with(
                 policy = p;
             }
             Err(e) if e.starts_with(&lifecycle_path.display().to_string()) => {
-                errors.push(SiteError {
-                    scope: "lifecycle".into(),
-                    file: lifecycle_path.display().to_string(),
-                    message: e,
-                })
+                errors.push(SiteError::new(
+                    "lifecycle",
+                    SiteCode::LifecycleUnreadable,
+                    &lifecycle_path,
+                    e,
+                ))
             }
             // A broken manifest is reported once, with the releases.
             Err(_) => {}
@@ -854,8 +899,9 @@ fn build_with(
     // Public errors name workspace files relative to the workspace, never the machine's paths.
     if let Some(dir) = workspace {
         for e in &mut errors {
-            e.file = relative_to(dir, &e.file);
-            e.message = relative_to(dir, &e.message);
+            let d = &mut e.diagnostic;
+            d.file = PathBuf::from(relative_to(dir, &d.file.display().to_string()));
+            d.message = relative_to(dir, &d.message);
         }
     }
     SiteData {
@@ -1026,5 +1072,27 @@ mod tests {
             "{:?}",
             v.apt
         );
+    }
+
+    /// A site error is a diagnostic with a scope, and its JSON keeps the keys the API had
+    /// (`scope`, `file`, `message`) beside the code.
+    #[test]
+    fn site_errors_are_diagnostics_with_the_old_keys() {
+        let e = SiteError::new(
+            "advisories",
+            SiteCode::TriageUnreadable,
+            "triage.yml",
+            "triage.yml:2:3: invalid YAML",
+        );
+        assert_eq!(
+            e.diagnostic.to_string(),
+            "triage.yml: error[triage-unreadable]: triage.yml:2:3: invalid YAML"
+        );
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["scope"], "advisories");
+        assert_eq!(json["file"], "triage.yml");
+        assert_eq!(json["message"], "triage.yml:2:3: invalid YAML");
+        assert_eq!(json["code"], "triage-unreadable");
+        assert_eq!(json["severity"], "error");
     }
 }

@@ -268,7 +268,7 @@ impl Server {
             Ok(Ok(program)) => {
                 for site in program.workspaces() {
                     for e in site.errors.iter().chain(&site.operator_problems) {
-                        tracing::warn!("{}: {}", e.file, e.message);
+                        tracing::warn!("{}", e.diagnostic);
                     }
                 }
                 let site = &program.main;

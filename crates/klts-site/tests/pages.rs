@@ -3,7 +3,9 @@
 //! writes and replaces a site.
 
 use klts_core::lifecycle::{Date, LineStatus};
-use klts_site::data::{self, AdvisoryRef, PatchView, ReleaseView, SiteConfig, SiteData, SiteError};
+use klts_site::data::{
+    self, AdvisoryRef, PatchView, ReleaseView, SiteCode, SiteConfig, SiteData, SiteError,
+};
 use klts_site::export::{self, write_site};
 use klts_site::pages::{all_paths, render, Response, CSS, HTML, JS, JSON, SVG};
 use klts_vuln::report::{AdvisorySummary, MatrixRow};
@@ -239,21 +241,24 @@ fn synthetic_site() -> &'static SiteData {
             .push("javascript:alert(1)".into());
         site.workspace = true;
         site.errors = vec![
-            SiteError {
-                scope: "releases".into(),
-                file: "releases.yml".into(),
-                message: "3:7: bad <release> & \"worse\"".into(),
-            },
-            SiteError {
-                scope: "advisories".into(),
-                file: "triage.yml".into(),
-                message: "advisory-scope-error <script>".into(),
-            },
-            SiteError {
-                scope: "lifecycle".into(),
-                file: "lifecycle.yml".into(),
-                message: "lifecycle-scope-error".into(),
-            },
+            SiteError::new(
+                "releases",
+                SiteCode::ManifestUnreadable,
+                "releases.yml",
+                "3:7: bad <release> & \"worse\"",
+            ),
+            SiteError::new(
+                "advisories",
+                SiteCode::TriageUnreadable,
+                "triage.yml",
+                "advisory-scope-error <script>",
+            ),
+            SiteError::new(
+                "lifecycle",
+                SiteCode::LifecycleUnreadable,
+                "lifecycle.yml",
+                "lifecycle-scope-error",
+            ),
         ];
         site
     })

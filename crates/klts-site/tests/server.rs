@@ -738,14 +738,15 @@ fn a_broken_workspace_is_shown_then_rebuilt_live() {
     let err = broken
         .errors
         .iter()
-        .find(|e| e.file.ends_with("releases.yml"))
+        .find(|e| e.diagnostic.file.ends_with("releases.yml"))
         .unwrap_or_else(|| panic!("{:?}", broken.errors));
     // `…/releases.yml:LINE:COL: …`
     let at = err
+        .diagnostic
         .message
         .find("releases.yml:")
-        .unwrap_or_else(|| panic!("no file:line in {:?}", err.message));
-    let file_line: String = err.message[at..]
+        .unwrap_or_else(|| panic!("no file:line in {:?}", err.diagnostic.message));
+    let file_line: String = err.diagnostic.message[at..]
         .chars()
         .scan(0, |colons, c| {
             if c == ':' {
@@ -757,7 +758,7 @@ fn a_broken_workspace_is_shown_then_rebuilt_live() {
     assert!(
         file_line.len() > "releases.yml:".len(),
         "no line in {:?}",
-        err.message
+        err.diagnostic.message
     );
 
     let home = get(addr, "/");
@@ -768,11 +769,15 @@ fn a_broken_workspace_is_shown_then_rebuilt_live() {
         "the home page does not show {file_line:?}:\n{text}"
     );
     let fragment = "invalid YAML";
-    assert!(err.message.contains(fragment), "{:?}", err.message);
+    assert!(
+        err.diagnostic.message.contains(fragment),
+        "{:?}",
+        err.diagnostic.message
+    );
     assert!(
         text.contains(fragment),
         "the home page does not show the error {:?}:\n{text}",
-        err.message
+        err.diagnostic.message
     );
     // Everything else is still served.
     assert_eq!(get(addr, "/advisories/").status, 200);

@@ -69,17 +69,11 @@ pub fn run_build(
     let mut problems = false;
     for site in program.workspaces() {
         for e in &site.errors {
-            eprintln!(
-                "warning: {}: {} (shown on the {} pages)",
-                e.file, e.message, e.scope
-            );
+            eprintln!("{} (shown on the {} pages)", e.diagnostic, e.scope);
         }
         // Why releases are "not yet verified" on the pages: the operator's detail, not public.
         for e in &site.operator_problems {
-            eprintln!(
-                "warning: {}: {} (not shown on the pages)",
-                e.file, e.message
-            );
+            eprintln!("{} (not shown on the pages)", e.diagnostic);
         }
         problems |= !site.errors.is_empty() || !site.operator_problems.is_empty();
     }

@@ -382,29 +382,32 @@ pub(super) fn release_line(name: &str) -> Option<MinorLine> {
     Version::parse(name).ok().map(|v| v.line())
 }
 
+/// The matrix filtered by [`klts_vuln::report::MatrixFilter`]'s rule, the one `klts vulns
+/// matrix` applies.
 pub(super) fn filter_matrix<'a>(site: &'a SiteData, f: &Filters) -> MatrixView<'a> {
+    let rule = klts_vuln::report::MatrixFilter {
+        min_severity: f.severity,
+        lines: f.lines.clone(),
+        statuses: f.statuses.clone(),
+        all: false,
+    };
     let columns: Vec<usize> = site
         .matrix
         .releases
         .iter()
         .enumerate()
-        .filter(|(_, r)| {
-            f.lines.is_empty() || release_line(r).is_some_and(|l| f.lines.contains(&l))
-        })
+        .filter(|(_, r)| rule.keeps_line(release_line(r)))
         .map(|(i, _)| i)
         .collect();
     let rows = site
         .matrix
         .rows
         .iter()
-        .filter(|row| f.severity.is_none_or(|min| row.advisory.severity >= min))
         .filter(|row| {
-            let cells = columns.iter().filter_map(|&i| row.cells.get(i));
-            if f.statuses.is_empty() {
-                cells.clone().any(|c| c.status != StatusKind::NotAffected)
-            } else {
-                cells.clone().any(|c| f.statuses.contains(&c.status))
-            }
+            rule.keeps_row(
+                row.advisory.severity,
+                columns.iter().filter_map(|&i| row.cells.get(i)),
+            )
         })
         .collect();
     MatrixView { columns, rows }

@@ -48,7 +48,7 @@ pub(super) fn home(site: &Site<'_>) -> Html {
     let supported: Vec<&LineView> = site
         .lines
         .iter()
-        .filter(|l| is_supported(&l.status))
+        .filter(|l| l.status.is_supported())
         .collect();
     if supported.is_empty() {
         html!(

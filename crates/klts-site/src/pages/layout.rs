@@ -222,7 +222,13 @@ pub(super) fn notices(site: &Site<'_>, errors: &[&SiteError]) -> Html {
     );
     html!(o, "<p>{}</p>\n<ul>\n", site.t(Msg::ProblemsText));
     for e in errors {
-        html!(o, "<li><code>{}</code>: {}</li>\n", &e.file, &e.message);
+        let d = &e.diagnostic;
+        html!(
+            o,
+            "<li><code>{}</code>: {}</li>\n",
+            &d.file.display().to_string(),
+            &d.message
+        );
     }
     o.push_str("</ul>\n</aside>\n");
     o

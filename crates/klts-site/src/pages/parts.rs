@@ -6,19 +6,15 @@ pub(super) fn phase_name(st: &LineStatus) -> String {
     st.phase.to_string().to_ascii_lowercase()
 }
 
-pub(super) fn is_supported(st: &LineStatus) -> bool {
-    matches!(phase_name(st).as_str(), "community" | "lts")
-}
-
-/// The catalogue key of a phase's badge, `None` for a phase without one.
+/// The catalogue key of a phase's badge.
 pub(super) fn phase_msg(st: &LineStatus) -> Option<Msg> {
-    match phase_name(st).as_str() {
-        "community" => Some(Msg::PhaseCommunity),
-        "lts" => Some(Msg::PhaseLts),
-        "eol" => Some(Msg::PhaseEol),
-        "upcoming" => Some(Msg::PhaseUpcoming),
-        _ => None,
-    }
+    use klts_core::lifecycle::Phase;
+    Some(match st.phase {
+        Phase::Community => Msg::PhaseCommunity,
+        Phase::Lts => Msg::PhaseLts,
+        Phase::Eol => Msg::PhaseEol,
+        Phase::Upcoming => Msg::PhaseUpcoming,
+    })
 }
 
 pub(super) fn phase_badge(site: &Site<'_>, st: &LineStatus) -> Html {

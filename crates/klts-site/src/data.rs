@@ -47,12 +47,14 @@ pub struct SiteConfig {
     pub offline: bool,
 }
 
-impl Default for SiteConfig {
-    fn default() -> Self {
+impl SiteConfig {
+    /// The portal of `date` with klts.io's addresses, offline. The day is the caller's: the
+    /// CLI passes its run's day (or `--date`), so that no library code reads the clock.
+    pub fn on(date: Date) -> SiteConfig {
         SiteConfig {
             package_url: "https://packages.klts.io".into(),
             image_repository: "ghcr.io/klts-io/kubernetes-lts".into(),
-            date: Date::today(),
+            date,
             lts_years: None,
             offline: true,
         }
@@ -1017,7 +1019,7 @@ mod tests {
     /// section and the apt sources line cannot drift from what `klts publish` serves.
     #[test]
     fn install_lines_name_the_products_packages() {
-        let config = SiteConfig::default();
+        let config = SiteConfig::on(Date::today());
         let c = install(
             "v1.3.10-lts.1",
             Some("1.3"),

@@ -307,7 +307,12 @@ mod tests {
 
     fn site(product: Product) -> SiteData {
         let db = Arc::new(Database::default());
-        let mut s = data::build(None, None, db, &SiteConfig::default());
+        let mut s = data::build(
+            None,
+            None,
+            db,
+            &SiteConfig::on(klts_core::lifecycle::Date::today()),
+        );
         s.product_kind = product;
         s
     }

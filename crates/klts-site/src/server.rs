@@ -56,6 +56,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
+use klts_core::lifecycle::Date;
 use klts_vuln::db::Database;
 use std::collections::HashMap;
 use std::future::Future;
@@ -135,18 +136,26 @@ pub struct ServerConfig {
     pub poll: Duration,
     /// Timeouts, the connection cap and request size limits.
     pub limits: Limits,
+    /// Where a long-running server learns the day: when set, every poll asks it, a new day
+    /// rebuilds the data (phases and days left move on at midnight, UTC) and it replaces
+    /// `site.date`. The CLI passes the system clock unless `--date` fixes the day; the library
+    /// never reads the clock itself.
+    pub today: Option<fn() -> Date>,
 }
 
-impl Default for ServerConfig {
-    fn default() -> Self {
+impl ServerConfig {
+    /// A server on 127.0.0.1:8080 for `site`, with the default poll and limits and a fixed day
+    /// (`site.date`).
+    pub fn new(site: SiteConfig) -> ServerConfig {
         ServerConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             workspace: None,
             also: Vec::new(),
             cache_dir: None,
-            site: SiteConfig::default(),
+            site,
             poll: Duration::from_secs(1),
             limits: Limits::default(),
+            today: None,
         }
     }
 }
@@ -252,13 +261,16 @@ impl Server {
     /// previous data stays; returns whether new data was published.
     pub async fn rebuild(&self) -> bool {
         let c = &self.shared.config;
-        let (ws, also, cache, site_config, db) = (
+        let (ws, also, cache, mut site_config, db) = (
             c.workspace.clone(),
             c.also.clone(),
             c.cache_dir.clone(),
             c.site.clone(),
             self.shared.db.clone(),
         );
+        if let Some(today) = c.today {
+            site_config.date = today();
+        }
         let started = Instant::now();
         let built = tokio::task::spawn_blocking(move || {
             Program::build(ws.as_deref(), &also, cache.as_deref(), db, &site_config)
@@ -308,11 +320,13 @@ impl Server {
         let c = &self.shared.config;
         let ws: Vec<PathBuf> = c.workspace.iter().chain(&c.also).cloned().collect();
         let mut built = fingerprint(ws.clone()).await;
+        let day = || c.today.map(|f| f());
+        let mut built_day = day();
         tokio::select! {
             _ = self.rebuild() => {}
             _ = stopped(&mut stop) => return,
         }
-        if ws.is_empty() {
+        if ws.is_empty() && c.today.is_none() {
             return;
         }
         let poll = self.shared.config.poll.max(Duration::from_millis(10));
@@ -321,6 +335,16 @@ impl Server {
             tokio::select! {
                 _ = tokio::time::sleep(poll) => {}
                 _ = stopped(&mut stop) => return,
+            }
+            // A new day changes what the pages say (phases, days left) with no file changed.
+            if day() != built_day {
+                tracing::info!("a new day; rebuilding the portal data");
+                built_day = day();
+                tokio::select! {
+                    _ = self.rebuild() => {}
+                    _ = stopped(&mut stop) => return,
+                }
+                continue;
             }
             let now = fingerprint(ws.clone()).await;
             if now == built {

@@ -583,7 +583,7 @@ fn pages_in_a_real_browser() {
     let site_config = SiteConfig {
         offline: false,
         date,
-        ..SiteConfig::default()
+        ..SiteConfig::on(klts_core::lifecycle::Date::today())
     };
     let db = Arc::new(klts_vuln::sources::load(None).expect("embedded advisory data"));
 
@@ -606,6 +606,7 @@ fn pages_in_a_real_browser() {
         site: site_config,
         poll: Duration::from_secs(1),
         limits: Default::default(),
+        today: None,
     };
     let (addr, shutdown, thread) = bind_and_spawn(config, db).expect("start the server");
     wait_ready(addr);
@@ -757,7 +758,12 @@ fn static_search_filters_in_a_real_browser() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("public");
     let db = Arc::new(klts_vuln::sources::load(None).expect("embedded advisory data"));
-    let site = data::build(None, None, db, &SiteConfig::default());
+    let site = data::build(
+        None,
+        None,
+        db,
+        &SiteConfig::on(klts_core::lifecycle::Date::today()),
+    );
     klts_site::export::write_site(&site, &out).unwrap();
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -437,6 +437,7 @@ fn the_server_serves_every_product() {
             site: config(),
             poll: Duration::from_secs(60),
             limits: Default::default(),
+            today: None,
         },
         db(),
     )

@@ -213,7 +213,9 @@ impl Drop for Running {
 
 fn site_config() -> SiteConfig {
     static CONFIG: OnceLock<SiteConfig> = OnceLock::new();
-    CONFIG.get_or_init(SiteConfig::default).clone()
+    CONFIG
+        .get_or_init(|| SiteConfig::on(klts_core::lifecycle::Date::today()))
+        .clone()
 }
 
 fn config() -> ServerConfig {
@@ -225,6 +227,7 @@ fn config() -> ServerConfig {
         site: site_config(),
         poll: Duration::from_millis(100),
         limits: Default::default(),
+        today: None,
     }
 }
 
@@ -1051,4 +1054,38 @@ fn shutdown_is_not_held_up_by_a_half_sent_request() {
         .unwrap();
     let mut rest = Vec::new();
     let _ = half.read_to_end(&mut rest);
+}
+
+/// A server that runs past midnight describes the new day: its day source is asked at every
+/// poll and a new day rebuilds the data, with no file changed.
+#[test]
+fn a_new_day_rebuilds_the_data() {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static DAY: AtomicI64 = AtomicI64::new(0);
+    fn today() -> klts_core::lifecycle::Date {
+        klts_core::lifecycle::Date::from_days(DAY.load(Ordering::SeqCst))
+    }
+    let first = klts_core::lifecycle::Date::parse("2026-11-30").unwrap();
+    DAY.store(first.to_days(), Ordering::SeqCst);
+    let server = Running::start(ServerConfig {
+        today: Some(today),
+        ..config()
+    });
+    let generated = |addr| {
+        let r = get(addr, "/api/v1/index.json");
+        assert_eq!(r.status, 200);
+        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        v["generated"].as_str().unwrap().to_string()
+    };
+    assert_eq!(generated(server.addr), "2026-11-30");
+    DAY.store(first.to_days() + 1, Ordering::SeqCst);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while generated(server.addr) != "2026-12-01" {
+        assert!(
+            Instant::now() < deadline,
+            "still {}",
+            generated(server.addr)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

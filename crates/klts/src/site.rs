@@ -132,6 +132,11 @@ pub fn run_serve(hi: &HiArgs, addr: SocketAddr, portal: &PortalArgs) -> Result<u
         site: portal.config(true, hi.today()),
         poll: std::time::Duration::from_secs(1),
         limits: klts_site::server::Limits::default(),
+        // The day moves on while the server runs, unless --date fixes it.
+        today: portal
+            .date
+            .is_none()
+            .then_some(klts_core::lifecycle::Date::today as fn() -> _),
     };
     klts_site::server::run_blocking(config, db).map_err(|e| Failure {
         code: 2,

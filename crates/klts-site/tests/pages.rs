@@ -2,7 +2,7 @@
 //! unknown things are 404, bad filters 400, output is deterministic, and the static build
 //! writes and replaces a site.
 
-use klts_core::lifecycle::{Date, LineStatus};
+use klts_core::lifecycle::Date;
 use klts_site::data::{
     self, AdvisoryRef, PatchView, ReleaseView, SiteCode, SiteConfig, SiteData, SiteError,
 };

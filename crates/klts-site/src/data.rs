@@ -270,6 +270,11 @@ pub struct SiteData {
     pub config: SiteConfig,
     /// The newest date in the advisory data.
     pub advisories_as_of: String,
+    /// The day of [`SiteData::advisories_as_of`] (`2024-08-16`), for pages to show in their
+    /// language; empty when unknown.
+    pub advisories_newest_day: String,
+    /// The newest Go database entry of [`SiteData::advisories_as_of`], when there is one.
+    pub advisories_newest_id: Option<String>,
     /// The advisory database (for `/api/v1/status/<version>` on any version).
     #[serde(skip)]
     pub db: std::sync::Arc<Database>,
@@ -923,6 +928,8 @@ fn build_with(
         operator_problems,
         config: config.clone(),
         advisories_as_of: advisories_as_of(db),
+        advisories_newest_day: newest_day(),
+        advisories_newest_id: newest_go_id(db),
         db: shared,
         // Every release's facts, stages too: `/api/v1/status/<stage>` still answers.
         facts: all_facts,
@@ -956,27 +963,33 @@ fn relative_to(dir: &Path, text: &str) -> String {
 /// newest id of the database (the Go database copy carries placeholder dates, so its ids say
 /// more than its dates).
 fn advisories_as_of(db: &Database) -> String {
+    let date = newest_day();
+    match newest_go_id(db) {
+        Some(id) => format!("{date} (newest dated record); newest entry {id}"),
+        None => date,
+    }
+}
+
+/// The day of the newest dated record of the embedded snapshot.
+fn newest_day() -> String {
     let date = klts_vuln::snapshot::Snapshot::embedded()
         .map(|s| s.generated_from.newest_modified)
         .unwrap_or_default();
+    date.get(..10).unwrap_or(&date).to_string()
+}
+
+/// The newest `GO-YYYY-NNNN` id of the database.
+fn newest_go_id(db: &Database) -> Option<String> {
     let key = |id: &str| -> Option<(u32, u32)> {
         let mut parts = id.strip_prefix("GO-")?.split('-');
         Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
     };
-    let newest = db
-        .advisories
+    db.advisories
         .iter()
         .flat_map(|a| a.ids())
         .filter_map(|id| key(id).map(|k| (k, id)))
         .max()
-        .map(|(_, id)| id.to_string());
-    match newest {
-        Some(id) => format!(
-            "{} (newest dated record); newest entry {id}",
-            date.get(..10).unwrap_or(&date)
-        ),
-        None => date,
-    }
+        .map(|(_, id)| id.to_string())
 }
 
 /// The lifecycle of a workspace: [`klts_forge::activity::workspace_lifecycle`], the one rule

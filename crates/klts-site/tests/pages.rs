@@ -1041,8 +1041,18 @@ fn pages_show_what_they_should() {
     );
     assert!(home.contains("bad &lt;release&gt; &amp; &quot;worse&quot;"));
     assert!(home.contains("lifecycle-scope-error"));
-    assert!(home.contains("Generated on 2022-06-01"));
-    assert!(home.contains(&format!("advisory data as of {}", site.advisories_as_of)));
+    assert!(home.contains("Generated on <span class=\"date\">2022-06-01</span>"));
+    let as_of = match &site.advisories_newest_id {
+        Some(id) => format!(
+            "advisory data as of <span class=\"date\">{}</span> (newest dated record); newest entry {id}",
+            site.advisories_newest_day
+        ),
+        None => format!(
+            "advisory data as of <span class=\"date\">{}</span>",
+            site.advisories_newest_day
+        ),
+    };
+    assert!(home.contains(&as_of), "{as_of}");
     // Error scopes.
     assert!(text(&get(site, "/releases/")).contains("bad &lt;release&gt;"));
     assert!(!text(&get(site, "/releases/")).contains("advisory-scope-error"));
@@ -2107,4 +2117,88 @@ fn chinese_search_finds_what_the_page_shows() {
         en.contains("<a class=\"lang-switch\" href=\"/zh/search/?q=cve%202021\""),
         "{en}"
     );
+}
+
+/// Up to 60 bytes before and 20 after `i`, on character boundaries.
+fn context(body: &str, i: usize) -> &str {
+    let mut a = i.saturating_sub(60);
+    while !body.is_char_boundary(a) {
+        a -= 1;
+    }
+    let mut b = (i + 20).min(body.len());
+    while !body.is_char_boundary(b) {
+        b += 1;
+    }
+    &body[a..b]
+}
+
+/// A day in the text of a page is one unbreakable token (`<span class="date">`), so a phone
+/// never breaks `2024-01-13` at its hyphens: checked on every page in both languages, outside
+/// markup, code, the head and the chart (which draws its own text).
+#[test]
+fn days_in_the_text_never_break() {
+    let site = synthetic_site();
+    let is_day = |b: &[u8]| {
+        b.len() == 10
+            && b.iter().enumerate().all(|(i, c)| {
+                if i == 4 || i == 7 {
+                    *c == b'-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            })
+    };
+    let mut checked = 0;
+    let mut bare = Vec::new();
+    for path in all_paths(site)
+        .into_iter()
+        .filter(|p| p.ends_with('/') && !p.contains("/api/"))
+    {
+        let body = text(&render(site, &path, ""));
+        let Some(start) = body.find("<body") else {
+            continue;
+        };
+        let bytes = body.as_bytes();
+        let (mut i, mut skip) = (start, 0usize);
+        while i + 10 <= bytes.len() {
+            let rest = &body[i..];
+            if rest.starts_with('<') {
+                for (open, close) in [("<svg", "</svg>"), ("<code", "</code>"), ("<pre", "</pre>")]
+                {
+                    if rest.starts_with(open) {
+                        skip = rest.find(close).map_or(bytes.len(), |e| i + e);
+                    }
+                }
+                // Past the tag itself (attributes may hold days: datetime, hrefs).
+                i += rest.find('>').map_or(bytes.len(), |e| e + 1);
+                continue;
+            }
+            if i < skip {
+                i += rest.chars().next().map_or(1, char::len_utf8);
+                continue;
+            }
+            // A day inside a URL or a name (`/2022-10-17-git-…`) is not a day of the text.
+            let boundary = i == 0
+                || !(bytes[i - 1].is_ascii_alphanumeric() || b"/-._".contains(&bytes[i - 1]));
+            if boundary
+                && is_day(&bytes[i..i + 10])
+                && bytes.get(i + 10).is_none_or(|c| !c.is_ascii_digit())
+            {
+                checked += 1;
+                if !body[..i].ends_with("<span class=\"date\">") {
+                    bare.push(format!("{path}: a bare day at …{}…", context(&body, i)));
+                }
+                i += 10;
+                continue;
+            }
+            i += rest.chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    assert!(
+        bare.is_empty(),
+        "{} bare days:\n{}",
+        bare.len(),
+        bare.join("\n")
+    );
+    assert!(checked > 100, "only {checked} days seen");
 }

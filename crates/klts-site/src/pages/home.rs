@@ -54,7 +54,7 @@ pub(super) fn home(site: &Site<'_>) -> Html {
         html!(
             o,
             "<p class=\"empty\">{}</p>\n",
-            tr!(site, NoLineSupportedOn, date = site.date.to_string())
+            tr!(site, NoLineSupportedOn, date = date(&site.date))
         );
     } else {
         table_start(
@@ -107,7 +107,7 @@ pub(super) fn home(site: &Site<'_>) -> Html {
             base = base,
             count = site.lines.len(),
             supported = supported.len(),
-            date = site.date.to_string()
+            date = date(&site.date)
         )
     );
     let n = site.releases.len();

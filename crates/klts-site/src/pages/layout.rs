@@ -154,15 +154,15 @@ pub(super) fn layout(site: &Site<'_>, p: Page<'_>) -> Html {
     o.push(notices(site, &p.errors));
     o.push(p.body);
     o.push_str("</main>\n<footer class=\"site-footer\">\n<p>");
-    let as_of = if site.advisories_as_of.is_empty() {
-        site.t(Msg::Unknown)
-    } else {
-        Html::text(&site.advisories_as_of)
+    let as_of = match (&site.advisories_newest_day, &site.advisories_newest_id) {
+        (day, _) if day.is_empty() => site.t(Msg::Unknown),
+        (day, Some(id)) => tr!(site, AdvisoriesAsOf, day = date(day), id = id.as_str()),
+        (day, None) => date(day),
     };
     o.push(tr!(
         site,
         FooterGenerated,
-        date = site.date.to_string(),
+        date = date(&site.date),
         as_of = as_of,
         api = api,
         base = base

@@ -70,7 +70,7 @@ pub(super) fn lifecycle_page(site: &Site<'_>) -> Html {
             site,
             LifecycleLead,
             product = product_name(site),
-            date = site.date.to_string()
+            date = date(&site.date)
         )
     );
     // Two layouts of the same chart, one shown per screen width (style.css): scaled down to a

@@ -40,7 +40,7 @@ pub(super) fn lines_page(site: &Site<'_>) -> Html {
             site,
             LinesLead,
             product = product_name(site),
-            date = site.date.to_string()
+            date = date(&site.date)
         )
     );
     if site.lines.is_empty() {
@@ -76,7 +76,7 @@ pub(super) fn line_page(site: &Site<'_>, l: &LineView) -> Html {
         o,
         "<dt>{}</dt><dd>{}</dd>\n",
         site.t(Msg::ColReleased),
-        &st.released.to_string()
+        date(&st.released)
     );
     html!(
         o,
@@ -109,7 +109,7 @@ pub(super) fn line_page(site: &Site<'_>, l: &LineView) -> Html {
                 site,
                 ReleaseOnDate,
                 release = &a.release,
-                date = a.date.to_string()
+                date = date(&a.date)
             )
         );
     }

@@ -129,9 +129,15 @@ pub(super) fn end_date(
     }
 }
 
+/// A day in running text or a cell: one unbreakable token (`.date` is `white-space: nowrap`),
+/// so that a phone never breaks `2024-01-13` at its hyphens.
+pub(super) fn date<D: fmt::Display>(d: &D) -> Html {
+    markup!("<span class=\"date\">{}</span>", &d.to_string())
+}
+
 pub(super) fn opt_date<D: fmt::Display>(d: &Option<D>) -> Html {
     match d {
-        Some(d) => markup!("<span class=\"date\">{}</span>", &d.to_string()),
+        Some(d) => date(d),
         None => "—".into(),
     }
 }

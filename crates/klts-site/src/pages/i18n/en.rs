@@ -18,6 +18,7 @@ pub fn text(msg: Msg) -> &'static str {
         Msg::SearchPlaceholder => "CVE, release, line…",
         Msg::MetaDescription => "KLTS, {product} Long Term Support: {title}",
         Msg::Unknown => "unknown",
+        Msg::AdvisoriesAsOf => "{day} (newest dated record); newest entry {id}",
         Msg::FooterGenerated => "Generated on {date} · advisory data as of {as_of} · <a href=\"{api}/index.json\">JSON API</a> · <a href=\"{base}/search/\">Index</a>",
         Msg::FooterAbout => "KLTS: {product} Long Term Support. This site uses no JavaScript, cookies or external resources.",
         Msg::ProblemsLabel => "Problems",

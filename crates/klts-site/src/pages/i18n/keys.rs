@@ -48,6 +48,8 @@ keys! {
     Unknown,
     /// English: "Generated on {date} · advisory data as of {as_of} · <a href=\"{api}/index.json\">JSON API</a> · <a
     FooterGenerated,
+    /// English: "{day} (newest dated record); newest entry {id}"
+    AdvisoriesAsOf,
     /// English: "KLTS: {product} Long Term Support. This site uses no JavaScript, cookies or external resources."
     FooterAbout,
     /// English: "Problems"

@@ -18,6 +18,7 @@ pub fn text(msg: Msg) -> &'static str {
         Msg::SearchPlaceholder => "CVE、发布版本、版本线…",
         Msg::MetaDescription => "KLTS，{product} 长期支持：{title}",
         Msg::Unknown => "未知",
+        Msg::AdvisoriesAsOf => "{day}（最新的带日期记录）；最新条目 {id}",
         Msg::FooterGenerated => "生成于 {date} · 安全公告数据截至 {as_of} · <a href=\"{api}/index.json\">JSON API</a> · <a href=\"{base}/search/\">索引</a>",
         Msg::FooterAbout => "KLTS：{product} 长期支持。本站不使用 JavaScript、Cookie 或任何外部资源。",
         Msg::ProblemsLabel => "问题",

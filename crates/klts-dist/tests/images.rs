@@ -19,21 +19,7 @@ use std::time::{Duration, Instant};
 
 const RELEASE: &str = "v1.0.1-lts.1";
 
-fn tool(path: &str, package: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(path);
-    if p.is_file() {
-        return Some(p);
-    }
-    let ci = klts_testkit::under_ci();
-    assert!(
-        !ci,
-        "{path} is missing under CI: .ci/run installs Debian's `{package}` package"
-    );
-    eprintln!(
-        "SKIPPED: {path} not found (apt-get install {package}); set CI=true to make this a failure"
-    );
-    None
-}
+use klts_testkit::require as tool;
 
 fn tools() -> bool {
     tool("/usr/bin/skopeo", "skopeo").is_some()

@@ -404,7 +404,7 @@ pub fn write_key_files(
 }
 
 /// The signature time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now, from the
-/// command's [`BuildTime`] (the same time as [`crate::publish::metadata_time`]).
+/// command's [`BuildTime`](klts_core::time::BuildTime) (the same time as [`crate::publish::metadata_time`]).
 pub fn signature_time(
     time: &klts_core::time::BuildTime,
 ) -> Result<u32, klts_core::time::TimeError> {

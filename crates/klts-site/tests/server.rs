@@ -373,10 +373,10 @@ fn klts_io_addresses_are_redirected() {
     assert_eq!(get(addr, "/docs/nothing/at/all/here/").status, 404);
 }
 
-/// gzip when asked for, as its own representation: the bytes decompress to the page, the ETag
-/// differs and revalidates on its own; `q=0` and no header get the identity body.
+/// Brotli or gzip when asked for, each its own representation: the bytes decompress to the
+/// page, the ETag differs and revalidates on its own; `q=0` and no header get the identity body.
 #[test]
-fn gzip_when_accepted_with_its_own_etag() {
+fn compressed_when_accepted_with_its_own_etag() {
     use std::io::Read as _;
     let (addr, _) = shared();
     let plain = get(addr, "/advisories/");
@@ -386,10 +386,14 @@ fn gzip_when_accepted_with_its_own_etag() {
         addr,
         "GET",
         "/advisories/",
-        &[("Accept-Encoding", "br;q=1, gzip;q=0.8")],
+        &[("Accept-Encoding", "br;q=0.5, gzip;q=0.8")],
     );
     assert_eq!(z.status, 200);
-    assert_eq!(z.header("content-encoding"), Some("gzip"));
+    assert_eq!(
+        z.header("content-encoding"),
+        Some("gzip"),
+        "gzip ranked higher"
+    );
     assert_eq!(z.header("vary"), Some("Accept-Encoding"));
     assert!(
         z.body.len() < plain.body.len() / 3,
@@ -419,6 +423,41 @@ fn gzip_when_accepted_with_its_own_etag() {
     );
     assert_eq!(refused.header("content-encoding"), None);
     assert_eq!(refused.body, plain.body);
+    // Brotli when ranked at least as high as gzip: smaller than gzip here, its own ETag.
+    let b = request(
+        addr,
+        "GET",
+        "/advisories/",
+        &[("Accept-Encoding", "gzip, deflate, br")],
+    );
+    assert_eq!(b.header("content-encoding"), Some("br"));
+    assert!(
+        b.body.len() < z.body.len(),
+        "{} vs {}",
+        b.body.len(),
+        z.body.len()
+    );
+    let mut unbrotlied = Vec::new();
+    brotli::Decompressor::new(&b.body[..], 4096)
+        .read_to_end(&mut unbrotlied)
+        .unwrap();
+    assert_eq!(unbrotlied, plain.body);
+    let betag = b.header("etag").unwrap().to_string();
+    assert!(betag != zetag && Some(betag.as_str()) != plain.header("etag"));
+    let again = request(
+        addr,
+        "GET",
+        "/advisories/",
+        &[("Accept-Encoding", "br"), ("If-None-Match", &betag)],
+    );
+    assert_eq!(again.status, 304);
+    let no_br = request(
+        addr,
+        "GET",
+        "/advisories/",
+        &[("Accept-Encoding", "br;q=0, *")],
+    );
+    assert_eq!(no_br.header("content-encoding"), Some("gzip"));
     // The endoflife.date-shaped cycles.
     let eol = get(addr, "/api/v1/eol.json");
     assert_eq!(eol.status, 200);

@@ -1340,52 +1340,6 @@ fn dump_synthetic_site() {
 // ---------------------------------------------------------------------------------------------
 // A small real workspace: a git upstream with two tags, patches, a manifest and triage.
 
-fn git(dir: &std::path::Path, args: &[&str], date: Option<&str>) -> String {
-    let mut cmd = std::process::Command::new("git");
-    cmd.current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Upstream Dev")
-        .env("GIT_AUTHOR_EMAIL", "dev@upstream.test")
-        .env("GIT_COMMITTER_NAME", "Upstream Dev")
-        .env("GIT_COMMITTER_EMAIL", "dev@upstream.test")
-        .env("LC_ALL", "C");
-    if let Some(d) = date {
-        cmd.env("GIT_AUTHOR_DATE", d).env("GIT_COMMITTER_DATE", d);
-    }
-    let out = cmd.output().expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-struct Upstream {
-    dir: std::path::PathBuf,
-    clock: std::cell::Cell<u64>,
-}
-
-impl Upstream {
-    fn write(&self, path: &str, content: &str) {
-        let p = self.dir.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, content).unwrap();
-    }
-    fn commit(&self, msg: &str) {
-        git(&self.dir, &["add", "-A"], None);
-        let t = 1_600_000_000 + 3600 * self.clock.get();
-        self.clock.set(self.clock.get() + 1);
-        git(
-            &self.dir,
-            &["commit", "-q", "--allow-empty", "-m", msg],
-            Some(&format!("@{t} +0000")),
-        );
-    }
-}
-
 fn go_mod(gogo: &str) -> String {
     format!(
         "module k8s.io/kubernetes\n\ngo 1.15\n\nrequire (\n\tgithub.com/gogo/protobuf {gogo}\n)\n"
@@ -1399,12 +1353,7 @@ fn modules_txt(gogo: &str) -> String {
 /// A workspace with v1.17.17-lts.1 (a patch named after CVE-2021-3121), v1.17.17-lts.2 (on
 /// top of it, plus a build fix), v1.18.20-lts.1; `triage` is written as triage.yml.
 fn workspace(tmp: &std::path::Path, triage: &str) -> std::path::PathBuf {
-    let up = Upstream {
-        dir: tmp.join("upstream"),
-        clock: std::cell::Cell::new(0),
-    };
-    std::fs::create_dir_all(&up.dir).unwrap();
-    git(&up.dir, &["init", "-q", "-b", "master"], None);
+    let up = klts_testkit::Repo::init(&tmp.join("upstream"));
     up.write("README.md", "kubernetes\n");
     up.write(
         "pkg/apis/generated.pb.go",
@@ -1414,36 +1363,24 @@ fn workspace(tmp: &std::path::Path, triage: &str) -> std::path::PathBuf {
         ("v1.17.17", "v1.3.1", "v1.15.10-1"),
         ("v1.18.20", "v1.3.2", "v1.15.15-1"),
     ] {
-        up.write("go.mod", &go_mod(gogo));
-        up.write("vendor/modules.txt", &modules_txt(gogo));
-        up.write("build/build-image/cross/VERSION", &format!("{go}\n"));
+        up.write("go.mod", go_mod(gogo));
+        up.write("vendor/modules.txt", modules_txt(gogo));
+        up.write("build/build-image/cross/VERSION", format!("{go}\n"));
         up.commit(&format!("Release {tag}"));
-        git(&up.dir, &["tag", tag], None);
+        up.tag(tag);
     }
-    git(
-        &up.dir,
-        &["checkout", "-q", "-b", "regen", "v1.17.17"],
-        None,
-    );
+    up.branch("regen", "v1.17.17");
     up.write(
         "pkg/apis/generated.pb.go",
         "package apis\n// one\n// skippy fix\n// three\n",
     );
     up.commit("Regenerate protobuf code with the skippy fix");
-    let regen = git(
-        &up.dir,
-        &["format-patch", "-M", "--stdout", "v1.17.17..HEAD"],
-        None,
-    );
-    git(&up.dir, &["checkout", "-q", "-b", "ci", "v1.17.17"], None);
+    let regen = up.format_patch("v1.17.17..HEAD");
+    up.branch("ci", "v1.17.17");
     up.write("README.md", "kubernetes (lts build)\n");
     up.commit("build: fix for old toolchains");
-    let ci = git(
-        &up.dir,
-        &["format-patch", "-M", "--stdout", "v1.17.17..HEAD"],
-        None,
-    );
-    git(&up.dir, &["checkout", "-q", "master"], None);
+    let ci = up.format_patch("v1.17.17..HEAD");
+    up.checkout("master");
 
     let ws = tmp.join("ws");
     std::fs::create_dir_all(ws.join("patches")).unwrap();

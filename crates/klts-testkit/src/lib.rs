@@ -9,9 +9,12 @@
 //! * [`git`], [`git_at`], [`git_output`] — the `git` CLI in a directory, isolated from the user's and the
 //!   system's configuration, with a fixed identity and the C locale, so that commit ids and
 //!   messages are the same on every machine.
+//! * [`Repo`] — a synthetic upstream built commit by commit, with deterministic, increasing
+//!   dates: the same inputs give the same commit ids in every crate's tests.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Whether the tests run under CI: `CI` is set to something other than empty, `0` or `false`.
 pub fn under_ci() -> bool {
@@ -98,6 +101,93 @@ pub fn git_output(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         cmd.env(k, v);
     }
     cmd.output().expect("run git")
+}
+
+/// A non-bare upstream repository built commit by commit (branch `master`), with author and
+/// committer dates one hour apart from `@1600000000`, so its commit ids are the same everywhere.
+pub struct Repo {
+    /// The working tree.
+    pub dir: PathBuf,
+    clock: AtomicUsize,
+}
+
+impl Repo {
+    /// `git init` in `dir` (created if needed).
+    pub fn init(dir: &Path) -> Repo {
+        std::fs::create_dir_all(dir).unwrap();
+        git(dir, &["init", "-q", "-b", "master"]);
+        Repo {
+            dir: dir.to_path_buf(),
+            clock: AtomicUsize::new(0),
+        }
+    }
+
+    /// Write a file of the working tree (its directories are created).
+    pub fn write(&self, path: &str, content: impl AsRef<[u8]>) {
+        let p = self.dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+
+    /// `git rm` a file.
+    pub fn remove(&self, path: &str) {
+        git(&self.dir, &["rm", "-q", path]);
+    }
+
+    /// `git mv` a file (the target's directories are created).
+    pub fn mv(&self, from: &str, to: &str) {
+        if let Some(parent) = Path::new(to).parent() {
+            std::fs::create_dir_all(self.dir.join(parent)).unwrap();
+        }
+        git(&self.dir, &["mv", from, to]);
+    }
+
+    /// Commit everything with the next date; returns the commit id.
+    pub fn commit(&self, message: &str) -> String {
+        git(&self.dir, &["add", "-A"]);
+        let t = 1_600_000_000 + 3600 * self.clock.fetch_add(1, Ordering::SeqCst);
+        git_at(
+            &self.dir,
+            &["commit", "-q", "--allow-empty", "-m", message],
+            &format!("@{t} +0000"),
+        );
+        git(&self.dir, &["rev-parse", "HEAD"])
+    }
+
+    /// A lightweight tag at HEAD.
+    pub fn tag(&self, name: &str) {
+        git(&self.dir, &["tag", name]);
+    }
+
+    /// `git checkout` a revision.
+    pub fn checkout(&self, rev: &str) {
+        git(&self.dir, &["checkout", "-q", rev]);
+    }
+
+    /// A new branch `name` from `from`, checked out.
+    pub fn branch(&self, name: &str, from: &str) {
+        git(&self.dir, &["checkout", "-q", "-b", name, from]);
+    }
+
+    /// `git format-patch --stdout` of a range (renames detected, binary diffs kept).
+    pub fn format_patch(&self, range: &str) -> Vec<u8> {
+        let out = git_output(
+            &self.dir,
+            &["format-patch", "-M", "--stdout", "--binary", range],
+            &[],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    /// The commit id of a revision.
+    pub fn rev(&self, rev: &str) -> String {
+        git(&self.dir, &["rev-parse", rev])
+    }
 }
 
 #[cfg(test)]

@@ -13,83 +13,9 @@ use std::sync::{Arc, Mutex};
 /// The isolated git runner of every crate's tests (klts-testkit).
 pub use klts_testkit::{git, git_output};
 
-/// A non-bare upstream repository we build commit by commit.
-pub struct Repo {
-    pub dir: PathBuf,
-    clock: AtomicUsize,
-}
-
-impl Repo {
-    pub fn init(dir: &Path) -> Repo {
-        std::fs::create_dir_all(dir).unwrap();
-        git(dir, &["init", "-q", "-b", "master"]);
-        Repo {
-            dir: dir.to_path_buf(),
-            clock: AtomicUsize::new(0),
-        }
-    }
-
-    pub fn write(&self, path: &str, content: impl AsRef<[u8]>) {
-        let p = self.dir.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, content).unwrap();
-    }
-
-    pub fn remove(&self, path: &str) {
-        git(&self.dir, &["rm", "-q", path]);
-    }
-
-    pub fn mv(&self, from: &str, to: &str) {
-        if let Some(parent) = Path::new(to).parent() {
-            std::fs::create_dir_all(self.dir.join(parent)).unwrap();
-        }
-        git(&self.dir, &["mv", from, to]);
-    }
-
-    /// Commit everything with a deterministic, increasing date.
-    pub fn commit(&self, message: &str) -> String {
-        git(&self.dir, &["add", "-A"]);
-        let t = 1_600_000_000 + 3600 * self.clock.fetch_add(1, Ordering::SeqCst);
-        let date = format!("@{t} +0000");
-        let out = git_output(
-            &self.dir,
-            &["commit", "-q", "--allow-empty", "-m", message],
-            &[("GIT_AUTHOR_DATE", &date), ("GIT_COMMITTER_DATE", &date)],
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        git(&self.dir, &["rev-parse", "HEAD"])
-    }
-
-    pub fn tag(&self, name: &str) {
-        git(&self.dir, &["tag", name]);
-    }
-
-    pub fn checkout(&self, rev: &str) {
-        git(&self.dir, &["checkout", "-q", rev]);
-    }
-
-    pub fn branch(&self, name: &str, from: &str) {
-        git(&self.dir, &["checkout", "-q", "-b", name, from]);
-    }
-
-    pub fn format_patch(&self, range: &str) -> Vec<u8> {
-        let out = git_output(
-            &self.dir,
-            &["format-patch", "-M", "--stdout", "--binary", range],
-            &[],
-        );
-        assert!(out.status.success());
-        out.stdout
-    }
-
-    pub fn rev(&self, rev: &str) -> String {
-        git(&self.dir, &["rev-parse", rev])
-    }
-}
+/// The synthetic upstream builder every crate's tests share.
+#[allow(unused_imports)] // not every test file builds an upstream
+pub use klts_testkit::Repo;
 
 /// Twenty numbered lines, optionally with some replaced.
 pub fn lines(changes: &[(usize, &str)]) -> String {

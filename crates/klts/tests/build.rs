@@ -4,17 +4,15 @@
 #[path = "../../klts-dist/tests/support/mod.rs"]
 mod gosrc;
 
+mod support;
+
 use gosrc::*;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn klts(ws: &Path, args: &[&str], path: Option<&Path>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_klts"));
-    cmd.arg("--workspace")
-        .arg(ws)
-        .args(args)
-        .env_remove("KLTS_CACHE_DIR")
-        .env("NO_COLOR", "1");
+    let mut cmd = support::klts_command();
+    cmd.arg("--workspace").arg(ws).args(args);
     if let Some(p) = path {
         cmd.env("PATH", p);
     }

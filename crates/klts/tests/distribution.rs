@@ -10,6 +10,8 @@ mod gosrc;
 #[path = "../../klts-dist/tests/support/http.rs"]
 mod http;
 
+mod support;
+
 use gosrc::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -17,14 +19,11 @@ use std::process::{Command, Output};
 const RELEASE: &str = "v1.0.1-lts.1";
 
 fn klts(ws: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_klts"))
+    support::klts_command()
         .arg("--workspace")
         .arg(ws)
         .args(args)
-        .env_remove("KLTS_CACHE_DIR")
-        .env_remove("KLTS_SIGNING_KEY")
         .env("SOURCE_DATE_EPOCH", "1600000000")
-        .env("NO_COLOR", "1")
         .output()
         .expect("run klts")
 }

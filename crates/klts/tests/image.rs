@@ -2,12 +2,14 @@
 //! Exit codes and messages; the registry round trip itself is tested in
 //! crates/klts-dist/tests/images.rs.
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
 fn klts(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_klts"));
-    cmd.args(args).env_remove("SOURCE_DATE_EPOCH");
+    let mut cmd = support::klts_command();
+    cmd.args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }

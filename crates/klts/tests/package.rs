@@ -1,13 +1,13 @@
 //! `klts package` end to end: exit codes, JSON output, errors rendered once.
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
 fn klts(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_klts"))
+    support::klts_command()
         .current_dir(dir)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .env_remove("KLTS_SIGNING_KEY")
         .args(args)
         .output()
         .expect("run klts")

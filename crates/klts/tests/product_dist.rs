@@ -6,18 +6,17 @@
 #[path = "../../klts-dist/tests/support/mod.rs"]
 mod gosrc;
 
+mod support;
+
 use gosrc::{git, go_available};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn klts(ws: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_klts"))
+    support::klts_command()
         .arg("--workspace")
         .arg(ws)
         .args(args)
-        .env_remove("KLTS_CACHE_DIR")
-        .env_remove("SOURCE_DATE_EPOCH")
-        .env("NO_COLOR", "1")
         .output()
         .expect("run klts")
 }

@@ -5,16 +5,17 @@
 //! Packages are built with Debian's `dpkg-deb`; without it the test is skipped with a message,
 //! except under `CI`, where `.ci/run` installs it and its absence is a failure.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn klts(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_klts"))
+    support::klts_command()
         .args(args)
         .current_dir(dir)
         .env("SOURCE_DATE_EPOCH", "1700000000")
-        .env_remove("KLTS_SIGNING_PASSPHRASE")
         .output()
         .unwrap()
 }

@@ -21,11 +21,10 @@ fn commit_on(dir: &std::path::Path, day: &str, message: &str) {
 }
 
 fn klts(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_klts"))
+    support::klts_command()
         .arg("--workspace")
         .arg(dir)
         .args(args)
-        .env("NO_COLOR", "1")
         .env("KLTS_FEED_CACHE", dir.join(".feeds"))
         .output()
         .unwrap()

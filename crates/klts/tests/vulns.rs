@@ -124,12 +124,11 @@ patches:
 }
 
 fn klts(s: &Setup, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_klts"))
+    support::klts_command()
         .arg("--workspace")
         .arg(&s.ws.dir)
         .args(args)
         .env("KLTS_FEED_CACHE", &s.feeds)
-        .env("NO_COLOR", "1")
         .output()
         .unwrap()
 }

@@ -13,6 +13,20 @@ use std::sync::{Arc, Mutex};
 /// The isolated git runner of every crate's tests (klts-testkit).
 pub use klts_testkit::{git, git_output};
 
+/// The klts binary under test, isolated from the caller's environment: no `KLTS_*` variable
+/// (cache dir, signing key, feeds), no `SOURCE_DATE_EPOCH`, no colour. Each test adds what it
+/// means to set, so a developer's shell cannot change what a test sees.
+pub fn klts_command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_klts"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("KLTS_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env_remove("SOURCE_DATE_EPOCH").env("NO_COLOR", "1");
+    cmd
+}
+
 /// The synthetic upstream builder every crate's tests share.
 #[allow(unused_imports)] // not every test file builds an upstream
 pub use klts_testkit::Repo;
@@ -60,12 +74,10 @@ impl Ws {
 
     /// Run the klts binary in this workspace.
     pub fn klts(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_klts"))
+        klts_command()
             .arg("--workspace")
             .arg(&self.dir)
             .args(args)
-            .env_remove("KLTS_CACHE_DIR")
-            .env("NO_COLOR", "1")
             .output()
             .expect("run klts")
     }

@@ -139,8 +139,20 @@ fn support_follows_the_programs_decisions_and_lint_checks_its_activity() {
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
     let page = std::fs::read_to_string(site.join("lines/1.17/index.html")).unwrap();
     assert!(
-        page.contains("class=\"notice\"") && page.contains("after its support ended"),
+        page.contains("class=\"notice\"")
+            && page.contains(
+                "after the line's support ended on <span class=\"date\">2025-12-31</span>"
+            )
+            && page.contains("<code>support:</code> decision")
+            && page.contains("href=\"/releases/v1.17.17-lts.2/\""),
         "{page}"
+    );
+    // In Chinese, from the same facts.
+    let zh = std::fs::read_to_string(site.join("zh/lines/1.17/index.html")).unwrap();
+    assert!(
+        zh.contains("而该版本线的支持已于 <span class=\"date\">2025-12-31</span> 结束")
+            && !zh.contains("after the line's support ended"),
+        "{zh}"
     );
 
     // A bad decision is an error with its position and what to write.

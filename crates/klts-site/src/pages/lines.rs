@@ -150,10 +150,30 @@ pub(super) fn line_page(site: &Site<'_>, l: &LineView) -> Html {
     o.push_str("</dl>\n");
     // The policy and what the program did disagree: say it where users look.
     if let Some(d) = &st.disagreement {
+        // Said from the facts, in the page's language; the library's English sentence (what
+        // `klts lint` prints) only when a fact is missing.
+        let what = match (&st.activity, st.support_end) {
+            (Some(a), Some(end)) => {
+                let basis = match st.lts_basis {
+                    Some("policy") => site.t(Msg::BasisDecision),
+                    Some(_) => site.t(Msg::BasisRule),
+                    None => site.t(Msg::BasisNotInProgram),
+                };
+                tr!(
+                    site,
+                    DisagreementShipped,
+                    release = release_link(site, &a.release),
+                    day = date(&a.date),
+                    end = date(&end),
+                    basis = basis
+                )
+            }
+            _ => Html::text(d),
+        };
         html!(
             o,
             "<p class=\"notice\">{}</p>\n",
-            tr!(site, Disagreement, what = d)
+            tr!(site, Disagreement, what = what)
         );
     }
     html!(

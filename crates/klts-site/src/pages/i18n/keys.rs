@@ -210,6 +210,14 @@ keys! {
     UpstreamLatestPatch,
     /// English: "The support dates above and the program's activity disagree: {what}."
     Disagreement,
+    /// English: "the program shipped {release} on {day}, after the line's support ended on {end} ({basis})"
+    DisagreementShipped,
+    /// English: "the `support:` decision of lifecycle.yml"
+    BasisDecision,
+    /// English: "community end of life plus the program's years of LTS"
+    BasisRule,
+    /// English: "community end of life; the line is not in the program"
+    BasisNotInProgram,
     /// English: "No LTS release of this line."
     NoReleaseOfLine,
     /// English: "Open advisories of {release}"

@@ -1028,7 +1028,8 @@ async fn respond(server: &Server, req: &axum::http::request::Parts) -> Response 
         );
         return r;
     }
-    let rendered = match render_cached(&snap, path, query.to_string()).await {
+    let wanted = preferred_coding(&req.headers);
+    let rendered = match render_cached(&snap, path, query.to_string(), wanted).await {
         Some(r) => r,
         None => {
             return error(
@@ -1123,19 +1124,26 @@ fn accepted(headers: &HeaderMap, codings: &[&str]) -> Option<f32> {
     named.or(star)
 }
 
-/// The representation to send: Brotli when the client ranks it at least as high as gzip, else
-/// gzip, else none (identity); only codings with a q-value above 0 count.
+/// The coding the client prefers: Brotli when it ranks it at least as high as gzip, else gzip,
+/// else none (identity); only codings with a q-value above 0 count.
+fn preferred_coding(headers: &HeaderMap) -> Option<&'static str> {
+    let br = accepted(headers, &["br"]).filter(|q| *q > 0.0);
+    let gz = accepted(headers, &["gzip", "x-gzip"]).filter(|q| *q > 0.0);
+    match (br, gz) {
+        (Some(b), g) if g.is_none_or(|g| b >= g) => Some("br"),
+        (_, Some(_)) => Some("gzip"),
+        _ => None,
+    }
+}
+
+/// The representation to send: the preferred coding's, when the body has one.
 fn choose_encoding<'a>(
     headers: &HeaderMap,
     r: &'a Rendered,
 ) -> Option<(&'static str, &'a (HeaderValue, Bytes))> {
-    let br = accepted(headers, &["br"]).filter(|q| *q > 0.0);
-    let gz = accepted(headers, &["gzip", "x-gzip"]).filter(|q| *q > 0.0);
-    match (br, gz, &r.br, &r.gzip) {
-        (Some(b), g, Some(rep), _) if g.is_none_or(|g| b >= g) => Some(("br", rep)),
-        (_, Some(_), _, Some(rep)) => Some(("gzip", rep)),
-        (Some(_), None, Some(rep), _) => Some(("br", rep)),
-        _ => None,
+    match preferred_coding(headers)? {
+        "br" => r.br.as_ref().map(|rep| ("br", rep)),
+        coding => r.gzip.as_ref().map(|rep| (coding, rep)),
     }
 }
 
@@ -1182,7 +1190,14 @@ fn if_none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
 }
 
 /// Render `path?query` from `snap`, from its cache when query-less; `None` if render panicked.
-async fn render_cached(snap: &Arc<Snapshot>, path: String, query: String) -> Option<Arc<Rendered>> {
+/// A cached page gets both compressed forms once (later clients may want either); a page
+/// rendered for one request (a query) only the coding that request asked for (`wanted`).
+async fn render_cached(
+    snap: &Arc<Snapshot>,
+    path: String,
+    query: String,
+    wanted: Option<&'static str>,
+) -> Option<Arc<Rendered>> {
     let cacheable = query.is_empty();
     if cacheable {
         if let Some(r) = snap
@@ -1204,8 +1219,12 @@ async fn render_cached(snap: &Arc<Snapshot>, path: String, query: String) -> Opt
             status: StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             content_type: HeaderValue::from_str(r.content_type)
                 .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-            gzip: gzipped(&r.body, &etag),
-            br: brotlied(&r.body, &etag),
+            gzip: (cacheable || wanted == Some("gzip"))
+                .then(|| gzipped(&r.body, &etag))
+                .flatten(),
+            br: (cacheable || wanted == Some("br"))
+                .then(|| brotlied(&r.body, &etag))
+                .flatten(),
             body: Bytes::from(r.body),
             etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\"")),
         }

@@ -458,6 +458,21 @@ fn compressed_when_accepted_with_its_own_etag() {
         &[("Accept-Encoding", "br;q=0, *")],
     );
     assert_eq!(no_br.header("content-encoding"), Some("gzip"));
+    // A page rendered for one request (a query) is compressed in the coding it asks for.
+    for (accept, coding) in [
+        ("br", Some("br")),
+        ("gzip", Some("gzip")),
+        ("identity", None),
+    ] {
+        let r = request(
+            addr,
+            "GET",
+            "/advisories/?severity=low",
+            &[("Accept-Encoding", accept)],
+        );
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("content-encoding"), coding, "{accept}");
+    }
     // The endoflife.date-shaped cycles.
     let eol = get(addr, "/api/v1/eol.json");
     assert_eq!(eol.status, 200);

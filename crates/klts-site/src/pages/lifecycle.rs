@@ -88,13 +88,7 @@ pub(super) fn lifecycle_page(site: &Site<'_>) -> Html {
         tr!(site, ChartCaption, files = files)
     );
     html!(o, "<h2 id=\"dates\">{}</h2>\n", site.t(Msg::Dates));
-    if site.lines.is_empty() {
-        html!(o, "<p class=\"empty\">{}</p>\n", site.t(Msg::NoLineKnown));
-    } else {
-        let all: Vec<&LineView> = site.lines.iter().collect();
-        lines_table(site, &mut o, &all);
-    }
-    o.push(json_link(site, &api_at(site, "/lines.json")));
+    every_line(site, &mut o);
     page(
         site,
         site.s(Msg::NavLifecycle),

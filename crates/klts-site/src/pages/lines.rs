@@ -2,6 +2,18 @@
 
 use super::*;
 
+/// Every line of the site in one table (or why there is none), with the JSON twin's link: the
+/// lines page and the lifecycle page end the same way.
+pub(super) fn every_line(site: &Site<'_>, o: &mut Html) {
+    if site.lines.is_empty() {
+        html!(o, "<p class=\"empty\">{}</p>\n", site.t(Msg::NoLineKnown));
+    } else {
+        let all: Vec<&LineView> = site.lines.iter().collect();
+        lines_table(site, o, &all);
+    }
+    o.push(json_link(site, &api_at(site, "/lines.json")));
+}
+
 pub(super) fn lines_table(site: &Site<'_>, o: &mut Html, lines: &[&LineView]) {
     table_start(
         o,
@@ -43,13 +55,7 @@ pub(super) fn lines_page(site: &Site<'_>) -> Html {
             date = date(&site.date)
         )
     );
-    if site.lines.is_empty() {
-        html!(o, "<p class=\"empty\">{}</p>\n", site.t(Msg::NoLineKnown));
-    } else {
-        let all: Vec<&LineView> = site.lines.iter().collect();
-        lines_table(site, &mut o, &all);
-    }
-    o.push(json_link(site, &api_at(site, "/lines.json")));
+    every_line(site, &mut o);
     page(
         site,
         site.s(Msg::NavLines),

@@ -42,6 +42,9 @@
 //!    GnuPG home, `gpg --export`, then `sync`. Skipped when `dpkg-scanpackages` or `gpg` is
 //!    missing.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use klts_core::version::Version;
 use klts_dist::apt::{self, AptOptions};
 use klts_dist::package::{self, Arch, Format, PackageOptions, BINARIES};
@@ -72,8 +75,6 @@ const POOL_TARGET: usize = 128 << 20;
 
 struct Config {
     quick: bool,
-    keep: bool,
-    strict: bool,
 }
 
 impl Config {
@@ -81,33 +82,13 @@ impl Config {
         let flag = |name: &str| env::var(name).is_ok_and(|v| v == "1");
         Config {
             quick: env::args().any(|a| a == "--quick") || flag("KLTS_BENCH_QUICK"),
-            keep: flag("KLTS_BENCH_KEEP"),
-            strict: flag("KLTS_BENCH_STRICT"),
         }
     }
 }
 
 fn main() {
     let cfg = Config::from_env();
-    let tmp = tempfile::Builder::new()
-        .prefix("klts-bench-dist-")
-        .tempdir()
-        .expect("create temporary directory");
-    let (_guard, root) = if cfg.keep {
-        let path = tmp.keep();
-        println!("keeping {}", path.display());
-        (None, path)
-    } else {
-        let path = tmp.path().to_path_buf();
-        (Some(tmp), path)
-    };
-    let ok = run(&cfg, &root);
-    if cfg.keep {
-        println!("kept {}", root.display());
-    }
-    if cfg.strict && !ok {
-        std::process::exit(1);
-    }
+    common::run_in_tempdir("klts-bench-dist-", |root| run(&cfg, root));
 }
 
 // ---------------------------------------------------------------------------------------------

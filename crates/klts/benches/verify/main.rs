@@ -63,6 +63,9 @@
 //! Generation (a fast-import stream of ~35 MB plus ~80 `git format-patch` calls) takes about
 //! 6 s on a 2-core machine at the default size; the baseline takes about 17 s.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::env;
 use std::fmt::Write as _;
@@ -141,8 +144,6 @@ const PATCH_AUTHORS: &[&str] = &[
 
 struct Config {
     files: usize,
-    keep: bool,
-    strict: bool,
 }
 
 impl Config {
@@ -161,35 +162,13 @@ impl Config {
         }
         Config {
             files: files.max(MIN_FILES),
-            keep: env::var("KLTS_BENCH_KEEP").is_ok_and(|v| v == "1"),
-            strict: env::var("KLTS_BENCH_STRICT").is_ok_and(|v| v == "1"),
         }
     }
 }
 
 fn main() {
     let cfg = Config::from_env();
-    let tmp = tempfile::Builder::new()
-        .prefix("klts-bench-")
-        .tempdir()
-        .expect("create temporary directory");
-    // With KLTS_BENCH_KEEP=1 the directory is released right away, so that it survives even a
-    // panic; otherwise the guard removes it at the end.
-    let (_guard, root) = if cfg.keep {
-        let path = tmp.keep();
-        println!("keeping {}", path.display());
-        (None, path)
-    } else {
-        let path = tmp.path().to_path_buf();
-        (Some(tmp), path)
-    };
-    let ok = run(&cfg, &root);
-    if cfg.keep {
-        println!("kept {}", root.display());
-    }
-    if cfg.strict && !ok {
-        std::process::exit(1);
-    }
+    common::run_in_tempdir("klts-bench-", |root| run(&cfg, root));
 }
 
 /// The whole benchmark. Returns whether klts succeeded and agreed with the baseline.

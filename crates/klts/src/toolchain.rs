@@ -3,7 +3,6 @@
 
 use crate::{Failure, Format, HiArgs, ListArgs, RunArgs};
 use clap::Args;
-use klts_forge::verify::VerifyOptions;
 
 /// Which Go toolchain each release is built with, and the file it was read from.
 ///
@@ -28,11 +27,7 @@ pub(crate) struct ToolchainArgs {
 pub(crate) fn run(hi: &HiArgs, args: &ToolchainArgs) -> Result<u8, Failure> {
     let ws = hi.workspace()?;
     let names = klts_forge::verify::select(ws, &args.releases, args.all)?;
-    let options = VerifyOptions {
-        jobs: args.run.jobs(),
-        offline: args.run.offline,
-        use_cache: !args.run.no_cache,
-    };
+    let options = args.run.verify_options();
     let rows = klts_forge::toolchain::release_toolchains(ws, &names, &options)?;
     match args.list.output {
         Format::Json => crate::json(&rows)?,

@@ -545,7 +545,7 @@ pub fn run_vulns(hi: &HiArgs, cmd: &VulnsCommand) -> Result<u8, Failure> {
 /// else 1970 (a document's time is never the wall clock: the same inputs, the same bytes).
 fn timestamp(hi: &HiArgs, ws: &Workspace, commits: &[&str]) -> Result<String, Failure> {
     if let Some(secs) = hi.build_time()?.source_date_epoch {
-        return Ok(rfc3339(secs));
+        return Ok(klts_core::time::rfc3339(secs));
     }
     let newest = match klts_forge::odb::commit_times(&ws.mirror_dir(), commits.iter().copied()) {
         Ok(times) => times.into_values().max(),
@@ -554,12 +554,7 @@ fn timestamp(hi: &HiArgs, ws: &Workspace, commits: &[&str]) -> Result<String, Fa
             None
         }
     };
-    Ok(rfc3339(newest.unwrap_or(0)))
-}
-
-/// Seconds since the epoch as RFC 3339 UTC.
-fn rfc3339(secs: i64) -> String {
-    klts_core::time::rfc3339(secs)
+    Ok(klts_core::time::rfc3339(newest.unwrap_or(0)))
 }
 
 pub fn run_vex(
@@ -656,7 +651,7 @@ pub fn run_feed_sync(
                     outln!(
                         "{url}  {}  synced at {}",
                         e.kind,
-                        rfc3339(e.synced_at as i64)
+                        klts_core::time::rfc3339(e.synced_at as i64)
                     );
                 }
             }
@@ -693,16 +688,4 @@ pub fn run_feed_sync(
         }
     }
     Ok(u8::from(results.iter().any(|r| r.error.is_some())))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::rfc3339;
-
-    #[test]
-    fn rfc3339_dates() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
-    }
 }

@@ -604,7 +604,6 @@ fn build_with(
                 }
             }
         }
-        // Lines the manifest maintains (a `must` release), and lines it dropped.
     }
     // The product, decided once the mirror had its chance (its go.mod is the last resort):
     // the facts say it, else the workspace, else Kubernetes.
@@ -911,6 +910,8 @@ fn build_with(
             d.message = relative_to(dir, &d.message);
         }
     }
+    // The embedded snapshot is parsed once for its day, the database scanned once for its id.
+    let (newest_day, newest_id) = (newest_day(), newest_go_id(db));
     SiteData {
         date: config.date,
         product: calendar.product.clone(),
@@ -927,9 +928,9 @@ fn build_with(
         errors,
         operator_problems,
         config: config.clone(),
-        advisories_as_of: advisories_as_of(db),
-        advisories_newest_day: newest_day(),
-        advisories_newest_id: newest_go_id(db),
+        advisories_as_of: advisories_as_of(&newest_day, newest_id.as_deref()),
+        advisories_newest_day: newest_day,
+        advisories_newest_id: newest_id,
         db: shared,
         // Every release's facts, stages too: `/api/v1/status/<stage>` still answers.
         facts: all_facts,
@@ -962,11 +963,10 @@ fn relative_to(dir: &Path, text: &str) -> String {
 /// How recent the advisory data is: the newest dated record of the embedded snapshot, and the
 /// newest id of the database (the Go database copy carries placeholder dates, so its ids say
 /// more than its dates).
-fn advisories_as_of(db: &Database) -> String {
-    let date = newest_day();
-    match newest_go_id(db) {
-        Some(id) => format!("{date} (newest dated record); newest entry {id}"),
-        None => date,
+fn advisories_as_of(day: &str, newest_id: Option<&str>) -> String {
+    match newest_id {
+        Some(id) => format!("{day} (newest dated record); newest entry {id}"),
+        None => day.to_string(),
     }
 }
 

@@ -342,6 +342,9 @@ impl Server {
             if day() != built_day {
                 tracing::info!("a new day; rebuilding the portal data");
                 built_day = day();
+                // The rebuild reads the files as they are now: a change seen later is new.
+                built = fingerprint(ws.clone()).await;
+                pending = None;
                 tokio::select! {
                     _ = self.rebuild() => {}
                     _ = stopped(&mut stop) => return,

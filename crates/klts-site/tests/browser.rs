@@ -4,7 +4,8 @@
 //! into `target/screenshots/` for people to look at.
 //!
 //! It also checks that no page is wider than the screen, at 1366 px and at a phone's 390 px.
-//! The pages have no JavaScript, so the test measures them from outside: a page of its own
+//! The pages need no JavaScript (only the search page has an optional script), so the test
+//! measures them from outside: a page of its own
 //! holds the pages in iframes of the given width and a script that writes each frame's
 //! `scrollWidth` (and the elements sticking out, to say what to fix) into its DOM, read back
 //! with `--dump-dom` (`--virtual-time-budget` lets every frame load first). A script may only

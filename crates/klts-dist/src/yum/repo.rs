@@ -678,14 +678,6 @@ mod tests {
     }
 
     #[test]
-    fn escaping() {
-        assert_eq!(
-            esc("a<b>&\"'\u{1}c"),
-            "a&lt;b&gt;&amp;&quot;&apos;\u{FFFD}c"
-        );
-    }
-
-    #[test]
     fn dependency_versions_split() {
         let d = dep(&rpm::Dependency::greater_eq("kubelet", "1:1.17.17-lts.3"));
         assert_eq!(
@@ -736,11 +728,6 @@ mod tests {
     }
 
     proptest! {
-        #[test]
-        fn escaped_text_has_no_markup(s in ".{0,40}") {
-            let e = esc(&s);
-            prop_assert!(!e.contains('<') && !e.contains('>') && !e.contains('"'));
-        }
 
         #[test]
         fn rpm_header_parsing_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {

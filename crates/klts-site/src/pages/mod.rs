@@ -2,7 +2,8 @@
 //! by the static build ([`crate::export`]) and the live server, so both always show the same
 //! thing.
 //!
-//! Pages are plain HTML5 with no JavaScript and no external requests: one stylesheet
+//! Pages are plain HTML5 that need no JavaScript (the search page alone loads one optional
+//! script, `assets/search.js`) and make no external requests: one stylesheet
 //! (`/assets/style.css`, embedded), links between pages as absolute paths from `/`, GET forms
 //! for search and filters. Every page has a JSON twin under `/api/v1/` with the same data.
 //!

@@ -20,7 +20,7 @@ pub fn text(msg: Msg) -> &'static str {
         Msg::Unknown => "unknown",
         Msg::AdvisoriesAsOf => "{day} (newest dated record); newest entry {id}",
         Msg::FooterGenerated => "Generated on {date} · advisory data as of {as_of} · <a href=\"{api}/index.json\">JSON API</a> · <a href=\"{base}/search/\">Index</a>",
-        Msg::FooterAbout => "KLTS: {product} Long Term Support. This site uses no JavaScript, cookies or external resources.",
+        Msg::FooterAbout => "KLTS: {product} Long Term Support. No page needs JavaScript (the search page has one optional script); no cookies or external resources.",
         Msg::ProblemsLabel => "Problems",
         Msg::ProblemsHeading => "Problems reading the workspace",
         Msg::ProblemsText => "Some files could not be read; what is shown was built from the rest.",

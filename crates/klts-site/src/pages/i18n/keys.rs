@@ -50,7 +50,7 @@ keys! {
     FooterGenerated,
     /// English: "{day} (newest dated record); newest entry {id}"
     AdvisoriesAsOf,
-    /// English: "KLTS: {product} Long Term Support. This site uses no JavaScript, cookies or external resources."
+    /// English: "KLTS: {product} Long Term Support. No page needs JavaScript (the search page has one optional script); no cookies or external resources."
     FooterAbout,
     /// English: "Problems"
     ProblemsLabel,

@@ -20,7 +20,7 @@ pub fn text(msg: Msg) -> &'static str {
         Msg::Unknown => "未知",
         Msg::AdvisoriesAsOf => "{day}（最新的带日期记录）；最新条目 {id}",
         Msg::FooterGenerated => "生成于 {date} · 安全公告数据截至 {as_of} · <a href=\"{api}/index.json\">JSON API</a> · <a href=\"{base}/search/\">索引</a>",
-        Msg::FooterAbout => "KLTS：{product} 长期支持。本站不使用 JavaScript、Cookie 或任何外部资源。",
+        Msg::FooterAbout => "KLTS：{product} 长期支持。任何页面都不依赖 JavaScript（仅搜索页有一个可选脚本）；不使用 Cookie 或任何外部资源。",
         Msg::ProblemsLabel => "问题",
         Msg::ProblemsHeading => "读取工作区时出现问题",
         Msg::ProblemsText => "部分文件无法读取；此处显示的内容由其余文件生成。",

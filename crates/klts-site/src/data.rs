@@ -630,7 +630,11 @@ fn build_with(
             Some(w) => {
                 klts_forge::activity::lifecycle_of(w, config.lts_years, Some(product.product))
             }
-            None => lifecycle(Some(dir), config.lts_years, Some(product.product)),
+            None => klts_forge::activity::workspace_lifecycle(
+                Some(dir),
+                config.lts_years,
+                Some(product.product),
+            ),
         };
         match loaded {
             Ok((c, p)) => {
@@ -990,16 +994,6 @@ fn newest_go_id(db: &Database) -> Option<String> {
         .filter_map(|id| key(id).map(|k| (k, id)))
         .max()
         .map(|(_, id)| id.to_string())
-}
-
-/// The lifecycle of a workspace: [`klts_forge::activity::workspace_lifecycle`], the one rule
-/// the CLI uses too.
-pub fn lifecycle(
-    workspace: Option<&Path>,
-    lts_years: Option<u32>,
-    product: Option<klts_core::Product>,
-) -> Result<(Calendar, Policy), String> {
-    klts_forge::activity::workspace_lifecycle(workspace, lts_years, product)
 }
 
 /// Files whose change means the site must be rebuilt (for `klts serve`).

@@ -507,9 +507,14 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             list,
         } => {
             let date = date.unwrap_or_else(|| hi.today());
-            let (calendar, policy) =
-                klts_site::data::lifecycle(Some(&hi.workspace), *lts_years, *product)
-                    .map_err(|message| Failure { code: 2, message })?;
+            // The run's workspace when there is one (opened once, with --cache-dir), else the
+            // built-in calendars alone.
+            let (calendar, policy) = if hi.has_manifest() {
+                klts_forge::activity::lifecycle_of(hi.workspace()?, *lts_years, *product)
+            } else {
+                klts_forge::activity::workspace_lifecycle(None, *lts_years, *product)
+            }
+            .map_err(|message| Failure { code: 2, message })?;
             let mut lines = klts_core::lifecycle::statuses(&calendar, &policy, date);
             if let Some(path) = svg {
                 let title = format!("{} lifecycle on {date}", calendar.product);

@@ -431,6 +431,37 @@ pub fn release_toolchains(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn version_files() {
+        let text = |v: Option<GoRelease>| v.map(|v| v.to_string());
+        for (file, v) in [
+            ("v1.15.10-1\n", Some("1.15.10")),
+            ("v1.16.15-2", Some("1.16.15")),
+            ("v1.12.5-1", Some("1.12.5")),
+            ("v1.15.15-legacy-1\n", Some("1.15.15")),
+            ("v1.22.0-go1.16.7-buster.0\n", Some("1.16.7")),
+            ("v1.28.0-go1.20.8-bullseye.0", Some("1.20.8")),
+            ("", None),
+            ("latest", None),
+        ] {
+            assert_eq!(text(parse_cross_version(file)).as_deref(), v, "{file:?}");
+        }
+        assert_eq!(
+            text(parse_go_version_file("1.22.5\n")).as_deref(),
+            Some("1.22.5")
+        );
+        assert_eq!(
+            text(parse_go_version_file("go1.21.0")).as_deref(),
+            Some("1.21.0")
+        );
+        assert_eq!(
+            text(parse_go_version_file("1.21rc2")).as_deref(),
+            Some("1.21rc2")
+        );
+        assert_eq!(parse_go_version_file("stable"), None);
+        assert_eq!(parse_go_version_file("2.0"), None);
+    }
     use std::collections::HashMap;
 
     fn tree(files: &[(&str, &str)]) -> impl FnMut(&str) -> Option<Vec<u8>> {

@@ -22,7 +22,7 @@
 //! as a warning.
 //!
 //! One file per input format: go.mod parsing lives in `gomod.rs`, `modules_txt.rs`,
-//! `godeps.rs`, and the Go version text in `goversion.rs`; this module joins them into an
+//! `godeps.rs` (the Go version is [`klts_forge::toolchain`]'s); this module joins them into an
 //! [`Inventory`]. Their items are re-exported here, so `klts_vuln::inventory::parse_go_mod`
 //! stays the one path callers use.
 
@@ -386,7 +386,6 @@ impl Inventory {
 
 mod godeps;
 mod gomod;
-mod goversion;
 mod modules_txt;
 #[cfg(test)]
 mod tests;
@@ -394,5 +393,4 @@ mod tests;
 use godeps::clean_rev;
 pub use godeps::{godeps_version, module_root, parse_godeps, Godeps, GodepsDep};
 pub use gomod::{parse_go_mod, GoMod, Replace, Require};
-pub use goversion::{normalize_go_version, parse_cross_version, parse_go_version_file};
 pub use modules_txt::{parse_modules_txt, ModulesTxt, VendoredModule};

@@ -452,28 +452,6 @@ fn godeps_comment_versions() {
 }
 
 #[test]
-fn go_version_files() {
-    for (text, v) in [
-        ("v1.15.10-1\n", Some("1.15.10")),
-        ("v1.16.15-2", Some("1.16.15")),
-        ("v1.12.5-1", Some("1.12.5")),
-        ("v1.15.15-legacy-1\n", Some("1.15.15")),
-        ("v1.22.0-go1.16.7-buster.0\n", Some("1.16.7")),
-        ("v1.28.0-go1.20.8-bullseye.0", Some("1.20.8")),
-        ("", None),
-        ("latest", None),
-    ] {
-        assert_eq!(parse_cross_version(text).as_deref(), v, "{text:?}");
-    }
-    assert_eq!(parse_go_version_file("1.22.5\n").as_deref(), Some("1.22.5"));
-    assert_eq!(parse_go_version_file("go1.21.0").as_deref(), Some("1.21.0"));
-    assert_eq!(parse_go_version_file("1.21rc2").as_deref(), Some("1.21rc2"));
-    assert_eq!(parse_go_version_file("stable"), None);
-    assert_eq!(normalize_go_version("2.0"), None);
-    assert_eq!(normalize_go_version("1"), None);
-}
-
-#[test]
 fn go_version_preference() {
     let gm = "module k8s.io/kubernetes\ngo 1.22.0\ntoolchain go1.22.3\n";
     let all = tree(&[
@@ -591,9 +569,6 @@ proptest! {
         let _ = parse_go_mod(&s);
         let _ = parse_modules_txt(&s);
         let _ = parse_godeps(s.as_bytes());
-        let _ = parse_cross_version(&s);
-        let _ = parse_go_version_file(&s);
-        let _ = normalize_go_version(&s);
         let _ = godeps_version(Some(&s));
         let _ = module_root(&s);
     }

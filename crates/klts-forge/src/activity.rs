@@ -16,7 +16,6 @@ use crate::{ForgeError, Workspace, MANIFEST_FILE};
 use klts_core::lifecycle::{load_lifecycle_file, Activity, Calendar, Date, Policy, LIFECYCLE_FILE};
 use klts_core::{MinorLine, Version};
 use std::collections::{BTreeMap, HashMap};
-use std::process::Command;
 
 /// The lifecycle of a workspace (or, without one, the built-in Kubernetes calendar and the
 /// default policy): the product's calendar with `lifecycle.yml` corrections, and the policy
@@ -91,10 +90,11 @@ fn lifecycle(
 pub fn line_activity(ws: &Workspace) -> Result<BTreeMap<MinorLine, Activity>, ForgeError> {
     // One git process: a workspace that is not in a git repository has no history to read
     // (no activity, not an error); any other failure of the log is an error.
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(&ws.root)
-        .args([
+    // The git runner of the engine (C locale, no user configuration, stdin closed); the
+    // workspace itself is the working directory, found by git as usual.
+    let log = crate::git::Git::new(&ws.root).run_in(
+        &ws.root,
+        [
             "-c",
             "core.quotepath=off",
             "log",
@@ -106,22 +106,23 @@ pub fn line_activity(ws: &Workspace) -> Result<BTreeMap<MinorLine, Activity>, Fo
             "--unified=0",
             "--",
             MANIFEST_FILE,
-        ])
-        .env("LC_ALL", "C")
-        .output()
-        .map_err(|e| ForgeError::io(&ws.root, e))?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if stderr.contains("not a git repository") {
+        ],
+    );
+    let out = match log {
+        Ok(out) => out,
+        Err(crate::git::GitError::Failed { stderr, .. })
+            if stderr.contains("not a git repository") =>
+        {
             return Ok(BTreeMap::new());
         }
-        return Err(ForgeError::Other(format!(
-            "{}: git log of {MANIFEST_FILE} failed: {}\n  help: check the workspace repository (`git -C {} log -- {MANIFEST_FILE}`)",
-            ws.root.display(),
-            stderr.trim(),
-            ws.root.display()
-        )));
-    }
+        Err(e) => {
+            return Err(ForgeError::Other(format!(
+                "{}: git log of {MANIFEST_FILE} failed: {e}\n  help: check the workspace repository (`git -C {} log -- {MANIFEST_FILE}`)",
+                ws.root.display(),
+                ws.root.display()
+            )))
+        }
+    };
     let added = first_added(&String::from_utf8_lossy(&out.stdout));
     // The newest published release of each line.
     let mut newest: BTreeMap<MinorLine, (Version, &str)> = BTreeMap::new();

@@ -1150,35 +1150,45 @@ fn choose_encoding<'a>(
     }
 }
 
-/// The Brotli form of a body worth compressing (1 KiB and more), with its ETag. Quality 6 of
-/// 11: pages are compressed once per generation and cached, and 6 already beats gzip's size
-/// at a fraction of 11's time.
-fn brotlied(body: &[u8], etag: &str) -> Option<(HeaderValue, Bytes)> {
-    use std::io::Write as _;
+/// A compressed representation of a body worth compressing (1 KiB and more): `encode`'s
+/// bytes, with the body's ETag marked `-<suffix>` (a different representation, so another
+/// ETag).
+fn compressed(
+    body: &[u8],
+    etag: &str,
+    suffix: &str,
+    encode: impl FnOnce(&[u8]) -> std::io::Result<Vec<u8>>,
+) -> Option<(HeaderValue, Bytes)> {
     if body.len() < 1024 {
         return None;
     }
-    let mut out = Vec::new();
-    {
-        let mut enc = brotli::CompressorWriter::new(&mut out, 4096, 6, 22);
-        enc.write_all(body).ok()?;
-        enc.flush().ok()?;
-    }
-    let etag = format!("{}-br\"", etag.trim_end_matches('"'));
-    Some((HeaderValue::from_str(&etag).ok()?, Bytes::from(out)))
+    let bytes = encode(body).ok()?;
+    let etag = format!("{}-{suffix}\"", etag.trim_end_matches('"'));
+    Some((HeaderValue::from_str(&etag).ok()?, Bytes::from(bytes)))
 }
 
-/// The gzip form of a body worth compressing (1 KiB and more), with its ETag.
+/// Brotli at quality 6 of 11: pages are compressed once per generation and cached, and 6
+/// already beats gzip's size at a fraction of 11's time.
+fn brotlied(body: &[u8], etag: &str) -> Option<(HeaderValue, Bytes)> {
+    compressed(body, etag, "br", |body| {
+        use std::io::Write as _;
+        let mut out = Vec::new();
+        let mut enc = brotli::CompressorWriter::new(&mut out, 4096, 6, 22);
+        enc.write_all(body)?;
+        enc.flush()?;
+        drop(enc);
+        Ok(out)
+    })
+}
+
+/// gzip at level 6.
 fn gzipped(body: &[u8], etag: &str) -> Option<(HeaderValue, Bytes)> {
-    use std::io::Write as _;
-    if body.len() < 1024 {
-        return None;
-    }
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
-    enc.write_all(body).ok()?;
-    let bytes = enc.finish().ok()?;
-    let etag = format!("{}-gz\"", etag.trim_end_matches('"'));
-    Some((HeaderValue::from_str(&etag).ok()?, Bytes::from(bytes)))
+    compressed(body, etag, "gz", |body| {
+        use std::io::Write as _;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+        enc.write_all(body)?;
+        enc.finish()
+    })
 }
 
 /// `If-None-Match` (weak comparison, as RFC 9110 asks for this header).

@@ -172,10 +172,10 @@ pub fn fuzz_gomod(data: &[u8]) {
     assert_eq!(inv::parse_go_mod(&text), inv::parse_go_mod(&text));
     let _ = inv::parse_modules_txt(&text);
     let _ = inv::parse_godeps(data);
-    let _ = inv::parse_go_version_file(&text);
-    let _ = inv::parse_cross_version(&text);
+    let _ = klts_forge::toolchain::parse_go_version_file(&text);
+    let _ = klts_forge::toolchain::parse_cross_version(&text);
     for line in text.lines().take(8) {
-        let _ = inv::normalize_go_version(line);
+        let _ = klts_core::goversion::GoRelease::parse(line);
         let _ = inv::module_root(line);
     }
 }

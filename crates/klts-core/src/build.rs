@@ -102,6 +102,22 @@ impl Platform {
     }
 }
 
+/// The one rule for a Go import path klts places a tree at (`build.import_path`, and a
+/// tree's own `// import "…"` comment): at most 256 bytes of `/`-separated elements, none
+/// empty, `.` or `..`, each of ASCII letters, digits and `-_.~`, so it can never leave
+/// `$GOPATH/src`.
+pub fn is_go_import_path(p: &str) -> bool {
+    !p.is_empty()
+        && p.len() <= 256
+        && p.split('/').all(|c| {
+            !c.is_empty()
+                && c != "."
+                && c != ".."
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b))
+        })
+}
+
 /// The one rule for a platform's text, for builds and images alike: `os/arch` or
 /// `os/arch/variant`, each part lowercase ASCII letters and digits (Go's `GOOS`/`GOARCH`
 /// spelling, which OCI image indexes use too; a variant is e.g. `v8`). `None` otherwise.
@@ -497,14 +513,7 @@ impl Parser<'_> {
                         self.string(value, "build.import_path")?,
                         "build.import_path",
                     )?;
-                    let ok = p.value.split('/').all(|c| {
-                        !c.is_empty()
-                            && c != "."
-                            && c != ".."
-                            && c.bytes()
-                                .all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b))
-                    });
-                    if !ok {
+                    if !is_go_import_path(&p.value) {
                         return Err(self.err(
                             p.loc,
                             format!("`{}` is not a Go import path: write e.g. github.com/containerd/containerd", p.value),

@@ -167,7 +167,7 @@ pub fn pre_modules_import_path(
         let import = serde_json::from_slice::<serde_json::Value>(&bytes)
             .ok()
             .and_then(|d| d.get("ImportPath")?.as_str().map(str::to_string));
-        if let Some(p) = import.filter(|p| valid_import_path(p)) {
+        if let Some(p) = import.filter(|p| klts_core::build::is_go_import_path(p)) {
             return Ok(Some(p));
         }
     }
@@ -195,20 +195,7 @@ fn import_comment(line: &str) -> Option<String> {
     let (_, comment) = rest.split_once("//")?;
     let p = comment.trim().strip_prefix("import")?.trim();
     let p = p.strip_prefix('"')?.strip_suffix('"')?;
-    valid_import_path(p).then(|| p.to_string())
-}
-
-/// The same rule as `build.import_path`: `/`-separated, no empty, `.` or `..` element.
-fn valid_import_path(p: &str) -> bool {
-    !p.is_empty()
-        && p.len() <= 256
-        && p.split('/').all(|c| {
-            !c.is_empty()
-                && c != "."
-                && c != ".."
-                && c.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b))
-        })
+    klts_core::build::is_go_import_path(p).then(|| p.to_string())
 }
 
 #[cfg(test)]

@@ -148,8 +148,23 @@ fn chart_colours_stand_out_from_white() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // Every colour the chart draws with is in the checked list (the gridlines, decoration
     // behind the bars, and the white background itself excepted).
+    // Drawn over the real calendar on a day with community, LTS, ended and upcoming lines, so
+    // bars, labels of every phase and planned parts are all there.
+    use klts_core::lifecycle::{statuses, Calendar, Policy};
     let today = klts_core::lifecycle::Date::new(2022, 6, 1).unwrap();
-    let svg = chart::lifecycle_svg(&[], today, "t");
+    let lines = statuses(&Calendar::builtin(), &Policy::default(), today);
+    let svg = chart::lifecycle_svg(&lines, today, "t");
+    for drawn in [
+        chart::COMMUNITY_COLOR,
+        chart::LTS_COLOR,
+        chart::ENDED_COLOR,
+        chart::EOL_LABEL_COLOR,
+    ] {
+        assert!(
+            svg.contains(drawn),
+            "{drawn} not drawn: the fixture misses a phase"
+        );
+    }
     for attr in ["fill=\"#", "stroke=\"#"] {
         for part in svg.split(attr).skip(1) {
             let color = format!("#{}", &part[..6]);

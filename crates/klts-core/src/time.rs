@@ -48,6 +48,14 @@ pub enum TimeError {
 }
 
 impl BuildTime {
+    /// The clock alone, `SOURCE_DATE_EPOCH` unset (what commands that record no time use).
+    pub fn clock(now: i64) -> BuildTime {
+        BuildTime {
+            now,
+            source_date_epoch: None,
+        }
+    }
+
     /// A fixed time for both (tests, and callers that already know the time to record).
     pub fn fixed(secs: i64) -> BuildTime {
         BuildTime {
@@ -113,7 +121,7 @@ impl BuildTime {
     /// Today in UTC by the clock (lifecycle questions are about the real day, not the
     /// reproducible one).
     pub fn today(&self) -> Date {
-        Date::from_days(self.now.div_euclid(86_400))
+        Date::from_unix(self.now)
     }
 }
 

@@ -106,7 +106,7 @@ impl HiArgs {
     /// The clock alone, for commands that ask about the real day (lifecycle, lint, the
     /// portal's default date): a malformed `SOURCE_DATE_EPOCH` does not concern them.
     pub(crate) fn today(&self) -> klts_core::lifecycle::Date {
-        klts_core::lifecycle::Date::from_days(self.now.div_euclid(86_400))
+        klts_core::time::BuildTime::clock(self.now).today()
     }
 
     /// The clock in seconds since 1970 (a feed's sync time).
@@ -117,7 +117,7 @@ impl HiArgs {
     /// The clock as a 32-bit time (key creation and expiry checks, which are about the real
     /// time, never `SOURCE_DATE_EPOCH`).
     pub(crate) fn now_u32(&self) -> u32 {
-        u32::try_from(self.now.max(0)).unwrap_or(u32::MAX)
+        klts_core::time::BuildTime::clock(self.now).now_u32()
     }
 }
 

@@ -164,7 +164,12 @@ impl Date {
     /// Today in UTC, from the system clock. Commands take the day from the
     /// [`crate::time::BuildTime`] they were given instead ([`crate::time::BuildTime::today`]).
     pub fn today() -> Date {
-        Date::from_days(crate::time::system_now().div_euclid(86_400))
+        Date::from_unix(crate::time::system_now())
+    }
+
+    /// The UTC day of `secs` seconds since 1970 (before it when negative), saturating.
+    pub fn from_unix(secs: i64) -> Date {
+        Date::from_days(secs.div_euclid(86_400))
     }
 
     /// The day `days_since_epoch` days after 1970-01-01 (before it when negative), saturating

@@ -37,6 +37,15 @@ pub struct Program {
     pub products: BTreeMap<String, Arc<SiteData>>,
 }
 
+/// The error for an `--also` directory without a manifest.
+fn no_manifest(dir: &Path) -> String {
+    format!(
+        "{}: no {} here\nhelp: --also names the workspace directory of another product of the program",
+        dir.display(),
+        klts_forge::MANIFEST_FILE
+    )
+}
+
 /// The product of each workspace of a program, main first; `Err` when two maintain the same
 /// product (naming both) or a product's workspace cannot be read for its product.
 pub fn decide_products(
@@ -49,11 +58,7 @@ pub fn decide_products(
     seen.push((label(main), main_product));
     for dir in also {
         if !dir.join(klts_forge::MANIFEST_FILE).is_file() {
-            return Err(format!(
-                "{}: no {} here\nhelp: --also names the workspace directory of another product of the program",
-                dir.display(),
-                klts_forge::MANIFEST_FILE
-            ));
+            return Err(no_manifest(dir));
         }
         let p = data::workspace_product(Some(dir), None).product;
         // A generic project may be a product whose upstream is not fetched yet (its go.mod
@@ -140,7 +145,13 @@ impl Program {
         if also.is_empty() {
             return Ok(Program::single(data::build(main, cache_dir, db, config)));
         }
-        decide_products(main, also, cache_dir)?;
+        // The products are decided by the builds themselves (the CLI checks them once before
+        // starting: [`decide_products`]); only a missing manifest is refused before building.
+        for dir in also {
+            if !dir.join(klts_forge::MANIFEST_FILE).is_file() {
+                return Err(no_manifest(dir));
+            }
+        }
         let main_site = data::build(main, cache_dir, db.clone(), config);
         let mut others = Vec::new();
         // Checked again once built: a workspace whose upstream was not fetched yet only knows

@@ -269,6 +269,15 @@ fn not_a_version(path: &str, message: String) -> Diagnostic {
     .with_help("name the version there (e.g. `1.15.15`), or set `build.go` for the release in releases.yml")
 }
 
+/// The toolchain the manifest's `build.go` names: the answer whatever the tree says.
+fn manifest_toolchain(v: &GoRelease) -> Toolchain {
+    Toolchain {
+        version: *v,
+        source: SOURCE_MANIFEST.to_string(),
+        minimum: false,
+    }
+}
+
 /// The toolchain a tree needs. `explicit` is the manifest's `build.go` for this release
 /// ([`klts_core::build::GoSetting::for_release`]), which wins over the tree. See the
 /// [module documentation](self) for the order.
@@ -278,11 +287,7 @@ pub fn toolchain(
 ) -> Result<Found, TreeReadError> {
     let mut found = Found::default();
     if let Some(v) = explicit {
-        found.toolchain = Some(Toolchain {
-            version: *v,
-            source: SOURCE_MANIFEST.to_string(),
-            minimum: false,
-        });
+        found.toolchain = Some(manifest_toolchain(v));
         return Ok(found);
     }
     type VersionParser = fn(&str) -> Option<GoRelease>;
@@ -377,47 +382,69 @@ pub struct ReleaseToolchain {
     pub error: Option<String>,
 }
 
-/// Materialize `names` (cached steps; see [`crate::verify`]) and read each one's toolchain
-/// with [`toolchain`], the manifest's `build.go` first. A release that does not materialize
-/// has an `error` (and no toolchain, unless the manifest names one: then that is still the
-/// answer, since it does not depend on the tree).
+/// Each release's toolchain: the manifest's `build.go` when it names one (no tree needed, so
+/// the release is not materialized), else read with [`toolchain`] from the release's tree,
+/// materialized for the purpose (cached steps; see [`crate::verify`]). A release that does not
+/// materialize, or cannot be tried (no mirror offline), has an `error` and no toolchain.
 pub fn release_toolchains(
     ws: &crate::Workspace,
     names: &[String],
     options: &crate::verify::VerifyOptions,
 ) -> Result<Vec<ReleaseToolchain>, crate::ForgeError> {
-    let report = crate::verify::verify(ws, names, options, &|_, _| {})?;
+    let explicit = |name: &str| ws.manifest.build.go.for_release(name).map(|v| v.value);
+    let from_tree: Vec<String> = names
+        .iter()
+        .filter(|n| explicit(n).is_none())
+        .cloned()
+        .collect();
+    // Only the releases whose answer is in their tree are materialized; a failure to try them
+    // at all is each one's error, not the others'.
+    let report = if from_tree.is_empty() {
+        Ok(None)
+    } else {
+        crate::verify::verify(ws, &from_tree, options, &|_, _| {}).map(Some)
+    };
     let mut odb = None;
     let mut out = Vec::new();
     for name in names {
-        let explicit = ws.manifest.build.go.for_release(name).map(|v| v.value);
-        let r = report.releases.iter().find(|r| &r.release == name);
-        let commit = r
-            .filter(|r| r.status == crate::verify::Status::Ok)
-            .and_then(|r| r.commit.clone());
         let mut row = ReleaseToolchain {
             release: name.clone(),
-            commit: commit.clone(),
+            commit: None,
             toolchain: None,
             warnings: Vec::new(),
             error: None,
         };
-        match &commit {
+        if let Some(v) = explicit(name) {
+            row.toolchain = Some(manifest_toolchain(&v));
+            out.push(row);
+            continue;
+        }
+        let r = match &report {
+            Ok(report) => report
+                .as_ref()
+                .and_then(|rep| rep.releases.iter().find(|r| &r.release == name)),
+            Err(e) => {
+                row.error = Some(e.to_string());
+                out.push(row);
+                continue;
+            }
+        };
+        row.commit = r
+            .filter(|r| r.status == crate::verify::Status::Ok)
+            .and_then(|r| r.commit.clone());
+        match &row.commit {
             Some(c) => {
                 if odb.is_none() {
                     odb = Some(Odb::open(&ws.mirror_dir())?);
                 }
                 let odb = odb.as_mut().expect("opened above");
                 let tree = odb.commit_tree(c)?;
-                let found = toolchain(&mut GitTree { odb, tree }, explicit.as_ref())
+                let found = toolchain(&mut GitTree { odb, tree }, None)
                     .map_err(|e| crate::ForgeError::Other(format!("{name}: {e}")))?;
                 row.toolchain = found.toolchain;
                 row.warnings = found.warnings;
             }
             None => {
-                row.toolchain = toolchain(&mut |_: &str| None, explicit.as_ref())
-                    .ok()
-                    .and_then(|f| f.toolchain);
                 row.error = Some(r.and_then(|r| r.error.clone()).unwrap_or_else(|| {
                     format!("{name} does not materialize (`klts verify {name}` shows why)")
                 }));

@@ -50,9 +50,10 @@ fn go_versions(
     releases: &[String],
 ) -> std::collections::BTreeMap<String, String> {
     let mut out = std::collections::BTreeMap::new();
-    if !klts_forge::upstream::Mirror::of(ws).exists() && ws.manifest.build.go.all.is_none() {
-        eprintln!("warning: no upstream mirror, so each release's Go is unknown and the workflow installs Go `stable`\n  help: run `klts fetch` (or `klts verify`), then `klts ci github` again");
-        return out;
+    // Without a mirror only `build.go` answers; one warning says so for all the others.
+    let no_mirror = !klts_forge::upstream::Mirror::of(ws).exists();
+    if no_mirror {
+        eprintln!("warning: no upstream mirror, so the Go of a release without `build.go` is unknown and the workflow installs Go `stable` for it\n  help: run `klts fetch` (or `klts verify`), then `klts ci github` again");
     }
     let options = klts_forge::verify::VerifyOptions {
         offline: true,
@@ -65,6 +66,7 @@ fn go_versions(
                     Some(t) => {
                         out.insert(r.release, klts_dist::ci::setup_go_version(&t.version));
                     }
+                    None if no_mirror => {}
                     None => eprintln!(
                         "warning: {}: toolchain unknown ({}); the workflow installs Go `stable`\n  help: `klts toolchain {}` shows why; set build.go in releases.yml to name one",
                         r.release,

@@ -117,3 +117,39 @@ fn a_tree_with_only_a_go_directive_says_minimum_and_no_go_is_exit_1() {
         stdout(&o)
     );
 }
+
+/// A release whose `build.go` names its Go is answered from the manifest alone: nothing is
+/// materialized for it (no mirror is needed, offline), while a release without one says why it
+/// has no answer.
+#[test]
+fn build_go_answers_without_materializing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = "base: /nonexistent/upstream\nbuild:\n  go:\n    v1.16.15-lts.1: \"1.15.15\"\nreleases:\n  - name: v1.16.15-lts.1\n    base_release: v1.16.15\n    must: true\n  - name: v1.17.17-lts.1\n    base_release: v1.17.17\n    must: true\n";
+    let ws = Ws::new(&tmp.path().join("lts"), manifest);
+    let out = ws.klts(&["toolchain", "--all", "--offline", "-o", "json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
+    let row = |name: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["release"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} in {rows}"))
+    };
+    let decided = row("v1.16.15-lts.1");
+    assert_eq!(decided["toolchain"]["version"], "1.15.15", "{decided}");
+    assert!(
+        decided["error"].is_null() && decided["commit"].is_null(),
+        "{decided}"
+    );
+    let unknown = row("v1.17.17-lts.1");
+    assert!(
+        unknown["toolchain"].is_null() && unknown["error"].is_string(),
+        "{unknown}"
+    );
+    // Exit 1: one release has no answer.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // Nothing was materialized.
+    assert!(!ws.dir.join(".klts/upstream.git").exists());
+}

@@ -8,8 +8,8 @@
 //!   **before** anything is written: it signs and verifies a probe.
 //! * [`SigningKey::clearsign`] (apt's `InRelease`) and [`SigningKey::detached`] (`Release.gpg`,
 //!   `repomd.xml.asc`) make SHA-256 signatures whose creation time is given by the caller;
-//!   [`signature_time`] is `SOURCE_DATE_EPOCH` when set, else the current time (both of the
-//!   caller's `BuildTime`: nothing here reads the clock for it), but never earlier
+//!   the time is the metadata's ([`crate::publish::metadata_time`]: `SOURCE_DATE_EPOCH` when
+//!   set, else the caller's clock; nothing here reads the clock), but never earlier
 //!   than the signing key's creation ([`SigningKey::signature_time_for`]: GnuPG reports a "Time
 //!   conflict" and rpm-sequoia rejects such signatures). EdDSA and RSA signatures are
 //!   deterministic, so with a fixed time the same input gives the same signature bytes.
@@ -401,14 +401,6 @@ pub fn write_key_files(
             .map_err(werr(&public))?;
     }
     Ok(public)
-}
-
-/// The signature time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now, from the
-/// command's [`BuildTime`](klts_core::time::BuildTime) (the same time as [`crate::publish::metadata_time`]).
-pub fn signature_time(
-    time: &klts_core::time::BuildTime,
-) -> Result<u32, klts_core::time::TimeError> {
-    crate::publish::metadata_time(time)
 }
 
 /// Which component key signs.

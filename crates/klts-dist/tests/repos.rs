@@ -325,7 +325,7 @@ fn publish_times_come_from_the_build_time_passed_in() {
     let publish = |name: &str, time: BuildTime| {
         let opts = AptOptions {
             date: klts_dist::publish::metadata_time(&time).unwrap(),
-            sign_time: sign::signature_time(&time).unwrap(),
+            sign_time: klts_dist::publish::metadata_time(&time).unwrap(),
             ..apt_opts()
         };
         let repo = tmp.path().join(name);

@@ -194,7 +194,8 @@ pub fn run_publish(hi: &crate::HiArgs, cmd: &PublishCommand) -> Result<u8, Failu
     // SOURCE_DATE_EPOCH (a malformed or post-2106 SOURCE_DATE_EPOCH is an error, exit 2).
     let time = hi.build_time()?;
     let date = publish::metadata_time(&time)?;
-    let sign_time = sign::signature_time(&time)?;
+    // Signatures are dated like the metadata they sign.
+    let sign_time = date;
     match cmd {
         PublishCommand::Apt(a) => {
             let key = load_key(hi, &a.key)?;

@@ -9,6 +9,7 @@
 //! * [`git`], [`git_at`], [`git_output`] — the `git` CLI in a directory, isolated from the user's and the
 //!   system's configuration, with a fixed identity and the C locale, so that commit ids and
 //!   messages are the same on every machine.
+//! * [`lines`] — twenty numbered lines with some replaced, the text patches are made of.
 //! * [`Repo`] — a synthetic upstream built commit by commit, with deterministic, increasing
 //!   dates: the same inputs give the same commit ids in every crate's tests.
 
@@ -188,6 +189,18 @@ impl Repo {
     pub fn rev(&self, rev: &str) -> String {
         git(&self.dir, &["rev-parse", rev])
     }
+}
+
+/// Twenty numbered lines (`line 1` … `line 20`, each ending in a newline), with the lines
+/// `changes` names replaced: the text the tests and benches edit to make patches that apply,
+/// conflict or need a 3-way merge.
+pub fn lines(changes: &[(usize, &str)]) -> String {
+    (1..=20)
+        .map(|i| match changes.iter().find(|(n, _)| *n == i) {
+            Some((_, s)) => format!("{s}\n"),
+            None => format!("line {i}\n"),
+        })
+        .collect()
 }
 
 #[cfg(test)]

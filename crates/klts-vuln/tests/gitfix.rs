@@ -22,17 +22,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
     klts_testkit::git_at(dir, args, &t).trim().to_string()
 }
 
-fn lines(changes: &[(usize, &str)]) -> String {
-    (1..=20)
-        .map(|i| {
-            changes
-                .iter()
-                .find(|(n, _)| *n == i)
-                .map(|(_, s)| format!("{s}\n"))
-                .unwrap_or_else(|| format!("line {i}\n"))
-        })
-        .collect()
-}
+use klts_testkit::lines;
 
 fn commit(dir: &Path, file: &str, content: &str, message: &str) -> String {
     std::fs::write(dir.join(file), content).unwrap();

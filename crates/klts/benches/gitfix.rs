@@ -33,16 +33,10 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .to_string()
 }
 
+/// [`klts_testkit::lines`] over owned replacement lines.
 fn lines(changes: &[(usize, String)]) -> String {
-    (1..=20)
-        .map(|i| {
-            changes
-                .iter()
-                .find(|(n, _)| *n == i)
-                .map(|(_, s)| format!("{s}\n"))
-                .unwrap_or_else(|| format!("line {i}\n"))
-        })
-        .collect()
+    let changes: Vec<(usize, &str)> = changes.iter().map(|(n, s)| (*n, s.as_str())).collect();
+    klts_testkit::lines(&changes)
 }
 
 fn commit_file(dir: &Path, file: &str, content: &str, message: &str) -> String {

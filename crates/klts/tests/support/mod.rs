@@ -31,20 +31,8 @@ pub fn klts_command() -> Command {
 #[allow(unused_imports)] // not every test file builds an upstream
 pub use klts_testkit::Repo;
 
-/// Twenty numbered lines, optionally with some replaced.
-pub fn lines(changes: &[(usize, &str)]) -> String {
-    (1..=20)
-        .map(|i| {
-            changes
-                .iter()
-                .find(|(n, _)| *n == i)
-                .map(|(_, s)| s.to_string())
-                .unwrap_or_else(|| format!("line {i}"))
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n"
-}
+#[allow(unused_imports)] // not every test file edits numbered lines
+pub use klts_testkit::lines;
 
 /// An LTS workspace directory.
 pub struct Ws {
